@@ -1,0 +1,85 @@
+// Internet checksum helpers: the full sum (for headers the data plane
+// builds) and the incremental update of RFC 1624, eqn. 3:
+//   HC' = ~(~HC + ~m + m')
+// which NAT uses when it rewrites addresses and ports, so a rewrite costs a
+// few additions whatever the payload size.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "dataplane/bytes.h"
+
+namespace sluice::dp {
+
+// One's complement sum of n bytes (a trailing odd byte is padded with zero),
+// added to `sum`, not folded.
+inline uint32_t csumAdd(uint32_t sum, const uint8_t* p, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 1 < n; i += 2) sum += loadBe16(p + i);
+  if (i < n) sum += uint32_t{p[i]} << 8;
+  return sum;
+}
+
+inline uint16_t csumFold(uint32_t sum) {
+  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+  return static_cast<uint16_t>(sum);
+}
+
+// The checksum field value for data whose unfolded sum is `sum`.
+inline uint16_t csumFinish(uint32_t sum) { return static_cast<uint16_t>(~csumFold(sum)); }
+
+// RFC 1624 update of a checksum field (host order) when the 16-bit words
+// at `from` (n bytes, n even) are replaced by those at `to`.
+inline uint16_t csumReplace(uint16_t check, const uint8_t* from, const uint8_t* to, std::size_t n) {
+  uint32_t sum = static_cast<uint16_t>(~check);
+  for (std::size_t i = 0; i < n; i += 2) {
+    sum += static_cast<uint16_t>(~loadBe16(from + i));
+    sum += loadBe16(to + i);
+  }
+  return static_cast<uint16_t>(~csumFold(sum));
+}
+
+// RFC 1624 update for one 16-bit word (a port).
+inline uint16_t csumReplace16(uint16_t check, uint16_t from, uint16_t to) {
+  uint32_t sum = static_cast<uint16_t>(~check);
+  sum += static_cast<uint16_t>(~from);
+  sum += to;
+  return static_cast<uint16_t>(~csumFold(sum));
+}
+
+}  // namespace sluice::dp
+
+namespace sluice::dp {
+
+// The accumulated change of a set of 16-bit words, applied to any number of
+// checksums that cover them (RFC 1624): one delta serves, say, both the IPv4
+// header checksum and the TCP pseudo-header.
+struct CsumDelta {
+  uint32_t sum = 0;
+
+  // Records that n bytes (n even) at `from` become those at `to`.
+  void add(const uint8_t* from, const uint8_t* to, std::size_t n) {
+    for (std::size_t i = 0; i < n; i += 2) {
+      sum += static_cast<uint16_t>(~loadBe16(from + i));
+      sum += loadBe16(to + i);
+    }
+  }
+
+  void add16(uint16_t from, uint16_t to) {
+    sum += static_cast<uint16_t>(~from);
+    sum += to;
+  }
+
+  void add(const CsumDelta& other) { sum += csumFold(other.sum); }
+
+  // The new value of a checksum field (host order) that covered the old words.
+  uint16_t apply(uint16_t check) const {
+    return static_cast<uint16_t>(~csumFold(static_cast<uint16_t>(~check) + csumFold(sum)));
+  }
+
+  // Applies to a big-endian checksum field in place.
+  void applyAt(uint8_t* field) const { storeBe16(field, apply(loadBe16(field))); }
+};
+
+}  // namespace sluice::dp

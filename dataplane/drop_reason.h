@@ -1,0 +1,51 @@
+// Every reason the data plane drops a packet has a name and a counter.
+// Workers count; they never log on the packet path.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace sluice::dp {
+
+#define SLUICE_DROP_REASONS(X)                                                   \
+  X(kTruncated, "truncated")            /* a header runs past the frame */      \
+  X(kBadL2, "bad_l2")                   /* unknown ethertype or stacked tags */ \
+  X(kBadIpHeader, "bad_ip_header")      /* version, IHL or length wrong */      \
+  X(kBadIpChecksum, "bad_ip_checksum")  /* IPv4 header checksum */              \
+  X(kBadL4Header, "bad_l4_header")      /* TCP offset, UDP length, ... */       \
+  X(kFragment, "fragment")              /* IPv4/IPv6 fragments are not reassembled */ \
+  X(kTtlExceeded, "ttl_exceeded")       /* TTL / hop limit would reach 0 */     \
+  X(kUnsupportedL4, "unsupported_l4")   /* no ports to balance on */            \
+  X(kNoService, "no_service")           /* to a VIP, but no such service */     \
+  X(kNoConnection, "no_connection")     /* non-SYN TCP without a connection */  \
+  X(kNoDestination, "no_destination")   /* scheduler found no real server */    \
+  X(kNotForUs, "not_for_us")            /* neither a service nor a reply */     \
+  X(kConnTableFull, "conn_table_full")  /* no entry could be freed */           \
+  X(kNeighbourUnresolved, "neighbour_unresolved") /* next hop MAC unknown */    \
+  X(kNoRoute, "no_route")               /* no route to the next hop */          \
+  X(kExceptionRingFull, "exception_ring_full") /* control plane behind */       \
+  X(kTxFull, "tx_full")                 /* the port did not take the packet */  \
+  X(kIcmpError, "icmp_error_unmatched") /* ICMP error for no known flow */      \
+  X(kMtuExceeded, "mtu_exceeded")       /* encapsulation would exceed MTU */
+
+enum class DropReason : uint8_t {
+#define SLUICE_DROP_ENUM(name, text) name,
+  SLUICE_DROP_REASONS(SLUICE_DROP_ENUM)
+#undef SLUICE_DROP_ENUM
+      kCount
+};
+
+inline constexpr std::size_t kDropReasonCount = static_cast<std::size_t>(DropReason::kCount);
+
+// The counter name of a drop reason, as the API and /metrics show it.
+inline constexpr std::string_view dropReasonName(DropReason r) {
+  constexpr std::array<std::string_view, kDropReasonCount> kNames = {
+#define SLUICE_DROP_NAME(name, text) text,
+      SLUICE_DROP_REASONS(SLUICE_DROP_NAME)
+#undef SLUICE_DROP_NAME
+  };
+  return kNames[static_cast<std::size_t>(r)];
+}
+
+}  // namespace sluice::dp

@@ -1,0 +1,48 @@
+// Builds frames for tests with every checksum computed in full (not
+// incrementally), and verifies checksums of frames the data plane rewrote.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dataplane/flow.h"
+
+namespace sluice::dp::testing {
+
+struct Endpoint {
+  std::string addr;  // "10.0.0.1" or "fd00::1"
+  uint16_t port = 0;
+};
+
+// Parses a textual IPv4/IPv6 address; aborts the test on a typo.
+IpAddr ip(const std::string& text);
+
+struct FrameSpec {
+  Endpoint src;
+  Endpoint dst;
+  uint8_t proto = 6;         // TCP
+  uint8_t tcpFlags = 0x02;   // SYN
+  uint8_t ttl = 64;
+  std::vector<uint8_t> payload = {'h', 'e', 'l', 'l', 'o'};
+  bool vlan = false;
+  uint16_t vlanTci = 0;
+  std::vector<uint8_t> ipv4Options;  // multiple of 4 bytes
+  bool ipv6HopByHop = false;          // add an 8-byte hop-by-hop header
+  uint16_t udpChecksumZero = false;   // IPv4 UDP without checksum
+};
+
+// A complete Ethernet frame for the spec (v4/v6 chosen by the addresses).
+std::vector<uint8_t> buildFrame(const FrameSpec& spec);
+
+// An ICMP (v4) or ICMPv6 error of `type`/`code` from `from` to `to` quoting
+// `quoted` (an IP datagram, i.e. a frame without its Ethernet header).
+std::vector<uint8_t> buildIcmpError(const std::string& from, const std::string& to, uint8_t type, uint8_t code,
+                                    const std::vector<uint8_t>& quotedFrame);
+
+// Recomputes every checksum of a frame from scratch and compares: the IPv4
+// header, the L4 (TCP/UDP/ICMP/ICMPv6/SCTP), and for ICMP errors the quoted
+// IPv4 header. Returns an empty string when all match, else what differs.
+std::string checkChecksums(const std::vector<uint8_t>& frame);
+
+}  // namespace sluice::dp::testing

@@ -1,0 +1,321 @@
+#include "dataplane/forwarder.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "dataplane/nat.h"
+
+namespace sluice::dp {
+namespace {
+
+// Templates live in their own tables; this protocol value marks their keys.
+constexpr uint8_t kTemplateProto = 0xFF;
+
+bool isNeighbourDiscovery(const uint8_t* data, const ParsedPacket& p) {
+  if (p.l4Proto != kProtoIcmpv6 || (p.flags & kFlagIcmpError)) return false;
+  const uint8_t type = data[p.l4Offset];
+  return type >= 133 && type <= 137;
+}
+
+bool isMulticast(const IpAddr& a, bool v6) { return v6 ? a.b[0] == 0xFF : (a.b[0] & 0xF0) == 0xE0; }
+
+bool startsNewFlow(const uint8_t* data, const ParsedPacket& p) {
+  switch (p.tuple.proto) {
+    case kProtoTcp:
+      // Only a SYN schedules: a stray ACK must not pick a real server.
+      return (p.tcpFlags & (kTcpSyn | kTcpAck | kTcpRst)) == kTcpSyn;
+    case kProtoSctp:
+      // An INIT chunk first (type 1) opens an association.
+      return p.l3End > p.l4Offset + 12 && data[p.l4Offset + 12] == 1;
+    default:
+      return true;
+  }
+}
+
+sched::Address schedAddress(const IpAddr& a, bool v6) {
+  sched::Address r;
+  std::memcpy(r.bytes.data(), a.b, 16);
+  r.v6 = v6;
+  return r;
+}
+
+Verdict dropVerdict(DropReason r) {
+  Verdict v;
+  v.kind = Verdict::Kind::kDrop;
+  v.reason = r;
+  return v;
+}
+
+}  // namespace
+
+Forwarder::Forwarder(unsigned workerIndex, uint32_t connCapacity, const ConnTimeouts& timeouts)
+    : worker_(workerIndex),
+      timeouts_(timeouts),
+      conns4_(connCapacity),
+      conns6_(std::max<uint32_t>(connCapacity / 4, 1024)),
+      templates4_(std::max<uint32_t>(connCapacity / 8, 1024)),
+      templates6_(std::max<uint32_t>(connCapacity / 32, 1024)),
+      destIndex_(new int32_t[kMaxDests]) {
+  std::fill_n(destIndex_.get(), kMaxDests, -1);
+}
+
+void Forwarder::setTable(ForwardingTable* table) {
+  std::fill_n(destIndex_.get(), kMaxDests, -1);
+  table_ = table;
+  view_ = table ? &table->workers.at(worker_) : nullptr;
+  if (!table) return;
+  for (std::size_t i = 0; i < table->servers.size(); ++i) {
+    const RealServer& rs = table->servers[i];
+    destIndex_[rs.destId] = static_cast<int32_t>(i);
+    sched::Destination& d = view_->dests[i];
+    const TrafficCounters& c = counters_.dests[rs.destId];
+    d.activeConns = static_cast<uint32_t>(c.activeConns.get());
+    d.inactiveConns = static_cast<uint32_t>(c.inactiveConns.get());
+    d.overloaded = sched::updateOverload(false, d.activeConns + d.inactiveConns, rs.upperThreshold, rs.lowerThreshold);
+  }
+}
+
+sched::Destination* Forwarder::viewOf(uint16_t destId) {
+  const int32_t i = destIndex_[destId];
+  return i < 0 ? nullptr : &view_->dests[static_cast<std::size_t>(i)];
+}
+
+void Forwarder::accountState(uint16_t destId, ConnState from, ConnState to) {
+  const bool wasActive = from != ConnState::kCount && isActiveState(from);
+  const bool isActive = to != ConnState::kCount && isActiveState(to);
+  TrafficCounters& c = counters_.dests[destId];
+  sched::Destination* d = viewOf(destId);
+  // kCount stands for "no connection": creation and release.
+  if (from != ConnState::kCount) {
+    if (wasActive == isActive && to != ConnState::kCount) return;
+    (wasActive ? c.activeConns : c.inactiveConns).sub(1);
+    if (d) --(wasActive ? d->activeConns : d->inactiveConns);
+  }
+  if (to != ConnState::kCount) {
+    (isActive ? c.activeConns : c.inactiveConns).add(1);
+    if (d) ++(isActive ? d->activeConns : d->inactiveConns);
+  }
+  if (d) {
+    const RealServer& rs = table_->servers[static_cast<std::size_t>(destIndex_[destId])];
+    d->overloaded = sched::updateOverload(d->overloaded, d->activeConns + d->inactiveConns, rs.upperThreshold,
+                                          rs.lowerThreshold);
+  }
+}
+
+template <class A>
+void Forwarder::release(Conn<A>& c, ConnTable<A>& templates) {
+  accountState(c.destId, c.state, ConnState::kCount);
+  counters_.connections.sub(1);
+  if (Conn<A>* t = templates.byRef(c.templateRef); t && t->controlled > 0) --t->controlled;
+}
+
+Verdict Forwarder::process(uint8_t* data, uint32_t len, uint32_t nowMs) {
+  counters_.rxPackets.add(1);
+  const ParsedPacket p = parsePacket(data, len);
+  Verdict v;
+  switch (p.kind) {
+    case PacketKind::kDrop:
+      v = dropVerdict(p.drop);
+      break;
+    case PacketKind::kArp:
+      v.kind = Verdict::Kind::kException;
+      break;
+    case PacketKind::kIpv4:
+    case PacketKind::kIpv6: {
+      const bool v6 = p.kind == PacketKind::kIpv6;
+      if (table_ == nullptr) {
+        v = dropVerdict(DropReason::kNotForUs);
+      } else if (p.l4Proto == kProtoVrrp || isMulticast(p.tuple.dst, v6) || isNeighbourDiscovery(data, p) ||
+                 ((p.flags & kFlagIcmpError) == 0 && table_->isOwnAddress(p.tuple.dst, v6))) {
+        v.kind = Verdict::Kind::kException;  // the control plane's: VRRP, ND, to the router itself
+      } else {
+        v = v6 ? processIp(data, p, nowMs, conns6_, templates6_) : processIp(data, p, nowMs, conns4_, templates4_);
+      }
+      break;
+    }
+  }
+  if (v.kind == Verdict::Kind::kDrop) counters_.drop(v.reason);
+  if (v.kind == Verdict::Kind::kException) counters_.exceptionPackets.add(1);
+  return v;
+}
+
+template <class A>
+Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now, ConnTable<A>& conns,
+                             ConnTable<A>& templates) {
+  const FlowTuple& t = p.tuple;
+  const A src = A::from(t.src);
+  const A dst = A::from(t.dst);
+  auto hit = conns.lookup(src, t.srcPort, dst, t.dstPort, t.proto);
+  Conn<A>* c = hit.conn;
+  if (c != nullptr && clockPassed(now, c->expires)) {  // lazy expiry
+    release(*c, templates);
+    conns.erase(*c);
+    counters_.expired.add(1);
+    c = nullptr;
+  }
+  bool fromServer = c != nullptr && hit.fromServer;
+
+  if (c == nullptr) {
+    if (p.flags & kFlagIcmpError) return dropVerdict(DropReason::kIcmpError);
+    if (p.flags & (kFlagIcmpQuery | kFlagNoPorts)) return dropVerdict(DropReason::kUnsupportedL4);
+    const uint32_t mark = table_->fwmarkRules.empty() ? 0 : table_->markOf(t);
+    const Service* s = table_->findService(t, mark);
+    if (s == nullptr) return dropVerdict(table_->isVip(t.dst, t.v6) ? DropReason::kNoService : DropReason::kNotForUs);
+    if (!startsNewFlow(data, p)) return dropVerdict(DropReason::kNoConnection);
+    Verdict v;
+    c = newConnection(p, *s, now, conns, templates, v);
+    if (c == nullptr) return v;
+  }
+
+  if (t.proto == kProtoTcp && (p.flags & kFlagIcmpError) == 0) {
+    const SegmentFrom from = fromServer                 ? SegmentFrom::kRealServer
+                             : (c->flags & kConnNat) != 0 ? SegmentFrom::kClient
+                                                          : SegmentFrom::kClientOnly;
+    const ConnState next = nextTcpState(c->state, p.tcpFlags, from);
+    if (next != c->state) {
+      accountState(c->destId, c->state, next);
+      c->state = next;
+    }
+  }
+  c->expires = now + timeouts_.of(c->state);
+
+  const uint32_t bytes = p.l3End - p.l3Offset;
+  TrafficCounters& dc = counters_.dests[c->destId];
+  TrafficCounters& sc = counters_.services[c->serviceId];
+  if (fromServer) {
+    dc.outPkts.add(1), dc.outBytes.add(bytes), sc.outPkts.add(1), sc.outBytes.add(bytes);
+  } else {
+    dc.inPkts.add(1), dc.inBytes.add(bytes), sc.inPkts.add(1), sc.inBytes.add(bytes);
+  }
+
+  const bool nat = c->method == static_cast<uint8_t>(FwdMethod::kNat);
+  if (nat && p.ttl <= 1) return dropVerdict(DropReason::kTtlExceeded);
+  if (fromServer) {
+    natToClient(data, p, c->vip.ip(), c->vipPort);
+    return transmitTo(data, p, c->client.ip(), t.v6);
+  }
+  if (nat) natToRealServer(data, p, c->rs.ip(), c->rsPort);
+  return transmitTo(data, p, c->rs.ip(), t.v6);
+}
+
+template <class A>
+Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint32_t now, ConnTable<A>& conns,
+                                  ConnTable<A>& templates, Verdict& v) {
+  const FlowTuple& t = p.tuple;
+  const std::size_t serviceIndex = static_cast<std::size_t>(&s - table_->services.data());
+  int32_t index = -1;
+
+  // Persistence: the template for (client network, service) names the server.
+  Conn<A>* tmpl = nullptr;
+  A tmplClient{}, tmplKey{};
+  uint16_t tmplPort = 0;
+  if (s.persistenceMs != 0) {
+    tmplClient = A::from(maskAddress(t.src, t.v6 ? 128 : s.persistencePrefix));
+    tmplKey = s.byMark ? A::from(IpAddr::fromV4(s.mark)) : A::from(t.dst);
+    tmplPort = s.byMark ? 0 : s.port;
+    tmpl = templates.lookup(tmplClient, 0, tmplKey, tmplPort, kTemplateProto).conn;
+    if (tmpl != nullptr && clockPassed(now, tmpl->expires) && tmpl->controlled == 0) {
+      templates.erase(*tmpl);
+      tmpl = nullptr;
+    }
+    if (tmpl != nullptr) {
+      const int32_t i = destIndex_[tmpl->destId];
+      if (i >= static_cast<int32_t>(s.firstServer) && i < static_cast<int32_t>(s.firstServer + s.serverCount)) {
+        index = i;
+      } else if (tmpl->controlled == 0) {  // its server left the service
+        templates.erase(*tmpl);
+        tmpl = nullptr;
+      }
+    }
+  }
+
+  if (index < 0) {
+    sched::FlowKey key;
+    key.src = schedAddress(t.src, t.v6);
+    key.dst = schedAddress(t.dst, t.v6);
+    key.srcPort = t.srcPort;
+    key.dstPort = t.dstPort;
+    key.protocol = t.proto;
+    auto dests = std::span(view_->dests).subspan(s.firstServer, s.serverCount);
+    const int pick = view_->schedulers[serviceIndex]->pick(dests, key, now);
+    if (pick >= 0) {
+      index = static_cast<int32_t>(s.firstServer) + pick;
+    } else if (s.sorryServer >= 0) {
+      index = s.sorryServer;
+    } else {
+      v = dropVerdict(DropReason::kNoDestination);
+      return nullptr;
+    }
+  }
+
+  const RealServer& rs = table_->servers[static_cast<std::size_t>(index)];
+  // A real server port of 0 (fwmark services) keeps the packet's port.
+  const uint16_t rsPort = rs.port != 0 ? rs.port : t.dstPort;
+  const bool nat = s.method == FwdMethod::kNat;
+  Conn<A>* c = conns.insert(A::from(t.src), t.srcPort, A::from(t.dst), t.dstPort, A::from(rs.addr), rsPort, t.proto,
+                            nat, [&](Conn<A>& victim) {
+                              release(victim, templates);
+                              counters_.evictions.add(1);
+                            });
+  if (c == nullptr) {
+    v = dropVerdict(DropReason::kConnTableFull);
+    return nullptr;
+  }
+  c->serviceId = s.serviceId;
+  c->destId = rs.destId;
+  c->method = static_cast<uint8_t>(s.method);
+  c->state = t.proto == kProtoTcp ? ConnState::kNone : ConnState::kUdp;
+  if (t.proto == kProtoTcp) conns.markEmbryonic(*c);
+  accountState(rs.destId, ConnState::kCount, c->state);
+  counters_.connections.add(1);
+  counters_.dests[rs.destId].conns.add(1);
+  counters_.services[s.serviceId].conns.add(1);
+
+  if (s.persistenceMs != 0) {
+    if (tmpl == nullptr) {
+      tmpl = templates.insert(tmplClient, 0, tmplKey, tmplPort, A::from(rs.addr), rsPort, kTemplateProto, false,
+                              [](Conn<A>&) {});
+      if (tmpl != nullptr) {
+        tmpl->flags |= kConnTemplate;
+        tmpl->destId = rs.destId;
+        tmpl->serviceId = s.serviceId;
+      }
+    }
+    if (tmpl != nullptr) {
+      tmpl->expires = now + s.persistenceMs;
+      ++tmpl->controlled;
+      c->templateRef = templates.refOf(*tmpl);
+    }
+  }
+  return c;
+}
+
+Verdict Forwarder::transmitTo(uint8_t* data, const ParsedPacket& p, const IpAddr& target, bool v6) {
+  (void)p;
+  const ForwardingTable::NextHop hop = table_->route(target, v6);
+  if (hop.port == kNoPort) return dropVerdict(DropReason::kNoRoute);
+  const Neighbour* n = table_->neighbour(hop.addr, v6, hop.port);
+  if (n == nullptr) {
+    Verdict v = dropVerdict(DropReason::kNeighbourUnresolved);
+    v.resolve = true;
+    v.resolveAddr = hop.addr;
+    v.resolveV6 = v6;
+    v.resolvePort = hop.port;
+    return v;
+  }
+  std::memcpy(data, n->mac.b.data(), 6);
+  std::memcpy(data + 6, table_->ports[hop.port].mac.b.data(), 6);
+  Verdict v;
+  v.kind = Verdict::Kind::kTransmit;
+  v.port = hop.port;
+  return v;
+}
+
+void Forwarder::sweep(uint32_t nowMs, uint32_t budget) {
+  counters_.expired.add(conns4_.sweep(nowMs, budget, [&](Conn<Addr4>& c) { release(c, templates4_); }));
+  counters_.expired.add(conns6_.sweep(nowMs, budget, [&](Conn<Addr6>& c) { release(c, templates6_); }));
+  templates4_.sweep(nowMs, budget, [](Conn<Addr4>&) {});
+  templates6_.sweep(nowMs, budget, [](Conn<Addr6>&) {});
+}
+
+}  // namespace sluice::dp

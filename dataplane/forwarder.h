@@ -1,0 +1,75 @@
+// What one worker does to one packet: parse, classify, find or create the
+// connection, schedule, rewrite and pick the egress port and MAC addresses.
+// Free of DPDK so it runs on plain buffers in tests; the worker loop feeds
+// it mbuf data in bursts and acts on the verdict.
+//
+// Not thread-safe: one Forwarder per worker, used by that worker only.
+// Never allocates, throws or locks after construction.
+#pragma once
+
+#include <cstdint>
+
+#include "dataplane/conn_table.h"
+#include "dataplane/forwarding_table.h"
+#include "dataplane/parse.h"
+#include "dataplane/worker_counters.h"
+
+namespace sluice::dp {
+
+struct Verdict {
+  enum class Kind : uint8_t { kDrop, kTransmit, kException };
+  Kind kind = Kind::kDrop;
+  DropReason reason = DropReason::kNotForUs;
+  uint16_t port = kNoPort;   // kTransmit: egress port
+  bool resolve = false;      // kDrop with kNeighbourUnresolved: ask the control plane
+  bool resolveV6 = false;
+  uint16_t resolvePort = kNoPort;
+  IpAddr resolveAddr{};
+};
+
+class Forwarder {
+ public:
+  // Preallocates connection tables for `connCapacity` flows per family and
+  // persistence templates (control path; may throw std::bad_alloc).
+  Forwarder(unsigned workerIndex, uint32_t connCapacity, const ConnTimeouts& timeouts);
+
+  // Switches to a new snapshot between bursts; carries the connection gauges
+  // the schedulers need into its view. The table must outlive its use.
+  void setTable(ForwardingTable* table);
+
+  // Decides the fate of one frame of `len` bytes (rewritten in place when
+  // forwarded). nowMs: the worker's millisecond clock.
+  Verdict process(uint8_t* data, uint32_t len, uint32_t nowMs);
+
+  // Expires up to `budget` connections of each table (a bounded sweep).
+  void sweep(uint32_t nowMs, uint32_t budget);
+
+  const WorkerCounters& counters() const { return counters_; }
+  const ConnTable<Addr4>& conns4() const { return conns4_; }
+  const ConnTable<Addr6>& conns6() const { return conns6_; }
+
+ private:
+  template <class A>
+  Verdict processIp(uint8_t* data, const ParsedPacket& p, uint32_t now, ConnTable<A>& conns, ConnTable<A>& templates);
+  template <class A>
+  Conn<A>* newConnection(const ParsedPacket& p, const Service& s, uint32_t now, ConnTable<A>& conns,
+                         ConnTable<A>& templates, Verdict& v);
+  template <class A>
+  void release(Conn<A>& c, ConnTable<A>& templates);
+  void accountState(uint16_t destId, ConnState from, ConnState to);
+  Verdict transmitTo(uint8_t* data, const ParsedPacket& p, const IpAddr& target, bool v6);
+  sched::Destination* viewOf(uint16_t destId);
+
+  unsigned worker_;
+  ConnTimeouts timeouts_;
+  ForwardingTable* table_ = nullptr;
+  ForwardingTable::WorkerView* view_ = nullptr;
+  ConnTable<Addr4> conns4_;
+  ConnTable<Addr6> conns6_;
+  ConnTable<Addr4> templates4_;
+  ConnTable<Addr6> templates6_;
+  WorkerCounters counters_;
+  std::unique_ptr<int32_t[]> destIndex_;  // destId -> index in table_->servers, -1 if absent
+};
+
+}  // namespace sluice::dp

@@ -1,0 +1,163 @@
+// The immutable snapshot the control plane builds and publishes to every
+// worker: services, real servers, fwmark rules, routes, neighbours and the
+// router's own addresses. Workers only read it (the per-worker scheduler
+// state it carries is written by its own worker alone); a change is a new
+// snapshot, so a change reaches every worker or none.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/flow.h"
+#include "schedulers/scheduler.h"
+
+namespace sluice::dp {
+
+struct MacAddr {
+  std::array<uint8_t, 6> b{};
+  friend bool operator==(const MacAddr&, const MacAddr&) = default;
+};
+
+enum class FwdMethod : uint8_t { kNat, kDr, kTun };
+
+inline constexpr uint16_t kMaxServices = 4096;
+inline constexpr uint16_t kMaxDests = 16384;
+inline constexpr uint16_t kMaxPorts = 16;
+inline constexpr uint16_t kNoPort = 0xFFFF;
+
+// A prefix test usable for IPv4 and IPv6 alike.
+struct Prefix {
+  IpAddr addr{};
+  uint8_t len = 0;
+  bool v6 = false;
+
+  bool contains(const IpAddr& a, bool isV6) const {
+    if (isV6 != v6) return false;
+    uint8_t bits = len;
+    for (int i = 0; i < 16 && bits > 0; ++i) {
+      const uint8_t mask = bits >= 8 ? 0xFF : static_cast<uint8_t>(0xFF << (8 - bits));
+      if ((a.b[i] & mask) != (addr.b[i] & mask)) return false;
+      bits = bits >= 8 ? static_cast<uint8_t>(bits - 8) : 0;
+    }
+    return true;
+  }
+};
+
+// The address with its low bits cleared (persistence_granularity).
+inline IpAddr maskAddress(const IpAddr& a, uint8_t prefixLen) {
+  IpAddr r{};
+  for (int i = 0; i < 16; ++i) {
+    const int bits = prefixLen - i * 8;
+    const uint8_t mask = bits >= 8 ? 0xFF : bits <= 0 ? 0 : static_cast<uint8_t>(0xFF << (8 - bits));
+    r.b[i] = a.b[i] & mask;
+  }
+  return r;
+}
+
+struct RealServer {
+  uint16_t destId = 0;  // stable across snapshots: counters and connections refer to it
+  IpAddr addr{};
+  bool v6 = false;
+  uint16_t port = 0;    // host order
+  int32_t weight = 1;
+  uint32_t upperThreshold = 0;
+  uint32_t lowerThreshold = 0;
+};
+
+struct Service {
+  uint16_t serviceId = 0;  // stable across snapshots
+  bool byMark = false;
+  uint32_t mark = 0;
+  IpAddr vip{};
+  bool v6 = false;
+  uint16_t port = 0;       // host order; 0 with byMark
+  uint8_t proto = 0;       // 0 with byMark: any
+  FwdMethod method = FwdMethod::kNat;
+  uint32_t persistenceMs = 0;        // 0: no persistence
+  uint8_t persistencePrefix = 32;    // persistence_granularity as a prefix length
+  std::string scheduler = "wlc";
+  sched::SchedulerOptions schedulerOptions;
+  uint32_t firstServer = 0;  // into ForwardingTable::servers
+  uint32_t serverCount = 0;
+  int32_t sorryServer = -1;  // index into servers, used when no real server may take a flow
+};
+
+struct FwmarkRule {
+  Prefix dst;
+  uint8_t proto = 0;  // 0: any
+  uint16_t portLow = 0;
+  uint16_t portHigh = 0xFFFF;
+  uint32_t mark = 0;
+};
+
+struct Route {
+  Prefix dst;
+  IpAddr via{};       // the next hop; unset (connected) when !hasVia
+  bool hasVia = false;
+  uint16_t port = 0;
+};
+
+struct Neighbour {
+  IpAddr addr{};
+  bool v6 = false;
+  uint16_t port = 0;
+  MacAddr mac;
+};
+
+struct PortConfig {
+  MacAddr mac;
+  std::vector<Prefix> addresses;  // the router's own, with their prefix lengths
+};
+
+class ForwardingTable {
+ public:
+  std::vector<Service> services;
+  std::vector<RealServer> servers;
+  std::vector<FwmarkRule> fwmarkRules;
+  std::vector<Route> routes;  // sorted by prefix length, longest first
+  std::vector<Neighbour> neighbours;
+  std::vector<PortConfig> ports;
+  std::vector<Prefix> ownedVips;  // VIPs this router answers for (/32, /128)
+  uint64_t version = 0;
+
+  // Per worker, per service: scheduler instances and the real servers as
+  // the scheduler sees them (weights from the config, counters kept by the
+  // worker). Built on the control path; each worker touches only its row.
+  struct WorkerView {
+    std::vector<std::unique_ptr<sched::Scheduler>> schedulers;  // by service index
+    std::vector<sched::Destination> dests;                      // parallel to servers
+  };
+  std::vector<WorkerView> workers;
+
+  // Builds the per-worker views (control path; throws on an unknown
+  // scheduler name, which config validation has already excluded).
+  void prepareWorkers(unsigned workerCount);
+
+  // The service a packet belongs to: by fwmark when a rule marks it, else by
+  // (VIP, protocol, port). nullptr when none. Thread-safe (read-only).
+  const Service* findService(const FlowTuple& t, uint32_t mark) const;
+
+  // The fwmark the rules give a packet, 0 when none matches.
+  uint32_t markOf(const FlowTuple& t) const;
+
+  // True when addr is one of the router's own addresses (on any port).
+  bool isOwnAddress(const IpAddr& addr, bool v6) const;
+
+  // True when addr is a VIP this router serves.
+  bool isVip(const IpAddr& addr, bool v6) const;
+
+  // The port and next-hop address toward dst; port == kNoPort without a route.
+  struct NextHop {
+    uint16_t port = kNoPort;
+    IpAddr addr{};
+  };
+  NextHop route(const IpAddr& dst, bool v6) const;
+
+  // The neighbour entry for addr on port, nullptr when unresolved.
+  const Neighbour* neighbour(const IpAddr& addr, bool v6, uint16_t port) const;
+};
+
+}  // namespace sluice::dp

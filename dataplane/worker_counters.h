@@ -1,0 +1,54 @@
+// Counters one worker keeps and the control plane reads while it runs.
+// Only the owning worker writes (a relaxed load and store, i.e. plain
+// moves on x86-64, no locked instruction); readers use relaxed loads, which
+// is enough because each counter is read on its own and only grows (active
+// and inactive connection gauges may be read a moment stale).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "dataplane/drop_reason.h"
+#include "dataplane/forwarding_table.h"
+
+namespace sluice::dp {
+
+class Counter {
+ public:
+  void add(uint64_t n) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void sub(uint64_t n) { v_.store(v_.load(std::memory_order_relaxed) - n, std::memory_order_relaxed); }
+  uint64_t get() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> v_{0};
+};
+
+// ipvsadm --stats per service and per real server, plus the connection
+// gauges ipvsadm -Ln shows.
+struct TrafficCounters {
+  Counter conns;     // connections scheduled
+  Counter inPkts;    // client -> real server
+  Counter outPkts;   // real server -> client (NAT only)
+  Counter inBytes;
+  Counter outBytes;
+  Counter activeConns;
+  Counter inactiveConns;
+};
+
+struct WorkerCounters {
+  std::array<Counter, kDropReasonCount> drops;
+  Counter rxPackets;
+  Counter txPackets;
+  Counter exceptionPackets;
+  Counter evictions;        // embryonic connections evicted from a full table
+  Counter expired;          // connections removed by the sweep
+  Counter connections;      // live entries (both families)
+  std::unique_ptr<TrafficCounters[]> services{new TrafficCounters[kMaxServices]};
+  std::unique_ptr<TrafficCounters[]> dests{new TrafficCounters[kMaxDests]};
+
+  void drop(DropReason r) { drops[static_cast<std::size_t>(r)].add(1); }
+};
+
+}  // namespace sluice::dp

@@ -1,0 +1,340 @@
+#include "dataplane/forwarder.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "tests/dataplane/packet_builder.h"
+
+namespace sluice::dp {
+namespace {
+
+using testing::buildFrame;
+using testing::buildIcmpError;
+using testing::checkChecksums;
+using testing::FrameSpec;
+using testing::ip;
+
+constexpr uint16_t kExt = 0;
+constexpr uint16_t kInt = 1;
+
+MacAddr mac(uint8_t last) { return MacAddr{{0x02, 0, 0, 0, 0, last}}; }
+
+Prefix prefix(const char* a, uint8_t len) { return Prefix{ip(a), len, std::string(a).find(':') != std::string::npos}; }
+
+// The lab of seed section 4.1: VIP 10.0.0.1 outside, real servers
+// 192.168.1.20.. inside, the router at 10.0.0.2 and 192.168.1.2.
+struct Lab {
+  std::unique_ptr<ForwardingTable> table = std::make_unique<ForwardingTable>();
+
+  Lab() {
+    table->ports = {PortConfig{mac(0xE0), {prefix("10.0.0.2", 24), prefix("fd00:10::2", 64)}},
+                    PortConfig{mac(0xE1), {prefix("192.168.1.2", 24), prefix("fd00:192:168:1::2", 64)}}};
+    table->routes = {Route{prefix("10.0.0.0", 24), {}, false, kExt},
+                     Route{prefix("192.168.1.0", 24), {}, false, kInt},
+                     Route{prefix("fd00:10::", 64), {}, false, kExt},
+                     Route{prefix("fd00:192:168:1::", 64), {}, false, kInt}};
+    for (int i = 0; i < 4; ++i) {
+      const std::string v4 = "192.168.1." + std::to_string(20 + i);
+      const std::string v6 = "fd00:192:168:1::" + std::to_string(20 + i);
+      table->neighbours.push_back(Neighbour{ip(v4), false, kInt, mac(static_cast<uint8_t>(0x20 + i))});
+      table->neighbours.push_back(Neighbour{ip(v6), true, kInt, mac(static_cast<uint8_t>(0x20 + i))});
+    }
+    table->neighbours.push_back(Neighbour{ip("10.0.0.101"), false, kExt, mac(0x65)});
+    table->neighbours.push_back(Neighbour{ip("10.0.0.102"), false, kExt, mac(0x66)});
+    table->neighbours.push_back(Neighbour{ip("fd00:10::101"), true, kExt, mac(0x65)});
+  }
+
+  // Adds a service with `n` real servers 192.168.1.20.. (or v6) and weights.
+  Service& addService(const char* vip, uint16_t port, uint8_t proto, std::vector<int32_t> weights,
+                      const char* algo = "rr", FwdMethod method = FwdMethod::kNat) {
+    Service s;
+    s.serviceId = static_cast<uint16_t>(table->services.size());
+    s.vip = ip(vip);
+    s.v6 = std::string(vip).find(':') != std::string::npos;
+    s.port = port;
+    s.proto = proto;
+    s.scheduler = algo;
+    s.method = method;
+    s.firstServer = static_cast<uint32_t>(table->servers.size());
+    s.serverCount = static_cast<uint32_t>(weights.size());
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+      RealServer rs;
+      rs.destId = static_cast<uint16_t>(table->servers.size());
+      rs.v6 = s.v6;
+      rs.addr = ip((s.v6 ? "fd00:192:168:1::" : "192.168.1.") + std::to_string(20 + i));
+      rs.port = port;
+      rs.weight = weights[i];
+      table->servers.push_back(rs);
+    }
+    table->services.push_back(s);
+    return table->services.back();
+  }
+
+  ForwardingTable* ready() {
+    table->prepareWorkers(1);
+    return table.get();
+  }
+};
+
+struct Sent {
+  Verdict verdict;
+  std::vector<uint8_t> frame;
+  ParsedPacket parsed;
+};
+
+Sent send(Forwarder& f, std::vector<uint8_t> frame, uint32_t now = 1000) {
+  Sent s;
+  s.verdict = f.process(frame.data(), static_cast<uint32_t>(frame.size()), now);
+  s.frame = std::move(frame);
+  s.parsed = parsePacket(s.frame.data(), static_cast<uint32_t>(s.frame.size()));
+  return s;
+}
+
+std::vector<uint8_t> syn(const char* client, uint16_t cport, const char* vip = "10.0.0.1", uint16_t vport = 80) {
+  return buildFrame({.src = {client, cport}, .dst = {vip, vport}, .tcpFlags = kTcpSyn});
+}
+
+uint64_t drops(const Forwarder& f, DropReason r) { return f.counters().drops[static_cast<std::size_t>(r)].get(); }
+
+TEST(Forwarder, NatSchedulesRoundRobinAndRewritesBothWays) {
+  Lab lab;
+  lab.addService("10.0.0.1", 80, kProtoTcp, {1, 1});
+  Forwarder f(0, 1024, ConnTimeouts{});
+  f.setTable(lab.ready());
+
+  Sent a = send(f, syn("10.0.0.101", 40000));
+  ASSERT_EQ(a.verdict.kind, Verdict::Kind::kTransmit);
+  EXPECT_EQ(a.verdict.port, kInt);
+  EXPECT_EQ(a.parsed.tuple.dst, ip("192.168.1.20"));
+  EXPECT_EQ(a.parsed.tuple.src, ip("10.0.0.101"));
+  EXPECT_EQ(a.frame[5], 0x20);   // destination MAC: the real server
+  EXPECT_EQ(a.frame[11], 0xE1);  // source MAC: the internal port
+  EXPECT_EQ(checkChecksums(a.frame), "");
+
+  Sent b = send(f, syn("10.0.0.102", 40000));
+  EXPECT_EQ(b.parsed.tuple.dst, ip("192.168.1.21"));
+
+  // The first real server answers; the client sees the VIP.
+  Sent r = send(f, buildFrame({.src = {"192.168.1.20", 80}, .dst = {"10.0.0.101", 40000},
+                               .tcpFlags = kTcpSyn | kTcpAck}));
+  ASSERT_EQ(r.verdict.kind, Verdict::Kind::kTransmit);
+  EXPECT_EQ(r.verdict.port, kExt);
+  EXPECT_EQ(r.parsed.tuple.src, ip("10.0.0.1"));
+  EXPECT_EQ(r.parsed.tuple.srcPort, 80);
+  EXPECT_EQ(r.frame[5], 0x65);
+  EXPECT_EQ(checkChecksums(r.frame), "");
+
+  // The client's ACK completes the handshake: one active connection.
+  send(f, buildFrame({.src = {"10.0.0.101", 40000}, .dst = {"10.0.0.1", 80}, .tcpFlags = kTcpAck}));
+  const TrafficCounters& rs0 = f.counters().dests[0];
+  EXPECT_EQ(rs0.conns.get(), 1u);
+  EXPECT_EQ(rs0.activeConns.get(), 1u);
+  EXPECT_EQ(rs0.inactiveConns.get(), 0u);
+  EXPECT_EQ(rs0.inPkts.get(), 2u);
+  EXPECT_EQ(rs0.outPkts.get(), 1u);
+  EXPECT_EQ(f.counters().dests[1].inactiveConns.get(), 1u);  // still SYN_RECV
+  EXPECT_EQ(f.counters().services[0].conns.get(), 2u);
+}
+
+TEST(Forwarder, StrayAckAndUnknownPortsAreDroppedAndCounted) {
+  Lab lab;
+  lab.addService("10.0.0.1", 80, kProtoTcp, {1});
+  lab.table->ownedVips = {prefix("10.0.0.1", 32)};
+  Forwarder f(0, 64, ConnTimeouts{});
+  f.setTable(lab.ready());
+
+  Sent ack = send(f, buildFrame({.src = {"10.0.0.101", 1}, .dst = {"10.0.0.1", 80}, .tcpFlags = kTcpAck}));
+  EXPECT_EQ(ack.verdict.kind, Verdict::Kind::kDrop);
+  EXPECT_EQ(drops(f, DropReason::kNoConnection), 1u);
+  EXPECT_EQ(f.counters().dests[0].conns.get(), 0u);  // no scheduling on a stray ACK
+
+  send(f, syn("10.0.0.101", 2, "10.0.0.1", 81));
+  EXPECT_EQ(drops(f, DropReason::kNoService), 1u);
+  send(f, syn("10.0.0.101", 2, "10.0.0.9", 80));
+  EXPECT_EQ(drops(f, DropReason::kNotForUs), 1u);
+  send(f, buildIcmpError("10.0.0.254", "10.0.0.1", 3, 3,
+                         buildFrame({.src = {"10.0.0.1", 80}, .dst = {"10.0.0.77", 9}})));
+  EXPECT_EQ(drops(f, DropReason::kIcmpError), 1u);
+}
+
+TEST(Forwarder, ExceptionPathGetsArpVrrpAndTrafficToTheRouter) {
+  Lab lab;
+  Forwarder f(0, 64, ConnTimeouts{});
+  f.setTable(lab.ready());
+  std::vector<uint8_t> arp(42, 0);
+  arp[12] = 0x08;
+  arp[13] = 0x06;
+  EXPECT_EQ(send(f, arp).verdict.kind, Verdict::Kind::kException);
+  EXPECT_EQ(send(f, buildFrame({.src = {"10.0.0.101", 7}, .dst = {"10.0.0.2", 0}, .proto = kProtoIcmp})).verdict.kind,
+            Verdict::Kind::kException);
+  EXPECT_EQ(send(f, buildFrame({.src = {"10.0.0.3", 0}, .dst = {"224.0.0.18", 0}, .proto = kProtoVrrp})).verdict.kind,
+            Verdict::Kind::kException);
+  EXPECT_EQ(f.counters().exceptionPackets.get(), 3u);
+}
+
+TEST(Forwarder, UnresolvedNextHopAsksForResolution) {
+  Lab lab;
+  lab.addService("10.0.0.1", 80, kProtoTcp, {1});
+  lab.table->neighbours.clear();
+  Forwarder f(0, 64, ConnTimeouts{});
+  f.setTable(lab.ready());
+  const Sent s = send(f, syn("10.0.0.101", 1));
+  EXPECT_EQ(s.verdict.kind, Verdict::Kind::kDrop);
+  EXPECT_EQ(s.verdict.reason, DropReason::kNeighbourUnresolved);
+  EXPECT_TRUE(s.verdict.resolve);
+  EXPECT_EQ(s.verdict.resolveAddr, ip("192.168.1.20"));
+  EXPECT_EQ(s.verdict.resolvePort, kInt);
+}
+
+TEST(Forwarder, DirectRoutingRewritesOnlyMacs) {
+  Lab lab;
+  lab.addService("10.0.0.1", 80, kProtoTcp, {1}, "rr", FwdMethod::kDr);
+  Forwarder f(0, 64, ConnTimeouts{});
+  f.setTable(lab.ready());
+  const auto in = syn("10.0.0.101", 1);
+  const Sent s = send(f, in);
+  ASSERT_EQ(s.verdict.kind, Verdict::Kind::kTransmit);
+  EXPECT_EQ(s.verdict.port, kInt);
+  EXPECT_EQ(s.frame[5], 0x20);
+  EXPECT_EQ(s.frame[11], 0xE1);
+  EXPECT_TRUE(std::equal(in.begin() + 12, in.end(), s.frame.begin() + 12));  // L3 and up untouched
+}
+
+TEST(Forwarder, WeightedRoundRobinSplitsExactly) {
+  Lab lab;
+  lab.addService("10.0.0.1", 80, kProtoTcp, {1, 2, 3}, "wrr");
+  Forwarder f(0, 4096, ConnTimeouts{});
+  f.setTable(lab.ready());
+  std::map<uint8_t, int> perServer;
+  for (uint16_t i = 0; i < 600; ++i) ++perServer[send(f, syn("10.0.0.101", static_cast<uint16_t>(1000 + i))).frame[5]];
+  EXPECT_EQ(perServer[0x20], 100);
+  EXPECT_EQ(perServer[0x21], 200);
+  EXPECT_EQ(perServer[0x22], 300);
+}
+
+TEST(Forwarder, WeightZeroTakesNothingAndSorryServerCatchesTheRest) {
+  Lab lab;
+  Service& s = lab.addService("10.0.0.1", 80, kProtoTcp, {0, 0});
+  Forwarder f(0, 64, ConnTimeouts{});
+  f.setTable(lab.ready());
+  EXPECT_EQ(send(f, syn("10.0.0.101", 1)).verdict.reason, DropReason::kNoDestination);
+
+  Lab lab2;
+  Service& s2 = lab2.addService("10.0.0.1", 80, kProtoTcp, {0, 0});
+  RealServer sorry;
+  sorry.destId = 50;
+  sorry.addr = ip("192.168.1.23");
+  sorry.port = 8080;
+  lab2.table->servers.push_back(sorry);
+  s2.sorryServer = static_cast<int32_t>(lab2.table->servers.size() - 1);
+  Forwarder f2(0, 64, ConnTimeouts{});
+  f2.setTable(lab2.ready());
+  const Sent r = send(f2, syn("10.0.0.101", 1));
+  ASSERT_EQ(r.verdict.kind, Verdict::Kind::kTransmit);
+  EXPECT_EQ(r.parsed.tuple.dst, ip("192.168.1.23"));
+  EXPECT_EQ(r.parsed.tuple.dstPort, 8080);
+  (void)s;
+}
+
+TEST(Forwarder, PersistenceKeepsAClientNetworkOnOneServer) {
+  Lab lab;
+  Service& s = lab.addService("10.0.0.1", 80, kProtoTcp, {1, 1, 1}, "rr");
+  s.persistenceMs = 300'000;
+  s.persistencePrefix = 24;
+  Forwarder f(0, 256, ConnTimeouts{});
+  f.setTable(lab.ready());
+  const uint8_t first = send(f, syn("10.0.0.101", 1000)).frame[5];
+  for (uint16_t p = 1001; p < 1010; ++p) EXPECT_EQ(send(f, syn("10.0.0.101", p)).frame[5], first);
+  EXPECT_EQ(send(f, syn("10.0.0.102", 5)).frame[5], first);  // same /24
+  // After the template expires (no connection left on it), rr moves on.
+  f.sweep(1000 + 900'001, 1 << 20);
+  f.sweep(1000 + 900'001 + 300'001, 1 << 20);
+  EXPECT_NE(send(f, syn("10.0.0.101", 2000), 1000 + 1'300'000).frame[5], first);
+}
+
+TEST(Forwarder, FwmarkGroupsPortsOnOneServer) {
+  Lab lab;
+  Service& s = lab.addService("10.0.0.1", 0, 0, {1, 1}, "rr");
+  s.byMark = true;
+  s.mark = 80;
+  s.persistenceMs = 60'000;
+  lab.table->servers[0].port = 0;
+  lab.table->servers[1].port = 0;
+  lab.table->fwmarkRules = {FwmarkRule{prefix("10.0.0.1", 32), kProtoTcp, 80, 80, 80},
+                            FwmarkRule{prefix("10.0.0.1", 32), kProtoTcp, 443, 443, 80}};
+  Forwarder f(0, 64, ConnTimeouts{});
+  f.setTable(lab.ready());
+  const Sent http = send(f, syn("10.0.0.101", 1000, "10.0.0.1", 80));
+  const Sent https = send(f, syn("10.0.0.101", 1001, "10.0.0.1", 443));
+  EXPECT_EQ(http.parsed.tuple.dst, https.parsed.tuple.dst);
+  EXPECT_EQ(https.parsed.tuple.dstPort, 443);  // port 0 keeps the packet's port
+  EXPECT_EQ(send(f, syn("10.0.0.101", 1002, "10.0.0.1", 22)).verdict.kind, Verdict::Kind::kDrop);
+}
+
+TEST(Forwarder, UdpAndIpv6Services) {
+  Lab lab;
+  lab.addService("10.0.0.1", 53, kProtoUdp, {1, 1});
+  lab.addService("fd00:10::1", 80, kProtoTcp, {1});
+  Forwarder f(0, 64, ConnTimeouts{});
+  f.setTable(lab.ready());
+  const Sent u = send(f, buildFrame({.src = {"10.0.0.101", 4000}, .dst = {"10.0.0.1", 53}, .proto = kProtoUdp}));
+  ASSERT_EQ(u.verdict.kind, Verdict::Kind::kTransmit);
+  EXPECT_EQ(checkChecksums(u.frame), "");
+  const Sent v6 = send(f, syn("fd00:10::101", 4000, "fd00:10::1", 80));
+  ASSERT_EQ(v6.verdict.kind, Verdict::Kind::kTransmit);
+  EXPECT_EQ(v6.parsed.tuple.dst, ip("fd00:192:168:1::20"));
+  EXPECT_EQ(checkChecksums(v6.frame), "");
+  const Sent back = send(f, buildFrame({.src = {"fd00:192:168:1::20", 80}, .dst = {"fd00:10::101", 4000},
+                                        .tcpFlags = kTcpSyn | kTcpAck}));
+  ASSERT_EQ(back.verdict.kind, Verdict::Kind::kTransmit);
+  EXPECT_EQ(back.parsed.tuple.src, ip("fd00:10::1"));
+}
+
+TEST(Forwarder, IcmpErrorFromTheRealServerFollowsItsConnection) {
+  Lab lab;
+  lab.addService("10.0.0.1", 53, kProtoUdp, {1});
+  Forwarder f(0, 64, ConnTimeouts{});
+  f.setTable(lab.ready());
+  const Sent q = send(f, buildFrame({.src = {"10.0.0.101", 4000}, .dst = {"10.0.0.1", 53}, .proto = kProtoUdp}));
+  const Sent e = send(f, buildIcmpError("192.168.1.20", "10.0.0.101", 3, 3, q.frame));
+  ASSERT_EQ(e.verdict.kind, Verdict::Kind::kTransmit);
+  EXPECT_EQ(e.verdict.port, kExt);
+  EXPECT_EQ(e.parsed.tuple.src, ip("10.0.0.1"));
+  EXPECT_EQ(checkChecksums(e.frame), "");
+}
+
+TEST(Forwarder, ConnectionsSurviveANewSnapshot) {
+  Lab lab;
+  lab.addService("10.0.0.1", 80, kProtoTcp, {1});
+  Forwarder f(0, 64, ConnTimeouts{});
+  f.setTable(lab.ready());
+  send(f, syn("10.0.0.101", 1));
+
+  // The new table adds a second real server and changes the weight.
+  Lab next;
+  next.addService("10.0.0.1", 80, kProtoTcp, {5, 1});
+  f.setTable(next.ready());
+  const Sent ack = send(f, buildFrame({.src = {"10.0.0.101", 1}, .dst = {"10.0.0.1", 80}, .tcpFlags = kTcpAck}));
+  ASSERT_EQ(ack.verdict.kind, Verdict::Kind::kTransmit);
+  EXPECT_EQ(ack.parsed.tuple.dst, ip("192.168.1.20"));
+  EXPECT_EQ(f.counters().dests[0].activeConns.get(), 1u);
+}
+
+TEST(Forwarder, ExpiredFlowsAreRescheduled) {
+  Lab lab;
+  lab.addService("10.0.0.1", 53, kProtoUdp, {1, 1});
+  ConnTimeouts timeouts;
+  timeouts.set(0, 0, 10);
+  Forwarder f(0, 64, timeouts);
+  f.setTable(lab.ready());
+  const auto q = buildFrame({.src = {"10.0.0.101", 4000}, .dst = {"10.0.0.1", 53}, .proto = kProtoUdp});
+  EXPECT_EQ(send(f, q, 0).parsed.tuple.dst, ip("192.168.1.20"));
+  EXPECT_EQ(send(f, q, 9'000).parsed.tuple.dst, ip("192.168.1.20"));   // refreshed
+  EXPECT_EQ(send(f, q, 30'000).parsed.tuple.dst, ip("192.168.1.21"));  // expired: scheduled anew
+  EXPECT_EQ(f.counters().expired.get(), 1u);
+  EXPECT_EQ(f.counters().dests[0].inactiveConns.get(), 0u);
+}
+
+}  // namespace
+}  // namespace sluice::dp

@@ -105,10 +105,14 @@ TEST(Lblc, FullTableReplacesTheLeastRecentlyUsedEntry) {
   auto dests = fourServers();
   s->update(dests);
   for (uint32_t i = 0; i < 16; ++i) ASSERT_EQ(s->pick(dests, flowTo(v4(0x0a640000 + i)), i), 0);
+  ASSERT_EQ(s->pick(dests, flowTo(v4(0x0a640000)), 50), 0);  // the first is used again
   dests[0].activeConns = 5;
   EXPECT_EQ(s->pick(dests, flowTo(v4(0x0a6400ff)), 100), 1);  // a 17th destination
-  for (uint32_t i = 1; i < 16; ++i) EXPECT_EQ(s->pick(dests, flowTo(v4(0x0a640000 + i)), 200 + i), 0) << i;
-  EXPECT_EQ(s->pick(dests, flowTo(v4(0x0a640000)), 300), 1);  // the oldest was forgotten
+  for (uint32_t i = 0; i < 16; ++i) {
+    if (i == 1) continue;
+    EXPECT_EQ(s->pick(dests, flowTo(v4(0x0a640000 + i)), 200 + i), 0) << i;
+  }
+  EXPECT_EQ(s->pick(dests, flowTo(v4(0x0a640001)), 300), 1);  // the least recently used was forgotten
 }
 
 TEST(Lblc, FollowsItsServerAcrossAListChange) {

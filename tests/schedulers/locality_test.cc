@@ -189,6 +189,18 @@ TEST(Lblcr, GrowsWhenNoMemberIsAvailable) {
   EXPECT_EQ(s->pick(dests, flowTo(kDstX), 3), 2);
 }
 
+TEST(Lblcr, TiesInTheSetGoToTheNewestMember) {
+  auto s = makeScheduler("lblcr");
+  auto dests = test::destsWithWeights({10, 10, 10});
+  s->update(dests);
+  ASSERT_EQ(s->pick(dests, flowTo(kDstX), 0), 0);
+  dests[0].overloaded = true;
+  ASSERT_EQ(s->pick(dests, flowTo(kDstX), 1), 1);  // joins the set
+  dests[0].overloaded = false;
+  for (Destination& d : dests) d.activeConns = 2;
+  EXPECT_EQ(s->pick(dests, flowTo(kDstX), 2), 1);  // as IPVS, which adds at the head
+}
+
 TEST(Lblcr, ASingleMemberSetNeverShrinks) {
   SchedulerOptions options;
   options.lblcrExpirationMs = 10;

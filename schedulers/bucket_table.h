@@ -24,7 +24,9 @@ class BucketTable {
   int at(uint32_t b) const { return buckets_[b]; }
 
   // The bucket of a 32-bit key: the top bits of its product with 2654435761
-  // (Knuth's multiplicative hash), which IPVS uses too. Thread-safe.
+  // (Knuth's multiplicative hash, the family of IPVS's dh/sh hashes). The
+  // top bits depend on every bit of the key; the low ones would not.
+  // Thread-safe.
   static uint32_t bucketOf(uint32_t key) { return (key * 2654435761u) >> (32 - kBits); }
 
  private:

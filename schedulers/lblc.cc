@@ -48,7 +48,9 @@ class LblcScheduler final : public Scheduler {
 }  // namespace
 
 std::unique_ptr<Scheduler> makeLblc(const SchedulerOptions& options) {
-  if (options.lblcTableEntries == 0) return nullptr;
+  if (options.lblcTableEntries == 0 || options.lblcTableEntries > LocalityTable<int32_t>::kMaxEntries) {
+    return nullptr;
+  }
   return std::make_unique<LblcScheduler>(options);
 }
 

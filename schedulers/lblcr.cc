@@ -147,7 +147,9 @@ class LblcrScheduler final : public Scheduler {
 }  // namespace
 
 std::unique_ptr<Scheduler> makeLblcr(const SchedulerOptions& options) {
-  if (options.lblcTableEntries == 0) return nullptr;
+  if (options.lblcTableEntries == 0 || options.lblcTableEntries > LocalityTable<DestSet>::kMaxEntries) {
+    return nullptr;
+  }
   return std::make_unique<LblcrScheduler>(options);
 }
 

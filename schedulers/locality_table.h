@@ -17,6 +17,7 @@ template <typename Payload>
 class LocalityTable {
  public:
   static constexpr uint32_t kWays = 16;  // IPVS lets each of its buckets grow to 16 entries
+  static constexpr uint32_t kMaxEntries = 1u << 24;
 
   struct Entry {
     Address addr;
@@ -25,7 +26,8 @@ class LocalityTable {
     Payload payload{};
   };
 
-  // Allocates room for at least minEntries entries (> 0). Not thread-safe.
+  // Allocates room for at least minEntries entries (1..kMaxEntries). Not
+  // thread-safe.
   LocalityTable(uint32_t minEntries, uint64_t expirationMs)
       : mask_(bucketCount(minEntries) - 1),
         expirationMs_(expirationMs),

@@ -48,10 +48,15 @@ TEST(Registry, MhRejectsATableSizeThatIsNotPrime) {
 
 TEST(Registry, LocalitySchedulersNeedATable) {
   SchedulerOptions options;
-  options.lblcTableEntries = 0;
-  EXPECT_EQ(makeScheduler("lblc", options), nullptr);
-  EXPECT_EQ(makeScheduler("lblcr", options), nullptr);
-  EXPECT_NE(makeScheduler("wlc", options), nullptr);  // the others do not care
+  for (uint32_t entries : {0u, (1u << 24) + 1, 0xffffffffu}) {
+    options.lblcTableEntries = entries;
+    EXPECT_EQ(makeScheduler("lblc", options), nullptr) << entries;
+    EXPECT_EQ(makeScheduler("lblcr", options), nullptr) << entries;
+    EXPECT_NE(makeScheduler("wlc", options), nullptr);  // the others do not care
+  }
+  options.lblcTableEntries = 1;
+  EXPECT_NE(makeScheduler("lblc", options), nullptr);
+  EXPECT_NE(makeScheduler("lblcr", options), nullptr);
 }
 
 }  // namespace

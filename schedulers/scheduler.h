@@ -47,9 +47,15 @@ struct FlowKey {
 struct SchedulerOptions {
   bool fallback = false;        // sh/mh: try another server when the hashed one is unavailable
   bool hashPort = false;        // sh/mh: include the source port in the hash
-  uint32_t mhTableSize = 65537; // mh: lookup table size, must be prime
+  uint32_t mhTableSize = 65537; // mh: lookup table size, a prime below 2^24
   uint64_t lblcExpirationMs = 24ull * 3600 * 1000; // lblc: unused entry lifetime
-  uint64_t lblcrExpirationMs = 6ull * 60 * 1000;   // lblcr: set shrink period
+  // lblcr: set shrink period and unused entry lifetime; IPVS uses its one
+  // sysctl lblcr_expiration (default one day) for both.
+  uint64_t lblcrExpirationMs = 24ull * 3600 * 1000;
+  // lblc/lblcr: entries preallocated per scheduler (IPVS: 1024 buckets, at
+  // most 16 entries each); when full, the least recently used one of a
+  // bucket is replaced. 1 to 2^24.
+  uint32_t lblcTableEntries = 1024 * 16;
 };
 
 inline constexpr int kNoDestination = -1;
@@ -59,7 +65,10 @@ class Scheduler {
   virtual ~Scheduler() = default;
 
   // Recomputes per-service state after the list, order or weights of the
-  // destinations changed (IPVS's update_service). Called on the control path.
+  // destinations changed (IPVS's update_service). Called on the control path
+  // (may allocate). Call it once before the first pick(); pick() expects the
+  // list given to the last update(), with only counters and overload flags
+  // changed since.
   virtual void update(std::span<const Destination> dests) = 0;
 
   // Returns the index in dests of the server for a new flow, or
@@ -72,8 +81,9 @@ class Scheduler {
 };
 
 // Creates the scheduler registered under a keepalived name (rr, wrr, lc, wlc,
-// lblc, lblcr, dh, sh, sed, nq, mh, fo, ovf); nullptr for an unknown name.
-// Thread-safe.
+// lblc, lblcr, dh, sh, sed, nq, mh, fo, ovf); nullptr for an unknown name or
+// options it cannot use (mh: mhTableSize not a prime below 2^24; lblc/lblcr:
+// lblcTableEntries not in 1..2^24). Thread-safe.
 std::unique_ptr<Scheduler> makeScheduler(std::string_view name, const SchedulerOptions& options = {});
 
 // True when name is a registered scheduler. Thread-safe.

@@ -1,0 +1,42 @@
+// The 256-bucket table of dh and sh: buckets are dealt to the destinations
+// in list order, a destination of weight w taking w consecutive buckets per
+// round, until all are dealt. Destinations of weight <= 0 take none.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "schedulers/scheduler.h"
+
+namespace sluice::sched::detail {
+
+class BucketTable {
+ public:
+  static constexpr uint32_t kBits = 8;  // IPVS's default IP_VS_{DH,SH}_TAB_BITS
+  static constexpr uint32_t kSize = 1u << kBits;
+
+  // Deals the buckets out again for dests. Not thread-safe (control path).
+  void fill(std::span<const Destination> dests);
+
+  // The destination index of bucket b (< kSize), or kNoDestination when no
+  // destination has weight. Not thread-safe against fill().
+  int at(uint32_t b) const { return buckets_[b]; }
+
+  // The bucket of a 32-bit key: the top bits of its product with 2654435761
+  // (Knuth's multiplicative hash, the family of IPVS's dh/sh hashes). The
+  // top bits depend on every bit of the key; the low ones would not.
+  // Thread-safe.
+  static uint32_t bucketOf(uint32_t key) { return (key * 2654435761u) >> (32 - kBits); }
+
+ private:
+  std::array<int32_t, kSize> buckets_ = filledWithNone();
+
+  static constexpr std::array<int32_t, kSize> filledWithNone() {
+    std::array<int32_t, kSize> a{};
+    a.fill(kNoDestination);
+    return a;
+  }
+};
+
+}  // namespace sluice::sched::detail

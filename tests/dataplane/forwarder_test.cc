@@ -253,6 +253,21 @@ TEST(Forwarder, PersistenceKeepsAClientNetworkOnOneServer) {
   EXPECT_NE(send(f, syn("10.0.0.101", 2000), 1000 + 1'300'000).frame[5], first);
 }
 
+TEST(Forwarder, TemplateOutlivesItsTimeoutWhileAConnectionUsesIt) {
+  Lab lab;
+  Service& s = lab.addService("10.0.0.1", 80, kProtoTcp, {1, 1, 1}, "rr");
+  s.persistenceMs = 60'000;
+  Forwarder f(0, 256, ConnTimeouts{});
+  f.setTable(lab.ready());
+  const uint8_t first = send(f, syn("10.0.0.101", 1000), 0).frame[5];
+  send(f, buildFrame({.src = {"10.0.0.101", 1000}, .dst = {"10.0.0.1", 80}, .tcpFlags = kTcpAck}), 0);
+  send(f, syn("10.0.0.102", 1), 0);  // moves rr on
+  // Twice the persistence timeout later the established connection is
+  // still open (900 s timeout), so its template must still hold.
+  f.sweep(120'000, 1 << 20);
+  EXPECT_EQ(send(f, syn("10.0.0.101", 1001), 120'000).frame[5], first);
+}
+
 TEST(Forwarder, FwmarkGroupsPortsOnOneServer) {
   Lab lab;
   Service& s = lab.addService("10.0.0.1", 0, 0, {1, 1}, "rr");

@@ -69,7 +69,9 @@ std::string Args::rest(std::size_t i) const {
 
 void Args::expect(std::size_t min, std::size_t max) const {
   if (values_.size() < min) {
-    text(values_.size());  // throws the "needs a value" error
+    fail(values_.size(), min == 1   ? "'" + label_ + "' needs a value"
+                         : min == max ? "'" + label_ + "' needs " + std::to_string(min) + " values"
+                                      : "'" + label_ + "' needs at least " + std::to_string(min) + " values");
   }
   if (values_.size() > max) {
     fail(max, "unexpected '" + values_[max]->text + "' after '" + label_ + "'" +

@@ -135,6 +135,8 @@ Block<FwmarkRule> fwmarkGrammar() {
 void addDataplaneValues(Block<Dataplane>& b) {
   b.value("lcores",
           [](Dataplane& dp, const Args& a) {
+            // Kept even when too short, so the block's end does not also
+            // report "needs lcores".
             dp.lcores = readLcores(a);
             if (dp.lcores.size() < 2) {
               a.fail("lcores needs at least two cores: the first runs the control plane, the others are workers");
@@ -154,7 +156,9 @@ void addDataplaneValues(Block<Dataplane>& b) {
       .value("lvs_timeouts", [](Dataplane& dp, const Args& a) { dp.lvsTimeouts = readLvsTimeouts(a); })
       .value("route",
              [](Dataplane& dp, const Args& a) {
-               a.expect(5, 5);
+               if (a.size() != 5) {
+                 a.fail("route needs the form: route PREFIX via ADDRESS dev PORT");
+               }
                StaticRoute r;
                r.destination = a.prefix(0);
                bool via = false;
@@ -178,7 +182,9 @@ void addDataplaneValues(Block<Dataplane>& b) {
                dp.routes.push_back(std::move(r));
              })
       .value("neighbor", [](Dataplane& dp, const Args& a) {
-        a.expect(5, 5);
+        if (a.size() != 5) {
+          a.fail("neighbor needs the form: neighbor ADDRESS lladdr MAC dev PORT");
+        }
         StaticNeighbor n;
         n.address = a.ip(0);
         bool lladdr = false;

@@ -281,7 +281,10 @@ void closeVirtualServer(Config& c, ServerDraft&& d, const Args& a) {
   }
   if (vs.kind != VirtualServerKind::kFwmark && !d.protocolGiven) {
     // keepalived does the same, because that is what IPVS does with protocol 0.
-    a.warn("virtual_server " + describe(vs) + " has no protocol; using UDP as keepalived does");
+    const std::string what = vs.kind == VirtualServerKind::kGroup
+                                 ? "group " + vs.group
+                                 : vs.address.toString() + " " + std::to_string(vs.port);
+    a.warn("virtual_server " + what + " has no protocol; using UDP as keepalived does");
     vs.protocol = Protocol::kUdp;
   }
   if (vs.kind == VirtualServerKind::kAddress && vs.port == 0 && !vs.persistenceTimeout) {

@@ -1,0 +1,285 @@
+// sluice's own dataplane { } block: DPDK ports behind keepalived's
+// interface names, routes, neighbours, worker cores and fwmark rules.
+#include <algorithm>
+#include <sstream>
+
+#include "controlplane/config/grammars.h"
+
+namespace sluice::config {
+namespace {
+
+constexpr std::uint32_t kMaxLcore = 1023;
+constexpr std::uint32_t kMaxConnTable = 1u << 28;
+constexpr std::uint32_t kMaxMemoryMb = 1u << 20;
+
+std::vector<std::string> splitCommas(const std::string& s) {
+  std::vector<std::string> parts;
+  std::stringstream ss(s);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    parts.push_back(part);
+  }
+  if (!s.empty() && s.back() == ',') {
+    parts.emplace_back();
+  }
+  return parts;
+}
+
+// Parses "N" or "N-M" with both ends in [min, max]; nullopt when malformed.
+std::optional<std::pair<std::uint32_t, std::uint32_t>> readSpan(const std::string& s,
+                                                                 std::uint32_t min, std::uint32_t max) {
+  const auto dash = s.find('-');
+  auto num = [&](const std::string& t) -> std::optional<std::uint32_t> {
+    if (t.empty() || t.size() > 10 || t.find_first_not_of("0123456789") != std::string::npos) {
+      return std::nullopt;
+    }
+    const auto v = std::stoull(t);
+    if (v < min || v > max) {
+      return std::nullopt;
+    }
+    return static_cast<std::uint32_t>(v);
+  };
+  const auto first = num(s.substr(0, dash));
+  const auto last = dash == std::string::npos ? first : num(s.substr(dash + 1));
+  if (!first || !last || *last < *first) {
+    return std::nullopt;
+  }
+  return std::pair{*first, *last};
+}
+
+// `lcores 0-1` / `lcores 0,2,4` / `lcores 0 2-3`.
+std::vector<std::uint32_t> readLcores(const Args& a) {
+  std::vector<std::uint32_t> cores;
+  for (std::size_t i = 0; i < std::max<std::size_t>(a.size(), 1); ++i) {
+    for (const auto& part : splitCommas(a.text(i))) {
+      const auto span = readSpan(part, 0, kMaxLcore);
+      if (!span) {
+        a.fail(i, "lcores '" + a.text(i) + "' is not a core list like 0-3 or 0,2,4 (cores 0-" +
+                      std::to_string(kMaxLcore) + ")");
+      }
+      for (auto core = span->first; core <= span->second; ++core) {
+        if (std::find(cores.begin(), cores.end(), core) != cores.end()) {
+          a.fail(i, "lcores lists core " + std::to_string(core) + " twice");
+        }
+        cores.push_back(core);
+      }
+    }
+  }
+  return cores;
+}
+
+// `80,443`, `10000-20000`, or both mixed; may span several words.
+std::vector<PortRange> readPorts(const Args& a, std::size_t from) {
+  std::vector<PortRange> ports;
+  for (std::size_t i = from; i < a.size(); ++i) {
+    for (const auto& part : splitCommas(a.text(i))) {
+      const auto span = readSpan(part, 1, 65535);
+      if (!span) {
+        a.fail(i, "ports '" + a.text(i) + "' is not a port list like 80,443 or 10000-20000");
+      }
+      ports.push_back({static_cast<std::uint16_t>(span->first), static_cast<std::uint16_t>(span->second)});
+    }
+  }
+  return ports;
+}
+
+void requirePort(ParseContext& ctx, const std::string& dev, const SourceLocation& where,
+                 const std::string& what) {
+  ctx.defer([dev, where, what](Config& c, Diagnostics& diag) {
+    if (c.dataplane && c.dataplane->findPort(dev) == nullptr) {
+      diag.error(where, what + " dev '" + dev + "' is not a port of the dataplane block");
+    }
+  });
+}
+
+Block<DataplanePort> portGrammar() {
+  Block<DataplanePort> b;
+  b.value("device",
+          [](DataplanePort& p, const Args& a) {
+            a.expect(1, 1);
+            p.device = a.text(0);
+          })
+      .value("address",
+             [](DataplanePort& p, const Args& a) {
+               a.expect(1, 1);
+               if (a.text(0).find('/') == std::string::npos) {
+                 a.fail(0, "address '" + a.text(0) + "' needs a prefix length, e.g. 10.0.0.2/24");
+               }
+               p.addresses.push_back(a.prefix(0));
+             })
+      .value("gateway",
+             [](DataplanePort& p, const Args& a) {
+               a.expect(1, 1);
+               p.gateway = a.ip(0);
+             })
+      .value("queues", [](DataplanePort& p, const Args& a) {
+        a.expect(1, 1);
+        p.queues = a.number<std::uint16_t>(0, 1, 128);
+      });
+  return b;
+}
+
+Block<FwmarkRule> fwmarkGrammar() {
+  Block<FwmarkRule> b;
+  b.value("match", [](FwmarkRule& rule, const Args& a) {
+    FwmarkMatch m;
+    m.destination = a.prefix(0);
+    const auto proto = a.oneOf(1, {"tcp", "udp", "sctp"});
+    m.protocol = proto == "tcp" ? Protocol::kTcp : proto == "udp" ? Protocol::kUdp : Protocol::kSctp;
+    m.ports = readPorts(a, 2);
+    rule.matches.push_back(std::move(m));
+  });
+  return b;
+}
+
+void addDataplaneValues(Block<Dataplane>& b) {
+  b.value("lcores",
+          [](Dataplane& dp, const Args& a) {
+            // Kept even when too short, so the block's end does not also
+            // report "needs lcores".
+            dp.lcores = readLcores(a);
+            if (dp.lcores.size() < 2) {
+              a.fail("lcores needs at least two cores: the first runs the control plane, the others are workers");
+            }
+          })
+      .value("no_huge", [](Dataplane& dp, const Args& a) { dp.noHuge = a.flag(); })
+      .value("memory",
+             [](Dataplane& dp, const Args& a) {
+               a.expect(1, 1);
+               dp.memoryMb = a.number<std::uint32_t>(0, 64, kMaxMemoryMb);
+             })
+      .value("conn_table_size",
+             [](Dataplane& dp, const Args& a) {
+               a.expect(1, 1);
+               dp.connTableSize = a.number<std::uint32_t>(0, 1024, kMaxConnTable);
+             })
+      .value("lvs_timeouts", [](Dataplane& dp, const Args& a) { dp.lvsTimeouts = readLvsTimeouts(a); })
+      .value("route",
+             [](Dataplane& dp, const Args& a) {
+               if (a.size() != 5) {
+                 a.fail("route needs the form: route PREFIX via ADDRESS dev PORT");
+               }
+               StaticRoute r;
+               r.destination = a.prefix(0);
+               bool via = false;
+               bool dev = false;
+               for (std::size_t i = 1; i < 5; i += 2) {
+                 if (a.oneOf(i, {"via", "dev"}) == "via") {
+                   r.via = a.ip(i + 1);
+                   via = true;
+                 } else {
+                   r.dev = a.text(i + 1);
+                   dev = true;
+                   requirePort(a.context(), r.dev, a.whereOf(i + 1), "route");
+                 }
+               }
+               if (!via || !dev) {
+                 a.fail("route needs both 'via ADDRESS' and 'dev PORT'");
+               }
+               if (r.via.family() != r.destination.address.family()) {
+                 a.fail("route via " + r.via.toString() + " is not of the destination's address family");
+               }
+               dp.routes.push_back(std::move(r));
+             })
+      .value("neighbor", [](Dataplane& dp, const Args& a) {
+        if (a.size() != 5) {
+          a.fail("neighbor needs the form: neighbor ADDRESS lladdr MAC dev PORT");
+        }
+        StaticNeighbor n;
+        n.address = a.ip(0);
+        bool lladdr = false;
+        bool dev = false;
+        for (std::size_t i = 1; i < 5; i += 2) {
+          if (a.oneOf(i, {"lladdr", "dev"}) == "lladdr") {
+            const auto mac = MacAddress::parse(a.text(i + 1));
+            if (!mac) {
+              a.fail(i + 1, "lladdr '" + a.text(i + 1) + "' is not a MAC address like 02:00:00:00:00:20");
+            }
+            n.lladdr = *mac;
+            lladdr = true;
+          } else {
+            n.dev = a.text(i + 1);
+            dev = true;
+            requirePort(a.context(), n.dev, a.whereOf(i + 1), "neighbor");
+          }
+        }
+        if (!lladdr || !dev) {
+          a.fail("neighbor needs both 'lladdr MAC' and 'dev PORT'");
+        }
+        dp.neighbors.push_back(std::move(n));
+      });
+}
+
+void closePort(Dataplane& dp, DataplanePort&& p, const Args& a) {
+  if (p.device.empty()) {
+    a.fail("port '" + p.name + "' needs a device (a PCI address or a DPDK vdev string)");
+  }
+  if (p.gateway) {
+    const bool reachable = std::any_of(p.addresses.begin(), p.addresses.end(),
+                                       [&](const IpPrefix& own) { return own.contains(*p.gateway); });
+    if (!reachable) {
+      a.error("gateway " + p.gateway->toString() + " is not inside any address of port '" + p.name + "'");
+    }
+  }
+  if (a.context().define("dataplane port", p.name, a.where())) {
+    dp.ports.push_back(std::move(p));
+  }
+}
+
+Block<Dataplane> dataplaneGrammar() {
+  Block<Dataplane> b;
+  addDataplaneValues(b);
+  b.child<DataplanePort>(
+       "port",
+       [](Dataplane&, const Args& a) {
+         a.expect(1, 1);
+         DataplanePort p;
+         p.name = a.text(0);
+         return p;
+       },
+       portGrammar(), closePort)
+      .child<FwmarkRule>(
+          "fwmark",
+          [](Dataplane&, const Args& a) {
+            a.expect(1, 1);
+            FwmarkRule rule;
+            rule.mark = a.number<std::uint32_t>(0, 1, 4294967295u);
+            return rule;
+          },
+          fwmarkGrammar(),
+          [](Dataplane& dp, FwmarkRule&& rule, const Args& a) {
+            if (rule.matches.empty()) {
+              a.fail("fwmark " + std::to_string(rule.mark) + " has no match line");
+            }
+            if (a.context().define("dataplane fwmark", std::to_string(rule.mark), a.where())) {
+              dp.fwmarks.push_back(std::move(rule));
+            }
+          });
+  return b;
+}
+
+}  // namespace
+
+void addDataplaneKeywords(Block<Config>& top) {
+  top.child<Dataplane>(
+      "dataplane",
+      [](Config&, const Args& a) {
+        a.none();
+        return Dataplane{};
+      },
+      dataplaneGrammar(),
+      [](Config& c, Dataplane&& dp, const Args& a) {
+        if (!a.context().define("dataplane", "", a.where(), "a second dataplane block")) {
+          return;
+        }
+        if (dp.lcores.empty()) {
+          a.error("dataplane needs lcores (the first runs the control plane, the others are workers)");
+        }
+        if (dp.ports.empty()) {
+          a.error("dataplane needs at least one port");
+        }
+        c.dataplane = std::move(dp);
+      });
+}
+
+}  // namespace sluice::config

@@ -1,0 +1,444 @@
+// The typed configuration model: what a keepalived.conf (plus sluice's
+// dataplane block) says, with keepalived's defaults filled in. Plain data:
+// the parser builds it, the data plane, VRRP and health checkers read it.
+// Every duration is a std::chrono::milliseconds.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controlplane/config/address.h"
+
+namespace sluice::config {
+
+using Duration = std::chrono::milliseconds;
+
+// ---------------------------------------------------------------- common
+
+// A script to run on an event: the command line as written (a quoted string
+// may carry arguments) and the optional user/group to run it as.
+struct ScriptCommand {
+  std::string command;
+  std::optional<std::string> user;
+  std::optional<std::string> group;
+
+  bool operator==(const ScriptCommand&) const = default;
+};
+
+// IPVS connection timeouts (`lvs_timeouts tcp N tcpfin N udp N`); an unset
+// value keeps the built-in one.
+struct LvsTimeouts {
+  std::optional<Duration> tcp;
+  std::optional<Duration> tcpFin;
+  std::optional<Duration> udp;
+
+  bool operator==(const LvsTimeouts&) const = default;
+};
+
+enum class Protocol : std::uint8_t { kTcp, kUdp, kSctp };
+enum class ForwardingMethod : std::uint8_t { kNat, kDr, kTun };
+
+// ---------------------------------------------------------------- global_defs
+
+struct SmtpServer {
+  std::string host;  // an IP address or a host name
+  std::uint16_t port = 25;
+
+  bool operator==(const SmtpServer&) const = default;
+};
+
+// RFC 5798's VRRP multicast groups, keepalived's defaults.
+inline IpAddress defaultVrrpGroup4() { return IpAddress::fromV4(0xe0000012u); }  // 224.0.0.18
+inline IpAddress defaultVrrpGroup6() {
+  return IpAddress::fromV6({0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12});  // ff02::12
+}
+
+struct GlobalDefs {
+  std::optional<std::string> routerId;  // unset: the host name
+  std::vector<std::string> notificationEmail;
+  std::optional<std::string> notificationEmailFrom;
+  std::optional<SmtpServer> smtpServer;
+  std::optional<std::string> smtpHeloName;
+  Duration smtpConnectTimeout = std::chrono::seconds{30};
+  std::optional<bool> smtpAlert;
+  std::uint8_t vrrpVersion = 2;  // default for instances that do not say
+  std::optional<std::string> scriptUser;
+  std::optional<std::string> scriptGroup;
+  bool enableScriptSecurity = false;
+  std::optional<LvsTimeouts> lvsTimeouts;
+  Duration vrrpGarpMasterDelay = std::chrono::seconds{5};       // second burst of GARPs after becoming master; 0: none
+  std::uint32_t vrrpGarpMasterRepeat = 5;  // GARPs per burst
+  Duration vrrpGarpMasterRefresh = std::chrono::seconds{0};     // periodic GARP while master; 0: none
+  std::uint32_t vrrpGarpMasterRefreshRepeat = 1;
+  IpAddress vrrpMcastGroup4 = defaultVrrpGroup4();
+  IpAddress vrrpMcastGroup6 = defaultVrrpGroup6();
+  bool vrrpStrict = false;
+
+  bool operator==(const GlobalDefs&) const = default;
+};
+
+// ---------------------------------------------------------------- VRRP
+
+struct VrrpScript {
+  std::string name;
+  std::string script;               // command line
+  Duration interval = std::chrono::seconds{1};
+  std::optional<Duration> timeout;  // unset: same as interval
+  int weight = 0;                   // -253..253; 0: failure means FAULT
+  bool weightReverse = false;
+  std::uint32_t rise = 1;  // successes needed to become OK
+  std::uint32_t fall = 1;  // failures needed to become KO
+  std::optional<std::string> user;
+  std::optional<std::string> group;
+  bool initFail = false;
+
+  bool operator==(const VrrpScript&) const = default;
+};
+
+// A `track_script` entry; weight unset means the script's own weight.
+struct TrackScript {
+  std::string name;
+  std::optional<int> weight;
+  bool reverse = false;
+
+  bool operator==(const TrackScript&) const = default;
+};
+
+// A `track_interface` entry; weight 0 means a down interface is a FAULT.
+struct TrackInterface {
+  std::string name;
+  int weight = 0;
+  bool reverse = false;
+
+  bool operator==(const TrackInterface&) const = default;
+};
+
+struct NotifyScripts {
+  std::optional<ScriptCommand> master;
+  std::optional<ScriptCommand> backup;
+  std::optional<ScriptCommand> fault;
+  std::optional<ScriptCommand> stop;
+  std::optional<ScriptCommand> any;  // `notify`: every transition, state as arguments
+
+  bool operator==(const NotifyScripts&) const = default;
+};
+
+struct VrrpSyncGroup {
+  std::string name;
+  std::vector<std::string> instances;
+  NotifyScripts notify;
+  std::optional<bool> smtpAlert;
+  std::vector<TrackScript> trackScripts;
+  std::vector<TrackInterface> trackInterfaces;
+
+  bool operator==(const VrrpSyncGroup&) const = default;
+};
+
+enum class VrrpState : std::uint8_t { kBackup, kMaster };
+enum class AuthType : std::uint8_t { kPass, kAh };
+
+struct VrrpAuthentication {
+  AuthType type = AuthType::kPass;
+  std::string password;  // at most 8 characters are significant on the wire
+
+  bool operator==(const VrrpAuthentication&) const = default;
+};
+
+// A `virtual_ipaddress` (or excluded) entry: ADDR[/LEN] [dev IF] [label L] ...
+struct VirtualIp {
+  IpPrefix address;  // no /LEN given: /32 or /128
+  std::optional<std::string> dev;  // unset: the instance's interface
+  std::optional<std::string> label;
+  std::optional<IpAddress> broadcast;
+  std::optional<std::string> scope;
+  bool noTrack = false;
+
+  bool operator==(const VirtualIp&) const = default;
+};
+
+struct VrrpInstance {
+  std::string name;
+  VrrpState state = VrrpState::kBackup;
+  std::optional<std::string> interface;  // may be unset only with unicast peers
+  std::uint8_t virtualRouterId = 0;      // 1-255, required
+  std::uint8_t priority = 100;           // 1-255
+  std::uint16_t advertIntCs = 100;       // advert interval, centiseconds (VRRPv3 units)
+  std::optional<VrrpAuthentication> authentication;
+  std::vector<VirtualIp> virtualIpAddresses;
+  std::vector<VirtualIp> virtualIpAddressesExcluded;
+  std::vector<TrackScript> trackScripts;
+  std::vector<TrackInterface> trackInterfaces;
+  bool nopreempt = false;
+  Duration preemptDelay = std::chrono::seconds{0};
+  std::optional<Duration> garpMasterDelay;  // unset: global vrrp_garp_master_delay
+  std::optional<std::uint32_t> garpMasterRepeat;
+  std::optional<Duration> garpMasterRefresh;
+  std::optional<std::uint32_t> garpMasterRefreshRepeat;
+  NotifyScripts notify;
+  std::optional<bool> smtpAlert;
+  std::optional<IpAddress> mcastSrcIp;
+  std::optional<IpAddress> unicastSrcIp;
+  std::vector<IpAddress> unicastPeers;  // empty: multicast
+  std::uint8_t version = 2;  // resolved: own `version`, else IPv6 VIPs -> 3, else global vrrp_version
+  bool accept = true;        // accept packets to the VIPs when not address owner
+  bool dontTrackPrimary = false;
+
+  bool operator==(const VrrpInstance&) const = default;
+};
+
+// ---------------------------------------------------------------- LVS
+
+// One `IP[-RANGE] [PORT]` entry of a virtual_server_group; first == last for
+// a single address.
+struct AddressRange {
+  IpAddress first;
+  IpAddress last;
+  std::uint16_t port = 0;  // 0: every port (persistent services only)
+
+  bool operator==(const AddressRange&) const = default;
+};
+
+struct VirtualServerGroup {
+  std::string name;
+  std::vector<AddressRange> ranges;
+  std::vector<std::uint32_t> fwmarks;
+
+  bool operator==(const VirtualServerGroup&) const = default;
+};
+
+// Health check timing as written at one level (virtual server, real server
+// or check); what is unset comes from the level above.
+struct CheckTiming {
+  std::optional<Duration> delayLoop;
+  std::optional<Duration> connectTimeout;
+  std::optional<std::uint32_t> retry;
+  std::optional<Duration> delayBeforeRetry;
+  std::optional<Duration> warmup;
+
+  bool operator==(const CheckTiming&) const = default;
+};
+
+enum class CheckType : std::uint8_t { kTcp, kHttp, kSsl, kMisc };
+
+struct StatusRange {
+  std::uint16_t first = 200;
+  std::uint16_t last = 299;
+
+  bool operator==(const StatusRange&) const = default;
+};
+
+// One `url { }` of HTTP_GET / SSL_GET.
+struct UrlCheck {
+  std::string path;
+  std::optional<std::string> digest;     // MD5 of the body, lower-case hex
+  std::vector<StatusRange> statusCodes;  // never empty: default 200-299
+  std::optional<std::string> virtualhost;
+
+  bool operator==(const UrlCheck&) const = default;
+};
+
+struct HealthCheck {
+  CheckType type = CheckType::kTcp;
+  CheckTiming configured;  // as written in this check block
+
+  // Resolved timing: check, else real server, else virtual server, else
+  // keepalived's default. A real server is marked down after `fall`
+  // consecutive failures (keepalived: 1 + retry) and up after `rise` successes.
+  Duration delayLoop = std::chrono::seconds{60};
+  Duration connectTimeout = std::chrono::seconds{5};
+  std::uint32_t retry = 1;  // 0 for MISC_CHECK by default
+  Duration delayBeforeRetry = std::chrono::seconds{1};  // 3 s for HTTP_GET/SSL_GET by default
+  Duration warmup = std::chrono::seconds{60};           // random start delay up to this; default delay_loop
+  std::uint32_t rise = 1;
+  std::uint32_t fall = 2;  // always retry + 1
+
+  std::optional<IpAddress> connectIp;     // unset: the real server's address
+  std::optional<std::uint16_t> connectPort;  // unset: the real server's port
+  std::optional<IpAddress> bindTo;
+  std::optional<std::uint16_t> bindPort;
+
+  // HTTP_GET / SSL_GET
+  std::vector<UrlCheck> urls;
+  std::optional<std::string> virtualhost;
+  bool enableSni = false;
+
+  // MISC_CHECK
+  std::string miscPath;
+  std::optional<Duration> miscTimeout;  // unset: delayLoop
+  bool miscDynamic = false;
+  std::optional<std::string> user;
+  std::optional<std::string> group;
+
+  bool operator==(const HealthCheck&) const = default;
+};
+
+struct RealServer {
+  IpAddress address;
+  std::uint16_t port = 0;  // resolved to the virtual server's port when not given
+  std::uint32_t weight = 1;
+  std::optional<ForwardingMethod> method;  // unset: the virtual server's
+  std::optional<bool> inhibitOnFailure;    // unset: the virtual server's
+  std::optional<ScriptCommand> notifyUp;
+  std::optional<ScriptCommand> notifyDown;
+  std::uint32_t upperThreshold = 0;  // 0: no limit
+  std::uint32_t lowerThreshold = 0;
+  std::optional<std::string> virtualhost;
+  std::optional<bool> smtpAlert;
+  CheckTiming checkDefaults;  // as written on the real server
+  std::vector<HealthCheck> checks;
+
+  bool operator==(const RealServer&) const = default;
+};
+
+struct SorryServer {
+  IpAddress address;
+  std::uint16_t port = 0;
+  bool inhibit = false;
+  std::optional<ForwardingMethod> method;  // unset: the virtual server's
+
+  bool operator==(const SorryServer&) const = default;
+};
+
+enum class VirtualServerKind : std::uint8_t { kAddress, kFwmark, kGroup };
+
+// The IPVS schedulers sluice implements, by keepalived name.
+inline constexpr std::string_view kSchedulers[] = {"rr", "wrr", "lc",  "wlc", "lblc", "lblcr", "dh",
+                                                   "sh", "sed", "nq",  "mh",  "fo",   "ovf"};
+
+struct VirtualServer {
+  VirtualServerKind kind = VirtualServerKind::kAddress;
+  IpAddress address;       // kAddress
+  std::uint16_t port = 0;  // kAddress; 0: every port (persistent only)
+  std::uint32_t fwmark = 0;  // kFwmark
+  std::string group;         // kGroup: a virtual_server_group name
+  Protocol protocol = Protocol::kTcp;
+  std::string scheduler = "wlc";
+  ForwardingMethod method = ForwardingMethod::kNat;
+  std::optional<Duration> persistenceTimeout;             // set: persistent service
+  std::optional<std::uint8_t> persistenceGranularity;     // client prefix length
+  std::optional<SorryServer> sorryServer;
+  std::uint32_t quorum = 1;
+  std::uint32_t hysteresis = 0;
+  std::optional<ScriptCommand> quorumUp;
+  std::optional<ScriptCommand> quorumDown;
+  bool inhibitOnFailure = false;
+  bool alpha = false;
+  bool omega = false;
+  bool haSuspend = false;
+  std::optional<std::string> virtualhost;
+  std::optional<bool> smtpAlert;
+  CheckTiming checkDefaults;  // as written on the virtual server
+  std::vector<RealServer> realServers;
+
+  bool operator==(const VirtualServer&) const = default;
+};
+
+// ---------------------------------------------------------------- dataplane { }
+
+// A DPDK port standing for the kernel interface name keepalived uses.
+struct DataplanePort {
+  std::string name;    // e.g. eth0, as in `interface eth0`
+  std::string device;  // DPDK device string: PCI address or vdev with args
+  std::vector<IpPrefix> addresses;
+  std::optional<IpAddress> gateway;
+  std::optional<std::uint16_t> queues;
+
+  bool operator==(const DataplanePort&) const = default;
+};
+
+struct StaticRoute {
+  IpPrefix destination;
+  IpAddress via;
+  std::string dev;
+
+  bool operator==(const StaticRoute&) const = default;
+};
+
+struct StaticNeighbor {
+  IpAddress address;
+  MacAddress lladdr;
+  std::string dev;
+
+  bool operator==(const StaticNeighbor&) const = default;
+};
+
+struct PortRange {
+  std::uint16_t first = 0;
+  std::uint16_t last = 0;
+
+  bool operator==(const PortRange&) const = default;
+};
+
+// `match PREFIX PROTO [PORTS]`: packets to PREFIX with that protocol and a
+// destination port in one of the ranges (every port when none) get the mark.
+struct FwmarkMatch {
+  IpPrefix destination;
+  Protocol protocol = Protocol::kTcp;
+  std::vector<PortRange> ports;
+
+  bool operator==(const FwmarkMatch&) const = default;
+};
+
+struct FwmarkRule {
+  std::uint32_t mark = 0;
+  std::vector<FwmarkMatch> matches;
+
+  bool operator==(const FwmarkRule&) const = default;
+};
+
+struct Dataplane {
+  std::vector<std::uint32_t> lcores;  // first: control plane; the rest: workers
+  bool noHuge = false;
+  std::optional<std::uint32_t> memoryMb;
+  std::optional<std::uint32_t> connTableSize;  // per worker
+  std::optional<LvsTimeouts> lvsTimeouts;      // overrides global_defs lvs_timeouts
+  std::vector<DataplanePort> ports;
+  std::vector<StaticRoute> routes;
+  std::vector<StaticNeighbor> neighbors;
+  std::vector<FwmarkRule> fwmarks;
+
+  // The port called `name`, or null. Thread-safe for readers.
+  const DataplanePort* findPort(std::string_view name) const;
+  // The fwmark rule for `mark`, or null. Thread-safe for readers.
+  const FwmarkRule* findFwmark(std::uint32_t mark) const;
+
+  bool operator==(const Dataplane&) const = default;
+};
+
+// ---------------------------------------------------------------- the whole
+
+struct Config {
+  GlobalDefs globalDefs;
+  std::vector<VrrpScript> vrrpScripts;
+  std::vector<VrrpSyncGroup> vrrpSyncGroups;
+  std::vector<VrrpInstance> vrrpInstances;
+  std::vector<VirtualServerGroup> virtualServerGroups;
+  std::vector<VirtualServer> virtualServers;
+  std::optional<Dataplane> dataplane;
+
+  // Lookups by name; null when absent. Thread-safe for readers.
+  const VrrpScript* findVrrpScript(std::string_view name) const;
+  const VrrpInstance* findVrrpInstance(std::string_view name) const;
+  const VirtualServerGroup* findVirtualServerGroup(std::string_view name) const;
+
+  bool operator==(const Config&) const = default;
+};
+
+// keepalived's spelling of enum values ("TCP", "NAT", "MASTER", "PASS",
+// "TCP_CHECK", ...). Thread-safe.
+std::string_view toString(Protocol p);
+std::string_view toString(ForwardingMethod m);
+std::string_view toString(VrrpState s);
+std::string_view toString(AuthType t);
+std::string_view toString(CheckType t);
+std::string_view toString(VirtualServerKind k);
+
+// A virtual server as an operator writes it: "10.0.0.1 80 TCP",
+// "fwmark 80", "group NAME TCP". Thread-safe.
+std::string describe(const VirtualServer& vs);
+
+}  // namespace sluice::config

@@ -1,0 +1,58 @@
+#include "controlplane/config/parser.h"
+
+#include <algorithm>
+
+#include "controlplane/config/grammars.h"
+#include "controlplane/config/parse_context.h"
+#include "controlplane/config/reader.h"
+
+namespace sluice::config {
+namespace {
+
+std::vector<Diagnostic> only(const std::vector<Diagnostic>& all, Severity severity) {
+  std::vector<Diagnostic> out;
+  std::copy_if(all.begin(), all.end(), std::back_inserter(out),
+               [&](const Diagnostic& d) { return d.severity == severity; });
+  return out;
+}
+
+ParseResult build(const std::vector<Statement>& statements, Diagnostics& diag) {
+  ParseResult result;
+  // Broken syntax (braces, quotes, includes) would only produce misleading
+  // follow-up messages from the grammar, so stop here.
+  if (diag.hasErrors()) {
+    result.diagnostics = diag.take();
+    return result;
+  }
+  ParseContext ctx(diag);
+  Config config;
+  configGrammar().run(config, statements, ctx);
+  ctx.runDeferred(config);
+  if (!diag.hasErrors()) {
+    result.config = std::move(config);
+  }
+  result.diagnostics = diag.take();
+  return result;
+}
+
+}  // namespace
+
+std::vector<Diagnostic> ParseResult::errors() const { return only(diagnostics, Severity::kError); }
+
+std::vector<Diagnostic> ParseResult::warnings() const { return only(diagnostics, Severity::kWarning); }
+
+ParseResult parseFile(const std::string& path) {
+  Diagnostics diag;
+  Reader reader(diag);
+  const auto statements = reader.readFile(path);
+  return build(statements, diag);
+}
+
+ParseResult parseString(std::string_view text, const std::string& nameForMessages) {
+  Diagnostics diag;
+  Reader reader(diag);
+  const auto statements = reader.readString(text, nameForMessages);
+  return build(statements, diag);
+}
+
+}  // namespace sluice::config

@@ -1,0 +1,39 @@
+// Public entry points: read a keepalived.conf (with sluice's dataplane
+// block) into a Config, or explain why not.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controlplane/config/diagnostic.h"
+#include "controlplane/config/model.h"
+
+namespace sluice::config {
+
+// keepalived's default configuration path, which sluiced uses too.
+inline constexpr const char* kDefaultConfigPath = "/etc/keepalived/keepalived.conf";
+
+// The outcome of a parse: a Config only when no error was found (a config
+// is applied whole or not at all), and every diagnostic either way.
+struct ParseResult {
+  std::optional<Config> config;
+  std::vector<Diagnostic> diagnostics;  // in the order found
+
+  // True when the configuration was accepted. Thread-safe for readers.
+  bool ok() const { return config.has_value(); }
+  // Only the errors / only the warnings. Thread-safe for readers.
+  std::vector<Diagnostic> errors() const;
+  std::vector<Diagnostic> warnings() const;
+};
+
+// Reads and checks the file at `path` and every file it includes.
+// Thread-safe (no shared state; concurrent parses are independent).
+ParseResult parseFile(const std::string& path);
+
+// Reads and checks `text`; messages name it `nameForMessages`, and relative
+// includes are taken from that name's directory. Thread-safe.
+ParseResult parseString(std::string_view text, const std::string& nameForMessages = "<string>");
+
+}  // namespace sluice::config

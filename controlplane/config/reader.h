@@ -1,0 +1,45 @@
+// Reads configuration files (following `include`) into a statement tree.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controlplane/config/diagnostic.h"
+#include "controlplane/config/statement.h"
+
+namespace sluice::config {
+
+// How deep includes may nest below the main file.
+inline constexpr int kMaxIncludeDepth = 8;
+
+// Turns text into statements. A statement ends at a line end, '{' or '}';
+// a '{' alone on a line opens the block of the statement just before it.
+// `include GLOB` is replaced, where it stands, by the statements of every
+// file the glob matches (sorted), a relative GLOB being taken from the
+// directory of the file that includes it. Problems are recorded in the
+// Diagnostics given at construction. Not thread-safe; one Reader per parse.
+class Reader {
+ public:
+  explicit Reader(Diagnostics& diag) : diag_(diag) {}
+
+  // Reads `path` and everything it includes. Not thread-safe.
+  std::vector<Statement> readFile(const std::string& path);
+  // Reads `text`, named `name` in messages; relative includes are taken
+  // from the directory part of `name` (the working directory if none). Not thread-safe.
+  std::vector<Statement> readString(std::string_view text, const std::string& name);
+
+ private:
+  friend class FileParser;
+
+  std::vector<Statement> readText(std::string_view text, const std::string& name,
+                                  const std::string& identity);
+  // Expands one include statement into `out`.
+  void include(const Statement& st, const std::string& includingFile, std::vector<Statement>& out);
+
+  Diagnostics& diag_;
+  // Canonical paths of the files being read, outermost first (cycle check).
+  std::vector<std::string> stack_;
+};
+
+}  // namespace sluice::config

@@ -1,0 +1,200 @@
+// sluice's dataplane { } block and its cross-checks with the VRRP part.
+#include <gtest/gtest.h>
+
+#include "controlplane/config/parser.h"
+#include "tests/controlplane/config/test_util.h"
+
+namespace sluice::config {
+namespace {
+
+using std::chrono::seconds;
+using testing::errorsOf;
+using testing::warningsOf;
+using Lines = std::vector<std::string>;
+
+const char* kFull = R"(dataplane {
+    lcores 0-1                 # EAL core list: the first is the control plane
+    no_huge                    # optional: run without hugepages
+    memory 1024
+    conn_table_size 1048576
+    lvs_timeouts tcp 900 tcpfin 120 udp 300
+    port eth0 {
+        device net_af_packet0,iface=veth0
+        address 10.0.0.2/24
+        address fd00::2/64
+        gateway 10.0.0.254
+        queues 2
+    }
+    port eth1 {
+        device 0000:03:00.1
+        address 192.168.1.254/24
+    }
+    route 172.16.0.0/16 via 192.168.1.1 dev eth1
+    neighbor 192.168.1.20 lladdr 02:00:00:00:00:20 dev eth1
+    fwmark 80 {
+        match 10.0.0.1/32 tcp 80,443
+        match 10.0.0.1/32 tcp 10000-20000
+        match fd00::1/128 udp
+    }
+}
+vrrp_instance RH_EXT {
+    interface eth0
+    virtual_router_id 50
+    virtual_ipaddress {
+        10.0.0.1 dev eth0
+    }
+}
+virtual_server fwmark 80 {
+    real_server 192.168.1.20
+}
+)";
+
+TEST(Dataplane, FullBlock) {
+  const auto r = parseString(kFull, "d.conf");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(errorsOf(r));
+  EXPECT_TRUE(warningsOf(r).empty()) << ::testing::PrintToString(warningsOf(r));
+  ASSERT_TRUE(r.config->dataplane);
+  const Dataplane& dp = *r.config->dataplane;
+  EXPECT_EQ(dp.lcores, (std::vector<std::uint32_t>{0, 1}));
+  EXPECT_TRUE(dp.noHuge);
+  EXPECT_EQ(dp.memoryMb, 1024u);
+  EXPECT_EQ(dp.connTableSize, 1048576u);
+  ASSERT_TRUE(dp.lvsTimeouts);
+  EXPECT_EQ(dp.lvsTimeouts->tcp, seconds{900});
+  EXPECT_EQ(dp.lvsTimeouts->tcpFin, seconds{120});
+  EXPECT_EQ(dp.lvsTimeouts->udp, seconds{300});
+
+  ASSERT_EQ(dp.ports.size(), 2u);
+  const DataplanePort& eth0 = dp.ports[0];
+  EXPECT_EQ(eth0.name, "eth0");
+  EXPECT_EQ(eth0.device, "net_af_packet0,iface=veth0");
+  ASSERT_EQ(eth0.addresses.size(), 2u);
+  EXPECT_EQ(eth0.addresses[0].toString(), "10.0.0.2/24");
+  EXPECT_EQ(eth0.addresses[1].toString(), "fd00::2/64");
+  EXPECT_EQ(eth0.gateway->toString(), "10.0.0.254");
+  EXPECT_EQ(eth0.queues, 2);
+  EXPECT_EQ(dp.ports[1].device, "0000:03:00.1");
+  EXPECT_FALSE(dp.ports[1].gateway);
+  EXPECT_EQ(dp.findPort("eth1"), &dp.ports[1]);
+  EXPECT_EQ(dp.findPort("eth9"), nullptr);
+
+  ASSERT_EQ(dp.routes.size(), 1u);
+  EXPECT_EQ(dp.routes[0].destination.toString(), "172.16.0.0/16");
+  EXPECT_EQ(dp.routes[0].via.toString(), "192.168.1.1");
+  EXPECT_EQ(dp.routes[0].dev, "eth1");
+  ASSERT_EQ(dp.neighbors.size(), 1u);
+  EXPECT_EQ(dp.neighbors[0].lladdr.toString(), "02:00:00:00:00:20");
+  EXPECT_EQ(dp.neighbors[0].dev, "eth1");
+
+  ASSERT_EQ(dp.fwmarks.size(), 1u);
+  const FwmarkRule& rule = dp.fwmarks[0];
+  EXPECT_EQ(rule.mark, 80u);
+  ASSERT_EQ(rule.matches.size(), 3u);
+  EXPECT_EQ(rule.matches[0].destination.toString(), "10.0.0.1/32");
+  EXPECT_EQ(rule.matches[0].protocol, Protocol::kTcp);
+  EXPECT_EQ(rule.matches[0].ports, (std::vector<PortRange>{{80, 80}, {443, 443}}));
+  EXPECT_EQ(rule.matches[1].ports, (std::vector<PortRange>{{10000, 20000}}));
+  EXPECT_EQ(rule.matches[2].protocol, Protocol::kUdp);
+  EXPECT_TRUE(rule.matches[2].ports.empty());
+  EXPECT_EQ(dp.findFwmark(80), &rule);
+}
+
+TEST(Dataplane, LcoreLists) {
+  auto lcores = [](const std::string& spec) {
+    const auto r = parseString("dataplane {\n lcores " + spec + "\n port p { device d }\n}\n", "d.conf");
+    EXPECT_TRUE(r.ok()) << ::testing::PrintToString(errorsOf(r));
+    return r.config ? r.config->dataplane->lcores : std::vector<std::uint32_t>{};
+  };
+  EXPECT_EQ(lcores("0,2,4"), (std::vector<std::uint32_t>{0, 2, 4}));
+  EXPECT_EQ(lcores("1-3,8"), (std::vector<std::uint32_t>{1, 2, 3, 8}));
+  EXPECT_EQ(lcores("0 5"), (std::vector<std::uint32_t>{0, 5}));
+}
+
+TEST(Dataplane, NeedsAWorkerCore) {
+  const auto r = parseString("dataplane {\n lcores 0\n port p { device d }\n}\n", "d.conf");
+  EXPECT_EQ(errorsOf(r),
+            Lines{"d.conf:2: lcores needs at least two cores: the first runs the control plane, the others are workers"});
+}
+
+TEST(Dataplane, BadValues) {
+  const auto r = parseString(R"(dataplane {
+  lcores 0-1,1
+  port eth0 {
+    address 10.0.0.2
+    gateway 10.9.9.9
+  }
+  port eth1 {
+    device x
+    address 10.1.0.2/24
+    gateway 10.9.9.9
+    queues 0
+  }
+  route 172.16.0.0/16 via 192.168.1.1
+  neighbor 192.168.1.20 lladdr 02:00:00:00:20 dev eth1
+  fwmark 5 {
+    match 10.0.0.1/32 icmp
+  }
+  fwmark 6 {
+    match 10.0.0.1/32 tcp 0-10
+  }
+})",
+                             "d.conf");
+  EXPECT_EQ(errorsOf(r),
+            (Lines{"d.conf:2: lcores lists core 1 twice",
+                   "d.conf:4: address '10.0.0.2' needs a prefix length, e.g. 10.0.0.2/24",
+                   "d.conf:3: port 'eth0' needs a device (a PCI address or a DPDK vdev string)",
+                   "d.conf:11: queues 0 is out of range 1-128",
+                   "d.conf:7: gateway 10.9.9.9 is not inside any address of port 'eth1'",
+                   "d.conf:13: route needs the form: route PREFIX via ADDRESS dev PORT",
+                   "d.conf:14: lladdr '02:00:00:00:20' is not a MAC address like 02:00:00:00:00:20",
+                   "d.conf:16: match 'icmp' is not one of tcp, udp, sctp",
+                   "d.conf:15: fwmark 5 has no match line",
+                   "d.conf:19: ports '0-10' is not a port list like 80,443 or 10000-20000",
+                   "d.conf:18: fwmark 6 has no match line",
+                   "d.conf:1: dataplane needs lcores (the first runs the control plane, the others are workers)"}));
+}
+
+TEST(Dataplane, DevicesMustNameDeclaredPorts) {
+  const auto r = parseString(R"(vrrp_instance A {
+  interface eth0
+  virtual_router_id 1
+  virtual_ipaddress {
+    10.0.0.1 dev eth2
+  }
+  track_interface {
+    eth3
+  }
+}
+dataplane {
+  lcores 0-1
+  port eth1 {
+    device net_null0
+  }
+  route 10.9.0.0/16 via 10.0.0.1 dev eth5
+  neighbor 10.0.0.1 lladdr 02:00:00:00:00:01 dev eth6
+}
+)",
+                             "d.conf");
+  EXPECT_EQ(errorsOf(r), (Lines{"d.conf:2: interface 'eth0' is not a port of the dataplane block",
+                                "d.conf:5: virtual_ipaddress dev 'eth2' is not a port of the dataplane block",
+                                "d.conf:16: route dev 'eth5' is not a port of the dataplane block",
+                                "d.conf:17: neighbor dev 'eth6' is not a port of the dataplane block"}));
+  EXPECT_EQ(warningsOf(r), Lines{"d.conf:8: track_interface 'eth3' is not a port of the dataplane block"});
+}
+
+TEST(Dataplane, WithoutADataplaneBlockInterfacesAreNotChecked) {
+  const auto r = parseString(
+      "vrrp_instance A {\n interface ens3\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1 dev ens4\n }\n}\n",
+      "d.conf");
+  EXPECT_TRUE(r.ok());
+}
+
+TEST(Dataplane, TwoBlocksAreAnError) {
+  const auto r = parseString(
+      "dataplane {\n lcores 0-1\n port p { device d }\n}\ndataplane {\n lcores 0-1\n port q { device d }\n}\n",
+      "d.conf");
+  EXPECT_EQ(errorsOf(r), Lines{"d.conf:5: a second dataplane block (first at d.conf:1)"});
+}
+
+}  // namespace
+}  // namespace sluice::config

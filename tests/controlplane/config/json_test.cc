@@ -1,0 +1,215 @@
+// model -> JSON -> model is lossless, and JSON input is checked.
+#include "controlplane/config/json.h"
+
+#include <gtest/gtest.h>
+
+#include "controlplane/config/parser.h"
+#include "tests/controlplane/config/test_util.h"
+
+namespace sluice::config {
+namespace {
+
+using testing::errorsOf;
+using testing::seedsDir;
+
+// Exercises every part of the model, including optional fields both set and unset.
+const char* kEverything = R"(
+global_defs {
+  router_id lb1
+  notification_email {
+    admin@example.com
+  }
+  notification_email_from noreply@example.com
+  smtp_server 127.0.0.1 2525
+  smtp_helo_name lb1.example.com
+  vrrp_version 2
+  script_user ka
+  enable_script_security
+  lvs_timeouts tcp 900
+}
+vrrp_script chk {
+  script "/bin/check it"
+  interval 0.5
+  weight -3 reverse
+}
+vrrp_sync_group G {
+  group {
+    A
+  }
+  notify "/bin/n.sh" root
+  track_script {
+    chk weight 2
+  }
+}
+vrrp_instance A {
+  state MASTER
+  interface eth0
+  virtual_router_id 9
+  priority 200
+  advert_int 3
+  authentication {
+    auth_type PASS
+    auth_pass abc
+  }
+  virtual_ipaddress {
+    10.0.0.1/24 dev eth0 label eth0:vip brd 10.0.0.255 scope global
+  }
+  virtual_ipaddress_excluded {
+    fd00::1 dev eth0 no_track
+  }
+  track_interface {
+    eth1 weight 7 reverse
+  }
+  unicast_src_ip 10.0.0.2
+  unicast_peer {
+    10.0.0.3
+  }
+  garp_master_delay 1.5
+  notify_stop /bin/stop.sh
+}
+virtual_server_group VG {
+  10.0.0.5-7 80
+  fwmark 12
+}
+virtual_server group VG {
+  protocol TCP
+  lvs_sched sh
+  real_server 192.168.1.2 80 {
+    lvs_method TUN
+    weight 0
+    inhibit_on_failure off
+    MISC_CHECK {
+      misc_path /bin/m.sh
+      misc_timeout 4
+      misc_dynamic
+      user nobody
+    }
+  }
+}
+virtual_server 10.0.0.1 443 {
+  protocol SCTP
+  lb_kind DR
+  persistence_timeout 100
+  persistence_granularity 255.255.0.0
+  sorry_server 192.168.1.9 443
+  sorry_server_lvs_method DR
+  quorum_down "/bin/qd.sh"
+  delay_loop 3
+  real_server 192.168.1.3 443 {
+    retry 4
+    SSL_GET {
+      url {
+        path /x
+        status_code 200-204
+      }
+      enable_sni
+      bind_port 1000
+    }
+  }
+}
+virtual_server fwmark 12 {
+  real_server 192.168.1.4
+}
+dataplane {
+  lcores 2,4,6
+  memory 512
+  port eth0 {
+    device net_tap0,iface=t0
+    address 10.0.0.2/24
+    gateway 10.0.0.254
+  }
+  port eth1 {
+    device net_null0
+    address fd01::1/64
+  }
+  route 172.16.0.0/12 via 10.0.0.200 dev eth0
+  neighbor fd01::9 lladdr 02:aa:bb:cc:dd:ee dev eth1
+  fwmark 12 {
+    match 10.0.0.0/24 udp 53,5353-5360
+  }
+}
+)";
+
+void expectRoundTrip(const Config& original) {
+  const nlohmann::json j = toJson(original);
+  const Config back = configFromJson(j);
+  EXPECT_EQ(back, original);
+  // And through text, as the API would carry it.
+  EXPECT_EQ(configFromJson(nlohmann::json::parse(j.dump())), original);
+  // The nlohmann hooks agree with the named functions.
+  const nlohmann::json viaHook = original;
+  EXPECT_EQ(viaHook, j);
+  EXPECT_EQ(viaHook.get<Config>(), original);
+}
+
+TEST(Json, SeedsRoundTrip) {
+  for (const char* name : {"lb1_nat.conf", "lb2_nat.conf", "dr_master.conf", "dr_backup.conf",
+                           "haproxy_keepalived.conf"}) {
+    SCOPED_TRACE(name);
+    const auto r = parseFile(seedsDir() + "/" + name);
+    ASSERT_TRUE(r.ok());
+    expectRoundTrip(*r.config);
+  }
+}
+
+TEST(Json, EverythingRoundTrips) {
+  const auto r = parseString(kEverything, "all.conf");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(errorsOf(r));
+  expectRoundTrip(*r.config);
+}
+
+TEST(Json, ShapeUsesKeepalivedNames) {
+  const auto r = parseFile(seedsDir() + "/dr_master.conf");
+  ASSERT_TRUE(r.ok());
+  const auto j = toJson(*r.config);
+  const auto& vs = j.at("virtual_servers").at(0);
+  EXPECT_EQ(vs.at("address"), "172.31.0.1");
+  EXPECT_EQ(vs.at("port"), 80);
+  EXPECT_EQ(vs.at("lvs_sched"), "rr");
+  EXPECT_EQ(vs.at("lvs_method"), "DR");
+  EXPECT_EQ(vs.at("persistence_timeout"), 9600000);  // milliseconds
+  EXPECT_EQ(vs.at("real_servers").at(0).at("checks").at(0).at("type"), "TCP_CHECK");
+  const auto& vrrp = j.at("vrrp_instances").at(0);
+  EXPECT_EQ(vrrp.at("state"), "MASTER");
+  EXPECT_EQ(vrrp.at("authentication").at("auth_pass"), "passw123");
+  EXPECT_FALSE(j.contains("dataplane"));  // unset optionals are left out
+}
+
+TEST(Json, MissingKeysTakeModelDefaults) {
+  const Config c = configFromJson(nlohmann::json::parse(
+      R"({"vrrp_instances": [{"name": "A", "virtual_router_id": 3}],
+          "virtual_servers": [{"address": "10.0.0.1", "port": 80}]})"));
+  ASSERT_EQ(c.vrrpInstances.size(), 1u);
+  EXPECT_EQ(c.vrrpInstances[0].priority, 100);
+  EXPECT_EQ(c.vrrpInstances[0].virtualRouterId, 3);
+  EXPECT_EQ(c.virtualServers.at(0).scheduler, "wlc");
+  EXPECT_EQ(c.globalDefs.vrrpMcastGroup4.toString(), "224.0.0.18");
+}
+
+TEST(Json, BadValuesAreRefusedNotWrapped) {
+  auto load = [](const char* text) { return configFromJson(nlohmann::json::parse(text)); };
+  EXPECT_THROW(load(R"({"vrrp_instances": [{"priority": 300}]})"), std::invalid_argument);
+  EXPECT_THROW(load(R"({"vrrp_instances": [{"priority": -1}]})"), std::invalid_argument);
+  EXPECT_THROW(load(R"({"vrrp_instances": [{"state": "LEADER"}]})"), std::invalid_argument);
+  EXPECT_THROW(load(R"({"virtual_servers": [{"address": "10.0.0.300"}]})"), std::invalid_argument);
+  EXPECT_THROW(load(R"({"virtual_servers": "none"})"), std::invalid_argument);
+  EXPECT_THROW(load(R"({"global_defs": {"vrrp_strict": 1}})"), std::invalid_argument);
+  try {
+    load(R"({"vrrp_instances": [{"priority": 300}]})");
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("priority"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Json, PartsConvertOnTheirOwn) {
+  const auto r = parseString(kEverything, "all.conf");
+  ASSERT_TRUE(r.ok());
+  const VirtualServer& vs = r.config->virtualServers.at(1);
+  const nlohmann::json j = vs;
+  EXPECT_EQ(j.get<VirtualServer>(), vs);
+  const nlohmann::json d = *r.config->dataplane;
+  EXPECT_EQ(d.get<Dataplane>(), *r.config->dataplane);
+}
+
+}  // namespace
+}  // namespace sluice::config

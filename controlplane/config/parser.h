@@ -23,8 +23,10 @@ struct ParseResult {
 
   // True when the configuration was accepted. Thread-safe for readers.
   bool ok() const { return config.has_value(); }
-  // Only the errors / only the warnings. Thread-safe for readers.
+
+  // Only the errors. Thread-safe for readers.
   std::vector<Diagnostic> errors() const;
+  // Only the warnings. Thread-safe for readers.
   std::vector<Diagnostic> warnings() const;
 };
 

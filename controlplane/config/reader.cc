@@ -15,9 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool hasWildcard(std::string_view pattern) {
-  return pattern.find_first_of("*?[{") != std::string_view::npos;
-}
+bool hasWildcard(std::string_view pattern) { return pattern.find_first_of("*?[{") != std::string_view::npos; }
 
 std::optional<std::string> slurp(const std::string& path, std::string& why) {
   std::ifstream in(path, std::ios::binary);
@@ -49,6 +47,27 @@ class FileParser {
  private:
   std::vector<Statement> block(const Token* opener, const std::string& owner) {
     std::vector<Statement> out;
+    if (opener != nullptr && ++depth_ > kMaxBlockDepth) {
+      reader_.diag_.error(opener->where,
+                          "blocks nested deeper than " + std::to_string(kMaxBlockDepth) + " levels");
+      pos_ = tokens_.size();  // nothing after this can be trusted
+      aborted_ = true;
+      --depth_;
+      return out;
+    }
+
+    // Restores the depth on every way out.
+    struct Leave {
+      int& depth;
+      bool counted;
+
+      ~Leave() {
+        if (counted) {
+          --depth;
+        }
+      }
+    } leave{depth_, opener != nullptr};
+
     std::optional<Statement> current;
     // True when out.back() ended at a line end, so a '{' alone on the next
     // line belongs to it.
@@ -101,7 +120,7 @@ class FileParser {
       }
     }
     finish();
-    if (opener != nullptr) {
+    if (opener != nullptr && !aborted_) {
       reader_.diag_.error(opener->where, owner.empty()
                                              ? "'{' is never closed"
                                              : "block of '" + owner + "' is never closed (missing '}')");
@@ -128,6 +147,8 @@ class FileParser {
   const std::vector<Token>& tokens_;
   const std::string& fileName_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
+  bool aborted_ = false;
 };
 
 std::vector<Statement> Reader::readFile(const std::string& path) {
@@ -153,8 +174,7 @@ std::vector<Statement> Reader::readText(std::string_view text, const std::string
   return statements;
 }
 
-void Reader::include(const Statement& st, const std::string& includingFile,
-                     std::vector<Statement>& out) {
+void Reader::include(const Statement& st, const std::string& includingFile, std::vector<Statement>& out) {
   if (st.values.size() != 1) {
     diag_.error(st.where(), "'include' takes exactly one file name or glob");
     return;

@@ -98,6 +98,16 @@ class Block {
                               }};
   }
 
+  // A keyword sluice knows but does not implement: warns with `why`
+  // (stronger than "unknown keyword") and skips its block. Not thread-safe.
+  void unsupported(const std::string& keyword, std::string why) {
+    entries_[keyword] =
+        Entry{true, BlockRule::kOptional,
+              [keyword, why = std::move(why)](T&, const Statement& st, ParseContext& ctx) {
+                ctx.diag().warning(st.where(), keyword + " is not supported by sluice: " + why);
+              }};
+  }
+
   // Dispatches each statement of `body` to its keyword. Unknown keywords
   // are warnings (their blocks skipped); a failing handler is an error and
   // the next statement is still read. Not thread-safe.

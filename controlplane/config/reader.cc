@@ -15,6 +15,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// keepalived's include and its variants, which differ only in how hard
+// they complain about missing files; sluice applies its own rules to all.
+bool isInclude(const Token& keyword) {
+  if (keyword.quoted) {
+    return false;
+  }
+  const std::string& k = keyword.text;
+  return k == "include" || k == "includer" || k == "includem" || k == "includew" || k == "includeb" ||
+         k == "includea";
+}
+
 bool hasWildcard(std::string_view pattern) { return pattern.find_first_of("*?[{") != std::string_view::npos; }
 
 std::optional<std::string> slurp(const std::string& path, std::string& why) {
@@ -131,9 +142,9 @@ class FileParser {
   // Appends `st` to `out`, expanding includes. Returns true when the
   // appended statement may still receive a block from a following line.
   bool emit(Statement st, std::vector<Statement>& out) {
-    if (!st.keyword.quoted && st.keyword.text == "include") {
+    if (isInclude(st.keyword)) {
       if (st.hasBlock) {
-        reader_.diag_.error(st.where(), "'include' does not take a block");
+        reader_.diag_.error(st.where(), "'" + st.keyword.text + "' does not take a block");
         return false;
       }
       reader_.include(st, fileName_, out);

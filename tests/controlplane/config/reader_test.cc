@@ -114,7 +114,7 @@ TEST(Reader, IncludeGlobIsRelativeToTheIncludingFileAndSorted) {
 TEST(Reader, IncludeInsideABlockAndNestedIncludes) {
   TempDir dir;
   const auto main = dir.write("main.conf", "virtual_server 10.0.0.1 80 {\n  include rs/all.conf\n}\n");
-  dir.write("rs/all.conf", "include one.conf\ninclude {two,three}.conf\n");
+  dir.write("rs/all.conf", "include one.conf\nincludea {two,three}.conf\n");
   dir.write("rs/one.conf", "real_server 1.1.1.1 80\n");
   dir.write("rs/two.conf", "real_server 2.2.2.2 80\n");
   dir.write("rs/three.conf", "real_server 3.3.3.3 80\n");

@@ -72,16 +72,6 @@ class Block {
     otherwise_ = std::move(handler);
   }
 
-  // A keyword whose block fills the same T (a section with no object of
-  // its own). Not thread-safe.
-  void section(const std::string& keyword, Block body) {
-    entries_[keyword] = Entry{true, BlockRule::kRequired,
-                              [body = std::move(body)](T& target, const Statement& st, ParseContext& ctx) {
-                                Args(st, ctx).none();
-                                body.run(target, st.body, ctx);
-                              }};
-  }
-
   // A keyword that builds a C: `open` makes it from the keyword's values,
   // `body` fills it from the block, `close` checks it and hands it to the
   // parent. If `open` fails the block is skipped. Not thread-safe.

@@ -1,4 +1,4 @@
-// Helpers shared by the config tests: temporary files and short asserts.
+// Shared by the config tests: temporary files and diagnostic lists.
 #pragma once
 
 #include <stdlib.h>

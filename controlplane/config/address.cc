@@ -103,9 +103,7 @@ bool IpPrefix::contains(const IpAddress& ip) const {
   return true;
 }
 
-std::string IpPrefix::toString() const {
-  return address.toString() + "/" + std::to_string(length);
-}
+std::string IpPrefix::toString() const { return address.toString() + "/" + std::to_string(length); }
 
 std::optional<MacAddress> MacAddress::parse(std::string_view text) {
   // Exactly six two-digit hex groups with one consistent separator.
@@ -134,8 +132,8 @@ std::optional<MacAddress> MacAddress::parse(std::string_view text) {
 
 std::string MacAddress::toString() const {
   char buf[18];
-  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", bytes[0], bytes[1], bytes[2],
-                bytes[3], bytes[4], bytes[5]);
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", bytes[0], bytes[1], bytes[2], bytes[3],
+                bytes[4], bytes[5]);
   return buf;
 }
 

@@ -27,14 +27,19 @@ class IpAddress {
 
   // The address family. Thread-safe.
   IpFamily family() const { return family_; }
+
   // True for IPv4. Thread-safe.
   bool isV4() const { return family_ == IpFamily::kV4; }
+
   // Network-order bytes; 4 significant bytes for IPv4, 16 for IPv6. Thread-safe.
   const std::array<std::uint8_t, 16>& bytes() const { return bytes_; }
+
   // The IPv4 address as a host-order integer (0 for IPv6). Thread-safe.
   std::uint32_t v4() const;
+
   // Bits in an address of this family (32 or 128). Thread-safe.
   int bitCount() const { return isV4() ? 32 : 128; }
+
   // Canonical text form (inet_ntop). Thread-safe.
   std::string toString() const;
 

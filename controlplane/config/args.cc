@@ -69,7 +69,7 @@ std::string Args::rest(std::size_t i) const {
 
 void Args::expect(std::size_t min, std::size_t max) const {
   if (values_.size() < min) {
-    fail(values_.size(), min == 1   ? "'" + label_ + "' needs a value"
+    fail(values_.size(), min == 1     ? "'" + label_ + "' needs a value"
                          : min == max ? "'" + label_ + "' needs " + std::to_string(min) + " values"
                                       : "'" + label_ + "' needs at least " + std::to_string(min) + " values");
   }
@@ -114,8 +114,9 @@ std::int64_t Args::signedAt(std::size_t i, std::int64_t min, std::int64_t max) c
 Duration Args::timer(std::size_t i, Duration min, Duration max) const {
   const std::string& s = text(i);
   const auto dot = s.find('.');
-  const std::string whole = s.substr(0, dot);
   const std::string frac = dot == std::string::npos ? "" : s.substr(dot + 1);
+  // ".5" is accepted as keepalived's strtod-based reader does.
+  const std::string whole = dot == 0 && !frac.empty() ? "0" : s.substr(0, dot);
   if (!allDigits(whole) || (dot != std::string::npos && !allDigits(frac)) || whole.size() > 9) {
     fail(i, label_ + " '" + s + "' is not a time in seconds");
   }
@@ -126,8 +127,7 @@ Duration Args::timer(std::size_t i, Duration min, Duration max) const {
   ms.resize(3, '0');
   const Duration value{std::stoll(whole) * 1000 + std::stoll(ms)};
   if (value < min || value > max) {
-    fail(i, label_ + " " + s + " is out of range " + secondsText(min) + "-" + secondsText(max) +
-                " seconds");
+    fail(i, label_ + " " + s + " is out of range " + secondsText(min) + "-" + secondsText(max) + " seconds");
   }
   return value;
 }
@@ -162,8 +162,7 @@ Duration Args::haproxyTime(std::size_t i, Duration min, Duration max) const {
   }
   const Duration value{ms};
   if (value < min || value > max) {
-    fail(i, label_ + " " + s + " is out of range " + secondsText(min) + "-" + secondsText(max) +
-                " seconds");
+    fail(i, label_ + " " + s + " is out of range " + secondsText(min) + "-" + secondsText(max) + " seconds");
   }
   return value;
 }
@@ -237,20 +236,12 @@ ScriptCommand Args::script() const {
   return cmd;
 }
 
-void Args::fail(std::size_t i, const std::string& message) const {
-  throw ConfigError(whereOf(i), message);
-}
+void Args::fail(std::size_t i, const std::string& message) const { throw ConfigError(whereOf(i), message); }
 
-void Args::fail(const std::string& message) const {
-  throw ConfigError(where(), message);
-}
+void Args::fail(const std::string& message) const { throw ConfigError(where(), message); }
 
-void Args::error(const std::string& message) const {
-  ctx_.diag().error(where(), message);
-}
+void Args::error(const std::string& message) const { ctx_.diag().error(where(), message); }
 
-void Args::warn(const std::string& message) const {
-  ctx_.diag().warning(where(), message);
-}
+void Args::warn(const std::string& message) const { ctx_.diag().warning(where(), message); }
 
 }  // namespace sluice::config

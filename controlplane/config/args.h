@@ -23,20 +23,23 @@ class Args {
   // `keywordIsValue` is for list blocks (notification_email, group, ...):
   // there the first word is data, not a keyword, and is value 0.
   // `label` names the statement in messages (default: its keyword).
-  Args(const Statement& st, ParseContext& ctx, bool keywordIsValue = false,
-       std::string_view label = {});
+  Args(const Statement& st, ParseContext& ctx, bool keywordIsValue = false, std::string_view label = {});
 
   // The keyword (or list owner) used in messages. Not thread-safe.
   const std::string& keyword() const { return label_; }
+
   // Where the statement starts. Not thread-safe.
   const SourceLocation& where() const { return st_.where(); }
+
   // The statement itself (for nested blocks). Not thread-safe.
   const Statement& statement() const { return st_; }
+
   // The shared parse state. Not thread-safe.
   ParseContext& context() const { return ctx_; }
 
   // Number of values. Not thread-safe.
   std::size_t size() const { return values_.size(); }
+
   // Value i as written (quotes removed); error if missing. Not thread-safe.
   const std::string& text(std::size_t i) const;
   // The location of value i (or of the statement). Not thread-safe.
@@ -46,6 +49,7 @@ class Args {
 
   // Errors unless min <= size() <= max. Not thread-safe.
   void expect(std::size_t min, std::size_t max) const;
+
   // A flag keyword: no values allowed. Not thread-safe.
   void none() const { expect(0, 0); }
 
@@ -53,11 +57,13 @@ class Args {
   std::uint64_t unsignedAt(std::size_t i, std::uint64_t min, std::uint64_t max) const;
   // Signed decimal in [min, max]. Not thread-safe.
   std::int64_t signedAt(std::size_t i, std::int64_t min, std::int64_t max) const;
+
   // Typed shorthand for unsignedAt. Not thread-safe.
   template <class U>
   U number(std::size_t i, std::uint64_t min, std::uint64_t max) const {
     return static_cast<U>(unsignedAt(i, min, max));
   }
+
   // Seconds with an optional fraction ("1", "0.5", "2.125"), to the
   // millisecond, in [min, max]. Not thread-safe.
   Duration timer(std::size_t i, Duration min, Duration max) const;
@@ -67,7 +73,9 @@ class Args {
   bool boolean(std::size_t i) const;
   // A flag that may carry a boolean: `alpha` or `alpha off`. Not thread-safe.
   bool flag() const;
+  // An IPv4/IPv6 address. Not thread-safe.
   IpAddress ip(std::size_t i) const;
+  // ADDR or ADDR/LEN. Not thread-safe.
   IpPrefix prefix(std::size_t i) const;
   // TCP/UDP port 1-65535 (0 allowed when allowZero). Not thread-safe.
   std::uint16_t port(std::size_t i, bool allowZero = false) const;
@@ -77,8 +85,9 @@ class Args {
   // A script: command then optional user and group. Not thread-safe.
   ScriptCommand script() const;
 
-  // Throws a ConfigError at value i / at the statement. Not thread-safe.
+  // Throws a ConfigError at value i. Not thread-safe.
   [[noreturn]] void fail(std::size_t i, const std::string& message) const;
+  // Throws a ConfigError at the statement. Not thread-safe.
   [[noreturn]] void fail(const std::string& message) const;
   // Records an error without stopping the handler. Not thread-safe.
   void error(const std::string& message) const;

@@ -2,86 +2,75 @@
 #include <algorithm>
 #include <cctype>
 
-#include "controlplane/config/grammars.h"
+#include "controlplane/config/lvs_common.h"
 
 namespace sluice::config {
 namespace {
-
-constexpr auto kDay = std::chrono::seconds{86400};
 
 // `retry` and HAProxy's `fall` say the same thing (fall = retry + 1); both
 // may be written, but they must agree.
 void setRetry(HealthCheck& c, std::uint32_t retry, const Args& a) {
   if (c.configured.retry && *c.configured.retry != retry) {
-    a.fail(0, a.keyword() + " " + a.text(0) + " contradicts an earlier retry/fall of this check (fall = retry + 1)");
+    a.fail(0, a.keyword() + " " + a.text(0) +
+                  " contradicts an earlier retry/fall of this check (fall = retry + 1)");
   }
   c.configured.retry = retry;
 }
 
 // Keywords every check type accepts: timing and HAProxy-style inter/rise/fall.
 void addTimingKeywords(Block<HealthCheck>& b) {
-  b.value("delay_loop",
-          [](HealthCheck& c, const Args& a) {
-            a.expect(1, 1);
-            c.configured.delayLoop = a.timer(0, Duration{1}, kDay);
-          })
-      .value("inter",
-             [](HealthCheck& c, const Args& a) {
-               a.expect(1, 1);
-               c.configured.delayLoop = a.haproxyTime(0, Duration{1}, kDay);
-             })
-      .value("retry",
-             [](HealthCheck& c, const Args& a) {
-               a.expect(1, 1);
-               setRetry(c, a.number<std::uint32_t>(0, 0, 1'000'000), a);
-             })
-      .value("fall",
-             [](HealthCheck& c, const Args& a) {
-               a.expect(1, 1);
-               setRetry(c, a.number<std::uint32_t>(0, 1, 1'000'000) - 1, a);
-             })
-      .value("rise",
-             [](HealthCheck& c, const Args& a) {
-               a.expect(1, 1);
-               c.rise = a.number<std::uint32_t>(0, 1, 1'000'000);
-             })
-      .value("delay_before_retry",
-             [](HealthCheck& c, const Args& a) {
-               a.expect(1, 1);
-               c.configured.delayBeforeRetry = a.timer(0, Duration{0}, kDay);
-             })
-      .value("warmup", [](HealthCheck& c, const Args& a) {
-        a.expect(1, 1);
-        c.configured.warmup = a.timer(0, Duration{0}, kDay);
-      });
+  b.value("delay_loop", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    c.configured.delayLoop = a.timer(0, Duration{1}, kDay);
+  });
+  b.value("inter", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    c.configured.delayLoop = a.haproxyTime(0, Duration{1}, kDay);
+  });
+  b.value("retry", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    setRetry(c, a.number<std::uint32_t>(0, 0, 1'000'000), a);
+  });
+  b.value("fall", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    setRetry(c, a.number<std::uint32_t>(0, 1, 1'000'000) - 1, a);
+  });
+  b.value("rise", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    c.rise = a.number<std::uint32_t>(0, 1, 1'000'000);
+  });
+  b.value("delay_before_retry", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    c.configured.delayBeforeRetry = a.timer(0, Duration{0}, kDay);
+  });
+  b.value("warmup", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    c.configured.warmup = a.timer(0, Duration{0}, kDay);
+  });
 }
 
 // Keywords of checks that open a connection.
 void addConnectionKeywords(Block<HealthCheck>& b) {
-  b.value("connect_ip",
-          [](HealthCheck& c, const Args& a) {
-            a.expect(1, 1);
-            c.connectIp = a.ip(0);
-          })
-      .value("connect_port",
-             [](HealthCheck& c, const Args& a) {
-               a.expect(1, 1);
-               c.connectPort = a.port(0);
-             })
-      .value("bindto",
-             [](HealthCheck& c, const Args& a) {
-               a.expect(1, 1);
-               c.bindTo = a.ip(0);
-             })
-      .value("bind_port",
-             [](HealthCheck& c, const Args& a) {
-               a.expect(1, 1);
-               c.bindPort = a.port(0);
-             })
-      .value("connect_timeout", [](HealthCheck& c, const Args& a) {
-        a.expect(1, 1);
-        c.configured.connectTimeout = a.timer(0, Duration{1}, std::chrono::seconds{3600});
-      });
+  b.value("connect_ip", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    c.connectIp = a.ip(0);
+  });
+  b.value("connect_port", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    c.connectPort = a.port(0);
+  });
+  b.value("bindto", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    c.bindTo = a.ip(0);
+  });
+  b.value("bind_port", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    c.bindPort = a.port(0);
+  });
+  b.value("connect_timeout", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    c.configured.connectTimeout = a.timer(0, Duration{1}, std::chrono::seconds{3600});
+  });
 }
 
 // `status_code 200 301-302 ...`
@@ -91,8 +80,9 @@ std::vector<StatusRange> readStatusCodes(const Args& a) {
     const std::string& s = a.text(i);
     const auto dash = s.find('-');
     auto code = [&](const std::string& part) -> std::uint16_t {
-      const bool ok = !part.empty() && part.size() <= 3 &&
-                      std::all_of(part.begin(), part.end(), [](unsigned char ch) { return std::isdigit(ch); });
+      const bool ok =
+          !part.empty() && part.size() <= 3 &&
+          std::all_of(part.begin(), part.end(), [](unsigned char ch) { return std::isdigit(ch); });
       const int value = ok ? std::stoi(part) : 0;
       if (value < 100 || value > 599) {
         a.fail(i, "status_code '" + s + "' is not an HTTP status (100-599) or range of them");
@@ -115,25 +105,23 @@ std::vector<StatusRange> readStatusCodes(const Args& a) {
 
 Block<UrlCheck> urlGrammar() {
   Block<UrlCheck> u;
-  u.value("path",
-          [](UrlCheck& url, const Args& a) {
-            a.expect(1, 1);
-            url.path = a.text(0);
-          })
-      .value("digest",
-             [](UrlCheck& url, const Args& a) {
-               a.expect(1, 1);
-               const std::string d = toLower(a.text(0));
-               if (d.size() != 32 || d.find_first_not_of("0123456789abcdef") != std::string::npos) {
-                 a.fail(0, "digest '" + a.text(0) + "' is not an MD5 sum (32 hex digits)");
-               }
-               url.digest = d;
-             })
-      .value("status_code", [](UrlCheck& url, const Args& a) { url.statusCodes = readStatusCodes(a); })
-      .value("virtualhost", [](UrlCheck& url, const Args& a) {
-        a.expect(1, 1);
-        url.virtualhost = a.text(0);
-      });
+  u.value("path", [](UrlCheck& url, const Args& a) {
+    a.expect(1, 1);
+    url.path = a.text(0);
+  });
+  u.value("digest", [](UrlCheck& url, const Args& a) {
+    a.expect(1, 1);
+    const std::string d = toLower(a.text(0));
+    if (d.size() != 32 || d.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      a.fail(0, "digest '" + a.text(0) + "' is not an MD5 sum (32 hex digits)");
+    }
+    url.digest = d;
+  });
+  u.value("status_code", [](UrlCheck& url, const Args& a) { url.statusCodes = readStatusCodes(a); });
+  u.value("virtualhost", [](UrlCheck& url, const Args& a) {
+    a.expect(1, 1);
+    url.virtualhost = a.text(0);
+  });
   return u;
 }
 
@@ -145,23 +133,27 @@ Block<HealthCheck> httpGrammar(bool ssl) {
           [](HealthCheck& c, const Args& a) {
             a.expect(1, 1);
             setRetry(c, a.number<std::uint32_t>(0, 0, 1'000'000), a);
-          })
-      .value("virtualhost",
-             [](HealthCheck& c, const Args& a) {
-               a.expect(1, 1);
-               c.virtualhost = a.text(0);
-             })
-      .child<UrlCheck>(
-          "url", [](HealthCheck&, const Args& a) { a.none(); return UrlCheck{}; }, urlGrammar(),
-          [](HealthCheck& c, UrlCheck&& url, const Args& a) {
-            if (url.path.empty()) {
-              a.fail("url { } needs a path");
-            }
-            if (url.statusCodes.empty()) {
-              url.statusCodes.push_back(StatusRange{200, 299});
-            }
-            c.urls.push_back(std::move(url));
           });
+  b.value("virtualhost", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    c.virtualhost = a.text(0);
+  });
+  b.child<UrlCheck>(
+      "url",
+      [](HealthCheck&, const Args& a) {
+        a.none();
+        return UrlCheck{};
+      },
+      urlGrammar(),
+      [](HealthCheck& c, UrlCheck&& url, const Args& a) {
+        if (url.path.empty()) {
+          a.fail("url { } needs a path");
+        }
+        if (url.statusCodes.empty()) {
+          url.statusCodes.push_back(StatusRange{200, 299});
+        }
+        c.urls.push_back(std::move(url));
+      });
   if (ssl) {
     b.value("enable_sni", [](HealthCheck& c, const Args& a) { c.enableSni = a.flag(); });
   }
@@ -171,20 +163,19 @@ Block<HealthCheck> httpGrammar(bool ssl) {
 Block<HealthCheck> miscGrammar() {
   Block<HealthCheck> b;
   addTimingKeywords(b);
-  b.value("misc_path", [](HealthCheck& c, const Args& a) { c.miscPath = a.rest(0); })
-      .value("misc_timeout",
-             [](HealthCheck& c, const Args& a) {
-               a.expect(1, 1);
-               c.miscTimeout = a.timer(0, Duration{1}, kDay);
-             })
-      .value("misc_dynamic", [](HealthCheck& c, const Args& a) { c.miscDynamic = a.flag(); })
-      .value("user", [](HealthCheck& c, const Args& a) {
-        a.expect(1, 2);
-        c.user = a.text(0);
-        if (a.size() == 2) {
-          c.group = a.text(1);
-        }
-      });
+  b.value("misc_path", [](HealthCheck& c, const Args& a) { c.miscPath = a.rest(0); });
+  b.value("misc_timeout", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    c.miscTimeout = a.timer(0, Duration{1}, kDay);
+  });
+  b.value("misc_dynamic", [](HealthCheck& c, const Args& a) { c.miscDynamic = a.flag(); });
+  b.value("user", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 2);
+    c.user = a.text(0);
+    if (a.size() == 2) {
+      c.group = a.text(1);
+    }
+  });
   return b;
 }
 
@@ -192,10 +183,14 @@ Block<HealthCheck> miscGrammar() {
 
 Block<HealthCheck> healthCheckGrammar(CheckType type) {
   switch (type) {
-    case CheckType::kHttp: return httpGrammar(false);
-    case CheckType::kSsl: return httpGrammar(true);
-    case CheckType::kMisc: return miscGrammar();
-    case CheckType::kTcp: break;
+    case CheckType::kHttp:
+      return httpGrammar(false);
+    case CheckType::kSsl:
+      return httpGrammar(true);
+    case CheckType::kMisc:
+      return miscGrammar();
+    case CheckType::kTcp:
+      break;
   }
   Block<HealthCheck> tcp;
   addTimingKeywords(tcp);
@@ -229,8 +224,7 @@ void resolveCheckTiming(HealthCheck& c, const CheckTiming& realServer, const Che
   c.delayLoop = pick(&CheckTiming::delayLoop, Duration{std::chrono::seconds{60}});
   c.connectTimeout = pick(&CheckTiming::connectTimeout, Duration{std::chrono::seconds{5}});
   c.retry = pick(&CheckTiming::retry, c.type == CheckType::kMisc ? 0u : 1u);
-  c.delayBeforeRetry =
-      pick(&CheckTiming::delayBeforeRetry, Duration{std::chrono::seconds{http ? 3 : 1}});
+  c.delayBeforeRetry = pick(&CheckTiming::delayBeforeRetry, Duration{std::chrono::seconds{http ? 3 : 1}});
   c.warmup = pick(&CheckTiming::warmup, c.delayLoop);
   c.fall = c.retry + 1;
 }

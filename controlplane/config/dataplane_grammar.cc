@@ -26,8 +26,8 @@ std::vector<std::string> splitCommas(const std::string& s) {
 }
 
 // Parses "N" or "N-M" with both ends in [min, max]; nullopt when malformed.
-std::optional<std::pair<std::uint32_t, std::uint32_t>> readSpan(const std::string& s,
-                                                                 std::uint32_t min, std::uint32_t max) {
+std::optional<std::pair<std::uint32_t, std::uint32_t>> readSpan(const std::string& s, std::uint32_t min,
+                                                                std::uint32_t max) {
   const auto dash = s.find('-');
   auto num = [&](const std::string& t) -> std::optional<std::uint32_t> {
     if (t.empty() || t.size() > 10 || t.find_first_not_of("0123456789") != std::string::npos) {
@@ -94,28 +94,25 @@ void requirePort(ParseContext& ctx, const std::string& dev, const SourceLocation
 
 Block<DataplanePort> portGrammar() {
   Block<DataplanePort> b;
-  b.value("device",
-          [](DataplanePort& p, const Args& a) {
-            a.expect(1, 1);
-            p.device = a.text(0);
-          })
-      .value("address",
-             [](DataplanePort& p, const Args& a) {
-               a.expect(1, 1);
-               if (a.text(0).find('/') == std::string::npos) {
-                 a.fail(0, "address '" + a.text(0) + "' needs a prefix length, e.g. 10.0.0.2/24");
-               }
-               p.addresses.push_back(a.prefix(0));
-             })
-      .value("gateway",
-             [](DataplanePort& p, const Args& a) {
-               a.expect(1, 1);
-               p.gateway = a.ip(0);
-             })
-      .value("queues", [](DataplanePort& p, const Args& a) {
-        a.expect(1, 1);
-        p.queues = a.number<std::uint16_t>(0, 1, 128);
-      });
+  b.value("device", [](DataplanePort& p, const Args& a) {
+    a.expect(1, 1);
+    p.device = a.text(0);
+  });
+  b.value("address", [](DataplanePort& p, const Args& a) {
+    a.expect(1, 1);
+    if (a.text(0).find('/') == std::string::npos) {
+      a.fail(0, "address '" + a.text(0) + "' needs a prefix length, e.g. 10.0.0.2/24");
+    }
+    p.addresses.push_back(a.prefix(0));
+  });
+  b.value("gateway", [](DataplanePort& p, const Args& a) {
+    a.expect(1, 1);
+    p.gateway = a.ip(0);
+  });
+  b.value("queues", [](DataplanePort& p, const Args& a) {
+    a.expect(1, 1);
+    p.queues = a.number<std::uint16_t>(0, 1, 128);
+  });
   return b;
 }
 
@@ -133,81 +130,77 @@ Block<FwmarkRule> fwmarkGrammar() {
 }
 
 void addDataplaneValues(Block<Dataplane>& b) {
-  b.value("lcores",
-          [](Dataplane& dp, const Args& a) {
-            // Kept even when too short, so the block's end does not also
-            // report "needs lcores".
-            dp.lcores = readLcores(a);
-            if (dp.lcores.size() < 2) {
-              a.fail("lcores needs at least two cores: the first runs the control plane, the others are workers");
-            }
-          })
-      .value("no_huge", [](Dataplane& dp, const Args& a) { dp.noHuge = a.flag(); })
-      .value("memory",
-             [](Dataplane& dp, const Args& a) {
-               a.expect(1, 1);
-               dp.memoryMb = a.number<std::uint32_t>(0, 64, kMaxMemoryMb);
-             })
-      .value("conn_table_size",
-             [](Dataplane& dp, const Args& a) {
-               a.expect(1, 1);
-               dp.connTableSize = a.number<std::uint32_t>(0, 1024, kMaxConnTable);
-             })
-      .value("lvs_timeouts", [](Dataplane& dp, const Args& a) { dp.lvsTimeouts = readLvsTimeouts(a); })
-      .value("route",
-             [](Dataplane& dp, const Args& a) {
-               if (a.size() != 5) {
-                 a.fail("route needs the form: route PREFIX via ADDRESS dev PORT");
-               }
-               StaticRoute r;
-               r.destination = a.prefix(0);
-               bool via = false;
-               bool dev = false;
-               for (std::size_t i = 1; i < 5; i += 2) {
-                 if (a.oneOf(i, {"via", "dev"}) == "via") {
-                   r.via = a.ip(i + 1);
-                   via = true;
-                 } else {
-                   r.dev = a.text(i + 1);
-                   dev = true;
-                   requirePort(a.context(), r.dev, a.whereOf(i + 1), "route");
-                 }
-               }
-               if (!via || !dev) {
-                 a.fail("route needs both 'via ADDRESS' and 'dev PORT'");
-               }
-               if (r.via.family() != r.destination.address.family()) {
-                 a.fail("route via " + r.via.toString() + " is not of the destination's address family");
-               }
-               dp.routes.push_back(std::move(r));
-             })
-      .value("neighbor", [](Dataplane& dp, const Args& a) {
-        if (a.size() != 5) {
-          a.fail("neighbor needs the form: neighbor ADDRESS lladdr MAC dev PORT");
+  b.value("lcores", [](Dataplane& dp, const Args& a) {
+    // Kept even when too short, so the block's end does not also
+    // report "needs lcores".
+    dp.lcores = readLcores(a);
+    if (dp.lcores.size() < 2) {
+      a.fail("lcores needs at least two cores: the first runs the control plane, the others are workers");
+    }
+  });
+  b.value("no_huge", [](Dataplane& dp, const Args& a) { dp.noHuge = a.flag(); });
+  b.value("memory", [](Dataplane& dp, const Args& a) {
+    a.expect(1, 1);
+    dp.memoryMb = a.number<std::uint32_t>(0, 64, kMaxMemoryMb);
+  });
+  b.value("conn_table_size", [](Dataplane& dp, const Args& a) {
+    a.expect(1, 1);
+    dp.connTableSize = a.number<std::uint32_t>(0, 1024, kMaxConnTable);
+  });
+  b.value("lvs_timeouts", [](Dataplane& dp, const Args& a) { dp.lvsTimeouts = readLvsTimeouts(a); });
+  b.value("route", [](Dataplane& dp, const Args& a) {
+    if (a.size() != 5) {
+      a.fail("route needs the form: route PREFIX via ADDRESS dev PORT");
+    }
+    StaticRoute r;
+    r.destination = a.prefix(0);
+    bool via = false;
+    bool dev = false;
+    for (std::size_t i = 1; i < 5; i += 2) {
+      if (a.oneOf(i, {"via", "dev"}) == "via") {
+        r.via = a.ip(i + 1);
+        via = true;
+      } else {
+        r.dev = a.text(i + 1);
+        dev = true;
+        requirePort(a.context(), r.dev, a.whereOf(i + 1), "route");
+      }
+    }
+    if (!via || !dev) {
+      a.fail("route needs both 'via ADDRESS' and 'dev PORT'");
+    }
+    if (r.via.family() != r.destination.address.family()) {
+      a.fail("route via " + r.via.toString() + " is not of the destination's address family");
+    }
+    dp.routes.push_back(std::move(r));
+  });
+  b.value("neighbor", [](Dataplane& dp, const Args& a) {
+    if (a.size() != 5) {
+      a.fail("neighbor needs the form: neighbor ADDRESS lladdr MAC dev PORT");
+    }
+    StaticNeighbor n;
+    n.address = a.ip(0);
+    bool lladdr = false;
+    bool dev = false;
+    for (std::size_t i = 1; i < 5; i += 2) {
+      if (a.oneOf(i, {"lladdr", "dev"}) == "lladdr") {
+        const auto mac = MacAddress::parse(a.text(i + 1));
+        if (!mac) {
+          a.fail(i + 1, "lladdr '" + a.text(i + 1) + "' is not a MAC address like 02:00:00:00:00:20");
         }
-        StaticNeighbor n;
-        n.address = a.ip(0);
-        bool lladdr = false;
-        bool dev = false;
-        for (std::size_t i = 1; i < 5; i += 2) {
-          if (a.oneOf(i, {"lladdr", "dev"}) == "lladdr") {
-            const auto mac = MacAddress::parse(a.text(i + 1));
-            if (!mac) {
-              a.fail(i + 1, "lladdr '" + a.text(i + 1) + "' is not a MAC address like 02:00:00:00:00:20");
-            }
-            n.lladdr = *mac;
-            lladdr = true;
-          } else {
-            n.dev = a.text(i + 1);
-            dev = true;
-            requirePort(a.context(), n.dev, a.whereOf(i + 1), "neighbor");
-          }
-        }
-        if (!lladdr || !dev) {
-          a.fail("neighbor needs both 'lladdr MAC' and 'dev PORT'");
-        }
-        dp.neighbors.push_back(std::move(n));
-      });
+        n.lladdr = *mac;
+        lladdr = true;
+      } else {
+        n.dev = a.text(i + 1);
+        dev = true;
+        requirePort(a.context(), n.dev, a.whereOf(i + 1), "neighbor");
+      }
+    }
+    if (!lladdr || !dev) {
+      a.fail("neighbor needs both 'lladdr MAC' and 'dev PORT'");
+    }
+    dp.neighbors.push_back(std::move(n));
+  });
 }
 
 void closePort(Dataplane& dp, DataplanePort&& p, const Args& a) {
@@ -230,31 +223,31 @@ Block<Dataplane> dataplaneGrammar() {
   Block<Dataplane> b;
   addDataplaneValues(b);
   b.child<DataplanePort>(
-       "port",
-       [](Dataplane&, const Args& a) {
-         a.expect(1, 1);
-         DataplanePort p;
-         p.name = a.text(0);
-         return p;
-       },
-       portGrammar(), closePort)
-      .child<FwmarkRule>(
-          "fwmark",
-          [](Dataplane&, const Args& a) {
-            a.expect(1, 1);
-            FwmarkRule rule;
-            rule.mark = a.number<std::uint32_t>(0, 1, 4294967295u);
-            return rule;
-          },
-          fwmarkGrammar(),
-          [](Dataplane& dp, FwmarkRule&& rule, const Args& a) {
-            if (rule.matches.empty()) {
-              a.fail("fwmark " + std::to_string(rule.mark) + " has no match line");
-            }
-            if (a.context().define("dataplane fwmark", std::to_string(rule.mark), a.where())) {
-              dp.fwmarks.push_back(std::move(rule));
-            }
-          });
+      "port",
+      [](Dataplane&, const Args& a) {
+        a.expect(1, 1);
+        DataplanePort p;
+        p.name = a.text(0);
+        return p;
+      },
+      portGrammar(), closePort);
+  b.child<FwmarkRule>(
+      "fwmark",
+      [](Dataplane&, const Args& a) {
+        a.expect(1, 1);
+        FwmarkRule rule;
+        rule.mark = a.number<std::uint32_t>(0, 1, 4294967295u);
+        return rule;
+      },
+      fwmarkGrammar(),
+      [](Dataplane& dp, FwmarkRule&& rule, const Args& a) {
+        if (rule.matches.empty()) {
+          a.fail("fwmark " + std::to_string(rule.mark) + " has no match line");
+        }
+        if (a.context().define("dataplane fwmark", std::to_string(rule.mark), a.where())) {
+          dp.fwmarks.push_back(std::move(rule));
+        }
+      });
   return b;
 }
 

@@ -30,10 +30,13 @@ class Diagnostics {
   void error(const SourceLocation& where, std::string message);
   // Records a warning; the configuration is still usable. Not thread-safe.
   void warning(const SourceLocation& where, std::string message);
+
   // True when at least one error was recorded. Thread-safe for readers.
   bool hasErrors() const { return errorCount_ > 0; }
+
   // All diagnostics so far, in the order they were recorded. Thread-safe for readers.
   const std::vector<Diagnostic>& all() const { return all_; }
+
   // Moves the collected diagnostics out, leaving the collector empty. Not thread-safe.
   std::vector<Diagnostic> take();
 
@@ -50,6 +53,7 @@ class ConfigError : public std::runtime_error {
   // Builds an error for `where`. Thread-safe.
   ConfigError(SourceLocation where, const std::string& message)
       : std::runtime_error(message), where_(std::move(where)) {}
+
   // The location the error refers to. Thread-safe.
   const SourceLocation& where() const { return where_; }
 

@@ -3,9 +3,9 @@
 // configuration itself, e.g.
 //
 //   Block<VrrpInstance> instance;
-//   instance.value("priority", setPriority)
-//           .child<VrrpAuthentication>("authentication", ...)
-//           .list("virtual_ipaddress", addVirtualIp);
+//   instance.value("priority", setPriority);
+//   instance.child<VrrpAuthentication>("authentication", ...);
+//   instance.list("virtual_ipaddress", addVirtualIp);
 //
 // Handlers receive the object under construction explicitly; nothing is
 // found through globals or "the last element of a list".
@@ -36,74 +36,66 @@ class Block {
   using Handler = std::function<void(T&, const Args&)>;
 
   // A keyword with values on its line and no block. Not thread-safe.
-  Block& value(const std::string& keyword, Handler handler) {
-    entries_[keyword] = Entry{false, BlockRule::kRequired,
-                              [handler](T& target, const Statement& st, ParseContext& ctx) {
-                                Args args(st, ctx);
-                                handler(target, args);
-                              }};
-    return *this;
+  void value(const std::string& keyword, Handler handler) {
+    entries_[keyword] =
+        Entry{false, BlockRule::kRequired, [handler](T& target, const Statement& st, ParseContext& ctx) {
+                Args args(st, ctx);
+                handler(target, args);
+              }};
   }
 
   // A keyword whose block holds one item per line (`group { a b }`,
   // `virtual_ipaddress { ... }`); `handler` sees each line with its first
   // word as value 0. The keyword's own line may carry no values. Not thread-safe.
-  Block& list(const std::string& keyword, Handler handler) {
-    entries_[keyword] =
-        Entry{true, BlockRule::kRequired,
-              [handler, keyword](T& target, const Statement& st, ParseContext& ctx) {
-                Args(st, ctx).none();
-                for (const auto& line : st.body) {
-                  runOne(ctx, [&] {
-                    if (line.hasBlock) {
-                      throw ConfigError(line.where(), "unexpected block inside '" + keyword + "'");
-                    }
-                    Args args(line, ctx, true, keyword);
-                    handler(target, args);
-                  });
-                }
-              }};
-    return *this;
+  void list(const std::string& keyword, Handler handler) {
+    entries_[keyword] = Entry{
+        true, BlockRule::kRequired, [handler, keyword](T& target, const Statement& st, ParseContext& ctx) {
+          Args(st, ctx).none();
+          for (const auto& line : st.body) {
+            runOne(ctx, [&] {
+              if (line.hasBlock) {
+                throw ConfigError(line.where(), "unexpected block inside '" + keyword + "'");
+              }
+              Args args(line, ctx, true, keyword);
+              handler(target, args);
+            });
+          }
+        }};
   }
 
   // Handles every line whose first word is not a keyword of this block,
   // for blocks that are lists with a few keywords mixed in
   // (virtual_server_group: addresses and `fwmark N`). `label` names such
   // a line in messages. Not thread-safe.
-  Block& otherwise(std::string label, Handler handler) {
+  void otherwise(std::string label, Handler handler) {
     otherwiseLabel_ = std::move(label);
     otherwise_ = std::move(handler);
-    return *this;
-  }
-
-  // A keyword whose block fills the same T (a section with no object of
-  // its own). Not thread-safe.
-  Block& section(const std::string& keyword, Block body) {
-    entries_[keyword] = Entry{true, BlockRule::kRequired,
-                              [body = std::move(body)](T& target, const Statement& st, ParseContext& ctx) {
-                                Args(st, ctx).none();
-                                body.run(target, st.body, ctx);
-                              }};
-    return *this;
   }
 
   // A keyword that builds a C: `open` makes it from the keyword's values,
   // `body` fills it from the block, `close` checks it and hands it to the
   // parent. If `open` fails the block is skipped. Not thread-safe.
   template <class C>
-  Block& child(const std::string& keyword, std::function<C(T&, const Args&)> open, Block<C> body,
-               std::function<void(T&, C&&, const Args&)> close,
-               BlockRule rule = BlockRule::kRequired) {
+  void child(const std::string& keyword, std::function<C(T&, const Args&)> open, Block<C> body,
+             std::function<void(T&, C&&, const Args&)> close, BlockRule rule = BlockRule::kRequired) {
+    entries_[keyword] = Entry{true, rule,
+                              [open = std::move(open), body = std::move(body), close = std::move(close)](
+                                  T& target, const Statement& st, ParseContext& ctx) {
+                                Args args(st, ctx);
+                                C item = open(target, args);
+                                body.run(item, st.body, ctx);
+                                close(target, std::move(item), args);
+                              }};
+  }
+
+  // A keyword sluice knows but does not implement: warns with `why`
+  // (stronger than "unknown keyword") and skips its block. Not thread-safe.
+  void unsupported(const std::string& keyword, std::string why) {
     entries_[keyword] =
-        Entry{true, rule,
-              [open = std::move(open), body = std::move(body), close = std::move(close)](
-                  T& target, const Statement& st, ParseContext& ctx) {
-                Args args(st, ctx);
-                C item = open(target, args);
-                body.run(item, st.body, ctx);
-                close(target, std::move(item), args);
+        Entry{true, BlockRule::kOptional,
+              [keyword, why = std::move(why)](T&, const Statement& st, ParseContext& ctx) {
+                ctx.diag().warning(st.where(), keyword + " is not supported by sluice: " + why);
               }};
-    return *this;
   }
 
   // Dispatches each statement of `body` to its keyword. Unknown keywords

@@ -1,5 +1,5 @@
-// The keepalived.conf grammar, one function per family of blocks. Internal
-// to the parser; each adds its top-level keywords to the Config grammar.
+// The keepalived.conf grammar, one function per kind of block. Internal to
+// the parser: each add*Keywords() registers a top-level keyword.
 #pragma once
 
 #include "controlplane/config/grammar.h"
@@ -7,12 +7,21 @@
 
 namespace sluice::config {
 
-// global_defs { }. Thread-safe (builds a new grammar).
+// The whole grammar, top level first. Thread-safe (builds a new one).
+Block<Config> configGrammar();
+
+// global_defs { }. Thread-safe.
 void addGlobalKeywords(Block<Config>& top);
-// vrrp_script, vrrp_sync_group, vrrp_instance. Thread-safe.
-void addVrrpKeywords(Block<Config>& top);
-// virtual_server_group, virtual_server (real servers, checks). Thread-safe.
-void addLvsKeywords(Block<Config>& top);
+// vrrp_script { }. Thread-safe.
+void addVrrpScriptKeywords(Block<Config>& top);
+// vrrp_sync_group { }. Thread-safe.
+void addVrrpSyncGroupKeywords(Block<Config>& top);
+// vrrp_instance { }. Thread-safe.
+void addVrrpInstanceKeywords(Block<Config>& top);
+// virtual_server_group { }. Thread-safe.
+void addVirtualServerGroupKeywords(Block<Config>& top);
+// virtual_server { } with its real servers and checks. Thread-safe.
+void addVirtualServerKeywords(Block<Config>& top);
 // sluice's dataplane { }. Thread-safe.
 void addDataplaneKeywords(Block<Config>& top);
 
@@ -20,20 +29,12 @@ void addDataplaneKeywords(Block<Config>& top);
 // dataplane. Not thread-safe (reads one statement).
 LvsTimeouts readLvsTimeouts(const Args& a);
 
-// The whole grammar. Thread-safe.
-Block<Config> configGrammar();
-
-}  // namespace sluice::config
-
-namespace sluice::config {
-
-// The block of one check type. Thread-safe.
+// The block of one check type (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK). Thread-safe.
 Block<HealthCheck> healthCheckGrammar(CheckType type);
 // Errors (via Args) when a finished check lacks what its type needs. Not thread-safe.
 void checkHealthCheck(const HealthCheck& check, const Args& a);
 // Fills the check's resolved timing from its own block, then the real
 // server, then the virtual server, then keepalived's defaults. Thread-safe.
-void resolveCheckTiming(HealthCheck& check, const CheckTiming& realServer,
-                        const CheckTiming& virtualServer);
+void resolveCheckTiming(HealthCheck& check, const CheckTiming& realServer, const CheckTiming& virtualServer);
 
 }  // namespace sluice::config

@@ -332,10 +332,13 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Config
 
 template <class T>
 struct IsOptional : std::false_type {};
+
 template <class T>
 struct IsOptional<std::optional<T>> : std::true_type {};
+
 template <class T>
 struct IsVector : std::false_type {};
+
 template <class T>
 struct IsVector<std::vector<T>> : std::true_type {};
 
@@ -369,6 +372,7 @@ void decode(const json& j, T& out, const std::string& key);
 
 struct Writer {
   json out = json::object();
+
   template <class T>
   void operator()(const char* key, const T& value) {
     if constexpr (IsOptional<T>::value) {
@@ -383,6 +387,7 @@ struct Writer {
 
 struct Reader {
   const json& in;
+
   template <class T>
   void operator()(const char* key, T& value) {
     const auto it = in.find(key);
@@ -459,7 +464,8 @@ void decode(const json& j, T& out, const std::string& key) {
     } else {
       const auto v = j.get<std::int64_t>();
       if (v < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
-          (v > 0 && static_cast<std::uint64_t>(v) > static_cast<std::uint64_t>(std::numeric_limits<T>::max()))) {
+          (v > 0 &&
+           static_cast<std::uint64_t>(v) > static_cast<std::uint64_t>(std::numeric_limits<T>::max()))) {
         bad(key, std::to_string(v) + " is out of range");
       }
       out = static_cast<T>(v);
@@ -517,14 +523,23 @@ Config configFromJson(const nlohmann::json& j) {
 }
 
 void to_json(nlohmann::json& j, const Config& v) { j = encode(v); }
+
 void from_json(const nlohmann::json& j, Config& v) { decode(j, v, "config"); }
+
 void to_json(nlohmann::json& j, const VrrpInstance& v) { j = encode(v); }
+
 void from_json(const nlohmann::json& j, VrrpInstance& v) { decode(j, v, "vrrp_instance"); }
+
 void to_json(nlohmann::json& j, const VirtualServer& v) { j = encode(v); }
+
 void from_json(const nlohmann::json& j, VirtualServer& v) { decode(j, v, "virtual_server"); }
+
 void to_json(nlohmann::json& j, const RealServer& v) { j = encode(v); }
+
 void from_json(const nlohmann::json& j, RealServer& v) { decode(j, v, "real_server"); }
+
 void to_json(nlohmann::json& j, const Dataplane& v) { j = encode(v); }
+
 void from_json(const nlohmann::json& j, Dataplane& v) { decode(j, v, "dataplane"); }
 
 }  // namespace sluice::config

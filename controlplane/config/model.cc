@@ -7,20 +7,17 @@ namespace {
 
 template <class T>
 const T* findByName(const std::vector<T>& items, std::string_view name) {
-  const auto it =
-      std::find_if(items.begin(), items.end(), [&](const T& item) { return item.name == name; });
+  const auto it = std::find_if(items.begin(), items.end(), [&](const T& item) { return item.name == name; });
   return it == items.end() ? nullptr : &*it;
 }
 
 }  // namespace
 
-const DataplanePort* Dataplane::findPort(std::string_view name) const {
-  return findByName(ports, name);
-}
+const DataplanePort* Dataplane::findPort(std::string_view name) const { return findByName(ports, name); }
 
 const FwmarkRule* Dataplane::findFwmark(std::uint32_t mark) const {
-  const auto it = std::find_if(fwmarks.begin(), fwmarks.end(),
-                               [&](const FwmarkRule& rule) { return rule.mark == mark; });
+  const auto it =
+      std::find_if(fwmarks.begin(), fwmarks.end(), [&](const FwmarkRule& rule) { return rule.mark == mark; });
   return it == fwmarks.end() ? nullptr : &*it;
 }
 
@@ -38,45 +35,54 @@ const VirtualServerGroup* Config::findVirtualServerGroup(std::string_view name) 
 
 std::string_view toString(Protocol p) {
   switch (p) {
-    case Protocol::kTcp: return "TCP";
-    case Protocol::kUdp: return "UDP";
-    case Protocol::kSctp: return "SCTP";
+    case Protocol::kTcp:
+      return "TCP";
+    case Protocol::kUdp:
+      return "UDP";
+    case Protocol::kSctp:
+      return "SCTP";
   }
   return "?";
 }
 
 std::string_view toString(ForwardingMethod m) {
   switch (m) {
-    case ForwardingMethod::kNat: return "NAT";
-    case ForwardingMethod::kDr: return "DR";
-    case ForwardingMethod::kTun: return "TUN";
+    case ForwardingMethod::kNat:
+      return "NAT";
+    case ForwardingMethod::kDr:
+      return "DR";
+    case ForwardingMethod::kTun:
+      return "TUN";
   }
   return "?";
 }
 
-std::string_view toString(VrrpState s) {
-  return s == VrrpState::kMaster ? "MASTER" : "BACKUP";
-}
+std::string_view toString(VrrpState s) { return s == VrrpState::kMaster ? "MASTER" : "BACKUP"; }
 
-std::string_view toString(AuthType t) {
-  return t == AuthType::kPass ? "PASS" : "AH";
-}
+std::string_view toString(AuthType t) { return t == AuthType::kPass ? "PASS" : "AH"; }
 
 std::string_view toString(CheckType t) {
   switch (t) {
-    case CheckType::kTcp: return "TCP_CHECK";
-    case CheckType::kHttp: return "HTTP_GET";
-    case CheckType::kSsl: return "SSL_GET";
-    case CheckType::kMisc: return "MISC_CHECK";
+    case CheckType::kTcp:
+      return "TCP_CHECK";
+    case CheckType::kHttp:
+      return "HTTP_GET";
+    case CheckType::kSsl:
+      return "SSL_GET";
+    case CheckType::kMisc:
+      return "MISC_CHECK";
   }
   return "?";
 }
 
 std::string_view toString(VirtualServerKind k) {
   switch (k) {
-    case VirtualServerKind::kAddress: return "address";
-    case VirtualServerKind::kFwmark: return "fwmark";
-    case VirtualServerKind::kGroup: return "group";
+    case VirtualServerKind::kAddress:
+      return "address";
+    case VirtualServerKind::kFwmark:
+      return "fwmark";
+    case VirtualServerKind::kGroup:
+      return "group";
   }
   return "?";
 }
@@ -84,8 +90,7 @@ std::string_view toString(VirtualServerKind k) {
 std::string describe(const VirtualServer& vs) {
   switch (vs.kind) {
     case VirtualServerKind::kAddress:
-      return vs.address.toString() + " " + std::to_string(vs.port) + " " +
-             std::string(toString(vs.protocol));
+      return vs.address.toString() + " " + std::to_string(vs.port) + " " + std::string(toString(vs.protocol));
     case VirtualServerKind::kFwmark:
       return "fwmark " + std::to_string(vs.fwmark);
     case VirtualServerKind::kGroup:

@@ -51,8 +51,10 @@ struct SmtpServer {
   bool operator==(const SmtpServer&) const = default;
 };
 
-// RFC 5798's VRRP multicast groups, keepalived's defaults.
+// RFC 5798's VRRP multicast groups, keepalived's defaults. Thread-safe.
 inline IpAddress defaultVrrpGroup4() { return IpAddress::fromV4(0xe0000012u); }  // 224.0.0.18
+
+// ff02::12. Thread-safe.
 inline IpAddress defaultVrrpGroup6() {
   return IpAddress::fromV6({0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12});  // ff02::12
 }
@@ -70,9 +72,10 @@ struct GlobalDefs {
   std::optional<std::string> scriptGroup;
   bool enableScriptSecurity = false;
   std::optional<LvsTimeouts> lvsTimeouts;
-  Duration vrrpGarpMasterDelay = std::chrono::seconds{5};       // second burst of GARPs after becoming master; 0: none
+  Duration vrrpGarpMasterDelay =
+      std::chrono::seconds{5};             // second burst of GARPs after becoming master; 0: none
   std::uint32_t vrrpGarpMasterRepeat = 5;  // GARPs per burst
-  Duration vrrpGarpMasterRefresh = std::chrono::seconds{0};     // periodic GARP while master; 0: none
+  Duration vrrpGarpMasterRefresh = std::chrono::seconds{0};  // periodic GARP while master; 0: none
   std::uint32_t vrrpGarpMasterRefreshRepeat = 1;
   IpAddress vrrpMcastGroup4 = defaultVrrpGroup4();
   IpAddress vrrpMcastGroup6 = defaultVrrpGroup6();
@@ -85,7 +88,7 @@ struct GlobalDefs {
 
 struct VrrpScript {
   std::string name;
-  std::string script;               // command line
+  std::string script;  // command line
   Duration interval = std::chrono::seconds{1};
   std::optional<Duration> timeout;  // unset: same as interval
   int weight = 0;                   // -253..253; 0: failure means FAULT
@@ -150,7 +153,7 @@ struct VrrpAuthentication {
 
 // A `virtual_ipaddress` (or excluded) entry: ADDR[/LEN] [dev IF] [label L] ...
 struct VirtualIp {
-  IpPrefix address;  // no /LEN given: /32 or /128
+  IpPrefix address;                // no /LEN given: /32 or /128
   std::optional<std::string> dev;  // unset: the instance's interface
   std::optional<std::string> label;
   std::optional<IpAddress> broadcast;
@@ -250,13 +253,13 @@ struct HealthCheck {
   // consecutive failures (keepalived: 1 + retry) and up after `rise` successes.
   Duration delayLoop = std::chrono::seconds{60};
   Duration connectTimeout = std::chrono::seconds{5};
-  std::uint32_t retry = 1;  // 0 for MISC_CHECK by default
+  std::uint32_t retry = 1;                              // 0 for MISC_CHECK by default
   Duration delayBeforeRetry = std::chrono::seconds{1};  // 3 s for HTTP_GET/SSL_GET by default
   Duration warmup = std::chrono::seconds{60};           // random start delay up to this; default delay_loop
   std::uint32_t rise = 1;
   std::uint32_t fall = 2;  // always retry + 1
 
-  std::optional<IpAddress> connectIp;     // unset: the real server's address
+  std::optional<IpAddress> connectIp;        // unset: the real server's address
   std::optional<std::uint16_t> connectPort;  // unset: the real server's port
   std::optional<IpAddress> bindTo;
   std::optional<std::uint16_t> bindPort;
@@ -306,20 +309,20 @@ struct SorryServer {
 enum class VirtualServerKind : std::uint8_t { kAddress, kFwmark, kGroup };
 
 // The IPVS schedulers sluice implements, by keepalived name.
-inline constexpr std::string_view kSchedulers[] = {"rr", "wrr", "lc",  "wlc", "lblc", "lblcr", "dh",
-                                                   "sh", "sed", "nq",  "mh",  "fo",   "ovf"};
+inline constexpr std::string_view kSchedulers[] = {"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh",
+                                                   "sh", "sed", "nq", "mh",  "fo",   "ovf"};
 
 struct VirtualServer {
   VirtualServerKind kind = VirtualServerKind::kAddress;
-  IpAddress address;       // kAddress
-  std::uint16_t port = 0;  // kAddress; 0: every port (persistent only)
+  IpAddress address;         // kAddress
+  std::uint16_t port = 0;    // kAddress; 0: every port (persistent only)
   std::uint32_t fwmark = 0;  // kFwmark
   std::string group;         // kGroup: a virtual_server_group name
   Protocol protocol = Protocol::kTcp;
   std::string scheduler = "wlc";
   ForwardingMethod method = ForwardingMethod::kNat;
-  std::optional<Duration> persistenceTimeout;             // set: persistent service
-  std::optional<std::uint8_t> persistenceGranularity;     // client prefix length
+  std::optional<Duration> persistenceTimeout;          // set: persistent service
+  std::optional<std::uint8_t> persistenceGranularity;  // client prefix length
   std::optional<SorryServer> sorryServer;
   std::uint32_t quorum = 1;
   std::uint32_t hysteresis = 0;
@@ -420,9 +423,11 @@ struct Config {
   std::vector<VirtualServer> virtualServers;
   std::optional<Dataplane> dataplane;
 
-  // Lookups by name; null when absent. Thread-safe for readers.
+  // The vrrp_script called `name`, or null. Thread-safe for readers.
   const VrrpScript* findVrrpScript(std::string_view name) const;
+  // The vrrp_instance called `name`, or null. Thread-safe for readers.
   const VrrpInstance* findVrrpInstance(std::string_view name) const;
+  // The virtual_server_group called `name`, or null. Thread-safe for readers.
   const VirtualServerGroup* findVirtualServerGroup(std::string_view name) const;
 
   bool operator==(const Config&) const = default;

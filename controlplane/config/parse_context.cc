@@ -2,8 +2,8 @@
 
 namespace sluice::config {
 
-bool ParseContext::define(const std::string& kind, const std::string& key,
-                          const SourceLocation& where, const std::string& message) {
+bool ParseContext::define(const std::string& kind, const std::string& key, const SourceLocation& where,
+                          const std::string& message) {
   const auto [it, inserted] = defined_.try_emplace({kind, key}, where);
   if (!inserted) {
     const std::string what = message.empty() ? "duplicate " + kind + " '" + key + "'" : message;

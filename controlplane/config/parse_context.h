@@ -46,7 +46,7 @@ class ParseContext {
   std::vector<DeferredCheck> deferred_;
 };
 
-// "file:line" for messages that point at a second place.
+// "file:line" for messages that point at a second place. Thread-safe.
 std::string formatLocation(const SourceLocation& where);
 
 }  // namespace sluice::config

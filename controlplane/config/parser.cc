@@ -37,6 +37,18 @@ ParseResult build(const std::vector<Statement>& statements, Diagnostics& diag) {
 
 }  // namespace
 
+Block<Config> configGrammar() {
+  Block<Config> top;
+  addGlobalKeywords(top);
+  addVrrpScriptKeywords(top);
+  addVrrpSyncGroupKeywords(top);
+  addVrrpInstanceKeywords(top);
+  addVirtualServerGroupKeywords(top);
+  addVirtualServerKeywords(top);
+  addDataplaneKeywords(top);
+  return top;
+}
+
 std::vector<Diagnostic> ParseResult::errors() const { return only(diagnostics, Severity::kError); }
 
 std::vector<Diagnostic> ParseResult::warnings() const { return only(diagnostics, Severity::kWarning); }

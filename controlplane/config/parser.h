@@ -23,17 +23,21 @@ struct ParseResult {
 
   // True when the configuration was accepted. Thread-safe for readers.
   bool ok() const { return config.has_value(); }
-  // Only the errors / only the warnings. Thread-safe for readers.
+
+  // Only the errors. Thread-safe for readers.
   std::vector<Diagnostic> errors() const;
+  // Only the warnings. Thread-safe for readers.
   std::vector<Diagnostic> warnings() const;
 };
 
-// Reads and checks the file at `path` and every file it includes.
-// Thread-safe (no shared state; concurrent parses are independent).
+// Reads and checks the file at `path` and every file it includes. Keeps
+// no state between calls, but include globbing uses glob(3), which POSIX
+// does not promise to be thread-safe: call from one thread at a time.
 ParseResult parseFile(const std::string& path);
 
 // Reads and checks `text`; messages name it `nameForMessages`, and relative
-// includes are taken from that name's directory. Thread-safe.
+// includes are taken from that name's directory. One thread at a time, as
+// parseFile().
 ParseResult parseString(std::string_view text, const std::string& nameForMessages = "<string>");
 
 }  // namespace sluice::config

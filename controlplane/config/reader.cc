@@ -15,9 +15,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool hasWildcard(std::string_view pattern) {
-  return pattern.find_first_of("*?[{") != std::string_view::npos;
+// keepalived's include and its variants, which differ only in how hard
+// they complain about missing files; sluice applies its own rules to all.
+bool isInclude(const Token& keyword) {
+  if (keyword.quoted) {
+    return false;
+  }
+  const std::string& k = keyword.text;
+  return k == "include" || k == "includer" || k == "includem" || k == "includew" || k == "includeb" ||
+         k == "includea";
 }
+
+bool hasWildcard(std::string_view pattern) { return pattern.find_first_of("*?[{") != std::string_view::npos; }
 
 std::optional<std::string> slurp(const std::string& path, std::string& why) {
   std::ifstream in(path, std::ios::binary);
@@ -49,6 +58,27 @@ class FileParser {
  private:
   std::vector<Statement> block(const Token* opener, const std::string& owner) {
     std::vector<Statement> out;
+    if (opener != nullptr && ++depth_ > kMaxBlockDepth) {
+      reader_.diag_.error(opener->where,
+                          "blocks nested deeper than " + std::to_string(kMaxBlockDepth) + " levels");
+      pos_ = tokens_.size();  // nothing after this can be trusted
+      aborted_ = true;
+      --depth_;
+      return out;
+    }
+
+    // Restores the depth on every way out.
+    struct Leave {
+      int& depth;
+      bool counted;
+
+      ~Leave() {
+        if (counted) {
+          --depth;
+        }
+      }
+    } leave{depth_, opener != nullptr};
+
     std::optional<Statement> current;
     // True when out.back() ended at a line end, so a '{' alone on the next
     // line belongs to it.
@@ -101,7 +131,7 @@ class FileParser {
       }
     }
     finish();
-    if (opener != nullptr) {
+    if (opener != nullptr && !aborted_) {
       reader_.diag_.error(opener->where, owner.empty()
                                              ? "'{' is never closed"
                                              : "block of '" + owner + "' is never closed (missing '}')");
@@ -112,9 +142,9 @@ class FileParser {
   // Appends `st` to `out`, expanding includes. Returns true when the
   // appended statement may still receive a block from a following line.
   bool emit(Statement st, std::vector<Statement>& out) {
-    if (!st.keyword.quoted && st.keyword.text == "include") {
+    if (isInclude(st.keyword)) {
       if (st.hasBlock) {
-        reader_.diag_.error(st.where(), "'include' does not take a block");
+        reader_.diag_.error(st.where(), "'" + st.keyword.text + "' does not take a block");
         return false;
       }
       reader_.include(st, fileName_, out);
@@ -128,6 +158,8 @@ class FileParser {
   const std::vector<Token>& tokens_;
   const std::string& fileName_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
+  bool aborted_ = false;
 };
 
 std::vector<Statement> Reader::readFile(const std::string& path) {
@@ -153,8 +185,7 @@ std::vector<Statement> Reader::readText(std::string_view text, const std::string
   return statements;
 }
 
-void Reader::include(const Statement& st, const std::string& includingFile,
-                     std::vector<Statement>& out) {
+void Reader::include(const Statement& st, const std::string& includingFile, std::vector<Statement>& out) {
   if (st.values.size() != 1) {
     diag_.error(st.where(), "'include' takes exactly one file name or glob");
     return;

@@ -12,6 +12,9 @@ namespace sluice::config {
 
 // How deep includes may nest below the main file.
 inline constexpr int kMaxIncludeDepth = 8;
+// How deep { } blocks may nest; keepalived's grammar needs five, and the
+// limit keeps a hostile file from exhausting the stack.
+inline constexpr int kMaxBlockDepth = 64;
 
 // Turns text into statements. A statement ends at a line end, '{' or '}';
 // a '{' alone on a line opens the block of the statement just before it.

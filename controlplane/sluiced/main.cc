@@ -23,11 +23,13 @@ class Reporter {
       openlog("sluiced", LOG_PID, LOG_DAEMON);
     }
   }
+
   ~Reporter() {
     if (syslog_) {
       closelog();
     }
   }
+
   Reporter(const Reporter&) = delete;
   Reporter& operator=(const Reporter&) = delete;
 
@@ -64,8 +66,8 @@ int main(int argc, char** argv) {
     reporter.say(d.toString(), d.severity == Severity::kError ? LOG_ERR : LOG_WARNING);
   }
   if (!result.ok()) {
-    reporter.say("sluiced: configuration " + options.configFile + " refused: " +
-                     std::to_string(result.errors().size()) + " error(s)",
+    reporter.say("sluiced: configuration " + options.configFile +
+                     " refused: " + std::to_string(result.errors().size()) + " error(s)",
                  LOG_ERR);
     return 1;
   }

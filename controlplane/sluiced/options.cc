@@ -88,9 +88,15 @@ class OptionParser {
   bool shortOptions(const std::string& letters) {
     for (std::size_t i = 0; i < letters.size(); ++i) {
       switch (letters[i]) {
-        case 't': options_.configTest = true; break;
-        case 'l': options_.logToSyslog = true; break;
-        case 'h': options_.help = true; break;
+        case 't':
+          options_.configTest = true;
+          break;
+        case 'l':
+          options_.logToSyslog = true;
+          break;
+        case 'h':
+          options_.help = true;
+          break;
         case 'f': {
           std::optional<std::string> rest;
           if (i + 1 < letters.size()) {
@@ -147,7 +153,8 @@ OptionsResult parseOptions(const std::vector<std::string>& args) { return Option
 
 std::string usage(std::string_view program) {
   std::string p(program);
-  return "Usage: " + p + " [options]\n"
+  return "Usage: " + p +
+         " [options]\n"
          "Kernel-bypass Layer-4 load balancer driven by a keepalived.conf.\n"
          "\n"
          "  -f, --use-file FILE    configuration file (default " +

@@ -14,8 +14,8 @@ std::string summarize(const config::Config& config, const std::string& path, std
   const auto n = [](std::size_t v) { return std::to_string(v); };
   std::string out = "sluiced: configuration " + path + " is valid\n";
   out += "  vrrp instances: " + n(config.vrrpInstances.size()) +
-         " (sync groups: " + n(config.vrrpSyncGroups.size()) +
-         ", scripts: " + n(config.vrrpScripts.size()) + ")\n";
+         " (sync groups: " + n(config.vrrpSyncGroups.size()) + ", scripts: " + n(config.vrrpScripts.size()) +
+         ")\n";
   out += "  virtual servers: " + n(config.virtualServers.size()) + ", real servers: " + n(realServers) +
          ", health checks: " + n(checks) + "\n";
   if (config.dataplane) {

@@ -20,7 +20,8 @@ TEST(IpAddress, ParsesAndFormatsBothFamilies) {
 }
 
 TEST(IpAddress, RejectsMalformedText) {
-  for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "a.b.c.d", "1.2.3.4/24", "::g", " 1.2.3.4"}) {
+  for (const char* bad :
+       {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "a.b.c.d", "1.2.3.4/24", "::g", " 1.2.3.4"}) {
     EXPECT_FALSE(IpAddress::parse(bad)) << bad;
   }
 }

@@ -112,8 +112,8 @@ TEST(Dataplane, LcoreLists) {
 
 TEST(Dataplane, NeedsAWorkerCore) {
   const auto r = parseString("dataplane {\n lcores 0\n port p { device d }\n}\n", "d.conf");
-  EXPECT_EQ(errorsOf(r),
-            Lines{"d.conf:2: lcores needs at least two cores: the first runs the control plane, the others are workers"});
+  EXPECT_EQ(errorsOf(r), Lines{"d.conf:2: lcores needs at least two cores: the first runs the control plane, "
+                               "the others are workers"});
 }
 
 TEST(Dataplane, BadValues) {
@@ -139,19 +139,19 @@ TEST(Dataplane, BadValues) {
   }
 })",
                              "d.conf");
-  EXPECT_EQ(errorsOf(r),
-            (Lines{"d.conf:2: lcores lists core 1 twice",
-                   "d.conf:4: address '10.0.0.2' needs a prefix length, e.g. 10.0.0.2/24",
-                   "d.conf:3: port 'eth0' needs a device (a PCI address or a DPDK vdev string)",
-                   "d.conf:11: queues 0 is out of range 1-128",
-                   "d.conf:7: gateway 10.9.9.9 is not inside any address of port 'eth1'",
-                   "d.conf:13: route needs the form: route PREFIX via ADDRESS dev PORT",
-                   "d.conf:14: lladdr '02:00:00:00:20' is not a MAC address like 02:00:00:00:00:20",
-                   "d.conf:16: match 'icmp' is not one of tcp, udp, sctp",
-                   "d.conf:15: fwmark 5 has no match line",
-                   "d.conf:19: ports '0-10' is not a port list like 80,443 or 10000-20000",
-                   "d.conf:18: fwmark 6 has no match line",
-                   "d.conf:1: dataplane needs lcores (the first runs the control plane, the others are workers)"}));
+  EXPECT_EQ(
+      errorsOf(r),
+      (Lines{"d.conf:2: lcores lists core 1 twice",
+             "d.conf:4: address '10.0.0.2' needs a prefix length, e.g. 10.0.0.2/24",
+             "d.conf:3: port 'eth0' needs a device (a PCI address or a DPDK vdev string)",
+             "d.conf:11: queues 0 is out of range 1-128",
+             "d.conf:7: gateway 10.9.9.9 is not inside any address of port 'eth1'",
+             "d.conf:13: route needs the form: route PREFIX via ADDRESS dev PORT",
+             "d.conf:14: lladdr '02:00:00:00:20' is not a MAC address like 02:00:00:00:00:20",
+             "d.conf:16: match 'icmp' is not one of tcp, udp, sctp", "d.conf:15: fwmark 5 has no match line",
+             "d.conf:19: ports '0-10' is not a port list like 80,443 or 10000-20000",
+             "d.conf:18: fwmark 6 has no match line",
+             "d.conf:1: dataplane needs lcores (the first runs the control plane, the others are workers)"}));
 }
 
 TEST(Dataplane, DevicesMustNameDeclaredPorts) {
@@ -184,14 +184,16 @@ dataplane {
 
 TEST(Dataplane, WithoutADataplaneBlockInterfacesAreNotChecked) {
   const auto r = parseString(
-      "vrrp_instance A {\n interface ens3\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1 dev ens4\n }\n}\n",
+      "vrrp_instance A {\n interface ens3\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.1 dev ens4\n "
+      "}\n}\n",
       "d.conf");
   EXPECT_TRUE(r.ok());
 }
 
 TEST(Dataplane, TwoBlocksAreAnError) {
   const auto r = parseString(
-      "dataplane {\n lcores 0-1\n port p { device d }\n}\ndataplane {\n lcores 0-1\n port q { device d }\n}\n",
+      "dataplane {\n lcores 0-1\n port p { device d }\n}\ndataplane {\n lcores 0-1\n port q { device d "
+      "}\n}\n",
       "d.conf");
   EXPECT_EQ(errorsOf(r), Lines{"d.conf:5: a second dataplane block (first at d.conf:1)"});
 }

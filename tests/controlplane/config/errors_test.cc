@@ -55,8 +55,10 @@ TEST(Errors, UnknownLbAlgo) {
       "    real_server 192.168.1.20 80\n"
       "}\n",
       "lvs.conf");
-  EXPECT_EQ(errorsOf(r),
-            Lines{"lvs.conf:3: unknown lb_algo 'fastest' (known: rr wrr lc wlc lblc lblcr dh sh sed nq mh fo ovf)"});
+  EXPECT_EQ(
+      errorsOf(r),
+      Lines{
+          "lvs.conf:3: unknown lb_algo 'fastest' (known: rr wrr lc wlc lblc lblcr dh sh sed nq mh fo ovf)"});
 }
 
 TEST(Errors, MissingBrace) {
@@ -94,8 +96,9 @@ TEST(Errors, InstanceInTwoSyncGroups) {
       "vrrp_sync_group B {\n group {\n  VI_1\n }\n}\n" +
           instance(""),
       "sync.conf");
-  EXPECT_EQ(errorsOf(r),
-            Lines{"sync.conf:8: vrrp_instance 'VI_1' is in two vrrp_sync_groups (first at sync.conf:3)"});
+  EXPECT_EQ(
+      errorsOf(r),
+      Lines{"sync.conf:8: vrrp_instance 'VI_1' is already in a vrrp_sync_group (first at sync.conf:3)"});
 }
 
 TEST(Errors, TrackScriptNamingAnUnknownScript) {
@@ -105,15 +108,17 @@ TEST(Errors, TrackScriptNamingAnUnknownScript) {
 
 TEST(Errors, ErrorInAnIncludedFileNamesThatFileAndLine) {
   TempDir dir;
-  const auto main = dir.write("keepalived.conf",
-                              "global_defs {\n  router_id lb1\n}\ninclude conf.d/*.conf\n");
+  const auto main =
+      dir.write("keepalived.conf", "global_defs {\n  router_id lb1\n}\ninclude conf.d/*.conf\n");
   dir.write("conf.d/vrrp.conf", instance("    virtual_router_id 256\n"));
   const auto r = parseFile(main);
-  EXPECT_EQ(errorsOf(r), Lines{dir.path() + "/conf.d/vrrp.conf:8: virtual_router_id 256 is out of range 1-255"});
+  EXPECT_EQ(errorsOf(r),
+            Lines{dir.path() + "/conf.d/vrrp.conf:8: virtual_router_id 256 is out of range 1-255"});
 }
 
 TEST(Errors, UnknownKeywordIsOnlyAWarning) {
-  const auto r = parseString(instance("    use_vmac vrrp51\n    garp_extra_if {\n      x\n    }\n"), "w.conf");
+  const auto r =
+      parseString(instance("    use_vmac vrrp51\n    garp_extra_if {\n      x\n    }\n"), "w.conf");
   EXPECT_TRUE(r.ok());
   EXPECT_TRUE(errorsOf(r).empty());
   EXPECT_EQ(warningsOf(r), (Lines{"w.conf:8: unknown keyword 'use_vmac'",
@@ -155,7 +160,8 @@ TEST(Errors, SameVirtualRouterIdTwiceOnOneInterface) {
   std::string other = instance("");
   other.replace(other.find("VI_1"), 4, "VI_2");
   const auto r = parseString(instance("") + other, "v.conf");
-  EXPECT_EQ(errorsOf(r), Lines{"v.conf:9: duplicate virtual_router_id '51 on eth0 (IPv4)' (first at v.conf:1)"});
+  EXPECT_EQ(errorsOf(r),
+            Lines{"v.conf:9: duplicate virtual_router_id '51 on eth0 (IPv4)' (first at v.conf:1)"});
 }
 
 TEST(Errors, MissingRequiredItems) {
@@ -170,7 +176,8 @@ TEST(Errors, MissingRequiredItems) {
 }
 
 TEST(Errors, VirtualServerGroupMustExist) {
-  const auto r = parseString("virtual_server group WEB {\n protocol TCP\n real_server 1.1.1.1 80\n}\n", "g.conf");
+  const auto r =
+      parseString("virtual_server group WEB {\n protocol TCP\n real_server 1.1.1.1 80\n}\n", "g.conf");
   EXPECT_EQ(errorsOf(r), Lines{"g.conf:1: virtual_server group 'WEB' is not a defined virtual_server_group"});
 }
 

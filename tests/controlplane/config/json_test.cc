@@ -143,8 +143,8 @@ void expectRoundTrip(const Config& original) {
 }
 
 TEST(Json, SeedsRoundTrip) {
-  for (const char* name : {"lb1_nat.conf", "lb2_nat.conf", "dr_master.conf", "dr_backup.conf",
-                           "haproxy_keepalived.conf"}) {
+  for (const char* name :
+       {"lb1_nat.conf", "lb2_nat.conf", "dr_master.conf", "dr_backup.conf", "haproxy_keepalived.conf"}) {
     SCOPED_TRACE(name);
     const auto r = parseFile(seedsDir() + "/" + name);
     ASSERT_TRUE(r.ok());

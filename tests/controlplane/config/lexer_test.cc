@@ -71,9 +71,7 @@ TEST(Lexer, UnterminatedQuoteIsAnErrorAtItsLine) {
   EXPECT_EQ(diag.all().front().toString(), "t.conf:2: unterminated quoted string");
 }
 
-TEST(Lexer, CrLfLineEndsAreBlanks) {
-  EXPECT_EQ(lex("priority 100\r\n"), (V{"priority", "100", "|"}));
-}
+TEST(Lexer, CrLfLineEndsAreBlanks) { EXPECT_EQ(lex("priority 100\r\n"), (V{"priority", "100", "|"})); }
 
 }  // namespace
 }  // namespace sluice::config

@@ -21,7 +21,8 @@ Config parseOk(const std::string& text) {
 
 TEST(Lvs, KeepalivedDefaults) {
   const Config c = parseOk(
-      "virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 192.168.1.20 {\n  TCP_CHECK {\n  }\n }\n}\n");
+      "virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 192.168.1.20 {\n  TCP_CHECK {\n  }\n "
+      "}\n}\n");
   const VirtualServer& vs = c.virtualServers.at(0);
   EXPECT_EQ(vs.scheduler, "wlc");
   EXPECT_EQ(vs.method, ForwardingMethod::kNat);
@@ -114,6 +115,19 @@ virtual_server 10.0.0.1 80 {
   EXPECT_EQ(checks.at(1).fall, 1u);
 }
 
+TEST(Lvs, UnsupportedCheckersWarnLoudly) {
+  const auto r = parseString(
+      "virtual_server 10.0.0.1 25 {\n protocol TCP\n real_server 1.1.1.1 25 {\n"
+      "  SMTP_CHECK {\n   helo_name x\n  }\n  TCP_CHECK {\n  }\n }\n}\n",
+      "l.conf");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(
+      warningsOf(r),
+      Lines{"l.conf:4: SMTP_CHECK is not supported by sluice: this check is skipped and does not mark the "
+            "real server down"});
+  EXPECT_EQ(r.config->virtualServers.at(0).realServers.at(0).checks.size(), 1u);
+}
+
 TEST(Lvs, FallAndRetryMustAgree) {
   const auto r = parseString(
       "virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 1.1.1.1 80 {\n"
@@ -197,13 +211,13 @@ TEST(Lvs, BadCheckValues) {
   }
 })",
                              "l.conf");
-  EXPECT_EQ(errorsOf(r), (Lines{"l.conf:4: weight '-1' is not a whole number",
-                                "l.conf:7: digest 'xyz' is not an MD5 sum (32 hex digits)",
-                                "l.conf:8: status_code '99' is not an HTTP status (100-599) or range of them",
-                                "l.conf:6: url { } needs a path",
-                                "l.conf:10: connect_port 70000 is out of range 1-65535",
-                                "l.conf:5: HTTP_GET needs at least one url { path ... }",
-                                "l.conf:12: MISC_CHECK needs a misc_path"}));
+  EXPECT_EQ(errorsOf(r),
+            (Lines{"l.conf:4: weight '-1' is not a whole number",
+                   "l.conf:7: digest 'xyz' is not an MD5 sum (32 hex digits)",
+                   "l.conf:8: status_code '99' is not an HTTP status (100-599) or range of them",
+                   "l.conf:6: url { } needs a path", "l.conf:10: connect_port 70000 is out of range 1-65535",
+                   "l.conf:5: HTTP_GET needs at least one url { path ... }",
+                   "l.conf:12: MISC_CHECK needs a misc_path"}));
 }
 
 TEST(Lvs, PersistenceAndSorryServer) {
@@ -249,17 +263,20 @@ virtual_server fd00::1 443 {
 
 TEST(Lvs, GranularityMustBeAContiguousMask) {
   const auto r = parseString(
-      "virtual_server 10.0.0.1 80 {\n protocol TCP\n persistence_granularity 255.0.255.0\n real_server 1.1.1.1 80\n}\n",
+      "virtual_server 10.0.0.1 80 {\n protocol TCP\n persistence_granularity 255.0.255.0\n real_server "
+      "1.1.1.1 80\n}\n",
       "l.conf");
-  EXPECT_EQ(errorsOf(r),
-            Lines{"l.conf:3: persistence_granularity '255.0.255.0' is not an IPv4 netmask like 255.255.255.0"});
+  EXPECT_EQ(
+      errorsOf(r),
+      Lines{"l.conf:3: persistence_granularity '255.0.255.0' is not an IPv4 netmask like 255.255.255.0"});
 }
 
 TEST(Lvs, MissingProtocolFollowsKeepalivedWithAWarning) {
   const auto r = parseString("virtual_server 10.0.0.1 53 {\n real_server 1.1.1.1 53\n}\n", "l.conf");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.config->virtualServers.at(0).protocol, Protocol::kUdp);
-  EXPECT_EQ(warningsOf(r), Lines{"l.conf:1: virtual_server 10.0.0.1 53 has no protocol; using UDP as keepalived does"});
+  EXPECT_EQ(warningsOf(r),
+            Lines{"l.conf:1: virtual_server 10.0.0.1 53 has no protocol; using UDP as keepalived does"});
 }
 
 TEST(Lvs, RealServerOfAnotherFamilyIsAnErrorUnlessTunnelled) {
@@ -267,7 +284,8 @@ TEST(Lvs, RealServerOfAnotherFamilyIsAnErrorUnlessTunnelled) {
       "virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server fd00::1 80\n}\n"
       "virtual_server 10.0.0.2 80 {\n protocol TCP\n lb_kind TUN\n real_server fd00::1 80\n}\n",
       "l.conf");
-  EXPECT_EQ(errorsOf(r), Lines{"l.conf:1: real_server fd00::1 is not of the virtual server's address family"});
+  EXPECT_EQ(errorsOf(r),
+            Lines{"l.conf:1: real_server fd00::1 is not of the virtual server's address family"});
 }
 
 TEST(Lvs, VirtualServerGroupsAndFwmarks) {
@@ -315,9 +333,11 @@ virtual_server fwmark 80 {
 
 TEST(Lvs, BadGroupEntries) {
   const auto r = parseString("virtual_server_group G {\n 10.0.0.20-10 80\n 10.0.0.1 http\n}\n", "g.conf");
-  EXPECT_EQ(errorsOf(r), (Lines{"g.conf:2: '10.0.0.20-10' is not an address range (e.g. 10.0.0.1-10 or 10.0.0.1-10.0.0.10)",
-                                "g.conf:3: virtual_server_group entry 'http' is not a whole number",
-                                "g.conf:1: virtual_server_group 'G' has no entries"}));
+  EXPECT_EQ(
+      errorsOf(r),
+      (Lines{"g.conf:2: '10.0.0.20-10' is not an address range (e.g. 10.0.0.1-10 or 10.0.0.1-10.0.0.10)",
+             "g.conf:3: virtual_server_group entry 'http' is not a whole number",
+             "g.conf:1: virtual_server_group 'G' has no entries"}));
 }
 
 }  // namespace

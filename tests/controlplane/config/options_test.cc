@@ -29,7 +29,8 @@ TEST(Options, DefaultsToKeepalivedsConfigPath) {
 }
 
 TEST(Options, ShortAndLongForms) {
-  const Options o = ok({"-t", "-f", "/tmp/k.conf", "-l", "--api-socket", "/run/sluice.sock", "--pidfile=/run/s.pid"});
+  const Options o =
+      ok({"-t", "-f", "/tmp/k.conf", "-l", "--api-socket", "/run/sluice.sock", "--pidfile=/run/s.pid"});
   EXPECT_TRUE(o.configTest);
   EXPECT_EQ(o.configFile, "/tmp/k.conf");
   EXPECT_TRUE(o.logToSyslog);

@@ -84,6 +84,17 @@ TEST(Reader, LoneOpenBraceWithoutKeywordIsAnError) {
   EXPECT_EQ(errorsIn(diag), std::vector<std::string>{"s.conf:1: '{' without a keyword before it"});
 }
 
+TEST(Reader, BlockNestingIsLimited) {
+  std::string text;
+  for (int i = 0; i < 100; ++i) {
+    text += "a {\n";
+  }
+  Diagnostics diag;
+  Reader reader(diag);
+  reader.readString(text, "deep.conf");
+  EXPECT_EQ(errorsIn(diag), std::vector<std::string>{"deep.conf:65: blocks nested deeper than 64 levels"});
+}
+
 TEST(Reader, IncludeGlobIsRelativeToTheIncludingFileAndSorted) {
   TempDir dir;
   const auto main = dir.write("main.conf", "first\ninclude conf.d/*.conf\nlast\n");
@@ -103,7 +114,7 @@ TEST(Reader, IncludeGlobIsRelativeToTheIncludingFileAndSorted) {
 TEST(Reader, IncludeInsideABlockAndNestedIncludes) {
   TempDir dir;
   const auto main = dir.write("main.conf", "virtual_server 10.0.0.1 80 {\n  include rs/all.conf\n}\n");
-  dir.write("rs/all.conf", "include one.conf\ninclude {two,three}.conf\n");
+  dir.write("rs/all.conf", "include one.conf\nincludea {two,three}.conf\n");
   dir.write("rs/one.conf", "real_server 1.1.1.1 80\n");
   dir.write("rs/two.conf", "real_server 2.2.2.2 80\n");
   dir.write("rs/three.conf", "real_server 3.3.3.3 80\n");
@@ -125,8 +136,8 @@ TEST(Reader, IncludeCycleIsAnError) {
   reader.readFile(main);
   const auto errors = errorsIn(diag);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], dir.path() + "/b.conf:2: include cycle: '" + dir.path() +
-                           "/a.conf' is already being read");
+  EXPECT_EQ(errors[0],
+            dir.path() + "/b.conf:2: include cycle: '" + dir.path() + "/a.conf' is already being read");
 }
 
 TEST(Reader, IncludeDepthIsLimited) {
@@ -141,7 +152,8 @@ TEST(Reader, IncludeDepthIsLimited) {
   reader.readFile(dir.path() + "/f0.conf");
   const auto errors = errorsIn(diag);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("f8.conf:1: includes nested deeper than 8 levels"), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find("f8.conf:1: includes nested deeper than 8 levels"), std::string::npos)
+      << errors[0];
 
   // Eight levels are fine.
   Diagnostics ok;

@@ -1,12 +1,10 @@
 // Runs the built sluiced binary like an operator would: `sluiced -t -f FILE`.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
-#include <gtest/gtest.h>
-
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/controlplane/config/test_util.h"
 
@@ -50,11 +48,13 @@ TEST(SluicedCli, EverySeedPasses) {
     const char* file;
     const char* counts;
   };
-  for (const auto& e : {Expect{"lb1_nat.conf", "virtual servers: 1, real servers: 4, health checks: 4"},
-                        Expect{"lb2_nat.conf", "virtual servers: 1, real servers: 4, health checks: 4"},
-                        Expect{"dr_master.conf", "virtual servers: 1, real servers: 3, health checks: 3"},
-                        Expect{"dr_backup.conf", "virtual servers: 1, real servers: 3, health checks: 3"},
-                        Expect{"haproxy_keepalived.conf", "virtual servers: 0, real servers: 0, health checks: 0"}}) {
+
+  for (const auto& e :
+       {Expect{"lb1_nat.conf", "virtual servers: 1, real servers: 4, health checks: 4"},
+        Expect{"lb2_nat.conf", "virtual servers: 1, real servers: 4, health checks: 4"},
+        Expect{"dr_master.conf", "virtual servers: 1, real servers: 3, health checks: 3"},
+        Expect{"dr_backup.conf", "virtual servers: 1, real servers: 3, health checks: 3"},
+        Expect{"haproxy_keepalived.conf", "virtual servers: 0, real servers: 0, health checks: 0"}}) {
     SCOPED_TRACE(e.file);
     const RunResult r = sluiced("-t -f '" + seedsDir() + "/" + e.file + "'");
     EXPECT_EQ(r.status, 0) << r.err;
@@ -111,8 +111,8 @@ TEST(SluicedCli, DumpJsonPrintsTheModel) {
 
 TEST(SluicedCli, DataplaneIsReported) {
   TempDir dir;
-  const auto path = dir.write("dp.conf",
-                              "dataplane {\n lcores 0-2\n port eth0 {\n  device net_null0\n }\n}\n");
+  const auto path =
+      dir.write("dp.conf", "dataplane {\n lcores 0-2\n port eth0 {\n  device net_null0\n }\n}\n");
   const RunResult r = sluiced("-t -f '" + path + "'");
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("dataplane: present (ports: 1, workers: 2)"), std::string::npos) << r.out;
@@ -125,7 +125,8 @@ TEST(SluicedCli, RunningWithoutTValidatesThenSaysTheDataPlaneIsMissing) {
 
   const RunResult missing = sluiced("-f /nonexistent/keepalived.conf");
   EXPECT_EQ(missing.status, 1);
-  EXPECT_NE(missing.err.find("/nonexistent/keepalived.conf: cannot open configuration file"), std::string::npos);
+  EXPECT_NE(missing.err.find("/nonexistent/keepalived.conf: cannot open configuration file"),
+            std::string::npos);
 }
 
 TEST(SluicedCli, BadCommandLinesExitTwo) {

@@ -1,4 +1,4 @@
-// Helpers shared by the config tests: temporary files and short asserts.
+// Shared by the config tests: temporary files and diagnostic lists.
 #pragma once
 
 #include <stdlib.h>
@@ -23,10 +23,12 @@ class TempDir {
     }
     path_ = tmpl;
   }
+
   ~TempDir() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
+
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
@@ -37,6 +39,7 @@ class TempDir {
     std::ofstream(file) << text;
     return file.string();
   }
+
   std::string path() const { return path_.string(); }
 
  private:
@@ -55,6 +58,7 @@ inline std::vector<std::string> messages(const ParseResult& r, Severity severity
 }
 
 inline std::vector<std::string> errorsOf(const ParseResult& r) { return messages(r, Severity::kError); }
+
 inline std::vector<std::string> warningsOf(const ParseResult& r) { return messages(r, Severity::kWarning); }
 
 // The directory of the seed fixtures (set by meson).

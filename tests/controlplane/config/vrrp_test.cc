@@ -18,7 +18,8 @@ Config parseOk(const std::string& text) {
 }
 
 TEST(Vrrp, KeepalivedDefaults) {
-  const Config c = parseOk("vrrp_instance A {\n interface eth0\n virtual_router_id 7\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n");
+  const Config c = parseOk(
+      "vrrp_instance A {\n interface eth0\n virtual_router_id 7\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n");
   const VrrpInstance& v = c.vrrpInstances.at(0);
   EXPECT_EQ(v.state, VrrpState::kBackup);
   EXPECT_EQ(v.priority, 100);
@@ -42,18 +43,21 @@ TEST(Vrrp, VersionComesFromGlobalDefsEvenWhenWrittenLater) {
 }
 
 TEST(Vrrp, Ipv6InstancesUseVersion3) {
-  const Config c = parseOk("vrrp_instance A {\n interface eth0\n virtual_router_id 7\n virtual_ipaddress {\n fd00::1/64\n }\n}\n");
+  const Config c = parseOk(
+      "vrrp_instance A {\n interface eth0\n virtual_router_id 7\n virtual_ipaddress {\n fd00::1/64\n }\n}\n");
   EXPECT_EQ(c.vrrpInstances.at(0).version, 3);
   EXPECT_EQ(c.vrrpInstances.at(0).virtualIpAddresses.at(0).address.toString(), "fd00::1/64");
 }
 
 TEST(Vrrp, FractionalAdvertIntWithVersion2IsRoundedWithAWarning) {
   const auto r = parseString(
-      "vrrp_instance A {\n interface eth0\n virtual_router_id 7\n advert_int 1.5\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n",
+      "vrrp_instance A {\n interface eth0\n virtual_router_id 7\n advert_int 1.5\n virtual_ipaddress {\n "
+      "10.0.0.1\n }\n}\n",
       "v.conf");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r.config->vrrpInstances.at(0).advertIntCs, 200);
-  EXPECT_EQ(warningsOf(r), Lines{"v.conf:4: VRRP version 2 counts advert_int in whole seconds; 1.5 rounded to 2"});
+  EXPECT_EQ(warningsOf(r),
+            Lines{"v.conf:4: VRRP version 2 counts advert_int in whole seconds; 1.5 rounded to 2"});
 }
 
 TEST(Vrrp, AdvertIntAboveVersion3LimitIsAnError) {
@@ -167,17 +171,17 @@ vrrp_instance VI {
 }
 
 TEST(Vrrp, TrackWeightsAreLimitedTo253) {
-  const auto r = parseString(
-      "vrrp_script s {\n script true\n weight 254\n}\n", "v.conf");
+  const auto r = parseString("vrrp_script s {\n script true\n weight 254\n}\n", "v.conf");
   EXPECT_EQ(errorsOf(r), Lines{"v.conf:3: weight 254 is out of range -253-253"});
 }
 
 TEST(Vrrp, MixedFamiliesInVirtualIpaddressIsAnError) {
   const auto r = parseString(
-      "vrrp_instance A {\n interface eth0\n virtual_router_id 7\n virtual_ipaddress {\n 10.0.0.1\n fd00::1\n }\n}\n",
+      "vrrp_instance A {\n interface eth0\n virtual_router_id 7\n virtual_ipaddress {\n 10.0.0.1\n fd00::1\n "
+      "}\n}\n",
       "v.conf");
-  EXPECT_EQ(errorsOf(r),
-            Lines{"v.conf:1: virtual_ipaddress of vrrp_instance 'A' mixes IPv4 and IPv6 (use virtual_ipaddress_excluded for the other family)"});
+  EXPECT_EQ(errorsOf(r), Lines{"v.conf:1: virtual_ipaddress of vrrp_instance 'A' mixes IPv4 and IPv6 (use "
+                               "virtual_ipaddress_excluded for the other family)"});
 }
 
 TEST(Vrrp, SyncGroupWithNotifyAndTracking) {
@@ -266,7 +270,8 @@ global_defs {
 
 TEST(Vrrp, BadGlobalValues) {
   const auto r = parseString(
-      "global_defs {\n vrrp_version 4\n lvs_timeouts tcp\n vrrp_mcast_group4 10.0.0.1\n smtp_server 1.2.3.4 0\n}\n",
+      "global_defs {\n vrrp_version 4\n lvs_timeouts tcp\n vrrp_mcast_group4 10.0.0.1\n smtp_server 1.2.3.4 "
+      "0\n}\n",
       "g.conf");
   EXPECT_EQ(errorsOf(r), (Lines{"g.conf:2: vrrp_version 4 is out of range 2-3",
                                 "g.conf:3: 'lvs_timeouts' takes pairs: [tcp SECS] [tcpfin SECS] [udp SECS]",

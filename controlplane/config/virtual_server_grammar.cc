@@ -1,0 +1,246 @@
+// virtual_server { }: the service, its scheduling and its real servers.
+#include <algorithm>
+
+#include "controlplane/config/lvs_common.h"
+
+namespace sluice::config {
+namespace {
+
+// keepalived's persistence_timeout when none (or only a granularity) is given.
+constexpr Duration kDefaultPersistence = std::chrono::seconds{360};
+constexpr auto kMaxPersistence = std::chrono::seconds{31 * 86400};
+
+// The virtual server while its block is read.
+struct ServerDraft {
+  VirtualServer vs;
+  bool protocolGiven = false;
+  // Real server addresses already seen, for the duplicate check.
+  std::vector<std::pair<IpAddress, std::uint16_t>> seen;
+};
+
+// persistence_granularity: an IPv4 netmask, or an IPv6 prefix length.
+std::uint8_t readGranularity(const VirtualServer& vs, const Args& a) {
+  a.expect(1, 1);
+  const std::string& s = a.text(0);
+  const bool v4 =
+      vs.kind == VirtualServerKind::kAddress ? vs.address.isV4() : s.find('.') != std::string::npos;
+  if (v4) {
+    const auto len = netmaskToPrefixLength(s);
+    if (!len) {
+      a.fail(0, "persistence_granularity '" + s + "' is not an IPv4 netmask like 255.255.255.0");
+    }
+    return *len;
+  }
+  return a.number<std::uint8_t>(0, 1, 128);
+}
+
+void setScheduler(ServerDraft& d, const Args& a) {
+  a.expect(1, 1);
+  const std::string name = toLower(a.text(0));
+  if (std::find(std::begin(kSchedulers), std::end(kSchedulers), name) == std::end(kSchedulers)) {
+    std::string known;
+    for (auto s : kSchedulers) {
+      known += (known.empty() ? "" : " ") + std::string(s);
+    }
+    a.fail(0, "unknown " + a.keyword() + " '" + a.text(0) + "' (known: " + known + ")");
+  }
+  d.vs.scheduler = name;
+}
+
+void setMethod(ServerDraft& d, const Args& a) { d.vs.method = readMethod(a); }
+
+void addServerValues(Block<ServerDraft>& b) {
+  b.value("lb_algo", setScheduler);
+  b.value("lvs_sched", setScheduler);  // keepalived's newer name
+  b.value("lb_kind", setMethod);
+  b.value("lvs_method", setMethod);  // keepalived's newer name
+  b.value("persistence_timeout", [](ServerDraft& d, const Args& a) {
+    a.expect(0, 1);
+    d.vs.persistenceTimeout =
+        a.size() == 0 ? kDefaultPersistence : a.timer(0, std::chrono::seconds{1}, kMaxPersistence);
+    if (d.vs.persistenceTimeout->count() % 1000 != 0) {
+      a.fail(0, "persistence_timeout " + a.text(0) + " must be whole seconds");
+    }
+  });
+  b.value("persistence_granularity", [](ServerDraft& d, const Args& a) {
+    d.vs.persistenceGranularity = readGranularity(d.vs, a);
+    if (!d.vs.persistenceTimeout) {
+      d.vs.persistenceTimeout = kDefaultPersistence;  // granularity implies persistence
+    }
+  });
+  b.value("protocol", [](ServerDraft& d, const Args& a) {
+    a.expect(1, 1);
+    const auto p = a.oneOf(0, {"TCP", "UDP", "SCTP"});
+    d.vs.protocol = p == "TCP" ? Protocol::kTcp : p == "UDP" ? Protocol::kUdp : Protocol::kSctp;
+    d.protocolGiven = true;
+  });
+  b.value("sorry_server", [](ServerDraft& d, const Args& a) {
+    a.expect(1, 2);
+    SorryServer s;
+    s.address = a.ip(0);
+    s.port = a.size() == 2 ? a.port(1) : 0;
+    d.vs.sorryServer = s;
+  });
+  b.value("sorry_server_inhibit", [](ServerDraft& d, const Args& a) {
+    a.none();
+    if (!d.vs.sorryServer) {
+      a.fail("sorry_server_inhibit comes before any sorry_server");
+    }
+    d.vs.sorryServer->inhibit = true;
+  });
+  b.value("sorry_server_lvs_method", [](ServerDraft& d, const Args& a) {
+    if (!d.vs.sorryServer) {
+      a.fail("sorry_server_lvs_method comes before any sorry_server");
+    }
+    d.vs.sorryServer->method = readMethod(a);
+  });
+  b.value("quorum", [](ServerDraft& d, const Args& a) {
+    a.expect(1, 1);
+    d.vs.quorum = a.number<std::uint32_t>(0, 1, kMaxCount);
+  });
+  b.value("hysteresis", [](ServerDraft& d, const Args& a) {
+    a.expect(1, 1);
+    d.vs.hysteresis = a.number<std::uint32_t>(0, 0, kMaxCount);
+  });
+  b.value("quorum_up", [](ServerDraft& d, const Args& a) { d.vs.quorumUp = a.script(); });
+  b.value("quorum_down", [](ServerDraft& d, const Args& a) { d.vs.quorumDown = a.script(); });
+  b.value("inhibit_on_failure", [](ServerDraft& d, const Args& a) { d.vs.inhibitOnFailure = a.flag(); });
+  b.value("alpha", [](ServerDraft& d, const Args& a) { d.vs.alpha = a.flag(); });
+  b.value("omega", [](ServerDraft& d, const Args& a) { d.vs.omega = a.flag(); });
+  b.value("ha_suspend", [](ServerDraft& d, const Args& a) { d.vs.haSuspend = a.flag(); });
+  b.value("smtp_alert", [](ServerDraft& d, const Args& a) { d.vs.smtpAlert = a.flag(); });
+  b.value("virtualhost", [](ServerDraft& d, const Args& a) {
+    a.expect(1, 1);
+    d.vs.virtualhost = a.text(0);
+  });
+}
+
+Block<ServerDraft> virtualServerGrammar() {
+  Block<ServerDraft> b;
+  addServerValues(b);
+  addCheckDefaults(b, [](ServerDraft& d) -> CheckTiming& { return d.vs.checkDefaults; });
+  b.child<RealServer>(
+      "real_server",
+      [](ServerDraft&, const Args& a) {
+        a.expect(1, 2);
+        RealServer rs;
+        rs.address = a.ip(0);
+        rs.port = a.size() == 2 ? a.port(1) : 0;
+        return rs;
+      },
+      realServerGrammar(),
+      [](ServerDraft& d, RealServer&& rs, const Args& a) {
+        const std::pair key{rs.address, rs.port};
+        if (std::find(d.seen.begin(), d.seen.end(), key) != d.seen.end()) {
+          a.fail("duplicate real_server " + rs.address.toString() + " " + std::to_string(rs.port) +
+                 " in this virtual_server");
+        }
+        if (rs.upperThreshold != 0 && rs.lowerThreshold > rs.upperThreshold) {
+          a.error("lthreshold is above uthreshold");
+        }
+        d.seen.push_back(key);
+        d.vs.realServers.push_back(std::move(rs));
+      },
+      BlockRule::kOptional);
+  return b;
+}
+
+// Address family checks: IPVS forwards within one family except through tunnels.
+void checkFamilies(const VirtualServer& vs, const Args& a) {
+  std::optional<IpFamily> family;
+  if (vs.kind == VirtualServerKind::kAddress) {
+    family = vs.address.family();
+  }
+  auto check = [&](const IpAddress& ip, std::optional<ForwardingMethod> method, const std::string& what) {
+    if (method.value_or(vs.method) == ForwardingMethod::kTun) {
+      return;
+    }
+    if (!family) {
+      family = ip.family();
+    } else if (*family != ip.family()) {
+      a.error(what + " " + ip.toString() + " is not of the virtual server's address family");
+    }
+  };
+  for (const auto& rs : vs.realServers) {
+    check(rs.address, rs.method, "real_server");
+  }
+  if (vs.sorryServer) {
+    check(vs.sorryServer->address, vs.sorryServer->method, "sorry_server");
+  }
+}
+
+void closeVirtualServer(Config& c, ServerDraft&& d, const Args& a) {
+  VirtualServer& vs = d.vs;
+  if (vs.kind == VirtualServerKind::kFwmark && d.protocolGiven) {
+    a.warn("protocol is ignored for a fwmark virtual_server (the mark covers every protocol)");
+  }
+  if (vs.kind != VirtualServerKind::kFwmark && !d.protocolGiven) {
+    // keepalived does the same, because that is what IPVS does with protocol 0.
+    const std::string what = vs.kind == VirtualServerKind::kGroup
+                                 ? "group " + vs.group
+                                 : vs.address.toString() + " " + std::to_string(vs.port);
+    a.warn("virtual_server " + what + " has no protocol; using UDP as keepalived does");
+    vs.protocol = Protocol::kUdp;
+  }
+  if (vs.kind == VirtualServerKind::kAddress && vs.port == 0 && !vs.persistenceTimeout) {
+    a.warn("virtual_server without a port must be persistent; persistence_timeout set to 360");
+    vs.persistenceTimeout = kDefaultPersistence;
+  }
+  if (vs.hysteresis >= vs.quorum) {
+    a.error("hysteresis " + std::to_string(vs.hysteresis) + " must be below quorum " +
+            std::to_string(vs.quorum));
+  }
+  if (vs.realServers.empty()) {
+    a.warn("virtual_server " + describe(vs) + " has no real_server");
+  }
+  checkFamilies(vs, a);
+  for (auto& rs : vs.realServers) {
+    if (rs.port == 0 && vs.kind == VirtualServerKind::kAddress) {
+      rs.port = vs.port;
+    }
+    for (auto& check : rs.checks) {
+      resolveCheckTiming(check, rs.checkDefaults, vs.checkDefaults);
+    }
+  }
+  if (!a.context().define("virtual_server", describe(vs), a.where())) {
+    return;
+  }
+  if (vs.kind == VirtualServerKind::kGroup) {
+    a.context().defer([group = vs.group, where = a.where()](Config& config, Diagnostics& diag) {
+      if (config.findVirtualServerGroup(group) == nullptr) {
+        diag.error(where, "virtual_server group '" + group + "' is not a defined virtual_server_group");
+      }
+    });
+  }
+  if (vs.kind == VirtualServerKind::kFwmark) {
+    warnIfMarkUnset(a.context(), vs.fwmark, a.where());
+  }
+  c.virtualServers.push_back(std::move(vs));
+}
+
+ServerDraft openVirtualServer(Config&, const Args& a) {
+  ServerDraft d;
+  a.expect(1, 2);
+  if (a.text(0) == "fwmark") {
+    a.expect(2, 2);
+    d.vs.kind = VirtualServerKind::kFwmark;
+    d.vs.fwmark = a.number<std::uint32_t>(1, 1, kMaxCount);
+  } else if (a.text(0) == "group") {
+    a.expect(2, 2);
+    d.vs.kind = VirtualServerKind::kGroup;
+    d.vs.group = a.text(1);
+  } else {
+    d.vs.kind = VirtualServerKind::kAddress;
+    d.vs.address = a.ip(0);
+    d.vs.port = a.size() == 2 ? a.port(1) : 0;
+  }
+  return d;
+}
+
+}  // namespace
+
+void addVirtualServerKeywords(Block<Config>& top) {
+  top.child<ServerDraft>("virtual_server", openVirtualServer, virtualServerGrammar(), closeVirtualServer);
+}
+
+}  // namespace sluice::config

@@ -1,0 +1,29 @@
+// Pieces shared by the vrrp_instance and vrrp_sync_group grammars:
+// track_script / track_interface lines and the notify_* keywords.
+#pragma once
+
+#include "controlplane/config/grammars.h"
+
+namespace sluice::config {
+
+// keepalived's limit for tracking weights: priorities stay within 1-254.
+inline constexpr int kMaxTrackWeight = 253;
+
+// A `track_script` line: NAME [weight N] [reverse|noreverse]; the script
+// must exist once the whole file is read. Not thread-safe.
+TrackScript readTrackScript(const Args& a);
+// A `track_interface` line: IFNAME [weight N] [reverse]. Not thread-safe.
+TrackInterface readTrackInterface(const Args& a);
+
+// The notify_* keywords shared by instances and sync groups; `scripts`
+// finds the NotifyScripts inside the object being built.
+template <class T, class Get>
+void addNotifyKeywords(Block<T>& b, Get scripts) {
+  b.value("notify_master", [scripts](T& t, const Args& a) { scripts(t).master = a.script(); });
+  b.value("notify_backup", [scripts](T& t, const Args& a) { scripts(t).backup = a.script(); });
+  b.value("notify_fault", [scripts](T& t, const Args& a) { scripts(t).fault = a.script(); });
+  b.value("notify_stop", [scripts](T& t, const Args& a) { scripts(t).stop = a.script(); });
+  b.value("notify", [scripts](T& t, const Args& a) { scripts(t).any = a.script(); });
+}
+
+}  // namespace sluice::config

@@ -63,7 +63,9 @@ int main(int argc, char** argv) {
   const Reporter reporter(options.logToSyslog);
   const auto result = sluice::config::parseFile(options.configFile);
   for (const auto& d : result.diagnostics) {
-    reporter.say(d.toString(), d.severity == Severity::kError ? LOG_ERR : LOG_WARNING);
+    // Warnings say so; errors read "file:line: what is wrong", as documented.
+    const bool error = d.severity == Severity::kError;
+    reporter.say(error ? d.toString() : "warning: " + d.toString(), error ? LOG_ERR : LOG_WARNING);
   }
   if (!result.ok()) {
     reporter.say("sluiced: configuration " + options.configFile +

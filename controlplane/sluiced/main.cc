@@ -63,9 +63,11 @@ int main(int argc, char** argv) {
   const Reporter reporter(options.logToSyslog);
   const auto result = sluice::config::parseFile(options.configFile);
   for (const auto& d : result.diagnostics) {
-    // Warnings say so; errors read "file:line: what is wrong", as documented.
+    // Errors read "file:line: what is wrong"; warnings say so after the place.
     const bool error = d.severity == Severity::kError;
-    reporter.say(error ? d.toString() : "warning: " + d.toString(), error ? LOG_ERR : LOG_WARNING);
+    std::string line = d.toString();
+    if (!error) line.insert(line.size() - d.message.size(), "warning: ");
+    reporter.say(line, error ? LOG_ERR : LOG_WARNING);
   }
   if (!result.ok()) {
     reporter.say("sluiced: configuration " + options.configFile +

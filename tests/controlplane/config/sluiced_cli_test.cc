@@ -97,7 +97,7 @@ TEST(SluicedCli, WarningsGoToStderrButTheConfigPasses) {
   const auto path = dir.write("warn.conf", "global_defs {\n  frobnicate 1\n}\n");
   const RunResult r = sluiced("-t -f '" + path + "'");
   EXPECT_EQ(r.status, 0);
-  EXPECT_EQ(r.err, path + ":2: unknown keyword 'frobnicate'\n");
+  EXPECT_EQ(r.err, path + ":2: warning: unknown keyword 'frobnicate'\n");
   EXPECT_NE(r.out.find("warnings: 1"), std::string::npos) << r.out;
 }
 

@@ -88,7 +88,7 @@ TEST(SluicedCli, BrokenFileExitsOneWithEveryError) {
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find(path + ":4: priority 300 is out of range 1-255"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(path + ":12: unknown lb_algo 'best'"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find(path + ":5: unknown keyword 'frobnicate'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(path + ":5: warning: unknown keyword 'frobnicate'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("refused: 2 error(s)"), std::string::npos) << r.err;
 }
 

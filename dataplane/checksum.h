@@ -1,5 +1,5 @@
-// Internet checksum helpers: the full sum (for headers the data plane
-// builds) and the incremental update of RFC 1624, eqn. 3:
+// Internet checksum helpers: the full sum (header verification, headers the
+// data plane builds) and the incremental update of RFC 1624, eqn. 3:
 //   HC' = ~(~HC + ~m + m')
 // which NAT uses when it rewrites addresses and ports, so a rewrite costs a
 // few additions whatever the payload size.
@@ -28,29 +28,6 @@ inline uint16_t csumFold(uint32_t sum) {
 
 // The checksum field value for data whose unfolded sum is `sum`.
 inline uint16_t csumFinish(uint32_t sum) { return static_cast<uint16_t>(~csumFold(sum)); }
-
-// RFC 1624 update of a checksum field (host order) when the 16-bit words
-// at `from` (n bytes, n even) are replaced by those at `to`.
-inline uint16_t csumReplace(uint16_t check, const uint8_t* from, const uint8_t* to, std::size_t n) {
-  uint32_t sum = static_cast<uint16_t>(~check);
-  for (std::size_t i = 0; i < n; i += 2) {
-    sum += static_cast<uint16_t>(~loadBe16(from + i));
-    sum += loadBe16(to + i);
-  }
-  return static_cast<uint16_t>(~csumFold(sum));
-}
-
-// RFC 1624 update for one 16-bit word (a port).
-inline uint16_t csumReplace16(uint16_t check, uint16_t from, uint16_t to) {
-  uint32_t sum = static_cast<uint16_t>(~check);
-  sum += static_cast<uint16_t>(~from);
-  sum += to;
-  return static_cast<uint16_t>(~csumFold(sum));
-}
-
-}  // namespace sluice::dp
-
-namespace sluice::dp {
 
 // The accumulated change of a set of 16-bit words, applied to any number of
 // checksums that cover them (RFC 1624): one delta serves, say, both the IPv4

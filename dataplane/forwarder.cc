@@ -180,22 +180,17 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
   c->expires = now + timeouts_.of(c->state);
 
   const uint32_t bytes = p.l3End - p.l3Offset;
-  TrafficCounters& dc = counters_.dests[c->destId];
-  TrafficCounters& sc = counters_.services[c->serviceId];
-  if (fromServer) {
-    dc.outPkts.add(1), dc.outBytes.add(bytes), sc.outPkts.add(1), sc.outBytes.add(bytes);
-  } else {
-    dc.inPkts.add(1), dc.inBytes.add(bytes), sc.inPkts.add(1), sc.inBytes.add(bytes);
-  }
+  counters_.dests[c->destId].countPacket(fromServer, bytes);
+  counters_.services[c->serviceId].countPacket(fromServer, bytes);
 
   const bool nat = c->method == static_cast<uint8_t>(FwdMethod::kNat);
   if (nat && p.ttl <= 1) return dropVerdict(DropReason::kTtlExceeded);
   if (fromServer) {
     natToClient(data, p, c->vip.ip(), c->vipPort);
-    return transmitTo(data, p, c->client.ip(), t.v6);
+    return transmitTo(data, c->client.ip(), t.v6);
   }
   if (nat) natToRealServer(data, p, c->rs.ip(), c->rsPort);
-  return transmitTo(data, p, c->rs.ip(), t.v6);
+  return transmitTo(data, c->rs.ip(), t.v6);
 }
 
 template <class A>
@@ -290,8 +285,7 @@ Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint3
   return c;
 }
 
-Verdict Forwarder::transmitTo(uint8_t* data, const ParsedPacket& p, const IpAddr& target, bool v6) {
-  (void)p;
+Verdict Forwarder::transmitTo(uint8_t* data, const IpAddr& target, bool v6) {
   const ForwardingTable::NextHop hop = table_->route(target, v6);
   if (hop.port == kNoPort) return dropVerdict(DropReason::kNoRoute);
   const Neighbour* n = table_->neighbour(hop.addr, v6, hop.port);

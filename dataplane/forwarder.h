@@ -57,7 +57,7 @@ class Forwarder {
   template <class A>
   void release(Conn<A>& c, ConnTable<A>& templates);
   void accountState(uint16_t destId, ConnState from, ConnState to);
-  Verdict transmitTo(uint8_t* data, const ParsedPacket& p, const IpAddr& target, bool v6);
+  Verdict transmitTo(uint8_t* data, const IpAddr& target, bool v6);
   sched::Destination* viewOf(uint16_t destId);
 
   unsigned worker_;

@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "dataplane/bytes.h"
+#include "dataplane/checksum.h"
 #include "dataplane/drop_reason.h"
 #include "dataplane/flow.h"
 
@@ -51,13 +52,6 @@ namespace parse_detail {
 
 inline bool isIcmpv4Error(uint8_t type) { return type == 3 || type == 4 || type == 5 || type == 11 || type == 12; }
 inline bool isIcmpv6Error(uint8_t type) { return type >= 1 && type <= 4; }
-
-inline uint16_t ipv4HeaderSum(const uint8_t* h, uint32_t len) {
-  uint32_t sum = 0;
-  for (uint32_t i = 0; i < len; i += 2) sum += loadBe16(h + i);
-  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
-  return static_cast<uint16_t>(sum);
-}
 
 inline bool portsOf(uint8_t proto, const uint8_t* l4, uint32_t avail, uint16_t& sport, uint16_t& dport) {
   switch (proto) {
@@ -249,7 +243,7 @@ inline ParsedPacket parsePacket(const uint8_t* data, uint32_t len) {
       dropWith(p, DropReason::kTruncated);
       return p;
     }
-    if (ipv4HeaderSum(h, ihl) != 0xFFFF) {
+    if (csumFold(csumAdd(0, h, ihl)) != 0xFFFF) {
       dropWith(p, DropReason::kBadIpChecksum);
       return p;
     }

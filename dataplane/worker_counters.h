@@ -35,6 +35,12 @@ struct TrafficCounters {
   Counter outBytes;
   Counter activeConns;
   Counter inactiveConns;
+
+  // One packet of `bytes`, from the real server (out) or the client (in).
+  void countPacket(bool out, uint64_t bytes) {
+    (out ? outPkts : inPkts).add(1);
+    (out ? outBytes : inBytes).add(bytes);
+  }
 };
 
 struct WorkerCounters {

@@ -215,7 +215,7 @@ TEST(Forwarder, WeightedRoundRobinSplitsExactly) {
 
 TEST(Forwarder, WeightZeroTakesNothingAndSorryServerCatchesTheRest) {
   Lab lab;
-  Service& s = lab.addService("10.0.0.1", 80, kProtoTcp, {0, 0});
+  lab.addService("10.0.0.1", 80, kProtoTcp, {0, 0});
   Forwarder f(0, 64, ConnTimeouts{});
   f.setTable(lab.ready());
   EXPECT_EQ(send(f, syn("10.0.0.101", 1)).verdict.reason, DropReason::kNoDestination);
@@ -234,7 +234,6 @@ TEST(Forwarder, WeightZeroTakesNothingAndSorryServerCatchesTheRest) {
   ASSERT_EQ(r.verdict.kind, Verdict::Kind::kTransmit);
   EXPECT_EQ(r.parsed.tuple.dst, ip("192.168.1.23"));
   EXPECT_EQ(r.parsed.tuple.dstPort, 8080);
-  (void)s;
 }
 
 TEST(Forwarder, PersistenceKeepsAClientNetworkOnOneServer) {

@@ -27,7 +27,9 @@ namespace sluice::dp {
   X(kExceptionRingFull, "exception_ring_full") /* control plane behind */       \
   X(kTxFull, "tx_full")                 /* the port did not take the packet */  \
   X(kIcmpError, "icmp_error_unmatched") /* ICMP error for no known flow */      \
-  X(kMtuExceeded, "mtu_exceeded")       /* encapsulation would exceed MTU */
+  X(kMtuExceeded, "mtu_exceeded")       /* encapsulation would exceed MTU */    \
+  X(kOtherHost, "other_host")           /* unicast to another MAC address */    \
+  X(kSteerRingFull, "steer_ring_full")  /* the owning worker is behind */
 
 enum class DropReason : uint8_t {
 #define SLUICE_DROP_ENUM(name, text) name,

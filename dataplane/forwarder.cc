@@ -109,13 +109,17 @@ void Forwarder::release(Conn<A>& c, ConnTable<A>& templates) {
   if (Conn<A>* t = templates.byRef(c.templateRef); t && t->controlled > 0) --t->controlled;
 }
 
-Verdict Forwarder::process(uint8_t* data, uint32_t len, uint32_t nowMs) {
+Verdict Forwarder::process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t rxPort) {
   counters_.rxPackets.add(1);
   const ParsedPacket p = parsePacket(data, len);
   Verdict v;
-  switch (p.kind) {
+  // A port may see unicast frames for other hosts (a flooding switch, a
+  // promiscuous socket): those are not ours to route.
+  const bool otherHost = rxPort != kNoPort && table_ != nullptr && rxPort < table_->ports.size() && len >= 6 &&
+                         (data[0] & 1) == 0 && std::memcmp(data, table_->ports[rxPort].mac.b.data(), 6) != 0;
+  switch (otherHost ? PacketKind::kDrop : p.kind) {
     case PacketKind::kDrop:
-      v = dropVerdict(p.drop);
+      v = dropVerdict(otherHost ? DropReason::kOtherHost : p.drop);
       break;
     case PacketKind::kArp:
       v.kind = Verdict::Kind::kException;
@@ -157,6 +161,11 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
 
   if (c == nullptr) {
     if (p.flags & kFlagIcmpError) return dropVerdict(DropReason::kIcmpError);
+    if ((p.flags & kFlagIcmpQuery) && table_->isVip(t.dst, t.v6)) {
+      Verdict v;  // a ping to a VIP: the control plane answers it
+      v.kind = Verdict::Kind::kException;
+      return v;
+    }
     if (p.flags & (kFlagIcmpQuery | kFlagNoPorts)) return dropVerdict(DropReason::kUnsupportedL4);
     const uint32_t mark = table_->fwmarkRules.empty() ? 0 : table_->markOf(t);
     const Service* s = table_->findService(t, mark);
@@ -246,7 +255,7 @@ Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint3
   const RealServer& rs = table_->servers[static_cast<std::size_t>(index)];
   // A real server port of 0 (fwmark services) keeps the packet's port.
   const uint16_t rsPort = rs.port != 0 ? rs.port : t.dstPort;
-  const bool nat = s.method == FwdMethod::kNat;
+  const bool nat = rs.method == FwdMethod::kNat;
   Conn<A>* c = conns.insert(A::from(t.src), t.srcPort, A::from(t.dst), t.dstPort, A::from(rs.addr), rsPort, t.proto,
                             nat, [&](Conn<A>& victim) {
                               release(victim, templates);
@@ -258,7 +267,7 @@ Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint3
   }
   c->serviceId = s.serviceId;
   c->destId = rs.destId;
-  c->method = static_cast<uint8_t>(s.method);
+  c->method = static_cast<uint8_t>(rs.method);
   c->state = t.proto == kProtoTcp ? ConnState::kNone : ConnState::kUdp;
   if (t.proto == kProtoTcp) conns.markEmbryonic(*c);
   accountState(rs.destId, ConnState::kCount, c->state);

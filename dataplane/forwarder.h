@@ -38,13 +38,20 @@ class Forwarder {
   void setTable(ForwardingTable* table);
 
   // Decides the fate of one frame of `len` bytes (rewritten in place when
-  // forwarded). nowMs: the worker's millisecond clock.
-  Verdict process(uint8_t* data, uint32_t len, uint32_t nowMs);
+  // forwarded). nowMs: the worker's millisecond clock. rxPort: the port it
+  // arrived on; a unicast frame for another MAC address is dropped there
+  // (kNoPort skips that test).
+  Verdict process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t rxPort = kNoPort);
 
   // Expires up to `budget` connections of each table (a bounded sweep).
   void sweep(uint32_t nowMs, uint32_t budget);
 
   const WorkerCounters& counters() const { return counters_; }
+  const ForwardingTable* table() const { return table_; }
+
+  // Drops and transmissions decided by the worker loop around process().
+  void countDrop(DropReason r) { counters_.drop(r); }
+  void countTransmitted(uint32_t n) { counters_.txPackets.add(n); }
   const ConnTable<Addr4>& conns4() const { return conns4_; }
   const ConnTable<Addr6>& conns6() const { return conns6_; }
 

@@ -39,10 +39,14 @@ const Service* ForwardingTable::findService(const FlowTuple& t, uint32_t mark) c
     for (const Service& s : services)
       if (s.byMark && s.mark == mark) return &s;
   }
+  // An exact (VIP, protocol, port) service wins over a port-0 one.
+  const Service* anyPort = nullptr;
   for (const Service& s : services) {
-    if (!s.byMark && s.proto == t.proto && s.port == t.dstPort && s.v6 == t.v6 && s.vip == t.dst) return &s;
+    if (s.byMark || s.proto != t.proto || s.v6 != t.v6 || !(s.vip == t.dst)) continue;
+    if (s.port == t.dstPort) return &s;
+    if (s.port == 0) anyPort = &s;
   }
-  return nullptr;
+  return anyPort;
 }
 
 bool ForwardingTable::isOwnAddress(const IpAddr& addr, bool v6) const {

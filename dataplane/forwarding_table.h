@@ -63,6 +63,7 @@ struct RealServer {
   bool v6 = false;
   uint16_t port = 0;    // host order
   int32_t weight = 1;
+  FwdMethod method = FwdMethod::kNat;  // IPVS forwards per real server
   uint32_t upperThreshold = 0;
   uint32_t lowerThreshold = 0;
 };
@@ -73,9 +74,8 @@ struct Service {
   uint32_t mark = 0;
   IpAddr vip{};
   bool v6 = false;
-  uint16_t port = 0;       // host order; 0 with byMark
+  uint16_t port = 0;       // host order; 0: every port (byMark, or a persistent port-0 service)
   uint8_t proto = 0;       // 0 with byMark: any
-  FwdMethod method = FwdMethod::kNat;
   uint32_t persistenceMs = 0;        // 0: no persistence
   uint8_t persistencePrefix = 32;    // persistence_granularity as a prefix length
   std::string scheduler = "wlc";

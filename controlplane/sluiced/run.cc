@@ -1,14 +1,100 @@
 #include "controlplane/sluiced/run.h"
 
+#include <pthread.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
 #include <iostream>
+#include <memory>
+#include <optional>
+
+#include "controlplane/sluiced/control_loop.h"
+#include "controlplane/sluiced/eal_args.h"
+#include "controlplane/sluiced/pid_lock.h"
+#include "controlplane/stats/stats.h"
+#include "dataplane/runtime.h"
 
 namespace sluice::sluiced {
+namespace {
 
-int runDaemon(const Options&, const config::Config&) {
-  // This build checks configurations only; the data plane arrives by
-  // replacing this function.
-  std::cerr << "sluiced: running the data plane is not available in this build\n";
-  return 1;
+// The signals the control loop reads from a signalfd. Blocked before DPDK
+// starts its threads so that every thread inherits the mask and only the
+// control loop sees them.
+sigset_t controlSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR2}) sigaddset(&set, s);
+  return set;
+}
+
+dp::RuntimeSpec runtimeSpec(const config::Config& config, const std::string& filePrefix) {
+  const config::Dataplane& d = *config.dataplane;
+  dp::RuntimeSpec spec;
+  spec.ealArgs = ealArguments(d, filePrefix);
+  spec.workerLcores.assign(d.lcores.begin() + 1, d.lcores.end());
+  for (const config::DataplanePort& p : d.ports) {
+    spec.ports.push_back(dp::PortRequest{p.name, p.device, p.queues.value_or(1)});
+  }
+  if (d.connTableSize) spec.connCapacity = *d.connTableSize;
+  // The dataplane block's lvs_timeouts override global_defs', as documented.
+  for (const auto& t : {config.globalDefs.lvsTimeouts, d.lvsTimeouts}) {
+    if (!t) continue;
+    auto seconds = [](const std::optional<config::Duration>& v) {
+      return v ? static_cast<uint32_t>(v->count() / 1000) : 0u;
+    };
+    spec.timeouts.set(seconds(t->tcp), seconds(t->tcpFin), seconds(t->udp));
+  }
+  return spec;
+}
+
+std::string describePorts(const dp::Runtime& rt) {
+  std::string out;
+  for (unsigned i = 0; i < rt.portCount(); ++i) {
+    const dp::Port& p = rt.port(i);
+    char mac[18];
+    const auto& b = p.mac().b;
+    std::snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+    out += (out.empty() ? "" : ", ") + p.name() + " " + mac + (p.linkUp() ? " up" : " down");
+  }
+  return out;
+}
+
+std::string statsFileFor(const std::string& pidFile) {
+  const std::string base = pidFile.size() > 4 && pidFile.ends_with(".pid") ? pidFile.substr(0, pidFile.size() - 4)
+                                                                           : pidFile;
+  return base + ".stats.json";
+}
+
+}  // namespace
+
+int runDaemon(const Options& options, const config::Config& config) {
+  if (!config.dataplane) {
+    std::cerr << "sluiced: " << options.configFile
+              << " has no dataplane block: it names the ports sluice forwards on (see docs/config.md)\n";
+    return 1;
+  }
+  try {
+    const PidLock lock(options.pidFile.value_or(defaultPidFile()));
+    const sigset_t signals = controlSignals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    const int signalFd = ::signalfd(-1, &signals, SFD_CLOEXEC);
+    if (signalFd < 0) throw std::runtime_error("cannot create a signalfd");
+    // DPDK's runtime files are named after the pid file: one set per instance.
+    const std::string stem = std::filesystem::path(lock.path()).stem().string();
+    dp::Runtime rt(runtimeSpec(config, stem));
+    std::cerr << "sluiced: running: " << rt.workerCount() << " worker(s), ports " << describePorts(rt)
+              << "; stats on SIGUSR2 in " << statsFileFor(lock.path()) << "\n";
+    ControlLoop loop(rt, config, statsFileFor(lock.path()));
+    const int status = loop.run(signalFd);
+    ::close(signalFd);
+    std::cerr << "sluiced: stopped\n";
+    return status;
+  } catch (const std::exception& e) {
+    std::cerr << "sluiced: " << e.what() << "\n";
+    return 1;
+  }
 }
 
 }  // namespace sluice::sluiced

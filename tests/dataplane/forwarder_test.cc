@@ -55,7 +55,6 @@ struct Lab {
     s.port = port;
     s.proto = proto;
     s.scheduler = algo;
-    s.method = method;
     s.firstServer = static_cast<uint32_t>(table->servers.size());
     s.serverCount = static_cast<uint32_t>(weights.size());
     for (std::size_t i = 0; i < weights.size(); ++i) {
@@ -65,6 +64,7 @@ struct Lab {
       rs.addr = ip((s.v6 ? "fd00:192:168:1::" : "192.168.1.") + std::to_string(20 + i));
       rs.port = port;
       rs.weight = weights[i];
+      rs.method = method;
       table->servers.push_back(rs);
     }
     table->services.push_back(s);

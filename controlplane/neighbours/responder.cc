@@ -1,0 +1,103 @@
+#include "controlplane/neighbours/responder.h"
+
+namespace sluice::neighbours {
+namespace {
+
+bool onConnectedNetwork(const dp::PortConfig& p, bool v6, const dp::IpAddr& addr) {
+  for (const dp::Prefix& a : p.addresses) {
+    dp::Prefix net = a;
+    net.addr = dp::maskAddress(a.addr, a.len);
+    if (net.contains(addr, v6)) return true;
+  }
+  return false;
+}
+
+// The port's address to speak from toward addr: one on the same network,
+// else the first of the family; nullptr when the port has none.
+const dp::IpAddr* sourceFor(const dp::PortConfig& p, bool v6, const dp::IpAddr& addr) {
+  const dp::IpAddr* first = nullptr;
+  for (const dp::Prefix& a : p.addresses) {
+    if (a.v6 != v6) continue;
+    if (first == nullptr) first = &a.addr;
+    dp::Prefix net = a;
+    net.addr = dp::maskAddress(a.addr, a.len);
+    if (net.contains(addr, v6)) return &a.addr;
+  }
+  return first;
+}
+
+}  // namespace
+
+bool answersFor(const dp::ForwardingTable& table, uint16_t port, bool v6, const dp::IpAddr& addr) {
+  if (port >= table.ports.size()) return false;
+  const dp::PortConfig& p = table.ports[port];
+  for (const dp::Prefix& a : p.addresses) {
+    if (a.v6 == v6 && a.addr == addr) return true;
+  }
+  return table.isVip(addr, v6) && onConnectedNetwork(p, v6, addr);
+}
+
+bool Responder::learnIfConnected(const dp::ForwardingTable& table, uint16_t port, bool v6, const dp::IpAddr& addr,
+                                 const dp::MacAddr& mac, uint64_t nowMs) {
+  // Only neighbours on our own networks, and never our own addresses (a
+  // peer announcing a VIP must not redirect the VIP's own traffic).
+  if (!onConnectedNetwork(table.ports[port], v6, addr) || answersFor(table, port, v6, addr)) return false;
+  if ((mac.b[0] & 1) != 0) return false;  // a group address is no neighbour
+  return neighbours_.learn(port, v6, addr, mac, nowMs);
+}
+
+bool Responder::handle(const dp::ForwardingTable& table, uint16_t port, std::span<const uint8_t> frame,
+                       uint64_t nowMs) {
+  if (port >= table.ports.size()) return false;
+  const auto l2 = parseL2(frame);
+  if (!l2) return false;
+  const dp::MacAddr& ourMac = table.ports[port].mac;
+  if (auto arp = parseArp(frame, *l2)) {
+    const bool changed = !(arp->senderIp == dp::IpAddr{}) &&
+                         learnIfConnected(table, port, false, arp->senderIp, arp->senderMac, nowMs);
+    if (arp->op == 1 && answersFor(table, port, false, arp->targetIp)) {
+      send_(port, arpReply(*l2, *arp, ourMac));
+      ++counters_.arpAnswered;
+    } else {
+      ++counters_.ignored;
+    }
+    return changed;
+  }
+  if (auto nd = parseNd(frame, *l2)) {
+    bool changed = false;
+    if (nd->type == 135) {
+      if (nd->linkAddr && !(nd->src == dp::IpAddr{})) {
+        changed = learnIfConnected(table, port, true, nd->src, *nd->linkAddr, nowMs);
+      }
+      if (answersFor(table, port, true, nd->target)) {
+        send_(port, neighbourAdvert(*l2, *nd, ourMac));
+        ++counters_.ndAnswered;
+        return changed;
+      }
+    } else if (nd->linkAddr) {
+      changed = learnIfConnected(table, port, true, nd->target, *nd->linkAddr, nowMs);
+    }
+    ++counters_.ignored;
+    return changed;
+  }
+  if (auto echo = parseEchoRequest(frame, *l2); echo && answersFor(table, port, echo->v6, echo->dst)) {
+    send_(port, echoReply(frame, *l2, *echo));
+    ++counters_.echoAnswered;
+    return false;
+  }
+  ++counters_.ignored;
+  return false;
+}
+
+bool Responder::resolve(const dp::ForwardingTable& table, uint16_t port, bool v6, const dp::IpAddr& addr,
+                        uint64_t nowMs) {
+  if (port >= table.ports.size()) return false;
+  const dp::IpAddr* src = sourceFor(table.ports[port], v6, addr);
+  if (src == nullptr || !neighbours_.mayAsk(port, v6, addr, nowMs)) return false;
+  const dp::MacAddr& mac = table.ports[port].mac;
+  send_(port, v6 ? neighbourSolicit(mac, *src, addr) : arpRequest(mac, *src, addr));
+  ++counters_.questionsSent;
+  return true;
+}
+
+}  // namespace sluice::neighbours

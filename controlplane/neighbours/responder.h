@@ -1,0 +1,55 @@
+// The control plane's side of ARP, neighbour discovery and ping: answers
+// for the router's own addresses and the VIPs it serves, learns the
+// neighbours it hears from on its connected networks, and asks for the
+// next hops the workers could not resolve. Pure (frames in, frames out
+// through a callback), so it is tested without DPDK.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+
+#include "controlplane/neighbours/frames.h"
+#include "controlplane/neighbours/neighbour_table.h"
+#include "dataplane/forwarding_table.h"
+
+namespace sluice::neighbours {
+
+struct ResponderCounters {
+  uint64_t arpAnswered = 0;
+  uint64_t ndAnswered = 0;
+  uint64_t echoAnswered = 0;
+  uint64_t questionsSent = 0;
+  uint64_t ignored = 0;  // frames for no one we answer for
+};
+
+class Responder {
+ public:
+  using Send = std::function<void(uint16_t port, const Frame& frame)>;
+  explicit Responder(Send send) : send_(std::move(send)) {}
+
+  // Handles one frame the workers passed up from `port`; true when the
+  // neighbour table changed.
+  bool handle(const dp::ForwardingTable& table, uint16_t port, std::span<const uint8_t> frame, uint64_t nowMs);
+
+  // Asks who has addr on port (ARP request or neighbour solicitation),
+  // at most once a second per address; false when nothing was sent.
+  bool resolve(const dp::ForwardingTable& table, uint16_t port, bool v6, const dp::IpAddr& addr, uint64_t nowMs);
+
+  const NeighbourTable& neighbours() const { return neighbours_; }
+  const ResponderCounters& counters() const { return counters_; }
+
+ private:
+  bool learnIfConnected(const dp::ForwardingTable& table, uint16_t port, bool v6, const dp::IpAddr& addr,
+                        const dp::MacAddr& mac, uint64_t nowMs);
+
+  Send send_;
+  NeighbourTable neighbours_;
+  ResponderCounters counters_;
+};
+
+// True when port answers for addr: one of its own addresses, or a VIP the
+// router serves that lies inside one of the port's networks.
+bool answersFor(const dp::ForwardingTable& table, uint16_t port, bool v6, const dp::IpAddr& addr);
+
+}  // namespace sluice::neighbours

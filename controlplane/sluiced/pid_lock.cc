@@ -1,0 +1,75 @@
+#include "controlplane/sluiced/pid_lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace sluice::sluiced {
+namespace {
+
+std::string why() { return std::strerror(errno); }
+
+}  // namespace
+
+PidLock::PidLock(std::string path) : path_(std::move(path)) {
+  std::error_code ec;
+  const auto dir = std::filesystem::path(path_).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw std::runtime_error("cannot open pid file " + path_ + ": " + why());
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const bool held = errno == EWOULDBLOCK;
+    const std::string reason = why();
+    char buf[32] = {};
+    const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
+    ::close(fd_);
+    fd_ = -1;
+    if (held) {
+      std::string pid(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+      while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+      throw std::runtime_error("another sluiced is running (pid " + (pid.empty() ? "unknown" : pid) +
+                               ", pid file " + path_ + "); stop it first or give another --pidfile");
+    }
+    throw std::runtime_error("cannot lock pid file " + path_ + ": " + reason);
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    const std::string reason = why();
+    ::close(fd_);
+    throw std::runtime_error("cannot write pid file " + path_ + ": " + reason);
+  }
+}
+
+PidLock::~PidLock() {
+  if (fd_ >= 0) {
+    ::unlink(path_.c_str());  // while still locked, so no newcomer loses it
+    ::close(fd_);
+  }
+}
+
+std::string defaultPidFile() {
+  struct stat self {};
+  if (::stat("/proc/self/ns/net", &self) != 0) return "/run/sluice/sluiced.pid";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/run/netns", ec)) {
+    struct stat ns {};
+    if (::stat(entry.path().c_str(), &ns) == 0 && ns.st_ino == self.st_ino && ns.st_dev == self.st_dev) {
+      return "/run/sluice/sluiced-" + entry.path().filename().string() + ".pid";
+    }
+  }
+  // An unnamed namespace other than the host's (when that can be seen).
+  struct stat init {};
+  if (::stat("/proc/1/ns/net", &init) == 0 && (self.st_ino != init.st_ino || self.st_dev != init.st_dev)) {
+    return "/run/sluice/sluiced-netns-" + std::to_string(self.st_ino) + ".pid";
+  }
+  return "/run/sluice/sluiced.pid";
+}
+
+}  // namespace sluice::sluiced

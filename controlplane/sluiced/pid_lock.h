@@ -1,0 +1,33 @@
+// The pid file that keeps a second sluiced off the same ports: created,
+// locked (flock) and filled with our pid; a second start finds it locked
+// and names the running daemon.
+#pragma once
+
+#include <memory>
+#include <string>
+
+namespace sluice::sluiced {
+
+class PidLock {
+ public:
+  // Takes the lock at path (creating its directory); throws
+  // std::runtime_error saying who holds it or why it cannot be made.
+  explicit PidLock(std::string path);
+  ~PidLock();
+  PidLock(const PidLock&) = delete;
+  PidLock& operator=(const PidLock&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+// The pid file to use when none is given: /run/sluice/sluiced.pid in the
+// host's network namespace, else one named after the namespace (as `ip
+// netns identify` names it, or its inode), so that one sluiced per
+// namespace can run.
+std::string defaultPidFile();
+
+}  // namespace sluice::sluiced

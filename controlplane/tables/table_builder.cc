@@ -1,0 +1,265 @@
+#include "controlplane/tables/table_builder.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+namespace sluice::tables {
+namespace {
+
+using config::ForwardingMethod;
+using config::Protocol;
+using config::VirtualServer;
+
+// Addresses a virtual_server_group range may expand to, in all.
+constexpr uint32_t kMaxGroupAddresses = 4096;
+
+uint8_t protoNumber(Protocol p) {
+  switch (p) {
+    case Protocol::kTcp:
+      return dp::kProtoTcp;
+    case Protocol::kUdp:
+      return dp::kProtoUdp;
+    case Protocol::kSctp:
+      return dp::kProtoSctp;
+  }
+  return dp::kProtoTcp;
+}
+
+dp::FwdMethod method(ForwardingMethod m) {
+  switch (m) {
+    case ForwardingMethod::kNat:
+      return dp::FwdMethod::kNat;
+    case ForwardingMethod::kDr:
+      return dp::FwdMethod::kDr;
+    case ForwardingMethod::kTun:
+      return dp::FwdMethod::kTun;
+  }
+  return dp::FwdMethod::kNat;
+}
+
+// The next address (the last octet and upward carry), for group ranges.
+config::IpAddress nextAddress(const config::IpAddress& a) {
+  auto bytes = a.bytes();
+  for (int i = a.isV4() ? 3 : 15; i >= 0; --i) {
+    if (++bytes[static_cast<std::size_t>(i)] != 0) break;
+  }
+  if (a.isV4()) {
+    return config::IpAddress::fromV4((uint32_t{bytes[0]} << 24) | (uint32_t{bytes[1]} << 16) |
+                                     (uint32_t{bytes[2]} << 8) | bytes[3]);
+  }
+  return config::IpAddress::fromV6(bytes);
+}
+
+// One data-plane service a virtual_server becomes (a group becomes several).
+struct ServiceAddress {
+  bool byMark = false;
+  uint32_t mark = 0;
+  config::IpAddress vip;
+  uint16_t port = 0;
+};
+
+std::vector<ServiceAddress> expand(const config::Config& cfg, const VirtualServer& vs) {
+  std::vector<ServiceAddress> out;
+  switch (vs.kind) {
+    case config::VirtualServerKind::kAddress:
+      out.push_back(ServiceAddress{false, 0, vs.address, vs.port});
+      break;
+    case config::VirtualServerKind::kFwmark:
+      out.push_back(ServiceAddress{true, vs.fwmark, {}, 0});
+      break;
+    case config::VirtualServerKind::kGroup: {
+      const config::VirtualServerGroup* g = cfg.findVirtualServerGroup(vs.group);
+      if (g == nullptr) throw BuildError("virtual_server_group " + vs.group + " is not defined");
+      uint32_t count = 0;
+      for (const config::AddressRange& r : g->ranges) {
+        for (config::IpAddress a = r.first;; a = nextAddress(a)) {
+          if (++count > kMaxGroupAddresses) {
+            throw BuildError("virtual_server_group " + vs.group + " expands to more than " +
+                             std::to_string(kMaxGroupAddresses) + " addresses");
+          }
+          out.push_back(ServiceAddress{false, 0, a, r.port});
+          if (a == r.last) break;
+        }
+      }
+      for (uint32_t mark : g->fwmarks) out.push_back(ServiceAddress{true, mark, {}, 0});
+      break;
+    }
+  }
+  return out;
+}
+
+std::string serviceKey(const ServiceAddress& a, Protocol proto) {
+  if (a.byMark) return "fwmark " + std::to_string(a.mark);
+  return std::string(config::toString(proto)) + " " + a.vip.toString() + " " + std::to_string(a.port);
+}
+
+dp::RealServer realServer(const config::IpAddress& addr, uint16_t port, uint32_t weight, ForwardingMethod m,
+                          uint16_t destId) {
+  dp::RealServer rs;
+  rs.destId = destId;
+  rs.addr = toIpAddr(addr);
+  rs.v6 = !addr.isV4();
+  rs.port = port;
+  rs.weight = static_cast<int32_t>(std::min<uint32_t>(weight, INT32_MAX));
+  rs.method = method(m);
+  return rs;
+}
+
+void addServices(const config::Config& cfg, const VirtualServer& vs, dp::ForwardingTable& t, IdRegistry& ids) {
+  for (const ServiceAddress& a : expand(cfg, vs)) {
+    const std::string key = serviceKey(a, vs.protocol);
+    dp::Service s;
+    s.serviceId = ids.service(key);
+    s.byMark = a.byMark;
+    s.mark = a.mark;
+    s.vip = toIpAddr(a.vip);
+    s.v6 = !a.byMark && !a.vip.isV4();
+    s.port = a.port;
+    s.proto = a.byMark ? 0 : protoNumber(vs.protocol);
+    if (vs.persistenceTimeout) {
+      // A persistent service needs a non-zero timeout to hold its templates.
+      s.persistenceMs = static_cast<uint32_t>(std::max<int64_t>(vs.persistenceTimeout->count(), 1));
+      s.persistencePrefix = vs.persistenceGranularity.value_or(32);
+    }
+    s.scheduler = vs.scheduler;
+    s.firstServer = static_cast<uint32_t>(t.servers.size());
+    for (const config::RealServer& r : vs.realServers) {
+      dp::RealServer rs = realServer(r.address, r.port, r.weight, r.method.value_or(vs.method),
+                                     ids.dest(key + " " + r.address.toString() + " " + std::to_string(r.port)));
+      rs.upperThreshold = r.upperThreshold;
+      rs.lowerThreshold = r.lowerThreshold;
+      t.servers.push_back(rs);
+    }
+    s.serverCount = static_cast<uint32_t>(t.servers.size()) - s.firstServer;
+    if (vs.sorryServer) {
+      const config::SorryServer& sorry = *vs.sorryServer;
+      s.sorryServer = static_cast<int32_t>(t.servers.size());
+      t.servers.push_back(realServer(sorry.address, sorry.port, 1, sorry.method.value_or(vs.method),
+                                     ids.dest(key + " sorry " + sorry.address.toString() + " " +
+                                              std::to_string(sorry.port))));
+    }
+    if (t.services.size() >= dp::kMaxServices || t.servers.size() > dp::kMaxDests) {
+      throw BuildError("the data plane holds at most " + std::to_string(dp::kMaxServices) + " services and " +
+                       std::to_string(dp::kMaxDests) + " real servers");
+    }
+    t.services.push_back(std::move(s));
+    if (!a.byMark) t.ownedVips.push_back(dp::Prefix{toIpAddr(a.vip), static_cast<uint8_t>(a.vip.bitCount()),
+                                                     !a.vip.isV4()});
+  }
+}
+
+void addOwnedVrrpAddresses(const config::Config& cfg, dp::ForwardingTable& t) {
+  for (const config::VrrpInstance& vi : cfg.vrrpInstances) {
+    for (const config::VirtualIp& v : vi.virtualIpAddresses) {
+      const dp::Prefix p{toIpAddr(v.address.address), static_cast<uint8_t>(v.address.address.bitCount()),
+                         !v.address.address.isV4()};
+      if (!t.isVip(p.addr, p.v6)) t.ownedVips.push_back(p);
+    }
+  }
+}
+
+void addRoutes(const config::Dataplane& dp, dp::ForwardingTable& t) {
+  for (uint16_t i = 0; i < dp.ports.size(); ++i) {
+    const config::DataplanePort& port = dp.ports[i];
+    for (const config::IpPrefix& a : port.addresses) {
+      dp::Route r;
+      r.dst = toPrefix(a);
+      r.dst.addr = dp::maskAddress(r.dst.addr, a.length);
+      r.port = i;
+      t.routes.push_back(r);
+    }
+    if (port.gateway) {
+      dp::Route r;
+      r.dst = dp::Prefix{{}, 0, !port.gateway->isV4()};
+      r.via = toIpAddr(*port.gateway);
+      r.hasVia = true;
+      r.port = i;
+      t.routes.push_back(r);
+    }
+  }
+  for (const config::StaticRoute& s : dp.routes) {
+    dp::Route r;
+    r.dst = toPrefix(s.destination);
+    r.dst.addr = dp::maskAddress(r.dst.addr, s.destination.length);
+    r.via = toIpAddr(s.via);
+    r.hasVia = true;
+    r.port = portIndex(dp, s.dev);
+    if (r.port == dp::kNoPort) throw BuildError("route " + s.destination.toString() + ": no port " + s.dev);
+    t.routes.push_back(r);
+  }
+  // Longest prefix first; among equals, the order written.
+  std::stable_sort(t.routes.begin(), t.routes.end(),
+                   [](const dp::Route& a, const dp::Route& b) { return a.dst.len > b.dst.len; });
+}
+
+void addFwmarkRules(const config::Dataplane& dp, dp::ForwardingTable& t) {
+  for (const config::FwmarkRule& rule : dp.fwmarks) {
+    for (const config::FwmarkMatch& m : rule.matches) {
+      dp::FwmarkRule r;
+      r.dst = toPrefix(m.destination);
+      r.dst.addr = dp::maskAddress(r.dst.addr, m.destination.length);
+      r.proto = protoNumber(m.protocol);
+      r.mark = rule.mark;
+      if (m.ports.empty()) {
+        t.fwmarkRules.push_back(r);
+      }
+      for (const config::PortRange& pr : m.ports) {
+        r.portLow = pr.first;
+        r.portHigh = pr.last;
+        t.fwmarkRules.push_back(r);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+dp::IpAddr toIpAddr(const config::IpAddress& a) {
+  return dp::IpAddr::fromBytes(a.bytes().data(), !a.isV4());
+}
+
+dp::Prefix toPrefix(const config::IpPrefix& p) {
+  return dp::Prefix{toIpAddr(p.address), p.length, !p.address.isV4()};
+}
+
+uint16_t portIndex(const config::Dataplane& dataplane, std::string_view name) {
+  for (uint16_t i = 0; i < dataplane.ports.size(); ++i) {
+    if (dataplane.ports[i].name == name) return i;
+  }
+  return dp::kNoPort;
+}
+
+std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, std::span<const dp::MacAddr> portMacs,
+                                                std::span<const dp::Neighbour> learned, IdRegistry& ids) {
+  if (!config.dataplane) throw BuildError("the configuration has no dataplane block");
+  const config::Dataplane& dpc = *config.dataplane;
+  if (portMacs.size() != dpc.ports.size()) throw BuildError("port count differs from the dataplane block");
+  auto t = std::make_unique<dp::ForwardingTable>();
+  for (std::size_t i = 0; i < dpc.ports.size(); ++i) {
+    dp::PortConfig pc;
+    pc.mac = portMacs[i];
+    for (const config::IpPrefix& a : dpc.ports[i].addresses) pc.addresses.push_back(toPrefix(a));
+    t->ports.push_back(std::move(pc));
+  }
+  for (const VirtualServer& vs : config.virtualServers) addServices(config, vs, *t, ids);
+  addOwnedVrrpAddresses(config, *t);
+  addRoutes(dpc, *t);
+  addFwmarkRules(dpc, *t);
+  for (const config::StaticNeighbor& n : dpc.neighbors) {
+    dp::Neighbour e;
+    e.addr = toIpAddr(n.address);
+    e.v6 = !n.address.isV4();
+    e.port = portIndex(dpc, n.dev);
+    if (e.port == dp::kNoPort) throw BuildError("neighbor " + n.address.toString() + ": no port " + n.dev);
+    std::copy(n.lladdr.bytes.begin(), n.lladdr.bytes.end(), e.mac.b.begin());
+    t->neighbours.push_back(e);
+  }
+  for (const dp::Neighbour& n : learned) {
+    // A static entry wins over a learned one.
+    if (t->neighbour(n.addr, n.v6, n.port) == nullptr) t->neighbours.push_back(n);
+  }
+  return t;
+}
+
+}  // namespace sluice::tables

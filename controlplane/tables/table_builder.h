@@ -1,0 +1,36 @@
+// Turns the configuration model, the ports' MAC addresses and the learned
+// neighbours into a ForwardingTable snapshot for the workers. Pure: no
+// DPDK, so it is tested on its own. Control path; exception-safe (a failed
+// build leaves nothing behind but the ids it registered).
+#pragma once
+
+#include <memory>
+#include <span>
+#include <stdexcept>
+
+#include "controlplane/config/model.h"
+#include "controlplane/tables/id_registry.h"
+#include "dataplane/forwarding_table.h"
+
+namespace sluice::tables {
+
+// A configuration the data plane cannot carry (e.g. too many services).
+class BuildError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Port i of the snapshot is config.dataplane->ports[i] with portMacs[i].
+// Throws BuildError when the config has no dataplane block or exceeds a
+// data-plane limit.
+std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, std::span<const dp::MacAddr> portMacs,
+                                                std::span<const dp::Neighbour> learned, IdRegistry& ids);
+
+// Conversions between the config model's addresses and the data plane's.
+dp::IpAddr toIpAddr(const config::IpAddress& a);
+dp::Prefix toPrefix(const config::IpPrefix& p);
+
+// The snapshot's port index of an interface name, or dp::kNoPort.
+uint16_t portIndex(const config::Dataplane& dataplane, std::string_view name);
+
+}  // namespace sluice::tables

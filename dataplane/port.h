@@ -1,0 +1,53 @@
+// A DPDK port opened from a device string: configured with one RX queue per
+// polling worker it can give and one TX queue per worker, started, and
+// closed again when the object goes away.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "dataplane/forwarding_table.h"
+
+struct rte_mempool;
+
+namespace sluice::dp {
+
+struct PortSpec {
+  std::string name;    // the operator's name (eth0)
+  std::string device;  // DPDK device string, e.g. net_af_packet0,iface=eth0 or 0000:03:00.0
+  uint16_t rxQueues = 1;
+  uint16_t txQueues = 1;
+};
+
+// The DPDK device name a device string registers (the part before the
+// first comma): net_af_packet0 for "net_af_packet0,iface=eth0".
+std::string deviceName(const std::string& device);
+
+// True when the device string names a virtual device (--vdev) rather than
+// a bus address (-a).
+bool isVirtualDevice(const std::string& device);
+
+class Port {
+ public:
+  // Finds the probed device, configures and starts it. Throws
+  // std::runtime_error naming the port and the reason (control path).
+  Port(const PortSpec& spec, rte_mempool* pool);
+  ~Port();
+  Port(const Port&) = delete;
+  Port& operator=(const Port&) = delete;
+
+  uint16_t id() const { return id_; }
+  const std::string& name() const { return spec_.name; }
+  const MacAddr& mac() const { return mac_; }
+  uint16_t rxQueues() const { return spec_.rxQueues; }
+  uint16_t txQueues() const { return spec_.txQueues; }
+  bool linkUp() const;
+
+ private:
+  PortSpec spec_;
+  uint16_t id_ = 0;
+  MacAddr mac_;
+  bool started_ = false;
+};
+
+}  // namespace sluice::dp

@@ -1,0 +1,207 @@
+#include "dataplane/runtime.h"
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace sluice::dp {
+namespace {
+
+constexpr unsigned kExceptionRing = 4096;
+constexpr unsigned kResolveRing = 1024;
+constexpr unsigned kControlTxRing = 1024;
+constexpr unsigned kSteeringRing = 4096;
+constexpr unsigned kDescriptorsPerQueue = 1024;
+constexpr unsigned kMempoolCache = 256;
+
+unsigned roundUpPow2Minus1(unsigned n) {
+  unsigned p = 1;
+  while (p < n + 1) p <<= 1;
+  return p - 1;  // rte_mempool is most compact at 2^k - 1 elements
+}
+
+}  // namespace
+
+Runtime::Runtime(const RuntimeSpec& spec) : lcores_(spec.workerLcores) {
+  if (spec.workerLcores.empty()) throw std::runtime_error("the data plane needs at least one worker lcore");
+  if (spec.ports.empty() || spec.ports.size() > kMaxPorts) {
+    throw std::runtime_error("the data plane needs 1 to " + std::to_string(kMaxPorts) + " ports");
+  }
+  std::vector<std::string> args = spec.ealArgs;
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  if (rte_eal_init(static_cast<int>(argv.size() - 1), argv.data()) < 0) {
+    throw std::runtime_error(std::string("cannot start DPDK (EAL): ") + rte_strerror(rte_errno));
+  }
+  ealStarted_ = true;
+  try {
+    const unsigned workers = static_cast<unsigned>(spec.workerLcores.size());
+    for (unsigned lcore : spec.workerLcores) {
+      if (!rte_lcore_is_enabled(lcore) || lcore == rte_get_main_lcore()) {
+        throw std::runtime_error("worker lcore " + std::to_string(lcore) + " is not available");
+      }
+    }
+    unsigned mbufs = kExceptionRing + kControlTxRing * static_cast<unsigned>(spec.ports.size()) +
+                     (kSteeringRing + kMempoolCache) * workers + kMempoolCache;
+    for (const PortRequest& p : spec.ports) mbufs += (p.rxQueues + workers) * kDescriptorsPerQueue * 2;
+    pool_ = rte_pktmbuf_pool_create("sluice_mbufs", roundUpPow2Minus1(mbufs), kMempoolCache, 0,
+                                    RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
+    if (pool_ == nullptr) {
+      throw std::runtime_error(std::string("cannot allocate the packet pool (") + std::to_string(mbufs) +
+                               " buffers; raise `memory` in the dataplane block): " + rte_strerror(rte_errno));
+    }
+    for (const PortRequest& p : spec.ports) {
+      ports_.push_back(std::make_unique<Port>(
+          PortSpec{p.name, p.device, p.rxQueues, static_cast<uint16_t>(workers)}, pool_));
+    }
+    publisher_ = std::make_unique<SnapshotPublisher>(workers);
+    exceptions_ = std::make_unique<TypedRing<rte_mbuf*>>("sluice_exc", kExceptionRing, RingUse::kManyToSingle);
+    resolves_ = std::make_unique<TypedRing<ResolveRequest>>("sluice_resolve", kResolveRing, RingUse::kManyToSingle);
+    for (unsigned i = 0; i < ports_.size(); ++i) {
+      controlTx_.push_back(std::make_unique<TypedRing<rte_mbuf*>>("sluice_ctx_" + std::to_string(i), kControlTxRing,
+                                                                  RingUse::kSingleToSingle));
+    }
+    for (unsigned w = 0; w < workers; ++w) {
+      steering_.push_back(std::make_unique<TypedRing<rte_mbuf*>>("sluice_steer_" + std::to_string(w), kSteeringRing,
+                                                                 RingUse::kManyToSingle));
+      forwarders_.push_back(std::make_unique<Forwarder>(w, spec.connCapacity, spec.timeouts));
+    }
+    std::vector<uint16_t> portIds, indexById(RTE_MAX_ETHPORTS, kNoPort);
+    for (uint16_t i = 0; i < ports_.size(); ++i) {
+      portIds.push_back(ports_[i]->id());
+      indexById[ports_[i]->id()] = i;
+    }
+    for (unsigned w = 0; w < workers; ++w) {
+      auto ctx = std::make_unique<WorkerContext>();
+      ctx->index = w;
+      ctx->workerCount = workers;
+      ctx->forwarder = forwarders_[w].get();
+      ctx->tables = &publisher_->ring(w);
+      for (auto& r : steering_) ctx->steering.push_back(r.get());
+      ctx->portIds = portIds;
+      ctx->portIndexById = indexById;
+      for (auto& r : controlTx_) ctx->controlTx.push_back(r.get());
+      ctx->exceptions = exceptions_.get();
+      ctx->resolves = resolves_.get();
+      ctx->qsbr = publisher_->qsbr();
+      ctx->stop = &stop_;
+      contexts_.push_back(std::move(ctx));
+    }
+    // Every RX queue has one poller; queues are dealt out across workers,
+    // each port starting where the last stopped so load spreads evenly.
+    unsigned next = 0;
+    for (uint16_t p = 0; p < ports_.size(); ++p) {
+      for (uint16_t q = 0; q < ports_[p]->rxQueues(); ++q) {
+        WorkerContext& ctx = *contexts_[next++ % workers];
+        ctx.rx.push_back(RxQueue{p, q});
+        if (q == 0) ctx.drains.push_back(p);
+      }
+    }
+  } catch (...) {
+    teardown();
+    throw;
+  }
+}
+
+Runtime::~Runtime() { teardown(); }
+
+void Runtime::teardown() noexcept {
+  stopWorkers();
+  contexts_.clear();
+  // Packets still queued in rings go back to the pool before it goes.
+  rte_mbuf* m = nullptr;
+  if (exceptions_)
+    while (exceptions_->pop(m)) rte_pktmbuf_free(m);
+  for (auto& r : steering_)
+    while (r->pop(m)) rte_pktmbuf_free(m);
+  for (auto& r : controlTx_)
+    while (r->pop(m)) rte_pktmbuf_free(m);
+  steering_.clear();
+  controlTx_.clear();
+  exceptions_.reset();
+  resolves_.reset();
+  forwarders_.clear();
+  publisher_.reset();
+  ports_.clear();
+  if (pool_ != nullptr) rte_mempool_free(pool_);
+  pool_ = nullptr;
+  if (ealStarted_) rte_eal_cleanup();
+  ealStarted_ = false;
+}
+
+void Runtime::startWorkers() {
+  if (running_) return;
+  stop_.store(false);
+  for (unsigned w = 0; w < contexts_.size(); ++w) {
+    if (int rc = rte_eal_remote_launch(runWorker, contexts_[w].get(), lcores_[w]); rc != 0) {
+      stopWorkers();
+      throw std::runtime_error("cannot launch worker on lcore " + std::to_string(lcores_[w]));
+    }
+    running_ = true;
+  }
+}
+
+void Runtime::stopWorkers() {
+  stop_.store(true);
+  if (running_) rte_eal_mp_wait_lcore();
+  running_ = false;
+}
+
+bool Runtime::publish(std::unique_ptr<ForwardingTable> table) {
+  table->prepareWorkers(workerCount());
+  return publisher_->publish(std::move(table));
+}
+
+unsigned Runtime::pollExceptions(const FrameHandler& handler, unsigned max) {
+  unsigned done = 0;
+  rte_mbuf* m = nullptr;
+  while (done < max && exceptions_->pop(m)) {
+    ++done;
+    try {
+      handler(m->port, std::span<const uint8_t>(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m)));
+    } catch (...) {
+      rte_pktmbuf_free(m);
+      throw;
+    }
+    rte_pktmbuf_free(m);
+  }
+  return done;
+}
+
+unsigned Runtime::pollResolves(const std::function<void(const ResolveRequest&)>& handler, unsigned max) {
+  unsigned done = 0;
+  ResolveRequest r{};
+  while (done < max && resolves_->pop(r)) {
+    ++done;
+    handler(r);
+  }
+  return done;
+}
+
+bool Runtime::send(uint16_t port, std::span<const uint8_t> frame) {
+  if (port >= ports_.size() || frame.size() > RTE_MBUF_DEFAULT_DATAROOM) return false;
+  rte_mbuf* m = rte_pktmbuf_alloc(pool_);
+  if (m == nullptr) return false;
+  char* data = rte_pktmbuf_append(m, static_cast<uint16_t>(frame.size()));
+  if (data == nullptr) {
+    rte_pktmbuf_free(m);
+    return false;
+  }
+  std::memcpy(data, frame.data(), frame.size());
+  if (!controlTx_[port]->push(m)) {
+    rte_pktmbuf_free(m);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace sluice::dp

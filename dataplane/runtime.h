@@ -1,0 +1,94 @@
+// The DPDK side of sluiced: the EAL, the packet pool, the ports, the
+// workers and the rings between them and the control plane. One per
+// process (the EAL starts once). Every method is for the control-plane
+// thread; the workers only touch what their WorkerContext names.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dataplane/conn_state.h"
+#include "dataplane/forwarder.h"
+#include "dataplane/messages.h"
+#include "dataplane/port.h"
+#include "dataplane/snapshot_publisher.h"
+#include "dataplane/typed_ring.h"
+#include "dataplane/worker.h"
+
+struct rte_mbuf;
+struct rte_mempool;
+
+namespace sluice::dp {
+
+struct PortRequest {
+  std::string name;
+  std::string device;
+  uint16_t rxQueues = 1;  // TX queues are one per worker
+};
+
+struct RuntimeSpec {
+  std::vector<std::string> ealArgs;  // argv for rte_eal_init, program name first
+  std::vector<PortRequest> ports;
+  std::vector<unsigned> workerLcores;
+  uint32_t connCapacity = 1u << 20;  // per worker, per family (IPv6: a quarter)
+  ConnTimeouts timeouts;
+};
+
+class Runtime {
+ public:
+  // Starts the EAL and opens everything; throws std::runtime_error with
+  // the reason, after undoing what was done.
+  explicit Runtime(const RuntimeSpec& spec);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  void startWorkers();
+  void stopWorkers();
+
+  unsigned workerCount() const { return static_cast<unsigned>(contexts_.size()); }
+  unsigned portCount() const { return static_cast<unsigned>(ports_.size()); }
+  const Port& port(unsigned index) const { return *ports_[index]; }
+
+  // Snapshots (see SnapshotPublisher).
+  bool publish(std::unique_ptr<ForwardingTable> table);
+  void reclaim() { publisher_->reclaim(); }
+  const ForwardingTable* table() const { return publisher_->current(); }
+
+  // Frames the workers passed up, with the port index they came in on.
+  using FrameHandler = std::function<void(uint16_t port, std::span<const uint8_t> frame)>;
+  unsigned pollExceptions(const FrameHandler& handler, unsigned max);
+  unsigned pollResolves(const std::function<void(const ResolveRequest&)>& handler, unsigned max);
+
+  // Queues a frame the control plane built for transmission on a port;
+  // false when no buffer or no room (the caller may retry later).
+  bool send(uint16_t port, std::span<const uint8_t> frame);
+
+  const WorkerCounters& counters(unsigned worker) const { return forwarders_[worker]->counters(); }
+  const Forwarder& forwarder(unsigned worker) const { return *forwarders_[worker]; }
+  uint64_t workerLoops(unsigned worker) const { return contexts_[worker]->loops.load(std::memory_order_relaxed); }
+
+ private:
+  std::vector<unsigned> lcores_;
+  rte_mempool* pool_ = nullptr;
+  std::vector<std::unique_ptr<Port>> ports_;
+  std::vector<std::unique_ptr<Forwarder>> forwarders_;
+  std::unique_ptr<SnapshotPublisher> publisher_;
+  std::vector<std::unique_ptr<TypedRing<rte_mbuf*>>> steering_;
+  std::vector<std::unique_ptr<TypedRing<rte_mbuf*>>> controlTx_;
+  std::unique_ptr<TypedRing<rte_mbuf*>> exceptions_;
+  std::unique_ptr<TypedRing<ResolveRequest>> resolves_;
+  std::vector<std::unique_ptr<WorkerContext>> contexts_;
+  std::atomic<bool> stop_{false};
+  bool running_ = false;
+  bool ealStarted_ = false;
+
+  void teardown() noexcept;
+};
+
+}  // namespace sluice::dp

@@ -1,0 +1,59 @@
+#include "dataplane/snapshot_publisher.h"
+
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace sluice::dp {
+namespace {
+// Snapshots a worker may have queued but not yet taken.
+constexpr unsigned kRingSize = 16;
+}  // namespace
+
+SnapshotPublisher::SnapshotPublisher(unsigned workers) {
+  const std::size_t size = rte_rcu_qsbr_get_memsize(workers);
+  qsbr_ = static_cast<rte_rcu_qsbr*>(rte_zmalloc("sluice_qsbr", size, RTE_CACHE_LINE_SIZE));
+  if (qsbr_ == nullptr) throw std::runtime_error("cannot allocate the QSBR variable");
+  rte_rcu_qsbr_init(qsbr_, workers);
+  for (unsigned w = 0; w < workers; ++w) {
+    rings_.push_back(std::make_unique<TypedRing<ForwardingTable*>>("sluice_tables_" + std::to_string(w), kRingSize,
+                                                                   RingUse::kSingleToSingle));
+    rte_rcu_qsbr_thread_register(qsbr_, w);
+    rte_rcu_qsbr_thread_online(qsbr_, w);
+  }
+}
+
+SnapshotPublisher::~SnapshotPublisher() {
+  retired_.clear();
+  current_.reset();
+  rings_.clear();
+  rte_free(qsbr_);
+}
+
+bool SnapshotPublisher::publish(std::unique_ptr<ForwardingTable> table) {
+  // The control plane is the only producer: free room only grows, so this
+  // check makes the publish all-or-nothing.
+  for (const auto& r : rings_) {
+    if (r->freeCount() == 0) return false;
+  }
+  ForwardingTable* raw = table.get();
+  for (const auto& r : rings_) r->push(raw);
+  if (current_) {
+    // Workers take the new pointer at their next loop; a quiescent report
+    // after this token means they no longer hold the old one.
+    const uint64_t token = rte_rcu_qsbr_start(qsbr_);
+    retired_.push_back(Retired{std::move(current_), token});
+  }
+  current_ = std::move(table);
+  return true;
+}
+
+void SnapshotPublisher::reclaim() {
+  while (!retired_.empty() && rte_rcu_qsbr_check(qsbr_, retired_.front().token, false) == 1) {
+    retired_.pop_front();
+  }
+}
+
+}  // namespace sluice::dp

@@ -1,0 +1,55 @@
+// Publishes immutable ForwardingTable snapshots to the workers: one SPSC
+// ring per worker carries the pointer, and a superseded snapshot is freed
+// only after every worker has reported a quiescent state (rte_rcu_qsbr)
+// since it was replaced. Control-plane side only, except for the rings and
+// the QSBR variable the workers use.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "dataplane/forwarding_table.h"
+#include "dataplane/typed_ring.h"
+
+struct rte_rcu_qsbr;
+
+namespace sluice::dp {
+
+class SnapshotPublisher {
+ public:
+  // Makes the rings and the QSBR variable and registers every worker as an
+  // online reader, so that none can read a snapshot unseen by the check.
+  explicit SnapshotPublisher(unsigned workers);
+  // Frees every snapshot: the workers must have stopped.
+  ~SnapshotPublisher();
+  SnapshotPublisher(const SnapshotPublisher&) = delete;
+  SnapshotPublisher& operator=(const SnapshotPublisher&) = delete;
+
+  rte_rcu_qsbr* qsbr() const { return qsbr_; }
+  TypedRing<ForwardingTable*>& ring(unsigned worker) { return *rings_[worker]; }
+
+  // Hands `table` (with its worker views prepared) to every worker, or to
+  // none and returns false when a worker has not taken earlier snapshots.
+  bool publish(std::unique_ptr<ForwardingTable> table);
+
+  // Frees the superseded snapshots every worker has moved past.
+  void reclaim();
+
+  // The newest snapshot (the one the workers are moving to), or nullptr.
+  const ForwardingTable* current() const { return current_.get(); }
+  std::size_t retiredCount() const { return retired_.size(); }
+
+ private:
+  struct Retired {
+    std::unique_ptr<ForwardingTable> table;
+    uint64_t token;
+  };
+  rte_rcu_qsbr* qsbr_ = nullptr;
+  std::vector<std::unique_ptr<TypedRing<ForwardingTable*>>> rings_;
+  std::unique_ptr<ForwardingTable> current_;
+  std::deque<Retired> retired_;
+};
+
+}  // namespace sluice::dp

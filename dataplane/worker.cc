@@ -1,0 +1,146 @@
+#include "dataplane/worker.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+
+#include <array>
+
+#include "dataplane/steering.h"
+
+namespace sluice::dp {
+namespace {
+
+constexpr unsigned kBurst = 32;
+constexpr unsigned kPrefetchAhead = 4;
+constexpr uint32_t kSweepBudget = 256;  // connections examined per table per millisecond
+
+class WorkerLoop {
+  struct TxBatch {
+    std::array<rte_mbuf*, kBurst> pkts;
+    uint16_t n = 0;
+  };
+
+ public:
+  explicit WorkerLoop(WorkerContext& ctx) : c_(ctx), cyclesPerMs_(rte_get_tsc_hz() / 1000) {}
+
+  void run() {
+    uint32_t lastSweep = now();
+    while (!c_.stop->load(std::memory_order_relaxed)) {
+      takeNewestTable();
+      const uint32_t t = now();
+      rte_mbuf* pkts[kBurst];
+      for (const RxQueue& q : c_.rx) {
+        const uint16_t n = rte_eth_rx_burst(c_.portIds[q.port], q.queue, pkts, kBurst);
+        if (n != 0) handle(pkts, n, t, false);
+      }
+      if (c_.workerCount > 1) {
+        const unsigned n = c_.steering[c_.index]->popBurst(pkts, kBurst);
+        if (n != 0) handle(pkts, n, t, true);
+      }
+      for (uint16_t port : c_.drains) {
+        const unsigned n = c_.controlTx[port]->popBurst(pkts, kBurst);
+        for (unsigned i = 0; i < n; ++i) queueTx(port, pkts[i]);
+      }
+      flush();
+      if (t != lastSweep && c_.forwarder->table() != nullptr) {
+        c_.forwarder->sweep(t, kSweepBudget);
+        lastSweep = t;
+      }
+      // Nothing from any snapshot is held past this point.
+      rte_rcu_qsbr_quiescent(c_.qsbr, c_.index);
+      c_.loops.store(c_.loops.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
+    flush();
+    rte_rcu_qsbr_thread_offline(c_.qsbr, c_.index);
+  }
+
+ private:
+  uint32_t now() const { return static_cast<uint32_t>(rte_get_tsc_cycles() / cyclesPerMs_); }
+
+  void takeNewestTable() {
+    ForwardingTable* table = nullptr;
+    ForwardingTable* next = nullptr;
+    while (c_.tables->pop(next)) table = next;
+    if (table != nullptr) c_.forwarder->setTable(table);
+  }
+
+  void handle(rte_mbuf** pkts, unsigned n, uint32_t t, bool steered) {
+    Forwarder& fwd = *c_.forwarder;
+    for (unsigned i = 0; i < n && i < kPrefetchAhead; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
+    for (unsigned i = 0; i < n; ++i) {
+      if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));
+      rte_mbuf* m = pkts[i];
+      uint8_t* data = rte_pktmbuf_mtod(m, uint8_t*);
+      const uint32_t len = rte_pktmbuf_data_len(m);
+      if (!steered && c_.workerCount > 1 && fwd.table() != nullptr) {
+        const unsigned owner = steerWorker(*fwd.table(), parsePacket(data, len), c_.index, c_.workerCount);
+        if (owner != c_.index) {
+          if (!c_.steering[owner]->push(m)) {
+            fwd.countDrop(DropReason::kSteerRingFull);
+            rte_pktmbuf_free(m);
+          }
+          continue;
+        }
+      }
+      const uint16_t rxPort = m->port < c_.portIndexById.size() ? c_.portIndexById[m->port] : kNoPort;
+      const Verdict v = fwd.process(data, len, t, rxPort);
+      switch (v.kind) {
+        case Verdict::Kind::kTransmit:
+          queueTx(v.port, m);
+          break;
+        case Verdict::Kind::kException:
+          m->port = rxPort;  // the control plane speaks in port indexes
+          if (rxPort == kNoPort || !c_.exceptions->push(m)) {
+            fwd.countDrop(DropReason::kExceptionRingFull);
+            rte_pktmbuf_free(m);
+          }
+          break;
+        case Verdict::Kind::kDrop:
+          if (v.resolve) {
+            // A full ring only delays resolution: the next packet asks again.
+            c_.resolves->push(ResolveRequest{v.resolveAddr, v.resolvePort, static_cast<uint8_t>(v.resolveV6)});
+          }
+          rte_pktmbuf_free(m);
+          break;
+      }
+    }
+  }
+
+  void queueTx(uint16_t port, rte_mbuf* m) {
+    TxBatch& b = tx_[port];
+    b.pkts[b.n++] = m;
+    if (b.n == kBurst) send(port, b);
+  }
+
+  void flush() {
+    for (uint16_t port = 0; port < c_.portIds.size(); ++port) {
+      if (tx_[port].n != 0) send(port, tx_[port]);
+    }
+  }
+
+  void send(uint16_t port, TxBatch& b) {
+    const uint16_t sent = rte_eth_tx_burst(c_.portIds[port], static_cast<uint16_t>(c_.index), b.pkts.data(), b.n);
+    c_.forwarder->countTransmitted(sent);
+    for (uint16_t i = sent; i < b.n; ++i) {
+      c_.forwarder->countDrop(DropReason::kTxFull);
+      rte_pktmbuf_free(b.pkts[i]);
+    }
+    b.n = 0;
+  }
+
+  WorkerContext& c_;
+  const uint64_t cyclesPerMs_;
+  std::array<TxBatch, kMaxPorts> tx_{};
+};
+
+}  // namespace
+
+int runWorker(void* arg) {
+  WorkerLoop(*static_cast<WorkerContext*>(arg)).run();
+  return 0;
+}
+
+}  // namespace sluice::dp

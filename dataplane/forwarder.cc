@@ -297,7 +297,7 @@ Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint3
 Verdict Forwarder::transmitTo(uint8_t* data, const IpAddr& target, bool v6) {
   const ForwardingTable::NextHop hop = table_->route(target, v6);
   if (hop.port == kNoPort) return dropVerdict(DropReason::kNoRoute);
-  const Neighbour* n = table_->neighbour(hop.addr, v6, hop.port);
+  const Neighbour* n = neighbours_ != nullptr ? neighbours_->find(hop.addr, v6, hop.port) : nullptr;
   if (n == nullptr) {
     Verdict v = dropVerdict(DropReason::kNeighbourUnresolved);
     v.resolve = true;

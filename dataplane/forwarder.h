@@ -37,6 +37,9 @@ class Forwarder {
   // the schedulers need into its view. The table must outlive its use.
   void setTable(ForwardingTable* table);
 
+  // Switches to a new neighbour snapshot between bursts; nullptr: none.
+  void setNeighbours(const NeighbourSet* neighbours) { neighbours_ = neighbours; }
+
   // Decides the fate of one frame of `len` bytes (rewritten in place when
   // forwarded). nowMs: the worker's millisecond clock. rxPort: the port it
   // arrived on; a unicast frame for another MAC address is dropped there
@@ -71,6 +74,7 @@ class Forwarder {
   ConnTimeouts timeouts_;
   ForwardingTable* table_ = nullptr;
   ForwardingTable::WorkerView* view_ = nullptr;
+  const NeighbourSet* neighbours_ = nullptr;
   ConnTable<Addr4> conns4_;
   ConnTable<Addr6> conns6_;
   ConnTable<Addr4> templates4_;

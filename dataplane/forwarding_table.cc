@@ -69,8 +69,8 @@ ForwardingTable::NextHop ForwardingTable::route(const IpAddr& dst, bool v6) cons
   return NextHop{};
 }
 
-const Neighbour* ForwardingTable::neighbour(const IpAddr& addr, bool v6, uint16_t port) const {
-  for (const Neighbour& n : neighbours)
+const Neighbour* NeighbourSet::find(const IpAddr& addr, bool v6, uint16_t port) const {
+  for (const Neighbour& n : entries)
     if (n.port == port && n.v6 == v6 && n.addr == addr) return &n;
   return nullptr;
 }

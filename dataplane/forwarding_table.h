@@ -1,6 +1,7 @@
-// The immutable snapshot the control plane builds and publishes to every
-// worker: services, real servers, fwmark rules, routes, neighbours and the
-// router's own addresses. Workers only read it (the per-worker scheduler
+// The immutable snapshots the control plane builds and publishes to every
+// worker: the forwarding table (services, real servers, fwmark rules,
+// routes, the router's own addresses) and, apart from it because it
+// changes on its own and must not reset the schedulers, the neighbours. Workers only read it (the per-worker scheduler
 // state it carries is written by its own worker alone); a change is a new
 // snapshot, so a change reaches every worker or none.
 #pragma once
@@ -118,7 +119,6 @@ class ForwardingTable {
   std::vector<RealServer> servers;
   std::vector<FwmarkRule> fwmarkRules;
   std::vector<Route> routes;  // sorted by prefix length, longest first
-  std::vector<Neighbour> neighbours;
   std::vector<PortConfig> ports;
   std::vector<Prefix> ownedVips;  // VIPs this router answers for (/32, /128)
   uint64_t version = 0;
@@ -155,9 +155,16 @@ class ForwardingTable {
     IpAddr addr{};
   };
   NextHop route(const IpAddr& dst, bool v6) const;
+};
 
-  // The neighbour entry for addr on port, nullptr when unresolved.
-  const Neighbour* neighbour(const IpAddr& addr, bool v6, uint16_t port) const;
+// The next hops' MAC addresses: static ones from the config and those the
+// control plane learned. Read-only once published.
+struct NeighbourSet {
+  std::vector<Neighbour> entries;
+  uint64_t version = 0;
+
+  // The entry for addr on port, nullptr when unresolved.
+  const Neighbour* find(const IpAddr& addr, bool v6, uint16_t port) const;
 };
 
 }  // namespace sluice::dp

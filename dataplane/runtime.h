@@ -57,8 +57,10 @@ class Runtime {
 
   // Snapshots (see SnapshotPublisher).
   bool publish(std::unique_ptr<ForwardingTable> table);
+  bool publish(std::unique_ptr<NeighbourSet> neighbours) { return publisher_->publish(std::move(neighbours)); }
   void reclaim() { publisher_->reclaim(); }
   const ForwardingTable* table() const { return publisher_->current(); }
+  const NeighbourSet* neighbours() const { return publisher_->neighbours(); }
 
   // Frames the workers passed up, with the port index they came in on.
   using FrameHandler = std::function<void(uint16_t port, std::span<const uint8_t> frame)>;

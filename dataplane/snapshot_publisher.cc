@@ -18,7 +18,7 @@ SnapshotPublisher::SnapshotPublisher(unsigned workers) {
   if (qsbr_ == nullptr) throw std::runtime_error("cannot allocate the QSBR variable");
   rte_rcu_qsbr_init(qsbr_, workers);
   for (unsigned w = 0; w < workers; ++w) {
-    rings_.push_back(std::make_unique<TypedRing<ForwardingTable*>>("sluice_tables_" + std::to_string(w), kRingSize,
+    rings_.push_back(std::make_unique<TypedRing<SnapshotUpdate>>("sluice_tables_" + std::to_string(w), kRingSize,
                                                                    RingUse::kSingleToSingle));
     rte_rcu_qsbr_thread_register(qsbr_, w);
     rte_rcu_qsbr_thread_online(qsbr_, w);
@@ -28,25 +28,39 @@ SnapshotPublisher::SnapshotPublisher(unsigned workers) {
 SnapshotPublisher::~SnapshotPublisher() {
   retired_.clear();
   current_.reset();
+  neighbours_.reset();
   rings_.clear();
   rte_free(qsbr_);
 }
 
-bool SnapshotPublisher::publish(std::unique_ptr<ForwardingTable> table) {
+bool SnapshotPublisher::send(const SnapshotUpdate& update) {
   // The control plane is the only producer: free room only grows, so this
   // check makes the publish all-or-nothing.
   for (const auto& r : rings_) {
     if (r->freeCount() == 0) return false;
   }
-  ForwardingTable* raw = table.get();
-  for (const auto& r : rings_) r->push(raw);
-  if (current_) {
-    // Workers take the new pointer at their next loop; a quiescent report
-    // after this token means they no longer hold the old one.
-    const uint64_t token = rte_rcu_qsbr_start(qsbr_);
-    retired_.push_back(Retired{std::move(current_), token});
-  }
+  for (const auto& r : rings_) r->push(update);
+  return true;
+}
+
+void SnapshotPublisher::retire(Retired r) {
+  // Workers take the new pointer at their next loop; a quiescent report
+  // after this token means they no longer hold the old one.
+  r.token = rte_rcu_qsbr_start(qsbr_);
+  retired_.push_back(std::move(r));
+}
+
+bool SnapshotPublisher::publish(std::unique_ptr<ForwardingTable> table) {
+  if (!send(SnapshotUpdate{table.get(), nullptr})) return false;
+  if (current_) retire(Retired{std::move(current_), nullptr, 0});
   current_ = std::move(table);
+  return true;
+}
+
+bool SnapshotPublisher::publish(std::unique_ptr<NeighbourSet> neighbours) {
+  if (!send(SnapshotUpdate{nullptr, neighbours.get()})) return false;
+  if (neighbours_) retire(Retired{nullptr, std::move(neighbours_), 0});
+  neighbours_ = std::move(neighbours);
   return true;
 }
 

@@ -62,9 +62,14 @@ class WorkerLoop {
 
   void takeNewestTable() {
     ForwardingTable* table = nullptr;
-    ForwardingTable* next = nullptr;
-    while (c_.tables->pop(next)) table = next;
+    const NeighbourSet* neighbours = nullptr;
+    SnapshotUpdate u{};
+    while (c_.tables->pop(u)) {
+      if (u.table != nullptr) table = u.table;
+      if (u.neighbours != nullptr) neighbours = u.neighbours;
+    }
     if (table != nullptr) c_.forwarder->setTable(table);
+    if (neighbours != nullptr) c_.forwarder->setNeighbours(neighbours);
   }
 
   void handle(rte_mbuf** pkts, unsigned n, uint32_t t, bool steered) {

@@ -11,6 +11,7 @@
 
 #include "dataplane/forwarder.h"
 #include "dataplane/messages.h"
+#include "dataplane/snapshot_publisher.h"
 #include "dataplane/typed_ring.h"
 
 struct rte_mbuf;
@@ -29,7 +30,7 @@ struct WorkerContext {
   unsigned index = 0;
   unsigned workerCount = 1;
   Forwarder* forwarder = nullptr;
-  TypedRing<ForwardingTable*>* tables = nullptr;
+  TypedRing<SnapshotUpdate>* tables = nullptr;
   std::vector<TypedRing<rte_mbuf*>*> steering;   // every worker's inbox, by worker index
   std::vector<RxQueue> rx;
   std::vector<uint16_t> drains;                  // ports whose control-plane TX ring it sends

@@ -38,18 +38,18 @@ ControlLoop::ControlLoop(dp::Runtime& runtime, const config::Config& config, std
   for (unsigned i = 0; i < rt_.portCount(); ++i) portMacs_.push_back(rt_.port(i).mac());
 }
 
-void ControlLoop::rebuild() {
+void ControlLoop::publishNeighbours() {
   // A full ring means a worker is behind: keep the change and try again.
-  auto table = tables::buildTable(config_, portMacs_, responder_.neighbours().entries(), ids_);
-  table->version = ++version_;
-  dirty_ = !rt_.publish(std::move(table));
+  auto set = tables::buildNeighbours(config_, responder_.neighbours().entries());
+  set->version = ++neighbourVersion_;
+  neighboursDirty_ = !rt_.publish(std::move(set));
 }
 
 void ControlLoop::resolveNextHops(uint64_t nowMs, bool all) {
   const dp::ForwardingTable& t = *rt_.table();
   auto ask = [&](const dp::IpAddr& addr, bool v6) {
     const dp::ForwardingTable::NextHop hop = t.route(addr, v6);
-    if (hop.port != dp::kNoPort && (all || t.neighbour(hop.addr, v6, hop.port) == nullptr)) {
+    if (hop.port != dp::kNoPort && (all || rt_.neighbours()->find(hop.addr, v6, hop.port) == nullptr)) {
       responder_.resolve(t, hop.port, v6, hop.addr, nowMs);
     }
   };
@@ -67,7 +67,7 @@ void ControlLoop::writeStats() const {
   j["control"] = {{"arp_answered", r.arpAnswered},   {"nd_answered", r.ndAnswered},
                   {"echo_answered", r.echoAnswered}, {"questions_sent", r.questionsSent},
                   {"ignored", r.ignored},            {"neighbours", responder_.neighbours().size()},
-                  {"snapshot_version", rt_.table()->version}};
+                  {"neighbour_version", rt_.neighbours()->version}};
   const std::string tmp = statsFile_ + ".tmp";
   {
     std::ofstream out(tmp);
@@ -83,7 +83,11 @@ void ControlLoop::writeStats() const {
 }
 
 int ControlLoop::run(int signalFd) {
-  rebuild();
+  auto table = tables::buildTable(config_, portMacs_, ids_);
+  table->version = 1;
+  // The rings are empty before the workers start: these cannot fail.
+  rt_.publish(std::move(table));
+  publishNeighbours();
   rt_.startWorkers();
   uint64_t lastResolve = 0, lastRefresh = monotonicMs();
   for (;;) {
@@ -108,7 +112,7 @@ int ControlLoop::run(int signalFd) {
           responder_.resolve(*rt_.table(), r.port, r.v6 != 0, r.addr, now);
         },
         kFramesPerRound);
-    if (changed || dirty_) rebuild();
+    if (changed || neighboursDirty_) publishNeighbours();
     if (now - lastResolve >= kResolveEveryMs) {
       lastResolve = now;
       // Unresolved next hops every second, all of them now and then.

@@ -1,7 +1,8 @@
 // The control-plane thread of a running sluiced: serves ARP/ND and pings
 // from the exception ring, resolves next hops, rebuilds and publishes
 // snapshots when neighbours change, reclaims old ones, and answers
-// signals (SIGTERM/SIGINT stop, SIGUSR2 writes the counters).
+// signals (SIGTERM/SIGINT stop, SIGUSR2 writes the counters). Neighbour
+// changes publish a new NeighbourSet only, so schedulers keep their state.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +30,7 @@ class ControlLoop {
   void writeStats() const;
 
  private:
-  void rebuild();
+  void publishNeighbours();
   void resolveNextHops(uint64_t nowMs, bool all);
 
   dp::Runtime& rt_;
@@ -38,8 +39,8 @@ class ControlLoop {
   std::vector<dp::MacAddr> portMacs_;
   tables::IdRegistry ids_;
   neighbours::Responder responder_;
-  bool dirty_ = false;  // a new snapshot is due
-  uint64_t version_ = 0;
+  bool neighboursDirty_ = false;  // a new neighbour snapshot is due
+  uint64_t neighbourVersion_ = 0;
 };
 
 }  // namespace sluice::sluiced

@@ -159,6 +159,17 @@ void addOwnedVrrpAddresses(const config::Config& cfg, dp::ForwardingTable& t) {
   }
 }
 
+// A fwmark rule's single-address destinations are VIPs too: the router
+// must answer ARP for them and accept their pings.
+void addOwnedFwmarkAddresses(const config::Dataplane& dp, dp::ForwardingTable& t) {
+  for (const config::FwmarkRule& rule : dp.fwmarks) {
+    for (const config::FwmarkMatch& m : rule.matches) {
+      const dp::Prefix p = toPrefix(m.destination);
+      if (p.len == m.destination.address.bitCount() && !t.isVip(p.addr, p.v6)) t.ownedVips.push_back(p);
+    }
+  }
+}
+
 void addRoutes(const config::Dataplane& dp, dp::ForwardingTable& t) {
   for (uint16_t i = 0; i < dp.ports.size(); ++i) {
     const config::DataplanePort& port = dp.ports[i];
@@ -231,7 +242,7 @@ uint16_t portIndex(const config::Dataplane& dataplane, std::string_view name) {
 }
 
 std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, std::span<const dp::MacAddr> portMacs,
-                                                std::span<const dp::Neighbour> learned, IdRegistry& ids) {
+                                                IdRegistry& ids) {
   if (!config.dataplane) throw BuildError("the configuration has no dataplane block");
   const config::Dataplane& dpc = *config.dataplane;
   if (portMacs.size() != dpc.ports.size()) throw BuildError("port count differs from the dataplane block");
@@ -246,20 +257,28 @@ std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, st
   addOwnedVrrpAddresses(config, *t);
   addRoutes(dpc, *t);
   addFwmarkRules(dpc, *t);
-  for (const config::StaticNeighbor& n : dpc.neighbors) {
-    dp::Neighbour e;
-    e.addr = toIpAddr(n.address);
-    e.v6 = !n.address.isV4();
-    e.port = portIndex(dpc, n.dev);
-    if (e.port == dp::kNoPort) throw BuildError("neighbor " + n.address.toString() + ": no port " + n.dev);
-    std::copy(n.lladdr.bytes.begin(), n.lladdr.bytes.end(), e.mac.b.begin());
-    t->neighbours.push_back(e);
+  addOwnedFwmarkAddresses(dpc, *t);
+  return t;
+}
+
+std::unique_ptr<dp::NeighbourSet> buildNeighbours(const config::Config& config,
+                                                  std::span<const dp::Neighbour> learned) {
+  auto set = std::make_unique<dp::NeighbourSet>();
+  if (config.dataplane) {
+    for (const config::StaticNeighbor& n : config.dataplane->neighbors) {
+      dp::Neighbour e;
+      e.addr = toIpAddr(n.address);
+      e.v6 = !n.address.isV4();
+      e.port = portIndex(*config.dataplane, n.dev);
+      if (e.port == dp::kNoPort) throw BuildError("neighbor " + n.address.toString() + ": no port " + n.dev);
+      std::copy(n.lladdr.bytes.begin(), n.lladdr.bytes.end(), e.mac.b.begin());
+      set->entries.push_back(e);
+    }
   }
   for (const dp::Neighbour& n : learned) {
-    // A static entry wins over a learned one.
-    if (t->neighbour(n.addr, n.v6, n.port) == nullptr) t->neighbours.push_back(n);
+    if (set->find(n.addr, n.v6, n.port) == nullptr) set->entries.push_back(n);
   }
-  return t;
+  return set;
 }
 
 }  // namespace sluice::tables

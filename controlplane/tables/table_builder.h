@@ -1,5 +1,6 @@
-// Turns the configuration model, the ports' MAC addresses and the learned
-// neighbours into a ForwardingTable snapshot for the workers. Pure: no
+// Turns the configuration model and the ports' MAC addresses into a
+// ForwardingTable snapshot for the workers, and the static and learned
+// neighbours into a NeighbourSet snapshot. Pure: no
 // DPDK, so it is tested on its own. Control path; exception-safe (a failed
 // build leaves nothing behind but the ids it registered).
 #pragma once
@@ -24,7 +25,12 @@ class BuildError : public std::runtime_error {
 // Throws BuildError when the config has no dataplane block or exceeds a
 // data-plane limit.
 std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, std::span<const dp::MacAddr> portMacs,
-                                                std::span<const dp::Neighbour> learned, IdRegistry& ids);
+                                                IdRegistry& ids);
+
+// The dataplane block's static neighbours, then the learned ones they do
+// not override.
+std::unique_ptr<dp::NeighbourSet> buildNeighbours(const config::Config& config,
+                                                  std::span<const dp::Neighbour> learned);
 
 // Conversions between the config model's addresses and the data plane's.
 dp::IpAddr toIpAddr(const config::IpAddress& a);

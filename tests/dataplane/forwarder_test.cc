@@ -26,6 +26,7 @@ Prefix prefix(const char* a, uint8_t len) { return Prefix{ip(a), len, std::strin
 // 192.168.1.20.. inside, the router at 10.0.0.2 and 192.168.1.2.
 struct Lab {
   std::unique_ptr<ForwardingTable> table = std::make_unique<ForwardingTable>();
+  NeighbourSet neighbours;
 
   Lab() {
     table->ports = {PortConfig{mac(0xE0), {prefix("10.0.0.2", 24), prefix("fd00:10::2", 64)}},
@@ -37,12 +38,12 @@ struct Lab {
     for (int i = 0; i < 4; ++i) {
       const std::string v4 = "192.168.1." + std::to_string(20 + i);
       const std::string v6 = "fd00:192:168:1::" + std::to_string(20 + i);
-      table->neighbours.push_back(Neighbour{ip(v4), false, kInt, mac(static_cast<uint8_t>(0x20 + i))});
-      table->neighbours.push_back(Neighbour{ip(v6), true, kInt, mac(static_cast<uint8_t>(0x20 + i))});
+      neighbours.entries.push_back(Neighbour{ip(v4), false, kInt, mac(static_cast<uint8_t>(0x20 + i))});
+      neighbours.entries.push_back(Neighbour{ip(v6), true, kInt, mac(static_cast<uint8_t>(0x20 + i))});
     }
-    table->neighbours.push_back(Neighbour{ip("10.0.0.101"), false, kExt, mac(0x65)});
-    table->neighbours.push_back(Neighbour{ip("10.0.0.102"), false, kExt, mac(0x66)});
-    table->neighbours.push_back(Neighbour{ip("fd00:10::101"), true, kExt, mac(0x65)});
+    neighbours.entries.push_back(Neighbour{ip("10.0.0.101"), false, kExt, mac(0x65)});
+    neighbours.entries.push_back(Neighbour{ip("10.0.0.102"), false, kExt, mac(0x66)});
+    neighbours.entries.push_back(Neighbour{ip("fd00:10::101"), true, kExt, mac(0x65)});
   }
 
   // Adds a service with `n` real servers 192.168.1.20.. (or v6) and weights.
@@ -71,9 +72,11 @@ struct Lab {
     return table->services.back();
   }
 
-  ForwardingTable* ready() {
+  // Hands the table, ready for one worker, and the neighbours to f.
+  void attach(Forwarder& f) {
     table->prepareWorkers(1);
-    return table.get();
+    f.setTable(table.get());
+    f.setNeighbours(&neighbours);
   }
 };
 
@@ -101,7 +104,7 @@ TEST(Forwarder, NatSchedulesRoundRobinAndRewritesBothWays) {
   Lab lab;
   lab.addService("10.0.0.1", 80, kProtoTcp, {1, 1});
   Forwarder f(0, 1024, ConnTimeouts{});
-  f.setTable(lab.ready());
+  lab.attach(f);
 
   Sent a = send(f, syn("10.0.0.101", 40000));
   ASSERT_EQ(a.verdict.kind, Verdict::Kind::kTransmit);
@@ -142,7 +145,7 @@ TEST(Forwarder, StrayAckAndUnknownPortsAreDroppedAndCounted) {
   lab.addService("10.0.0.1", 80, kProtoTcp, {1});
   lab.table->ownedVips = {prefix("10.0.0.1", 32)};
   Forwarder f(0, 64, ConnTimeouts{});
-  f.setTable(lab.ready());
+  lab.attach(f);
 
   Sent ack = send(f, buildFrame({.src = {"10.0.0.101", 1}, .dst = {"10.0.0.1", 80}, .tcpFlags = kTcpAck}));
   EXPECT_EQ(ack.verdict.kind, Verdict::Kind::kDrop);
@@ -161,7 +164,7 @@ TEST(Forwarder, StrayAckAndUnknownPortsAreDroppedAndCounted) {
 TEST(Forwarder, ExceptionPathGetsArpVrrpAndTrafficToTheRouter) {
   Lab lab;
   Forwarder f(0, 64, ConnTimeouts{});
-  f.setTable(lab.ready());
+  lab.attach(f);
   std::vector<uint8_t> arp(42, 0);
   arp[12] = 0x08;
   arp[13] = 0x06;
@@ -176,9 +179,9 @@ TEST(Forwarder, ExceptionPathGetsArpVrrpAndTrafficToTheRouter) {
 TEST(Forwarder, UnresolvedNextHopAsksForResolution) {
   Lab lab;
   lab.addService("10.0.0.1", 80, kProtoTcp, {1});
-  lab.table->neighbours.clear();
+  lab.neighbours.entries.clear();
   Forwarder f(0, 64, ConnTimeouts{});
-  f.setTable(lab.ready());
+  lab.attach(f);
   const Sent s = send(f, syn("10.0.0.101", 1));
   EXPECT_EQ(s.verdict.kind, Verdict::Kind::kDrop);
   EXPECT_EQ(s.verdict.reason, DropReason::kNeighbourUnresolved);
@@ -191,7 +194,7 @@ TEST(Forwarder, DirectRoutingRewritesOnlyMacs) {
   Lab lab;
   lab.addService("10.0.0.1", 80, kProtoTcp, {1}, "rr", FwdMethod::kDr);
   Forwarder f(0, 64, ConnTimeouts{});
-  f.setTable(lab.ready());
+  lab.attach(f);
   const auto in = syn("10.0.0.101", 1);
   const Sent s = send(f, in);
   ASSERT_EQ(s.verdict.kind, Verdict::Kind::kTransmit);
@@ -205,7 +208,7 @@ TEST(Forwarder, WeightedRoundRobinSplitsExactly) {
   Lab lab;
   lab.addService("10.0.0.1", 80, kProtoTcp, {1, 2, 3}, "wrr");
   Forwarder f(0, 4096, ConnTimeouts{});
-  f.setTable(lab.ready());
+  lab.attach(f);
   std::map<uint8_t, int> perServer;
   for (uint16_t i = 0; i < 600; ++i) ++perServer[send(f, syn("10.0.0.101", static_cast<uint16_t>(1000 + i))).frame[5]];
   EXPECT_EQ(perServer[0x20], 100);
@@ -217,7 +220,7 @@ TEST(Forwarder, WeightZeroTakesNothingAndSorryServerCatchesTheRest) {
   Lab lab;
   lab.addService("10.0.0.1", 80, kProtoTcp, {0, 0});
   Forwarder f(0, 64, ConnTimeouts{});
-  f.setTable(lab.ready());
+  lab.attach(f);
   EXPECT_EQ(send(f, syn("10.0.0.101", 1)).verdict.reason, DropReason::kNoDestination);
 
   Lab lab2;
@@ -229,7 +232,7 @@ TEST(Forwarder, WeightZeroTakesNothingAndSorryServerCatchesTheRest) {
   lab2.table->servers.push_back(sorry);
   s2.sorryServer = static_cast<int32_t>(lab2.table->servers.size() - 1);
   Forwarder f2(0, 64, ConnTimeouts{});
-  f2.setTable(lab2.ready());
+  lab2.attach(f2);
   const Sent r = send(f2, syn("10.0.0.101", 1));
   ASSERT_EQ(r.verdict.kind, Verdict::Kind::kTransmit);
   EXPECT_EQ(r.parsed.tuple.dst, ip("192.168.1.23"));
@@ -242,7 +245,7 @@ TEST(Forwarder, PersistenceKeepsAClientNetworkOnOneServer) {
   s.persistenceMs = 300'000;
   s.persistencePrefix = 24;
   Forwarder f(0, 256, ConnTimeouts{});
-  f.setTable(lab.ready());
+  lab.attach(f);
   const uint8_t first = send(f, syn("10.0.0.101", 1000)).frame[5];
   for (uint16_t p = 1001; p < 1010; ++p) EXPECT_EQ(send(f, syn("10.0.0.101", p)).frame[5], first);
   EXPECT_EQ(send(f, syn("10.0.0.102", 5)).frame[5], first);  // same /24
@@ -257,7 +260,7 @@ TEST(Forwarder, TemplateOutlivesItsTimeoutWhileAConnectionUsesIt) {
   Service& s = lab.addService("10.0.0.1", 80, kProtoTcp, {1, 1, 1}, "rr");
   s.persistenceMs = 60'000;
   Forwarder f(0, 256, ConnTimeouts{});
-  f.setTable(lab.ready());
+  lab.attach(f);
   const uint8_t first = send(f, syn("10.0.0.101", 1000), 0).frame[5];
   send(f, buildFrame({.src = {"10.0.0.101", 1000}, .dst = {"10.0.0.1", 80}, .tcpFlags = kTcpAck}), 0);
   send(f, syn("10.0.0.102", 1), 0);  // moves rr on
@@ -278,7 +281,7 @@ TEST(Forwarder, FwmarkGroupsPortsOnOneServer) {
   lab.table->fwmarkRules = {FwmarkRule{prefix("10.0.0.1", 32), kProtoTcp, 80, 80, 80},
                             FwmarkRule{prefix("10.0.0.1", 32), kProtoTcp, 443, 443, 80}};
   Forwarder f(0, 64, ConnTimeouts{});
-  f.setTable(lab.ready());
+  lab.attach(f);
   const Sent http = send(f, syn("10.0.0.101", 1000, "10.0.0.1", 80));
   const Sent https = send(f, syn("10.0.0.101", 1001, "10.0.0.1", 443));
   EXPECT_EQ(http.parsed.tuple.dst, https.parsed.tuple.dst);
@@ -291,7 +294,7 @@ TEST(Forwarder, UdpAndIpv6Services) {
   lab.addService("10.0.0.1", 53, kProtoUdp, {1, 1});
   lab.addService("fd00:10::1", 80, kProtoTcp, {1});
   Forwarder f(0, 64, ConnTimeouts{});
-  f.setTable(lab.ready());
+  lab.attach(f);
   const Sent u = send(f, buildFrame({.src = {"10.0.0.101", 4000}, .dst = {"10.0.0.1", 53}, .proto = kProtoUdp}));
   ASSERT_EQ(u.verdict.kind, Verdict::Kind::kTransmit);
   EXPECT_EQ(checkChecksums(u.frame), "");
@@ -309,7 +312,7 @@ TEST(Forwarder, IcmpErrorFromTheRealServerFollowsItsConnection) {
   Lab lab;
   lab.addService("10.0.0.1", 53, kProtoUdp, {1});
   Forwarder f(0, 64, ConnTimeouts{});
-  f.setTable(lab.ready());
+  lab.attach(f);
   const Sent q = send(f, buildFrame({.src = {"10.0.0.101", 4000}, .dst = {"10.0.0.1", 53}, .proto = kProtoUdp}));
   const Sent e = send(f, buildIcmpError("192.168.1.20", "10.0.0.101", 3, 3, q.frame));
   ASSERT_EQ(e.verdict.kind, Verdict::Kind::kTransmit);
@@ -322,13 +325,13 @@ TEST(Forwarder, ConnectionsSurviveANewSnapshot) {
   Lab lab;
   lab.addService("10.0.0.1", 80, kProtoTcp, {1});
   Forwarder f(0, 64, ConnTimeouts{});
-  f.setTable(lab.ready());
+  lab.attach(f);
   send(f, syn("10.0.0.101", 1));
 
   // The new table adds a second real server and changes the weight.
   Lab next;
   next.addService("10.0.0.1", 80, kProtoTcp, {5, 1});
-  f.setTable(next.ready());
+  next.attach(f);
   const Sent ack = send(f, buildFrame({.src = {"10.0.0.101", 1}, .dst = {"10.0.0.1", 80}, .tcpFlags = kTcpAck}));
   ASSERT_EQ(ack.verdict.kind, Verdict::Kind::kTransmit);
   EXPECT_EQ(ack.parsed.tuple.dst, ip("192.168.1.20"));
@@ -341,7 +344,7 @@ TEST(Forwarder, ExpiredFlowsAreRescheduled) {
   ConnTimeouts timeouts;
   timeouts.set(0, 0, 10);
   Forwarder f(0, 64, timeouts);
-  f.setTable(lab.ready());
+  lab.attach(f);
   const auto q = buildFrame({.src = {"10.0.0.101", 4000}, .dst = {"10.0.0.1", 53}, .proto = kProtoUdp});
   EXPECT_EQ(send(f, q, 0).parsed.tuple.dst, ip("192.168.1.20"));
   EXPECT_EQ(send(f, q, 9'000).parsed.tuple.dst, ip("192.168.1.20"));   // refreshed

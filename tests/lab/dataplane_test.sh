@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# sluiced forwarding real traffic in the lab: NAT (TCP round robin, UDP
+# weighted, IPv6, persistence, a fwmark over two ports), Direct Routing,
+# ARP/ND and pings for its addresses, drops of stray segments, counters,
+# the second-start error and a clean stop on SIGTERM.
+#
+# Usage: tests/lab/dataplane_test.sh [REPO_ROOT [BUILD_DIR]]   (root; 77 = skipped)
+#
+# Traffic stays inside the lab namespaces; every client call and wait is
+# bounded, and sluiced and the lab are stopped whatever happens.
+set -euo pipefail
+
+top=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
+build=${2:-$top/build}
+lab=$top/scripts/lab
+sluiced=$build/controlplane/sluiced/sluiced
+configs=$top/tests/lab/configs
+# shellcheck source=scripts/lab-env
+source "$top/scripts/lab-env"
+# shellcheck source=tests/lab/lib.sh
+source "$top/tests/lab/lib.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "SKIP: the lab needs root"
+  exit 77
+fi
+[ -x "$sluiced" ] || { echo "FAIL: no $sluiced (build first)"; exit 1; }
+
+work=$(mktemp -d)
+pidfile=/run/sluice/lab-test-lb1.pid
+stats=/run/sluice/lab-test-lb1.stats.json
+sluiced_pid=
+stop_sluiced() {
+  [ -n "$sluiced_pid" ] || return 0
+  kill -TERM "$sluiced_pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$sluiced_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$sluiced_pid" 2>/dev/null || true
+  wait "$sluiced_pid" 2>/dev/null || true
+  sluiced_pid=
+}
+cleanup() {
+  stop_sluiced
+  "$lab" down >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start_sluiced CONFIG: runs sluiced in lb1 and waits (bounded) until it
+# answers ARP for its address.
+start_sluiced() {
+  # `ip netns exec` execs sluiced: $! is sluiced itself, to signal and wait.
+  ip netns exec lb1 "$sluiced" -f "$1" --pidfile "$pidfile" >"$work/sluiced.log" 2>&1 &
+  sluiced_pid=$!
+  for _ in $(seq 50); do
+    grep -q "running" "$work/sluiced.log" && break
+    kill -0 "$sluiced_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if ! grep -q "running" "$work/sluiced.log"; then
+    fail "sluiced starts with $(basename "$1")"
+    cat "$work/sluiced.log"
+    return 1
+  fi
+  pass "sluiced starts with $(basename "$1")"
+  # Real servers are resolved in the first second.
+  sleep 1.5
+}
+
+# counters: asks sluiced for its counters (SIGUSR2) and prints the JSON.
+counters() {
+  rm -f "$stats"
+  kill -USR2 "$sluiced_pid"
+  for _ in $(seq 30); do [ -s "$stats" ] && break; sleep 0.1; done
+  cat "$stats"
+}
+# jq-free reads of the counters JSON with Debian's python.
+json_get() { "$LAB_PYTHON" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+# tally NS TARGET N: N HTTP requests, printed as "rs1:N rs2:N ..." sorted.
+tally() {
+  local i
+  for i in $(seq "$3"); do http_get "$1" "$2" || echo "failed"; echo; done | grep -v '^$' | sort | uniq -c |
+    awk '{printf "%s%s:%s", sep, $2, $1; sep=" "} END {print ""}'
+}
+
+echo "== NAT"
+"$lab" up nat >/dev/null
+start_sluiced "$configs/nat.conf"
+
+check "ping the router's address 10.0.0.2" ping_ok c1 "$LAB_LB1_ETH0_IP4"
+check "ping the VIP" ping_ok c1 "$LAB_VIP4"
+check "ping the router's IPv6 address" ping_ok c1 "$LAB_LB1_ETH0_IP6"
+expect "rr: 40 requests, 10 per real server" "rs1:10 rs2:10 rs3:10 rs4:10" tally c1 "$LAB_VIP4" 40
+expect "IPv6 NAT: 4 requests over two real servers" "rs1:2 rs2:2" tally c2 "[$LAB_VIP6]" 4
+expect "no service on 10.0.0.1 7/tcp: no answer" "" tcp_echo c1 "$LAB_VIP4" hello
+for i in $(seq 8); do udp_echo c1 "$LAB_VIP4" "datagram $i" >/dev/null || true; done
+udp_split=$(counters | json_get '" ".join(str(r["conns"]) for s in d["services"] if s.get("port")==7 for r in s["real_servers"])')
+expect "wrr 3:1 over 8 UDP flows" "6 2" echo "$udp_split"
+expect "persistence: 6 requests from c1 reach one real server" "1" \
+  bash -c "$(declare -f http_get in_ns); for i in 1 2 3 4 5 6; do http_get c1 10.0.0.10; echo; done | sort -u | grep -c rs"
+web=$(http_get c2 10.0.0.11)
+expect "fwmark: HTTP from c2 answered" "1" bash -c "echo '$web' | grep -c '^rs[1-4]$'"
+expect "fwmark: TCP echo from c2 answered" "ping" tcp_echo c2 10.0.0.11 ping
+fw=$(counters | json_get '" ".join(str(r["conns"]) for s in d["services"] if s.get("fwmark")==5 for r in s["real_servers"] if r["conns"])')
+expect "fwmark + persistence: both ports on the same real server" "2" echo "$fw"
+
+before=$(counters | json_get 'd["drops"].get("no_connection", 0)')
+in_ns c1 timeout 10 "$LAB_PYTHON" -c '
+from scapy.all import IP, TCP, send
+send(IP(dst="10.0.0.1")/TCP(sport=40000, dport=80, flags="A", seq=1, ack=1), count=3, verbose=0)
+'
+sleep 0.3
+after=$(counters | json_get 'd["drops"].get("no_connection", 0)')
+expect "a stray ACK to the VIP is dropped and counted, not scheduled" "3" echo $((after - before))
+expect "the SYN to 7/tcp was dropped as no_service" "True" json_get 'd["drops"].get("no_service", 0) >= 1' <<<"$(counters)"
+c=$(counters)
+expect "service counters: 40+ connections on 10.0.0.1:80" "True" \
+  json_get '[s for s in d["services"] if s.get("port")==80 and s.get("address")=="10.0.0.1"][0]["conns"] >= 40' <<<"$c"
+expect "real server counters: packets both ways" "True" \
+  json_get 'all(r["inpkts"] > 0 and r["outpkts"] > 0 for r in [s for s in d["services"] if s.get("port")==80 and s.get("address")=="10.0.0.1"][0]["real_servers"])' <<<"$c"
+expect "ARP answered by the control plane" "True" json_get 'd["control"]["arp_answered"] > 0' <<<"$c"
+expect "IPv6 neighbour discovery answered" "True" json_get 'd["control"]["nd_answered"] > 0' <<<"$c"
+
+second=$(in_ns lb1 timeout 10 "$sluiced" -f "$configs/nat.conf" --pidfile "$pidfile" 2>&1; echo "exit $?")
+contains "a second start is refused" "another sluiced is running" echo "$second"
+contains "a second start exits 1" "exit 1" echo "$second"
+check "the first sluiced still forwards" http_get c1 "$LAB_VIP4"
+
+kill -TERM "$sluiced_pid"
+stopped=no
+for _ in $(seq 50); do kill -0 "$sluiced_pid" 2>/dev/null || { stopped=yes; break; }; sleep 0.1; done
+expect "SIGTERM stops sluiced within 5 s" "yes" echo "$stopped"
+wait "$sluiced_pid" && rc=0 || rc=$?
+sluiced_pid=
+expect "sluiced exits 0 on SIGTERM" "0" echo "$rc"
+check "the pid file is removed" test ! -e "$pidfile"
+
+echo "== DR"
+"$lab" up dr >/dev/null
+start_sluiced "$configs/dr.conf"
+expect "DR rr: 8 requests, 2 per real server" "rs1:2 rs2:2 rs3:2 rs4:2" tally c1 "$LAB_VIP4" 8
+c=$(counters)
+expect "DR: replies bypass the router (no outpkts)" "True" \
+  json_get 'all(r["outpkts"] == 0 and r["inpkts"] > 0 for r in d["services"][0]["real_servers"])' <<<"$c"
+stop_sluiced
+
+echo "$checks checks, $failures failed"
+[ "$failures" -eq 0 ]

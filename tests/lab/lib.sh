@@ -1,0 +1,93 @@
+# shellcheck shell=bash
+# Helpers shared by the lab tests: pass/fail bookkeeping and bounded
+# clients that run inside a lab namespace. Sourced after scripts/lab-env.
+
+failures=0
+checks=0
+pass() { checks=$((checks + 1)); echo "ok   $*"; }
+fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL $*"; }
+
+# check DESCRIPTION COMMAND...: passes if COMMAND succeeds.
+check() {
+  local what=$1
+  shift
+  if "$@" >/dev/null 2>&1; then pass "$what"; else fail "$what"; fi
+}
+
+# expect DESCRIPTION WANTED COMMAND...: passes if COMMAND prints exactly WANTED.
+expect() {
+  local what=$1 want=$2 got
+  shift 2
+  got=$("$@" 2>/dev/null) || true
+  if [ "$got" = "$want" ]; then pass "$what"; else fail "$what: got '$got', want '$want'"; fi
+}
+
+# contains DESCRIPTION NEEDLE COMMAND...: passes if COMMAND's output holds NEEDLE.
+contains() {
+  local what=$1 needle=$2 got
+  shift 2
+  got=$("$@" 2>/dev/null) || true
+  if [[ "$got" == *"$needle"* ]]; then pass "$what"; else fail "$what: '$needle' not in '$got'"; fi
+}
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# Bounded clients, run inside namespace $1.
+http_get() { in_ns "$1" curl -s -g --max-time 3 "http://$2:$LAB_HTTP_PORT${3:-/}"; }
+url_host() { if [[ "$1" == *:* ]]; then echo "[$1]"; else echo "$1"; fi; }
+tcp_echo() { printf '%s' "$3" | in_ns "$1" timeout 5 socat -t2 - "TCP:$(url_host "$2"):$LAB_ECHO_PORT"; }
+# One datagram, one answer (socat would wait out its timeout on UDP).
+udp_echo() {
+  in_ns "$1" timeout 5 "$LAB_PYTHON" -c '
+import socket, sys
+host, port, msg = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
+family = socket.AF_INET6 if ":" in host else socket.AF_INET
+s = socket.socket(family, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.connect((host, port))  # a connected socket takes answers from host only
+for _ in range(2):  # one retry: the first datagram may wait for ARP/ND
+    s.send(msg)
+    try:
+        sys.stdout.write(s.recv(65535).decode())
+        break
+    except socket.timeout:
+        pass
+' "$2" "$LAB_ECHO_PORT" "$3"
+}
+# ICMP echo (no ping(8) on a minimal Debian): exit 0 on an answer.
+ping_ok() {
+  in_ns "$1" timeout 5 "$LAB_PYTHON" -c '
+import os, select, socket, struct, sys, time
+host = sys.argv[1]
+v6 = ":" in host
+if v6:  # the kernel fills in ICMPv6 checksums on raw sockets
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    kind, answer = 128, 129
+else:
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    kind, answer = 8, 0
+ident = os.getpid() & 0xFFFF
+def packet(seq):
+    body = struct.pack("!BBHHH", kind, 0, 0, ident, seq) + b"sluice-lab"
+    if v6:
+        return body
+    total = sum(struct.unpack("!%dH" % (len(body) // 2), body))
+    total = (total >> 16) + (total & 0xFFFF)
+    total += total >> 16
+    return body[:2] + struct.pack("!H", ~total & 0xFFFF) + body[4:]
+for seq in range(3):
+    s.sendto(packet(seq), (host, 0))
+    deadline = time.monotonic() + 1
+    while (left := deadline - time.monotonic()) > 0:
+        if not select.select([s], [], [], left)[0]:
+            break
+        data, peer = s.recvfrom(2048)
+        icmp = data if v6 else data[(data[0] & 15) * 4:]
+        if peer[0] == host and icmp[0] == answer and struct.unpack("!H", icmp[4:6])[0] == ident:
+            sys.exit(0)
+sys.exit(1)
+' "$2"
+}
+sysctl_of() { in_ns "$1" sysctl -n "$2"; }
+mac_of() { ip -n "$1" -br link show dev "$2" | awk '{print $3}'; }
+

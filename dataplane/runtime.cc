@@ -1,6 +1,5 @@
 #include "dataplane/runtime.h"
 
-#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -35,14 +34,6 @@ Runtime::Runtime(const RuntimeSpec& spec) : lcores_(spec.workerLcores) {
   if (spec.ports.empty() || spec.ports.size() > kMaxPorts) {
     throw std::runtime_error("the data plane needs 1 to " + std::to_string(kMaxPorts) + " ports");
   }
-  std::vector<std::string> args = spec.ealArgs;
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  if (rte_eal_init(static_cast<int>(argv.size() - 1), argv.data()) < 0) {
-    throw std::runtime_error(std::string("cannot start DPDK (EAL): ") + rte_strerror(rte_errno));
-  }
-  ealStarted_ = true;
   try {
     const unsigned workers = static_cast<unsigned>(spec.workerLcores.size());
     for (unsigned lcore : spec.workerLcores) {
@@ -134,8 +125,6 @@ void Runtime::teardown() noexcept {
   ports_.clear();
   if (pool_ != nullptr) rte_mempool_free(pool_);
   pool_ = nullptr;
-  if (ealStarted_) rte_eal_cleanup();
-  ealStarted_ = false;
 }
 
 void Runtime::startWorkers() {

@@ -1,6 +1,6 @@
-// The DPDK side of sluiced: the EAL, the packet pool, the ports, the
-// workers and the rings between them and the control plane. One per
-// process (the EAL starts once). Every method is for the control-plane
+// The DPDK side of sluiced: the packet pool, the ports, the workers and
+// the rings between them and the control plane. One per process, made
+// after the Eal. Every method is for the control-plane
 // thread; the workers only touch what their WorkerContext names.
 #pragma once
 
@@ -32,7 +32,6 @@ struct PortRequest {
 };
 
 struct RuntimeSpec {
-  std::vector<std::string> ealArgs;  // argv for rte_eal_init, program name first
   std::vector<PortRequest> ports;
   std::vector<unsigned> workerLcores;
   uint32_t connCapacity = 1u << 20;  // per worker, per family (IPv6: a quarter)
@@ -41,8 +40,8 @@ struct RuntimeSpec {
 
 class Runtime {
  public:
-  // Starts the EAL and opens everything; throws std::runtime_error with
-  // the reason, after undoing what was done.
+  // Opens everything; throws std::runtime_error with the reason, after
+  // undoing what was done.
   explicit Runtime(const RuntimeSpec& spec);
   ~Runtime();
   Runtime(const Runtime&) = delete;
@@ -59,6 +58,7 @@ class Runtime {
   bool publish(std::unique_ptr<ForwardingTable> table);
   bool publish(std::unique_ptr<NeighbourSet> neighbours) { return publisher_->publish(std::move(neighbours)); }
   void reclaim() { publisher_->reclaim(); }
+  std::size_t retiredSnapshots() const { return publisher_->retiredCount(); }
   const ForwardingTable* table() const { return publisher_->current(); }
   const NeighbourSet* neighbours() const { return publisher_->neighbours(); }
 
@@ -88,7 +88,6 @@ class Runtime {
   std::vector<std::unique_ptr<WorkerContext>> contexts_;
   std::atomic<bool> stop_{false};
   bool running_ = false;
-  bool ealStarted_ = false;
 
   void teardown() noexcept;
 };

@@ -14,6 +14,7 @@
 #include "controlplane/sluiced/eal_args.h"
 #include "controlplane/sluiced/pid_lock.h"
 #include "controlplane/stats/stats.h"
+#include "dataplane/eal.h"
 #include "dataplane/runtime.h"
 
 namespace sluice::sluiced {
@@ -29,10 +30,9 @@ sigset_t controlSignals() {
   return set;
 }
 
-dp::RuntimeSpec runtimeSpec(const config::Config& config, const std::string& filePrefix) {
+dp::RuntimeSpec runtimeSpec(const config::Config& config) {
   const config::Dataplane& d = *config.dataplane;
   dp::RuntimeSpec spec;
-  spec.ealArgs = ealArguments(d, filePrefix);
   spec.workerLcores.assign(d.lcores.begin() + 1, d.lcores.end());
   for (const config::DataplanePort& p : d.ports) {
     spec.ports.push_back(dp::PortRequest{p.name, p.device, p.queues.value_or(1)});
@@ -83,7 +83,8 @@ int runDaemon(const Options& options, const config::Config& config) {
     if (signalFd < 0) throw std::runtime_error("cannot create a signalfd");
     // DPDK's runtime files are named after the pid file: one set per instance.
     const std::string stem = std::filesystem::path(lock.path()).stem().string();
-    dp::Runtime rt(runtimeSpec(config, stem));
+    const dp::Eal eal(ealArguments(*config.dataplane, stem));
+    dp::Runtime rt(runtimeSpec(config));
     std::cerr << "sluiced: running: " << rt.workerCount() << " worker(s), ports " << describePorts(rt)
               << "; stats on SIGUSR2 in " << statsFileFor(lock.path()) << "\n";
     ControlLoop loop(rt, config, statsFileFor(lock.path()));

@@ -96,6 +96,11 @@ std::string serviceKey(const ServiceAddress& a, Protocol proto) {
 
 dp::RealServer realServer(const config::IpAddress& addr, uint16_t port, uint32_t weight, ForwardingMethod m,
                           uint16_t destId) {
+  // Sending a TUN server's packets unencapsulated would reach the wrong
+  // host or none: refuse the configuration instead.
+  if (m == ForwardingMethod::kTun) {
+    throw BuildError("real server " + addr.toString() + ": lb_kind TUN (IPIP) is not supported by the data plane yet");
+  }
   dp::RealServer rs;
   rs.destId = destId;
   rs.addr = toIpAddr(addr);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "controlplane/config/parser.h"
 #include "controlplane/stats/stats.h"
 #include "controlplane/tables/table_builder.h"
 
@@ -29,9 +30,11 @@ uint64_t monotonicMs() {
 
 }  // namespace
 
-ControlLoop::ControlLoop(dp::Runtime& runtime, const config::Config& config, std::string statsFile)
+ControlLoop::ControlLoop(dp::Runtime& runtime, config::Config config, std::string configFile,
+                         std::string statsFile)
     : rt_(runtime),
-      config_(config),
+      config_(std::move(config)),
+      configFile_(std::move(configFile)),
       statsFile_(std::move(statsFile)),
       ids_(dp::kMaxServices, dp::kMaxDests),
       responder_([this](uint16_t port, const neighbours::Frame& f) { rt_.send(port, f); }) {
@@ -56,6 +59,40 @@ void ControlLoop::resolveNextHops(uint64_t nowMs, bool all) {
   for (const dp::RealServer& rs : t.servers) ask(rs.addr, rs.v6);
   for (const dp::Route& r : t.routes) {
     if (r.hasVia) ask(r.via, r.dst.v6);
+  }
+}
+
+void ControlLoop::reload() {
+  // All or nothing: a file that does not parse, changes what only a restart
+  // can change, or does not build leaves the running tables as they are.
+  const auto result = config::parseFile(configFile_);
+  for (const auto& d : result.diagnostics) std::cerr << d.toString() << "\n";
+  if (!result.ok()) {
+    std::cerr << "sluiced: reload of " << configFile_ << " refused: " << result.errors().size()
+              << " error(s); running configuration kept\n";
+    return;
+  }
+  const config::Config& next = *result.config;
+  if (!next.dataplane || next.dataplane->ports != config_.dataplane->ports ||
+      next.dataplane->lcores != config_.dataplane->lcores) {
+    std::cerr << "sluiced: reload of " << configFile_
+              << " refused: ports and lcores of the dataplane block change only with a restart\n";
+    return;
+  }
+  try {
+    auto table = tables::buildTable(next, portMacs_, ids_);
+    auto neighbours = tables::buildNeighbours(next, responder_.neighbours().entries());
+    table->version = rt_.table()->version + 1;
+    neighbours->version = ++neighbourVersion_;
+    if (!rt_.publish(std::move(table))) {
+      std::cerr << "sluiced: reload refused: a worker has not taken the previous tables yet; try again\n";
+      return;
+    }
+    config_ = next;
+    neighboursDirty_ = !rt_.publish(std::move(neighbours));
+    std::cerr << "sluiced: reloaded " << configFile_ << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "sluiced: reload of " << configFile_ << " refused: " << e.what() << "\n";
   }
 }
 
@@ -97,7 +134,7 @@ int ControlLoop::run(int signalFd) {
       if (::read(signalFd, &si, sizeof si) == sizeof si) {
         if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) break;
         if (si.ssi_signo == SIGUSR2) writeStats();
-        if (si.ssi_signo == SIGHUP) std::cerr << "sluiced: SIGHUP: reload is not supported yet; ignored\n";
+        if (si.ssi_signo == SIGHUP) reload();
       }
     }
     const uint64_t now = monotonicMs();

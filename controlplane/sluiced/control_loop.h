@@ -1,7 +1,8 @@
 // The control-plane thread of a running sluiced: serves ARP/ND and pings
 // from the exception ring, resolves next hops, rebuilds and publishes
 // snapshots when neighbours change, reclaims old ones, and answers
-// signals (SIGTERM/SIGINT stop, SIGUSR2 writes the counters). Neighbour
+// signals (SIGTERM/SIGINT stop, SIGHUP reloads the config file, SIGUSR2
+// writes the counters). Neighbour
 // changes publish a new NeighbourSet only, so schedulers keep their state.
 #pragma once
 
@@ -18,8 +19,9 @@ namespace sluice::sluiced {
 
 class ControlLoop {
  public:
-  // statsFile: where SIGUSR2 writes the counters as JSON.
-  ControlLoop(dp::Runtime& runtime, const config::Config& config, std::string statsFile);
+  // configFile: what SIGHUP re-reads; statsFile: where SIGUSR2 writes the
+  // counters as JSON.
+  ControlLoop(dp::Runtime& runtime, config::Config config, std::string configFile, std::string statsFile);
 
   // Publishes the first snapshot, starts the workers and serves until a
   // stop signal (which must be blocked in every thread, see main).
@@ -31,10 +33,12 @@ class ControlLoop {
 
  private:
   void publishNeighbours();
+  void reload();
   void resolveNextHops(uint64_t nowMs, bool all);
 
   dp::Runtime& rt_;
-  const config::Config& config_;
+  config::Config config_;
+  std::string configFile_;
   std::string statsFile_;
   std::vector<dp::MacAddr> portMacs_;
   tables::IdRegistry ids_;

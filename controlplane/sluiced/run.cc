@@ -87,7 +87,7 @@ int runDaemon(const Options& options, const config::Config& config) {
     dp::Runtime rt(runtimeSpec(config));
     std::cerr << "sluiced: running: " << rt.workerCount() << " worker(s), ports " << describePorts(rt)
               << "; stats on SIGUSR2 in " << statsFileFor(lock.path()) << "\n";
-    ControlLoop loop(rt, config, statsFileFor(lock.path()));
+    ControlLoop loop(rt, config, options.configFile, statsFileFor(lock.path()));
     const int status = loop.run(signalFd);
     ::close(signalFd);
     std::cerr << "sluiced: stopped\n";

@@ -214,7 +214,7 @@ Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint3
   A tmplClient{}, tmplKey{};
   uint16_t tmplPort = 0;
   if (s.persistenceMs != 0) {
-    tmplClient = A::from(maskAddress(t.src, t.v6 ? 128 : s.persistencePrefix));
+    tmplClient = A::from(maskAddress(t.src, s.persistencePrefix));
     tmplKey = s.byMark ? A::from(IpAddr::fromV4(s.mark)) : A::from(t.dst);
     tmplPort = s.byMark ? 0 : s.port;
     tmpl = templates.lookup(tmplClient, 0, tmplKey, tmplPort, kTemplateProto).conn;

@@ -78,7 +78,7 @@ struct Service {
   uint16_t port = 0;       // host order; 0: every port (byMark, or a persistent port-0 service)
   uint8_t proto = 0;       // 0 with byMark: any
   uint32_t persistenceMs = 0;        // 0: no persistence
-  uint8_t persistencePrefix = 32;    // persistence_granularity as a prefix length
+  uint8_t persistencePrefix = 32;    // persistence_granularity as a prefix length (128 for IPv6 by default)
   std::string scheduler = "wlc";
   sched::SchedulerOptions schedulerOptions;
   uint32_t firstServer = 0;  // into ForwardingTable::servers

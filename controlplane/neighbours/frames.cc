@@ -154,7 +154,8 @@ std::optional<EchoRequest> parseEchoRequest(std::span<const uint8_t> frame, cons
     if (room < kIpv6Header + 8 || (ip[0] >> 4) != 6 || ip[6] != dp::kProtoIcmpv6 || ip[kIpv6Header] != 128) {
       return std::nullopt;
     }
-    if (kIpv6Header + loadBe16(ip + 4) > room) return std::nullopt;
+    // The echo header (8 bytes) must lie inside the stated payload.
+    if (loadBe16(ip + 4) < 8 || kIpv6Header + loadBe16(ip + 4) > room) return std::nullopt;
     return EchoRequest{true, dp::IpAddr::fromBytes(ip + 8, true), dp::IpAddr::fromBytes(ip + 24, true)};
   }
   return std::nullopt;

@@ -23,7 +23,10 @@ PidLock::PidLock(std::string path) : path_(std::move(path)) {
   const auto dir = std::filesystem::path(path_).parent_path();
   if (!dir.empty()) std::filesystem::create_directories(dir, ec);
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw std::runtime_error("cannot open pid file " + path_ + ": " + why());
+  if (fd_ < 0) {
+    const std::string reason = ec ? "cannot create " + dir.string() + ": " + ec.message() : why();
+    throw std::runtime_error("cannot open pid file " + path_ + ": " + reason);
+  }
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const bool held = errno == EWOULDBLOCK;
     const std::string reason = why();
@@ -49,7 +52,9 @@ PidLock::PidLock(std::string path) : path_(std::move(path)) {
 
 PidLock::~PidLock() {
   if (fd_ >= 0) {
-    ::unlink(path_.c_str());  // while still locked, so no newcomer loses it
+    // Emptied, not removed: removing it would let a newcomer that opened
+    // the old file lock it while another creates and locks a new one.
+    if (::ftruncate(fd_, 0) != 0) { /* the lock is what counts */ }
     ::close(fd_);
   }
 }

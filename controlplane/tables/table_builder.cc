@@ -114,6 +114,22 @@ dp::RealServer realServer(const config::IpAddress& addr, uint16_t port, uint32_t
 void addServices(const config::Config& cfg, const VirtualServer& vs, dp::ForwardingTable& t, IdRegistry& ids) {
   for (const ServiceAddress& a : expand(cfg, vs)) {
     const std::string key = serviceKey(a, vs.protocol);
+    // IPVS refuses a service that exists; so do we (e.g. in a group and alone).
+    for (const dp::Service& other : t.services) {
+      if (other.byMark == a.byMark && (a.byMark ? other.mark == a.mark
+                                                : other.vip == toIpAddr(a.vip) && other.v6 == !a.vip.isV4() &&
+                                                      other.port == a.port && other.proto == protoNumber(vs.protocol))) {
+        throw BuildError("virtual service " + key + " is defined twice");
+      }
+    }
+    // NAT rewrites addresses of one family into the same family.
+    for (const config::RealServer& r : vs.realServers) {
+      if (!a.byMark && r.address.isV4() != a.vip.isV4() &&
+          r.method.value_or(vs.method) == ForwardingMethod::kNat) {
+        throw BuildError("virtual service " + key + ": NAT real server " + r.address.toString() +
+                         " is of another address family");
+      }
+    }
     dp::Service s;
     s.serviceId = ids.service(key);
     s.byMark = a.byMark;
@@ -125,7 +141,9 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
     if (vs.persistenceTimeout) {
       // A persistent service needs a non-zero timeout to hold its templates.
       s.persistenceMs = static_cast<uint32_t>(std::max<int64_t>(vs.persistenceTimeout->count(), 1));
-      s.persistencePrefix = vs.persistenceGranularity.value_or(32);
+      // Without persistence_granularity a client is its whole address.
+      const bool v6 = !a.byMark ? !a.vip.isV4() : (!vs.realServers.empty() && !vs.realServers[0].address.isV4());
+      s.persistencePrefix = vs.persistenceGranularity.value_or(v6 ? 128 : 32);
     }
     s.scheduler = vs.scheduler;
     s.firstServer = static_cast<uint32_t>(t.servers.size());

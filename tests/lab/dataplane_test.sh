@@ -86,7 +86,8 @@ tally() {
 
 echo "== NAT"
 "$lab" up nat >/dev/null
-start_sluiced "$configs/nat.conf"
+cp "$configs/nat.conf" "$work/live.conf"
+start_sluiced "$work/live.conf"
 
 check "ping the router's address 10.0.0.2" ping_ok c1 "$LAB_LB1_ETH0_IP4"
 check "ping the VIP" ping_ok c1 "$LAB_VIP4"
@@ -122,6 +123,26 @@ expect "real server counters: packets both ways" "True" \
 expect "ARP answered by the control plane" "True" json_get 'd["control"]["arp_answered"] > 0' <<<"$c"
 expect "IPv6 neighbour discovery answered" "True" json_get 'd["control"]["nd_answered"] > 0' <<<"$c"
 
+# A long request keeps going while a reload changes weights and adds a
+# real server; new connections follow the new configuration.
+# 2 s: inside http_get's 3 s bound.
+http_get c2 "$LAB_VIP4" "/slow?s=2" >"$work/slow.out" 2>&1 &
+slow_pid=$!
+sleep 1
+cp "$configs/nat-reload.conf" "$work/live.conf"
+kill -HUP "$sluiced_pid"
+for _ in $(seq 30); do grep -q "reloaded" "$work/sluiced.log" && break; sleep 0.1; done
+contains "SIGHUP reloads the configuration" "reloaded" cat "$work/sluiced.log"
+wait "$slow_pid" || true
+expect "the long request finished across the reload" "1" bash -c "grep -c '^rs[1-4]' '$work/slow.out'"
+expect "after reload: wrr 3:1:0:0 over 8 requests" "rs1:6 rs2:2" tally c1 "$LAB_VIP4" 8
+contains "after reload: the added IPv6 real server gets connections" "rs3:" tally c2 "[$LAB_VIP6]" 3
+printf 'virtual_server 10.0.0.1 80 {\n  lb_algo nosuch\n' >"$work/live.conf"
+kill -HUP "$sluiced_pid"
+for _ in $(seq 30); do grep -q "refused" "$work/sluiced.log" && break; sleep 0.1; done
+contains "a broken file is refused on reload" "reload of $work/live.conf refused" cat "$work/sluiced.log"
+expect "the running configuration is kept" "rs1:6 rs2:2" tally c1 "$LAB_VIP4" 8
+
 second=$(in_ns lb1 timeout 10 "$sluiced" -f "$configs/nat.conf" --pidfile "$pidfile" 2>&1; echo "exit $?")
 contains "a second start is refused" "another sluiced is running" echo "$second"
 contains "a second start exits 1" "exit 1" echo "$second"
@@ -134,7 +155,7 @@ expect "SIGTERM stops sluiced within 5 s" "yes" echo "$stopped"
 wait "$sluiced_pid" && rc=0 || rc=$?
 sluiced_pid=
 expect "sluiced exits 0 on SIGTERM" "0" echo "$rc"
-check "the pid file is removed" test ! -e "$pidfile"
+expect "the pid file is emptied" "0" stat -c %s "$pidfile"
 
 echo "== DR"
 "$lab" up dr >/dev/null

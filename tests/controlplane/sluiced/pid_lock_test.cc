@@ -79,14 +79,16 @@ TEST(PidLock, SecondLockOnTheSamePathNamesTheRunningOne) {
   EXPECT_EQ(contents(path), ourPid() + "\n");
 }
 
-TEST(PidLock, FileIsRemovedWhenTheLockGoesAway) {
+TEST(PidLock, FileIsEmptiedNotRemovedWhenTheLockGoesAway) {
   TempDir dir;
   const std::string path = dir / "sluiced.pid";
   {
     PidLock lock(path);
     ASSERT_TRUE(fs::exists(path));
   }
-  EXPECT_FALSE(fs::exists(path));
+  // Kept so that no newcomer can lock a removed file while another locks a new one.
+  ASSERT_TRUE(fs::exists(path));
+  EXPECT_EQ(contents(path), "");
   PidLock again(path);  // free to take
   EXPECT_EQ(contents(path), ourPid() + "\n");
 }

@@ -691,7 +691,7 @@ bool refused(const std::string& text) {
 // as two services with the same serviceId (and the same destId for the
 // same real server); the second can never be chosen and both count under
 // one id. IPVS refuses a service that already exists.
-TEST(TableBuilderReported, DISABLED_AServiceInAGroupAndOnItsOwnIsRefused) {
+TEST(TableBuilderReported, AServiceInAGroupAndOnItsOwnIsRefused) {
   EXPECT_TRUE(refused(std::string(kDataplane) + R"(
 virtual_server_group G {
     10.0.0.1 80
@@ -721,7 +721,7 @@ virtual_server fwmark 80 {
 // Reported, not fixed here: the address-family check skips group members,
 // so an IPv6 group member with an IPv4 NAT real server is built as an
 // IPv6 service forwarding to an IPv4 address.
-TEST(TableBuilderReported, DISABLED_GroupMemberOfAnotherFamilyThanItsNatServersIsRefused) {
+TEST(TableBuilderReported, GroupMemberOfAnotherFamilyThanItsNatServersIsRefused) {
   EXPECT_TRUE(refused(std::string(kDataplane) + R"(
 virtual_server_group V6 {
     fd00::1 80

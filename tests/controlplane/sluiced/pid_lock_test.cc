@@ -109,7 +109,9 @@ TEST(PidLock, PathThroughAFileIsAClearError) {
     PidLock lock(path);
     FAIL() << "a lock under a regular file";
   } catch (const std::runtime_error& e) {
-    EXPECT_EQ(std::string(e.what()), "cannot open pid file " + path + ": Not a directory");
+    // The reason names the directory that could not be made.
+    EXPECT_EQ(std::string(e.what()),
+              "cannot open pid file " + path + ": cannot create " + (dir / "not-a-dir") + ": Not a directory");
   }
 }
 

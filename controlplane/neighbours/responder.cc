@@ -3,11 +3,11 @@
 namespace sluice::neighbours {
 namespace {
 
+// Prefix::contains compares only the prefix bits, so a port address with
+// its length is its network.
 bool onConnectedNetwork(const dp::PortConfig& p, bool v6, const dp::IpAddr& addr) {
   for (const dp::Prefix& a : p.addresses) {
-    dp::Prefix net = a;
-    net.addr = dp::maskAddress(a.addr, a.len);
-    if (net.contains(addr, v6)) return true;
+    if (a.contains(addr, v6)) return true;
   }
   return false;
 }
@@ -19,9 +19,7 @@ const dp::IpAddr* sourceFor(const dp::PortConfig& p, bool v6, const dp::IpAddr& 
   for (const dp::Prefix& a : p.addresses) {
     if (a.v6 != v6) continue;
     if (first == nullptr) first = &a.addr;
-    dp::Prefix net = a;
-    net.addr = dp::maskAddress(a.addr, a.len);
-    if (net.contains(addr, v6)) return &a.addr;
+    if (a.contains(addr, v6)) return &a.addr;
   }
   return first;
 }

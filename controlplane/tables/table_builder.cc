@@ -59,6 +59,22 @@ struct ServiceAddress {
   uint16_t port = 0;
 };
 
+dp::Prefix hostPrefix(const config::IpAddress& a) {
+  return dp::Prefix{toIpAddr(a), static_cast<uint8_t>(a.bitCount()), !a.isV4()};
+}
+
+// The prefix with its host bits cleared, as routes and rules are kept.
+dp::Prefix networkOf(const config::IpPrefix& p) {
+  dp::Prefix net = toPrefix(p);
+  net.addr = dp::maskAddress(net.addr, p.length);
+  return net;
+}
+
+// Adds a VIP the router answers for, once.
+void own(dp::ForwardingTable& t, const dp::Prefix& vip) {
+  if (!t.isVip(vip.addr, vip.v6)) t.ownedVips.push_back(vip);
+}
+
 std::vector<ServiceAddress> expand(const config::Config& cfg, const VirtualServer& vs) {
   std::vector<ServiceAddress> out;
   switch (vs.kind) {
@@ -167,17 +183,14 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
                        std::to_string(dp::kMaxDests) + " real servers");
     }
     t.services.push_back(std::move(s));
-    if (!a.byMark) t.ownedVips.push_back(dp::Prefix{toIpAddr(a.vip), static_cast<uint8_t>(a.vip.bitCount()),
-                                                     !a.vip.isV4()});
+    if (!a.byMark) own(t, hostPrefix(a.vip));
   }
 }
 
 void addOwnedVrrpAddresses(const config::Config& cfg, dp::ForwardingTable& t) {
   for (const config::VrrpInstance& vi : cfg.vrrpInstances) {
     for (const config::VirtualIp& v : vi.virtualIpAddresses) {
-      const dp::Prefix p{toIpAddr(v.address.address), static_cast<uint8_t>(v.address.address.bitCount()),
-                         !v.address.address.isV4()};
-      if (!t.isVip(p.addr, p.v6)) t.ownedVips.push_back(p);
+      own(t, hostPrefix(v.address.address));
     }
   }
 }
@@ -187,8 +200,7 @@ void addOwnedVrrpAddresses(const config::Config& cfg, dp::ForwardingTable& t) {
 void addOwnedFwmarkAddresses(const config::Dataplane& dp, dp::ForwardingTable& t) {
   for (const config::FwmarkRule& rule : dp.fwmarks) {
     for (const config::FwmarkMatch& m : rule.matches) {
-      const dp::Prefix p = toPrefix(m.destination);
-      if (p.len == m.destination.address.bitCount() && !t.isVip(p.addr, p.v6)) t.ownedVips.push_back(p);
+      if (m.destination.length == m.destination.address.bitCount()) own(t, toPrefix(m.destination));
     }
   }
 }
@@ -198,8 +210,7 @@ void addRoutes(const config::Dataplane& dp, dp::ForwardingTable& t) {
     const config::DataplanePort& port = dp.ports[i];
     for (const config::IpPrefix& a : port.addresses) {
       dp::Route r;
-      r.dst = toPrefix(a);
-      r.dst.addr = dp::maskAddress(r.dst.addr, a.length);
+      r.dst = networkOf(a);
       r.port = i;
       t.routes.push_back(r);
     }
@@ -214,8 +225,7 @@ void addRoutes(const config::Dataplane& dp, dp::ForwardingTable& t) {
   }
   for (const config::StaticRoute& s : dp.routes) {
     dp::Route r;
-    r.dst = toPrefix(s.destination);
-    r.dst.addr = dp::maskAddress(r.dst.addr, s.destination.length);
+    r.dst = networkOf(s.destination);
     r.via = toIpAddr(s.via);
     r.hasVia = true;
     r.port = portIndex(dp, s.dev);
@@ -231,8 +241,7 @@ void addFwmarkRules(const config::Dataplane& dp, dp::ForwardingTable& t) {
   for (const config::FwmarkRule& rule : dp.fwmarks) {
     for (const config::FwmarkMatch& m : rule.matches) {
       dp::FwmarkRule r;
-      r.dst = toPrefix(m.destination);
-      r.dst.addr = dp::maskAddress(r.dst.addr, m.destination.length);
+      r.dst = networkOf(m.destination);
       r.proto = protoNumber(m.protocol);
       r.mark = rule.mark;
       if (m.ports.empty()) {

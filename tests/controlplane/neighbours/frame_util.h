@@ -12,25 +12,14 @@
 #include <vector>
 
 #include "dataplane/forwarding_table.h"
+#include "tests/address_text.h"
 
 namespace sluice::neighbours::testing {
 
 using Bytes = std::vector<uint8_t>;
 
-inline dp::IpAddr ip(const std::string& text) {
-  dp::IpAddr a{};
-  const bool v6 = text.find(':') != std::string::npos;
-  if (inet_pton(v6 ? AF_INET6 : AF_INET, text.c_str(), a.b) != 1) {
-    throw std::invalid_argument("bad address in test: " + text);
-  }
-  return a;
-}
-
-inline std::string str(const dp::IpAddr& a, bool v6) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  inet_ntop(v6 ? AF_INET6 : AF_INET, a.b, buf, sizeof buf);
-  return buf;
-}
+using sluice::testing::ip;
+using sluice::testing::str;
 
 inline dp::MacAddr macOf(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t e, uint8_t f) {
   return dp::MacAddr{{a, b, c, d, e, f}};

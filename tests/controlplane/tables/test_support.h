@@ -10,25 +10,12 @@
 
 #include "controlplane/config/parser.h"
 #include "dataplane/forwarding_table.h"
+#include "tests/address_text.h"
 
 namespace sluice::tables::testing {
 
-// The data-plane form of an IPv4 or IPv6 address written as text.
-inline dp::IpAddr ip(const std::string& text) {
-  dp::IpAddr a{};
-  const bool v6 = text.find(':') != std::string::npos;
-  if (inet_pton(v6 ? AF_INET6 : AF_INET, text.c_str(), a.b) != 1) {
-    throw std::invalid_argument("bad address in test: " + text);
-  }
-  return a;
-}
-
-// The text form of a data-plane address.
-inline std::string str(const dp::IpAddr& a, bool v6) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  inet_ntop(v6 ? AF_INET6 : AF_INET, a.b, buf, sizeof buf);
-  return buf;
-}
+using sluice::testing::ip;
+using sluice::testing::str;
 
 inline std::string str(const dp::Prefix& p) { return str(p.addr, p.v6) + "/" + std::to_string(p.len); }
 

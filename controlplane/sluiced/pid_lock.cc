@@ -59,22 +59,4 @@ PidLock::~PidLock() {
   }
 }
 
-std::string defaultPidFile() {
-  struct stat self {};
-  if (::stat("/proc/self/ns/net", &self) != 0) return "/run/sluice/sluiced.pid";
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/run/netns", ec)) {
-    struct stat ns {};
-    if (::stat(entry.path().c_str(), &ns) == 0 && ns.st_ino == self.st_ino && ns.st_dev == self.st_dev) {
-      return "/run/sluice/sluiced-" + entry.path().filename().string() + ".pid";
-    }
-  }
-  // An unnamed namespace other than the host's (when that can be seen).
-  struct stat init {};
-  if (::stat("/proc/1/ns/net", &init) == 0 && (self.st_ino != init.st_ino || self.st_dev != init.st_dev)) {
-    return "/run/sluice/sluiced-netns-" + std::to_string(self.st_ino) + ".pid";
-  }
-  return "/run/sluice/sluiced.pid";
-}
-
 }  // namespace sluice::sluiced

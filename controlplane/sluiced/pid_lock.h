@@ -24,10 +24,4 @@ class PidLock {
   int fd_ = -1;
 };
 
-// The pid file to use when none is given: /run/sluice/sluiced.pid in the
-// host's network namespace, else one named after the namespace (as `ip
-// netns identify` names it, or its inode), so that one sluiced per
-// namespace can run.
-std::string defaultPidFile();
-
 }  // namespace sluice::sluiced

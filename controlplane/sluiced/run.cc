@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+#include "controlplane/common/run_paths.h"
 #include "controlplane/sluiced/control_loop.h"
 #include "controlplane/sluiced/eal_args.h"
 #include "controlplane/sluiced/pid_lock.h"
@@ -76,7 +77,7 @@ int runDaemon(const Options& options, const config::Config& config) {
     return 1;
   }
   try {
-    const PidLock lock(options.pidFile.value_or(defaultPidFile()));
+    const PidLock lock(options.pidFile.value_or(paths::defaultPidFile()));
     const sigset_t signals = controlSignals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     const int signalFd = ::signalfd(-1, &signals, SFD_CLOEXEC);

@@ -10,7 +10,9 @@ TEST(RunPaths, PidFileAndSocketShareTheNamespaceSuffix) {
   EXPECT_EQ(defaultPidFile(), "/run/sluice/sluiced" + suffix + ".pid");
   EXPECT_EQ(defaultApiSocket(), "/run/sluice/sluice" + suffix + ".sock");
   EXPECT_EQ(namespaceSuffix(), suffix);  // the same answer each time
-  if (!suffix.empty()) EXPECT_EQ(suffix[0], '-');
+  if (!suffix.empty()) {
+    EXPECT_EQ(suffix[0], '-');
+  }
 }
 
 }  // namespace

@@ -202,6 +202,18 @@ class ConnTable {
 
   uint32_t refOf(const Entry& e) const { return indexOf(e) + 1; }
 
+  // Visits the entries in use among slots [from, from + budget) while visit
+  // returns true; returns the first slot not visited (capacity() at the
+  // end). For bounded listings.
+  template <class Visit>
+  uint32_t visitFrom(uint32_t from, uint32_t budget, Visit&& visit) const {
+    const uint32_t end = capacity() - from < budget ? capacity() : from + budget;
+    for (uint32_t i = from; i < end; ++i) {
+      if ((entries_[i].flags & kConnInUse) && !visit(entries_[i])) return i;
+    }
+    return end;
+  }
+
   // Visits every entry in use (control-path listings; not on the hot path).
   template <class Visit>
   void forEach(Visit&& visit) const {

@@ -321,4 +321,62 @@ void Forwarder::sweep(uint32_t nowMs, uint32_t budget) {
   templates6_.sweep(nowMs, budget, [](Conn<Addr6>&) {});
 }
 
+namespace {
+
+template <class A>
+ConnRecord record(const Conn<A>& c, uint32_t now, bool v6) {
+  ConnRecord r;
+  r.client = c.client.ip();
+  r.vip = c.vip.ip();
+  r.rs = c.rs.ip();
+  r.v6 = v6;
+  r.isTemplate = (c.flags & kConnTemplate) != 0;
+  r.proto = c.proto;
+  r.method = c.method;
+  r.state = c.state;
+  r.clientPort = c.clientPort;
+  r.vipPort = c.vipPort;
+  r.rsPort = c.rsPort;
+  r.serviceId = c.serviceId;
+  r.destId = c.destId;
+  r.expiresInMs = static_cast<int32_t>(c.expires - now);
+  return r;
+}
+
+}  // namespace
+
+void Forwarder::dump(ConnDumpRequest& req, uint32_t nowMs) const {
+  req.count = 0;
+  uint32_t table = static_cast<uint32_t>(req.cursor >> 32);
+  uint32_t slot = static_cast<uint32_t>(req.cursor);
+  uint32_t budget = req.slotBudget;
+  while (table < kDumpTables && budget > 0) {
+    bool full = false;
+    auto copy = [&](const auto& c) {
+      if (req.count == req.capacity) {
+        full = true;
+        return false;
+      }
+      req.out[req.count++] = record(c, nowMs, table % 2 == 1);
+      return true;
+    };
+    auto visit = [&](const auto& t) {
+      const uint32_t next = slot < t.capacity() ? t.visitFrom(slot, budget, copy) : t.capacity();
+      budget -= std::min(budget, next - std::min(next, slot));
+      return std::pair{next, t.capacity()};
+    };
+    const auto [next, capacity] = table == 0   ? visit(conns4_)
+                                  : table == 1 ? visit(conns6_)
+                                  : table == 2 ? visit(templates4_)
+                                               : visit(templates6_);
+    if (full || next < capacity) {
+      slot = next;
+      break;
+    }
+    ++table;
+    slot = 0;
+  }
+  req.next = table >= kDumpTables ? kDumpEnd : (uint64_t{table} << 32 | slot);
+}
+
 }  // namespace sluice::dp

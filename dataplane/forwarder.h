@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "dataplane/conn_dump.h"
 #include "dataplane/conn_table.h"
 #include "dataplane/forwarding_table.h"
 #include "dataplane/parse.h"
@@ -48,6 +49,10 @@ class Forwarder {
 
   // Expires up to `budget` connections of each table (a bounded sweep).
   void sweep(uint32_t nowMs, uint32_t budget);
+
+  // Copies one page of the connection tables into the request (see
+  // conn_dump.h). Bounded by the request's slot budget; never allocates.
+  void dump(ConnDumpRequest& request, uint32_t nowMs) const;
 
   const WorkerCounters& counters() const { return counters_; }
   const ForwardingTable* table() const { return table_; }

@@ -1,6 +1,8 @@
 #include "dataplane/runtime.h"
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
+#include <rte_pause.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -174,6 +176,25 @@ unsigned Runtime::pollResolves(const std::function<void(const ResolveRequest&)>&
     handler(r);
   }
   return done;
+}
+
+bool Runtime::dumpConnections(unsigned worker, ConnDumpRequest& request, unsigned timeoutMs) {
+  if (!running_) return false;
+  std::atomic<ConnDumpRequest*>& slot = contexts_[worker]->dump;
+  request.done.store(false, std::memory_order_relaxed);
+  slot.store(&request, std::memory_order_release);
+  const uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() / 1000 * timeoutMs;
+  while (!request.done.load(std::memory_order_acquire)) {
+    if (rte_get_timer_cycles() > deadline) {
+      ConnDumpRequest* expected = &request;
+      if (slot.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel)) return false;
+      // The worker took it already: it finishes a bounded page.
+      while (!request.done.load(std::memory_order_acquire)) rte_pause();
+      break;
+    }
+    rte_delay_us_sleep(20);
+  }
+  return true;
 }
 
 bool Runtime::send(uint16_t port, std::span<const uint8_t> frame) {

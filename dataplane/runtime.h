@@ -71,6 +71,10 @@ class Runtime {
   // false when no buffer or no room (the caller may retry later).
   bool send(uint16_t port, std::span<const uint8_t> frame);
 
+  // Has a running worker copy one page of its connections into `request`;
+  // false when it did not within `timeoutMs` (the request is withdrawn).
+  bool dumpConnections(unsigned worker, ConnDumpRequest& request, unsigned timeoutMs);
+
   const WorkerCounters& counters(unsigned worker) const { return forwarders_[worker]->counters(); }
   const Forwarder& forwarder(unsigned worker) const { return *forwarders_[worker]; }
   uint64_t workerLoops(unsigned worker) const { return contexts_[worker]->loops.load(std::memory_order_relaxed); }

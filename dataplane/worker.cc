@@ -49,6 +49,7 @@ class WorkerLoop {
         c_.forwarder->sweep(t, kSweepBudget);
         lastSweep = t;
       }
+      if (c_.dump.load(std::memory_order_relaxed) != nullptr) answerDump(t);
       // Nothing from any snapshot is held past this point.
       rte_rcu_qsbr_quiescent(c_.qsbr, c_.index);
       c_.loops.store(c_.loops.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -59,6 +60,15 @@ class WorkerLoop {
 
  private:
   uint32_t now() const { return static_cast<uint32_t>(rte_get_tsc_cycles() / cyclesPerMs_); }
+
+  // Taking the request (exchange) tells the control plane it may no longer
+  // withdraw it; `done` tells it the page is written.
+  void answerDump(uint32_t t) {
+    if (ConnDumpRequest* d = c_.dump.exchange(nullptr, std::memory_order_acq_rel)) {
+      c_.forwarder->dump(*d, t);
+      d->done.store(true, std::memory_order_release);
+    }
+  }
 
   void takeNewestTable() {
     ForwardingTable* table = nullptr;

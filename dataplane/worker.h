@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "dataplane/conn_dump.h"
 #include "dataplane/forwarder.h"
 #include "dataplane/messages.h"
 #include "dataplane/snapshot_publisher.h"
@@ -42,6 +43,7 @@ struct WorkerContext {
   rte_rcu_qsbr* qsbr = nullptr;
   const std::atomic<bool>* stop = nullptr;
   std::atomic<uint64_t> loops{0};  // iterations, for liveness checks
+  std::atomic<ConnDumpRequest*> dump{nullptr};  // a listing the control plane asked for
 };
 
 // The lcore entry point (rte_eal_remote_launch); arg is a WorkerContext*.

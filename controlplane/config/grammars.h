@@ -25,6 +25,9 @@ void addVirtualServerKeywords(Block<Config>& top);
 // sluice's dataplane { }. Thread-safe.
 void addDataplaneKeywords(Block<Config>& top);
 
+// sluice's api { } (the control API's listeners). Thread-safe.
+void addApiKeywords(Block<Config>& top);
+
 // `tcp N tcpfin N udp N` (any order, at least one), as in global_defs and
 // dataplane. Not thread-safe (reads one statement).
 LvsTimeouts readLvsTimeouts(const Args& a);

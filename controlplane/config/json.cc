@@ -1,8 +1,11 @@
 #include "controlplane/config/json.h"
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
+#include <string_view>
 #include <type_traits>
+#include <vector>
 
 namespace sluice::config {
 namespace {
@@ -318,6 +321,15 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Datapl
 }
 
 template <class Io, class S>
+void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, ApiConfig> {
+  io("socket", s.socket);
+  io("listen_address", s.listenAddress);
+  io("listen_port", s.listenPort);
+  io("token", s.token);
+  io("token_file", s.tokenFile);
+}
+
+template <class Io, class S>
 void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Config> {
   io("global_defs", s.globalDefs);
   io("vrrp_scripts", s.vrrpScripts);
@@ -326,6 +338,7 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Config
   io("virtual_server_groups", s.virtualServerGroups);
   io("virtual_servers", s.virtualServers);
   io("dataplane", s.dataplane);
+  io("api", s.api);
 }
 
 // ------------------------------------------------------------ values
@@ -367,8 +380,12 @@ constexpr auto allValues() {
 template <class T>
 json encode(const T& v);
 
+// Strict decoding refuses keys the model does not have (the API's input);
+// lenient decoding ignores them (files written by a newer sluice).
+enum class Keys : bool { kIgnoreUnknown, kRefuseUnknown };
+
 template <class T>
-void decode(const json& j, T& out, const std::string& key);
+void decode(const json& j, T& out, const std::string& key, Keys keys = Keys::kIgnoreUnknown);
 
 struct Writer {
   json out = json::object();
@@ -387,9 +404,12 @@ struct Writer {
 
 struct Reader {
   const json& in;
+  Keys keys;
+  std::vector<std::string_view> known{};
 
   template <class T>
   void operator()(const char* key, T& value) {
+    known.emplace_back(key);
     const auto it = in.find(key);
     if (it == in.end()) {
       return;  // keep the model's default
@@ -400,10 +420,19 @@ struct Reader {
         return;
       }
       typename T::value_type inner{};
-      decode(*it, inner, key);
+      decode(*it, inner, key, keys);
       value = std::move(inner);
     } else {
-      decode(*it, value, key);
+      decode(*it, value, key, keys);
+    }
+  }
+
+  // Throws naming the first key no field of the model read.
+  void refuseUnknown() const {
+    for (const auto& [key, value] : in.items()) {
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        throw std::invalid_argument("json: '" + key + "': unknown field");
+      }
     }
   }
 };
@@ -439,7 +468,7 @@ json encode(const T& v) {
 }
 
 template <class T>
-void decode(const json& j, T& out, const std::string& key) {
+void decode(const json& j, T& out, const std::string& key, Keys keys) {
   if constexpr (std::is_same_v<T, bool>) {
     if (!j.is_boolean()) {
       bad(key, "expected true or false");
@@ -500,15 +529,18 @@ void decode(const json& j, T& out, const std::string& key) {
     out.clear();
     for (const auto& item : j) {
       typename T::value_type v{};
-      decode(item, v, key);
+      decode(item, v, key, keys);
       out.push_back(std::move(v));
     }
   } else {
     if (!j.is_object()) {
       bad(key, "expected an object");
     }
-    Reader r{j};
+    Reader r{j, keys};
     fields(r, out);
+    if (keys == Keys::kRefuseUnknown) {
+      r.refuseUnknown();
+    }
   }
 }
 
@@ -541,5 +573,17 @@ void from_json(const nlohmann::json& j, RealServer& v) { decode(j, v, "real_serv
 void to_json(nlohmann::json& j, const Dataplane& v) { j = encode(v); }
 
 void from_json(const nlohmann::json& j, Dataplane& v) { decode(j, v, "dataplane"); }
+
+VirtualServer virtualServerFromJsonStrict(const nlohmann::json& j) {
+  VirtualServer v;
+  decode(j, v, "virtual_server", Keys::kRefuseUnknown);
+  return v;
+}
+
+RealServer realServerFromJsonStrict(const nlohmann::json& j) {
+  RealServer v;
+  decode(j, v, "real_server", Keys::kRefuseUnknown);
+  return v;
+}
 
 }  // namespace sluice::config

@@ -18,6 +18,12 @@ nlohmann::json toJson(const Config& config);
 // the key when a value has the wrong type or is out of range. Thread-safe.
 Config configFromJson(const nlohmann::json& json);
 
+// The API's readers: like from_json, but a key the model does not have is
+// refused (std::invalid_argument "json: 'KEY': unknown field"), so a typo
+// is an error, not a silently ignored field. Thread-safe.
+VirtualServer virtualServerFromJsonStrict(const nlohmann::json& json);
+RealServer realServerFromJsonStrict(const nlohmann::json& json);
+
 // nlohmann hooks, so `json j = config;` and `j.get<Config>()` work; the
 // main parts of the model have them too. Thread-safe.
 void to_json(nlohmann::json& j, const Config& v);

@@ -412,6 +412,19 @@ struct Dataplane {
   bool operator==(const Dataplane&) const = default;
 };
 
+// ---------------------------------------------------------------- api { }
+
+// sluice's control API listeners (docs/api.md).
+struct ApiConfig {
+  std::optional<std::string> socket;            // Unix socket path; unset: the default
+  std::optional<IpAddress> listenAddress;       // TCP listener address (127.0.0.1 when only a port is given)
+  std::optional<std::uint16_t> listenPort;      // set: listen on TCP too
+  std::optional<std::string> token;             // bearer token for TCP
+  std::optional<std::string> tokenFile;         // or the first line of this file
+
+  bool operator==(const ApiConfig&) const = default;
+};
+
 // ---------------------------------------------------------------- the whole
 
 struct Config {
@@ -422,6 +435,7 @@ struct Config {
   std::vector<VirtualServerGroup> virtualServerGroups;
   std::vector<VirtualServer> virtualServers;
   std::optional<Dataplane> dataplane;
+  std::optional<ApiConfig> api;
 
   // The vrrp_script called `name`, or null. Thread-safe for readers.
   const VrrpScript* findVrrpScript(std::string_view name) const;

@@ -46,6 +46,7 @@ Block<Config> configGrammar() {
   addVirtualServerGroupKeywords(top);
   addVirtualServerKeywords(top);
   addDataplaneKeywords(top);
+  addApiKeywords(top);
   return top;
 }
 

@@ -9,18 +9,29 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
+#include "controlplane/api/api_error.h"
+#include "controlplane/api/resources.h"
+#include "controlplane/api/router.h"
 #include "controlplane/config/parser.h"
+#include "controlplane/sluiced/config_diff.h"
 #include "controlplane/stats/stats.h"
+#include "controlplane/tables/keys.h"
 #include "controlplane/tables/table_builder.h"
 
 namespace sluice::sluiced {
 namespace {
 
+using nlohmann::json;
+
 constexpr unsigned kFramesPerRound = 256;
 constexpr int kIdleWaitMs = 1;                 // the loop sleeps this long when idle
 constexpr uint64_t kResolveEveryMs = 1000;     // unresolved next hops are asked again
 constexpr uint64_t kRefreshEveryMs = 30'000;   // resolved ones are asked again (MAC changes)
+constexpr auto kApiAnswerTime = std::chrono::seconds(5);
+constexpr unsigned kDumpTimeoutMs = 200;       // a worker answers a page request within this
+constexpr uint64_t kSlotsPerListing = 1u << 22; // slots one API call scans at most (then a cursor)
 
 uint64_t monotonicMs() {
   return static_cast<uint64_t>(
@@ -28,16 +39,41 @@ uint64_t monotonicMs() {
           .count());
 }
 
+std::string macText(const dp::MacAddr& m) {
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m.b[0], m.b[1], m.b[2], m.b[3], m.b[4], m.b[5]);
+  return buf;
+}
+
+// Cursor text "WORKER:TABLE:SLOT" <-> (worker, dump cursor).
+std::string cursorText(unsigned worker, uint64_t cursor) {
+  return std::to_string(worker) + ":" + std::to_string(cursor >> 32) + ":" + std::to_string(cursor & 0xFFFFFFFFu);
+}
+
+std::pair<unsigned, uint64_t> parseCursor(const std::string& text, unsigned workers) {
+  if (text.empty()) return {0, 0};
+  unsigned w = 0, table = 0;
+  unsigned long slot = 0;
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%u:%u:%lu%c", &w, &table, &slot, &tail) != 3 || w >= workers ||
+      table >= dp::kDumpTables || slot > 0xFFFFFFFFul) {
+    throw api::ApiError(400, "cursor '" + text + "' is not one this daemon gave (use next_cursor)", "cursor");
+  }
+  return {w, uint64_t{table} << 32 | slot};
+}
+
 }  // namespace
 
 ControlLoop::ControlLoop(dp::Runtime& runtime, config::Config config, std::string configFile,
-                         std::string statsFile)
+                         std::string statsFile, api::ListenOptions listen)
     : rt_(runtime),
       config_(std::move(config)),
       configFile_(std::move(configFile)),
       statsFile_(std::move(statsFile)),
+      listen_(std::move(listen)),
       ids_(dp::kMaxServices, dp::kMaxDests),
-      responder_([this](uint16_t port, const neighbours::Frame& f) { rt_.send(port, f); }) {
+      responder_([this](uint16_t port, const neighbours::Frame& f) { rt_.send(port, f); }),
+      startedMs_(monotonicMs()) {
   for (unsigned i = 0; i < rt_.portCount(); ++i) portMacs_.push_back(rt_.port(i).mac());
 }
 
@@ -62,49 +98,140 @@ void ControlLoop::resolveNextHops(uint64_t nowMs, bool all) {
   }
 }
 
-void ControlLoop::reload() {
+void ControlLoop::apply(const config::Config& next) {
+  // Everything that can fail happens before the publish; the publish is
+  // all-or-nothing across workers.
+  std::unique_ptr<dp::ForwardingTable> table;
+  try {
+    table = tables::buildTable(next, portMacs_, ids_);
+  } catch (const std::exception& e) {
+    throw api::ApiError(422, std::string("the data plane cannot carry this configuration: ") + e.what());
+  }
+  auto neighbours = tables::buildNeighbours(next, responder_.neighbours().entries());
+  table->version = rt_.table()->version + 1;
+  neighbours->version = neighbourVersion_ + 1;
+  if (!rt_.publish(std::move(table))) {
+    throw api::ApiError(503, "a worker has not taken the previous tables yet; nothing changed, try again");
+  }
+  config_ = next;
+  ++neighbourVersion_;
+  neighboursDirty_ = !rt_.publish(std::move(neighbours));
+}
+
+json ControlLoop::reload() {
   // All or nothing: a file that does not parse, changes what only a restart
   // can change, or does not build leaves the running tables as they are.
   const auto result = config::parseFile(configFile_);
-  for (const auto& d : result.diagnostics) std::cerr << d.toString() << "\n";
-  if (!result.ok()) {
-    std::cerr << "sluiced: reload of " << configFile_ << " refused: " << result.errors().size()
-              << " error(s); running configuration kept\n";
-    return;
-  }
+  json diagnostics = json::array();
+  for (const auto& d : result.diagnostics) diagnostics.push_back(d.toString());
+  auto refuse = [&](const std::string& why) {
+    lastReload_ = {{"ok", false}, {"error", why}, {"uptime_s", (monotonicMs() - startedMs_) / 1000}};
+    throw api::ApiError(422, "reload of " + configFile_ + " refused: " + why + "; running configuration kept", "",
+                        {{"diagnostics", diagnostics}});
+  };
+  if (!result.ok()) refuse(std::to_string(result.errors().size()) + " error(s)");
   const config::Config& next = *result.config;
   if (!next.dataplane || next.dataplane->ports != config_.dataplane->ports ||
       next.dataplane->lcores != config_.dataplane->lcores) {
-    std::cerr << "sluiced: reload of " << configFile_
-              << " refused: ports and lcores of the dataplane block change only with a restart\n";
-    return;
+    refuse("ports and lcores of the dataplane block change only with a restart");
   }
-  try {
-    auto table = tables::buildTable(next, portMacs_, ids_);
-    auto neighbours = tables::buildNeighbours(next, responder_.neighbours().entries());
-    table->version = rt_.table()->version + 1;
-    neighbours->version = ++neighbourVersion_;
-    if (!rt_.publish(std::move(table))) {
-      std::cerr << "sluiced: reload refused: a worker has not taken the previous tables yet; try again\n";
-      return;
+  const ServiceDiff diff = diffServices(config_, next);
+  json notes = json::array();
+  if (next.api != config_.api) notes.push_back("api block changes take effect at the next start");
+  if (!(next == config_)) {
+    try {
+      apply(next);
+    } catch (const api::ApiError& e) {
+      refuse(e.what());
     }
-    config_ = next;
-    neighboursDirty_ = !rt_.publish(std::move(neighbours));
-    std::cerr << "sluiced: reloaded " << configFile_ << "\n";
-  } catch (const std::exception& e) {
-    std::cerr << "sluiced: reload of " << configFile_ << " refused: " << e.what() << "\n";
+  }
+  json out = {{"reloaded", true},  {"added", diff.added},         {"removed", diff.removed},
+              {"changed", diff.changed}, {"diagnostics", diagnostics}, {"notes", notes}};
+  lastReload_ = {{"ok", true}, {"uptime_s", (monotonicMs() - startedMs_) / 1000}, {"added", diff.added.size()},
+                 {"removed", diff.removed.size()}, {"changed", diff.changed.size()}};
+  return out;
+}
+
+void ControlLoop::reloadOnSignal() {
+  try {
+    const json r = reload();
+    for (const auto& d : r["diagnostics"]) std::cerr << d.get<std::string>() << "\n";
+    std::cerr << "sluiced: reloaded " << configFile_ << ": " << r["added"].size() << " added, "
+              << r["removed"].size() << " removed, " << r["changed"].size() << " changed\n";
+  } catch (const api::ApiError& e) {
+    for (const auto& d : e.extra().value("diagnostics", json::array())) std::cerr << d.get<std::string>() << "\n";
+    std::cerr << "sluiced: " << e.what() << "\n";
   }
 }
 
-void ControlLoop::writeStats() const {
+std::vector<const dp::WorkerCounters*> ControlLoop::workerCounters() const {
   std::vector<const dp::WorkerCounters*> workers;
   for (unsigned w = 0; w < rt_.workerCount(); ++w) workers.push_back(&rt_.counters(w));
-  nlohmann::json j = stats::countersJson(*rt_.table(), workers);
+  return workers;
+}
+
+json ControlLoop::stats() const { return stats::countersJson(*rt_.table(), workerCounters(), rates_); }
+
+json ControlLoop::status() const {
+  json ports = json::array();
+  for (unsigned i = 0; i < rt_.portCount(); ++i) {
+    const dp::Port& p = rt_.port(i);
+    ports.push_back({{"name", p.name()}, {"mac", macText(p.mac())}, {"link", p.linkUp() ? "up" : "down"}});
+  }
+  json workers = json::array();
+  for (unsigned w = 0; w < rt_.workerCount(); ++w) workers.push_back({{"loops", rt_.workerLoops(w)}});
   const neighbours::ResponderCounters& r = responder_.counters();
-  j["control"] = {{"arp_answered", r.arpAnswered},   {"nd_answered", r.ndAnswered},
-                  {"echo_answered", r.echoAnswered}, {"questions_sent", r.questionsSent},
-                  {"ignored", r.ignored},            {"neighbours", responder_.neighbours().size()},
-                  {"neighbour_version", rt_.neighbours()->version}};
+  return {{"version", SLUICE_VERSION},
+          {"pid", ::getpid()},
+          {"uptime_s", (monotonicMs() - startedMs_) / 1000},
+          {"config_file", configFile_},
+          {"table_version", rt_.table()->version},
+          {"workers", rt_.workerCount()},
+          {"worker_loops", std::move(workers)},
+          {"ports", std::move(ports)},
+          {"last_reload", lastReload_},
+          {"control",
+           {{"arp_answered", r.arpAnswered},
+            {"nd_answered", r.ndAnswered},
+            {"echo_answered", r.echoAnswered},
+            {"questions_sent", r.questionsSent},
+            {"ignored", r.ignored},
+            {"neighbours", responder_.neighbours().size()},
+            {"neighbour_version", rt_.neighbours()->version}}}};
+}
+
+json ControlLoop::connections(const std::string& cursorText_, unsigned limit) {
+  auto [worker, cursor] = parseCursor(cursorText_, rt_.workerCount());
+  const dp::ForwardingTable& table = *rt_.table();
+  std::vector<std::string> names(dp::kMaxServices);
+  for (const dp::Service& s : table.services) names[s.serviceId] = tables::serviceKey(s);
+  json list = json::array();
+  std::vector<dp::ConnRecord> page(limit);
+  uint64_t scanned = 0;
+  while (worker < rt_.workerCount() && list.size() < limit && scanned < kSlotsPerListing) {
+    dp::ConnDumpRequest req;
+    req.cursor = cursor;
+    req.out = page.data();
+    req.capacity = limit - static_cast<unsigned>(list.size());
+    if (!rt_.dumpConnections(worker, req, kDumpTimeoutMs)) {
+      throw api::ApiError(503, "worker " + std::to_string(worker) + " did not answer; try again");
+    }
+    scanned += req.slotBudget;
+    for (uint32_t i = 0; i < req.count; ++i) list.push_back(api::connectionJson(page[i], worker, names[page[i].serviceId]));
+    if (req.next == dp::kDumpEnd) {
+      ++worker;
+      cursor = 0;
+    } else {
+      cursor = req.next;
+    }
+  }
+  const bool done = worker >= rt_.workerCount();
+  return {{"connections", std::move(list)}, {"next_cursor", done ? json(nullptr) : json(cursorText(worker, cursor))}};
+}
+
+void ControlLoop::writeStats() const {
+  json j = stats();
+  j["control"] = status()["control"];
   const std::string tmp = statsFile_ + ".tmp";
   {
     std::ofstream out(tmp);
@@ -122,21 +249,32 @@ void ControlLoop::writeStats() const {
 int ControlLoop::run(int signalFd) {
   auto table = tables::buildTable(config_, portMacs_, ids_);
   table->version = 1;
+  // Listening first: a socket in use stops the start before any worker runs.
+  // API requests run here, between the loop's other work.
+  std::optional<api::HttpServer> server;
+  server.emplace(listen_, [this](const api::Request& req) {
+    auto answer = commands_.call([&] { return api::handle(*this, req); }, kApiAnswerTime);
+    return answer ? *answer : api::errorResponse(503, "sluiced did not answer in time (stopping or busy); try again");
+  });
+  std::cerr << "sluiced: API on " << listen_.socketPath
+            << (listen_.tcpAddress ? " and " + *listen_.tcpAddress + ":" + std::to_string(server->tcpPort()) : "")
+            << "\n";
   // The rings are empty before the workers start: these cannot fail.
   rt_.publish(std::move(table));
   publishNeighbours();
   rt_.startWorkers();
-  uint64_t lastResolve = 0, lastRefresh = monotonicMs();
+  uint64_t lastResolve = 0, lastRefresh = monotonicMs(), lastRates = 0;
   for (;;) {
-    pollfd pfd{signalFd, POLLIN, 0};
-    if (::poll(&pfd, 1, kIdleWaitMs) > 0) {
+    pollfd pfd[2] = {{signalFd, POLLIN, 0}, {commands_.eventFd(), POLLIN, 0}};
+    if (::poll(pfd, 2, kIdleWaitMs) > 0 && (pfd[0].revents & POLLIN)) {
       signalfd_siginfo si{};
       if (::read(signalFd, &si, sizeof si) == sizeof si) {
         if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) break;
         if (si.ssi_signo == SIGUSR2) writeStats();
-        if (si.ssi_signo == SIGHUP) reload();
+        if (si.ssi_signo == SIGHUP) reloadOnSignal();
       }
     }
+    commands_.runPending();
     const uint64_t now = monotonicMs();
     bool changed = false;
     rt_.pollExceptions(
@@ -157,8 +295,14 @@ int ControlLoop::run(int signalFd) {
       if (refresh) lastRefresh = now;
       resolveNextHops(now, refresh);
     }
+    if (now - lastRates >= stats::RateEstimator::kIntervalMs) {
+      lastRates = now;
+      stats::sampleRates(rates_, *rt_.table(), workerCounters(), now);
+    }
     rt_.reclaim();
   }
+  commands_.close();
+  server.reset();
   rt_.stopWorkers();
   writeStats();
   return 0;

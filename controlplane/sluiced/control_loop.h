@@ -1,50 +1,70 @@
 // The control-plane thread of a running sluiced: serves ARP/ND and pings
 // from the exception ring, resolves next hops, rebuilds and publishes
-// snapshots when neighbours change, reclaims old ones, and answers
-// signals (SIGTERM/SIGINT stop, SIGHUP reloads the config file, SIGUSR2
-// writes the counters). Neighbour
-// changes publish a new NeighbourSet only, so schedulers keep their state.
+// snapshots, reclaims old ones, estimates rates, answers the control API
+// (its requests arrive through a command queue and run here, one at a
+// time) and signals (SIGTERM/SIGINT stop, SIGHUP reloads the config file,
+// SIGUSR2 writes the counters). Neighbour changes publish a new
+// NeighbourSet only, so schedulers keep their state.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "controlplane/api/backend.h"
+#include "controlplane/api/command_queue.h"
+#include "controlplane/api/http_server.h"
 #include "controlplane/config/model.h"
 #include "controlplane/neighbours/responder.h"
+#include "controlplane/stats/estimator.h"
 #include "controlplane/tables/id_registry.h"
 #include "dataplane/runtime.h"
 
 namespace sluice::sluiced {
 
-class ControlLoop {
+class ControlLoop : public api::Backend {
  public:
-  // configFile: what SIGHUP re-reads; statsFile: where SIGUSR2 writes the
-  // counters as JSON.
-  ControlLoop(dp::Runtime& runtime, config::Config config, std::string configFile, std::string statsFile);
+  // configFile: what a reload re-reads; statsFile: where SIGUSR2 writes the
+  // counters as JSON; listen: the API's listeners.
+  ControlLoop(dp::Runtime& runtime, config::Config config, std::string configFile, std::string statsFile,
+              api::ListenOptions listen);
 
-  // Publishes the first snapshot, starts the workers and serves until a
-  // stop signal (which must be blocked in every thread, see main).
-  // Returns the exit status.
+  // Publishes the first snapshot, starts the workers and the API, and
+  // serves until a stop signal (which must be blocked in every thread, see
+  // run.cc). Returns the exit status; throws when the API cannot listen.
   int run(int signalFd);
 
   // Writes the counters to the stats file (atomically, by rename).
   void writeStats() const;
 
+  // api::Backend (control loop thread only).
+  const config::Config& config() const override { return config_; }
+  void apply(const config::Config& next) override;
+  nlohmann::json reload() override;
+  nlohmann::json status() const override;
+  nlohmann::json stats() const override;
+  nlohmann::json connections(const std::string& cursor, unsigned limit) override;
+
  private:
   void publishNeighbours();
-  void reload();
+  void reloadOnSignal();
   void resolveNextHops(uint64_t nowMs, bool all);
+  std::vector<const dp::WorkerCounters*> workerCounters() const;
 
   dp::Runtime& rt_;
   config::Config config_;
   std::string configFile_;
   std::string statsFile_;
+  api::ListenOptions listen_;
   std::vector<dp::MacAddr> portMacs_;
   tables::IdRegistry ids_;
   neighbours::Responder responder_;
+  stats::RateEstimator rates_;
+  api::CommandQueue commands_;
   bool neighboursDirty_ = false;  // a new neighbour snapshot is due
   uint64_t neighbourVersion_ = 0;
+  uint64_t startedMs_ = 0;
+  nlohmann::json lastReload_;     // null until a reload
 };
 
 }  // namespace sluice::sluiced

@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -68,6 +69,28 @@ std::string statsFileFor(const std::string& pidFile) {
   return base + ".stats.json";
 }
 
+// The API's listeners: the socket from the command line, else the config,
+// else the default; TCP only when the config asks, with its token.
+api::ListenOptions listenOptions(const Options& options, const config::Config& config) {
+  api::ListenOptions l;
+  const std::optional<config::ApiConfig>& api = config.api;
+  l.socketPath = options.apiSocket.value_or(api && api->socket ? *api->socket : paths::defaultApiSocket());
+  if (!api || !api->listenPort) return l;
+  l.tcpAddress = api->listenAddress->toString();
+  l.tcpPort = *api->listenPort;
+  if (api->token) {
+    l.token = *api->token;
+  } else {
+    std::ifstream in(*api->tokenFile);
+    std::getline(in, l.token);
+    if (!in && l.token.empty()) throw std::runtime_error("cannot read the API token file " + *api->tokenFile);
+    if (l.token.size() < 16) {
+      throw std::runtime_error("the API token in " + *api->tokenFile + " must be at least 16 characters");
+    }
+  }
+  return l;
+}
+
 }  // namespace
 
 int runDaemon(const Options& options, const config::Config& config) {
@@ -78,6 +101,7 @@ int runDaemon(const Options& options, const config::Config& config) {
   }
   try {
     const PidLock lock(options.pidFile.value_or(paths::defaultPidFile()));
+    const api::ListenOptions listen = listenOptions(options, config);
     const sigset_t signals = controlSignals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     const int signalFd = ::signalfd(-1, &signals, SFD_CLOEXEC);
@@ -88,7 +112,7 @@ int runDaemon(const Options& options, const config::Config& config) {
     dp::Runtime rt(runtimeSpec(config));
     std::cerr << "sluiced: running: " << rt.workerCount() << " worker(s), ports " << describePorts(rt)
               << "; stats on SIGUSR2 in " << statsFileFor(lock.path()) << "\n";
-    ControlLoop loop(rt, config, options.configFile, statsFileFor(lock.path()));
+    ControlLoop loop(rt, config, options.configFile, statsFileFor(lock.path()), listen);
     const int status = loop.run(signalFd);
     ::close(signalFd);
     std::cerr << "sluiced: stopped\n";

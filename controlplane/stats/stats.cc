@@ -1,64 +1,54 @@
 #include "controlplane/stats/stats.h"
 
-#include <arpa/inet.h>
+#include <cmath>
+
+#include "controlplane/tables/keys.h"
 
 namespace sluice::stats {
 namespace {
 
 using nlohmann::json;
 
-std::string protocolName(uint8_t proto) {
-  switch (proto) {
-    case dp::kProtoTcp:
-      return "tcp";
-    case dp::kProtoUdp:
-      return "udp";
-    case dp::kProtoSctp:
-      return "sctp";
-    default:
-      return std::to_string(proto);
-  }
-}
-
-std::string methodName(dp::FwdMethod m) {
-  switch (m) {
-    case dp::FwdMethod::kNat:
-      return "masq";
-    case dp::FwdMethod::kDr:
-      return "route";
-    case dp::FwdMethod::kTun:
-      return "tunnel";
-  }
-  return "?";
-}
-
-// ipvsadm's counter names, summed over workers.
-void addTraffic(json& out, std::span<const dp::WorkerCounters* const> workers,
-                const dp::TrafficCounters& (*pick)(const dp::WorkerCounters&, uint16_t), uint16_t id) {
-  uint64_t conns = 0, inPkts = 0, outPkts = 0, inBytes = 0, outBytes = 0, active = 0, inactive = 0;
+Totals totals(Workers workers, const dp::TrafficCounters& (*pick)(const dp::WorkerCounters&, uint16_t), uint16_t id) {
+  Totals t;
   for (const dp::WorkerCounters* w : workers) {
     const dp::TrafficCounters& c = pick(*w, id);
-    conns += c.conns.get();
-    inPkts += c.inPkts.get();
-    outPkts += c.outPkts.get();
-    inBytes += c.inBytes.get();
-    outBytes += c.outBytes.get();
-    active += c.activeConns.get();
-    inactive += c.inactiveConns.get();
+    t.conns += c.conns.get();
+    t.inPkts += c.inPkts.get();
+    t.outPkts += c.outPkts.get();
+    t.inBytes += c.inBytes.get();
+    t.outBytes += c.outBytes.get();
   }
-  out["conns"] = conns;
-  out["inpkts"] = inPkts;
-  out["outpkts"] = outPkts;
-  out["inbytes"] = inBytes;
-  out["outbytes"] = outBytes;
-  out["activeconns"] = active;
-  out["inactconns"] = inactive;
+  return t;
 }
 
 const dp::TrafficCounters& serviceCounters(const dp::WorkerCounters& w, uint16_t id) { return w.services[id]; }
 const dp::TrafficCounters& destCounters(const dp::WorkerCounters& w, uint16_t id) { return w.dests[id]; }
 
-json drops(std::span<const dp::WorkerCounters* const> workers) {
+// ipvsadm's counter and rate names; rates rounded as ipvsadm shows them.
+void addTraffic(json& out, Workers workers, const dp::TrafficCounters& (*pick)(const dp::WorkerCounters&, uint16_t),
+                uint16_t id, const Rates& r) {
+  const Totals t = totals(workers, pick, id);
+  uint64_t active = 0, inactive = 0;
+  for (const dp::WorkerCounters* w : workers) {
+    active += pick(*w, id).activeConns.get();
+    inactive += pick(*w, id).inactiveConns.get();
+  }
+  out["conns"] = t.conns;
+  out["inpkts"] = t.inPkts;
+  out["outpkts"] = t.outPkts;
+  out["inbytes"] = t.inBytes;
+  out["outbytes"] = t.outBytes;
+  out["activeconns"] = active;
+  out["inactconns"] = inactive;
+  out["cps"] = std::llround(r.cps);
+  out["inpps"] = std::llround(r.inPps);
+  out["outpps"] = std::llround(r.outPps);
+  out["inbps"] = std::llround(r.inBps);
+  out["outbps"] = std::llround(r.outBps);
+}
+
+json drops(Workers workers) {
   json out = json::object();
   for (std::size_t r = 0; r < dp::kDropReasonCount; ++r) {
     uint64_t n = 0;
@@ -68,42 +58,63 @@ json drops(std::span<const dp::WorkerCounters* const> workers) {
   return out;
 }
 
-json realServer(const dp::RealServer& rs, std::span<const dp::WorkerCounters* const> workers) {
-  json j = {{"address", addressText(rs.addr, rs.v6)},
+json realServer(const dp::RealServer& rs, Workers workers, const RateEstimator& rates) {
+  json j = {{"id", tables::serverKey(rs)},
+            {"address", tables::addressText(rs.addr, rs.v6)},
             {"port", rs.port},
             {"weight", rs.weight},
-            {"method", methodName(rs.method)}};
-  addTraffic(j, workers, destCounters, rs.destId);
+            {"method", methodText(rs.method)}};
+  addTraffic(j, workers, destCounters, rs.destId, rates.rates(RateEstimator::destKey(rs.destId)));
   return j;
 }
 
 }  // namespace
 
-std::string addressText(const dp::IpAddr& a, bool v6) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  inet_ntop(v6 ? AF_INET6 : AF_INET, a.b, buf, sizeof buf);
-  return buf;
+const char* methodText(dp::FwdMethod m) {
+  switch (m) {
+    case dp::FwdMethod::kNat:
+      return "NAT";
+    case dp::FwdMethod::kDr:
+      return "DR";
+    case dp::FwdMethod::kTun:
+      return "TUN";
+  }
+  return "?";
 }
 
-json countersJson(const dp::ForwardingTable& table, std::span<const dp::WorkerCounters* const> workers) {
+Totals serviceTotals(Workers workers, uint16_t serviceId) { return totals(workers, serviceCounters, serviceId); }
+
+Totals destTotals(Workers workers, uint16_t destId) { return totals(workers, destCounters, destId); }
+
+void sampleRates(RateEstimator& estimator, const dp::ForwardingTable& table, Workers workers, uint64_t nowMs) {
+  for (const dp::Service& s : table.services) {
+    estimator.sample(RateEstimator::serviceKey(s.serviceId), serviceTotals(workers, s.serviceId), nowMs);
+  }
+  for (const dp::RealServer& rs : table.servers) {
+    estimator.sample(RateEstimator::destKey(rs.destId), destTotals(workers, rs.destId), nowMs);
+  }
+}
+
+json countersJson(const dp::ForwardingTable& table, Workers workers, const RateEstimator& rates) {
   json services = json::array();
   for (const dp::Service& s : table.services) {
-    json j;
+    json j = {{"id", tables::serviceKey(s)}, {"virtual_server", s.origin}};
     if (s.byMark) {
       j["fwmark"] = s.mark;
     } else {
-      j["protocol"] = protocolName(s.proto);
-      j["address"] = addressText(s.vip, s.v6);
+      j["protocol"] = tables::protocolText(s.proto);
+      j["address"] = tables::addressText(s.vip, s.v6);
       j["port"] = s.port;
     }
     j["scheduler"] = s.scheduler;
-    addTraffic(j, workers, serviceCounters, s.serviceId);
+    if (s.persistenceMs != 0) j["persistent"] = (s.persistenceMs + 999) / 1000;
+    addTraffic(j, workers, serviceCounters, s.serviceId, rates.rates(RateEstimator::serviceKey(s.serviceId)));
     json servers = json::array();
     for (uint32_t i = s.firstServer; i < s.firstServer + s.serverCount; ++i) {
-      servers.push_back(realServer(table.servers[i], workers));
+      servers.push_back(realServer(table.servers[i], workers, rates));
     }
     if (s.sorryServer >= 0) {
-      json sorry = realServer(table.servers[static_cast<std::size_t>(s.sorryServer)], workers);
+      json sorry = realServer(table.servers[static_cast<std::size_t>(s.sorryServer)], workers, rates);
       sorry["sorry"] = true;
       servers.push_back(std::move(sorry));
     }

@@ -1,27 +1,40 @@
 // The counters of every worker summed per virtual service and real server,
-// as `ipvsadm -Ln --stats` shows them, plus drops by reason per worker and
-// in all. Read while the workers run (see worker_counters.h).
+// as `ipvsadm -Ln --stats` and `--rate` show them, plus drops by reason per
+// worker and in all. Read while the workers run (see worker_counters.h).
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <span>
-#include <string>
 
+#include "controlplane/stats/estimator.h"
 #include "dataplane/forwarding_table.h"
 #include "dataplane/worker_counters.h"
 
 namespace sluice::stats {
 
-// Snapshot of the counters as JSON (control path):
-//   services: [{protocol, address, port | fwmark, scheduler, conns, inpkts,
-//               outpkts, inbytes, outbytes, activeconns, inactconns,
-//               real_servers: [{address, port, weight, method, sorry?, ...same counters}]}]
+using Workers = std::span<const dp::WorkerCounters* const>;
+
+// The totals of one service or real server over every worker.
+Totals serviceTotals(Workers workers, uint16_t serviceId);
+Totals destTotals(Workers workers, uint16_t destId);
+
+// Gives the estimator the totals of every service and real server of the
+// table (call it about every RateEstimator::kIntervalMs).
+void sampleRates(RateEstimator& estimator, const dp::ForwardingTable& table, Workers workers, uint64_t nowMs);
+
+// Snapshot of the counters as JSON (control path), the API's /v1/stats:
+//   services: [{id, virtual_server, protocol, address, port | fwmark,
+//               scheduler, persistent?, conns, inpkts, outpkts, inbytes,
+//               outbytes, activeconns, inactconns, cps, inpps, outpps,
+//               inbps, outbps,
+//               real_servers: [{id, address, port, weight, method, sorry?,
+//                               ...the same counters and rates}]}]
 //   drops: {reason: count}      (all workers, non-zero reasons)
 //   workers: [{rx_packets, tx_packets, exception_packets, connections,
 //              evictions, expired, drops: {...}}]
-nlohmann::json countersJson(const dp::ForwardingTable& table, std::span<const dp::WorkerCounters* const> workers);
+nlohmann::json countersJson(const dp::ForwardingTable& table, Workers workers, const RateEstimator& rates);
 
-// An address as text (dotted quad or RFC 5952 IPv6).
-std::string addressText(const dp::IpAddr& a, bool v6);
+// The forwarding method as keepalived writes it: NAT, DR, TUN.
+const char* methodText(dp::FwdMethod m);
 
 }  // namespace sluice::stats

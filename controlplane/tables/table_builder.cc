@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string>
 
+#include "controlplane/tables/keys.h"
+
 namespace sluice::tables {
 namespace {
 
@@ -105,7 +107,8 @@ std::vector<ServiceAddress> expand(const config::Config& cfg, const VirtualServe
   return out;
 }
 
-std::string serviceKey(const ServiceAddress& a, Protocol proto) {
+// The id registry's name of one expanded service.
+std::string idKey(const ServiceAddress& a, Protocol proto) {
   if (a.byMark) return "fwmark " + std::to_string(a.mark);
   return std::string(config::toString(proto)) + " " + a.vip.toString() + " " + std::to_string(a.port);
 }
@@ -129,7 +132,7 @@ dp::RealServer realServer(const config::IpAddress& addr, uint16_t port, uint32_t
 
 void addServices(const config::Config& cfg, const VirtualServer& vs, dp::ForwardingTable& t, IdRegistry& ids) {
   for (const ServiceAddress& a : expand(cfg, vs)) {
-    const std::string key = serviceKey(a, vs.protocol);
+    const std::string key = idKey(a, vs.protocol);
     // IPVS refuses a service that exists; so do we (e.g. in a group and alone).
     for (const dp::Service& other : t.services) {
       if (other.byMark == a.byMark && (a.byMark ? other.mark == a.mark
@@ -162,6 +165,7 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
       s.persistencePrefix = vs.persistenceGranularity.value_or(v6 ? 128 : 32);
     }
     s.scheduler = vs.scheduler;
+    s.origin = serviceKey(vs);
     s.firstServer = static_cast<uint32_t>(t.servers.size());
     for (const config::RealServer& r : vs.realServers) {
       dp::RealServer rs = realServer(r.address, r.port, r.weight, r.method.value_or(vs.method),

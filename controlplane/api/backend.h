@@ -1,0 +1,39 @@
+// What the router needs from the running daemon. The control loop
+// implements it; tests use a fake. Every call runs on the control loop's
+// thread, one at a time, which is what serializes changes.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "controlplane/config/model.h"
+
+namespace sluice::api {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // The running configuration.
+  virtual const config::Config& config() const = 0;
+
+  // Makes `next` the running configuration: builds its tables and publishes
+  // them to every worker, or changes nothing and throws ApiError (422 when
+  // the data plane cannot carry it, 503 when a worker is behind).
+  virtual void apply(const config::Config& next) = 0;
+
+  // Re-reads the config file and applies it; returns {reloaded, added,
+  // removed, changed} or throws ApiError 422 with the diagnostics.
+  virtual nlohmann::json reload() = 0;
+
+  // /v1/status, /v1/stats (see stats::countersJson).
+  virtual nlohmann::json status() const = 0;
+  virtual nlohmann::json stats() const = 0;
+
+  // One page of connections from `cursor` ("" = the start): {connections,
+  // next_cursor}.
+  virtual nlohmann::json connections(const std::string& cursor, unsigned limit) = 0;
+};
+
+}  // namespace sluice::api

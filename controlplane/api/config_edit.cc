@@ -1,0 +1,233 @@
+#include "controlplane/api/config_edit.h"
+
+#include <algorithm>
+
+#include "controlplane/api/api_error.h"
+#include "controlplane/config/grammars.h"
+#include "controlplane/config/json.h"
+#include "controlplane/tables/keys.h"
+
+namespace sluice::api {
+namespace {
+
+using config::Config;
+using config::RealServer;
+using config::VirtualServer;
+using config::VirtualServerKind;
+using nlohmann::json;
+
+constexpr uint32_t kMaxWeight = 2147483647;  // IPVS weights are C ints
+
+// Fields that name a service or a real server: changing them is a
+// different one (delete and add instead).
+constexpr std::string_view kServiceIdentity[] = {"kind", "address", "port", "protocol", "fwmark", "group",
+                                                 "real_servers"};
+constexpr std::string_view kServerIdentity[] = {"address", "port"};
+
+// Runs a strict model decode, turning its "json: 'KEY': why" into a 400
+// naming KEY.
+template <class Decode>
+auto decodeBody(Decode&& decode) {
+  try {
+    return decode();
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    const auto open = what.find('\'');
+    const auto close = open == std::string::npos ? open : what.find('\'', open + 1);
+    throw ApiError(400, what, close == std::string::npos ? "" : what.substr(open + 1, close - open - 1));
+  }
+}
+
+void requireObject(const json& body, const char* what) {
+  if (!body.is_object()) throw ApiError(400, std::string("the body must be a JSON object (") + what + ")");
+}
+
+// Const or not, as the config is.
+template <class Cfg>
+auto& serviceIn(Cfg& config, std::string_view service) {
+  for (auto& vs : config.virtualServers) {
+    if (tables::serviceKey(vs) == service) return vs;
+  }
+  throw ApiError(404, "no service '" + std::string(service) + "'");
+}
+
+template <class Vs>
+auto serverIn(Vs& vs, std::string_view server) {
+  const auto it = std::find_if(vs.realServers.begin(), vs.realServers.end(), [&](const RealServer& rs) {
+    return tables::serverKey(rs.address, rs.port) == server;
+  });
+  if (it == vs.realServers.end()) {
+    throw ApiError(404, "service '" + tables::serviceKey(vs) + "' has no real server '" + std::string(server) + "'");
+  }
+  return it;
+}
+
+// `patch` applied over `current` (both model JSON); null resets a field to
+// its default.
+json merge(json current, const json& patch, std::span<const std::string_view> identity, const char* what) {
+  requireObject(patch, what);
+  if (patch.empty()) throw ApiError(400, std::string("nothing to change in ") + what);
+  for (const auto& [key, value] : patch.items()) {
+    if (std::find(identity.begin(), identity.end(), key) != identity.end()) {
+      throw ApiError(400, "'" + key + "' names the " + what + " and cannot be changed; remove it and add another",
+                     key);
+    }
+    if (value.is_null()) {
+      current.erase(key);
+    } else {
+      current[key] = value;
+    }
+  }
+  return current;
+}
+
+std::optional<config::IpFamily> familyOf(const VirtualServer& vs) {
+  if (vs.kind == VirtualServerKind::kAddress) return vs.address.family();
+  return std::nullopt;
+}
+
+void validateServer(const VirtualServer& vs, RealServer& rs, std::optional<config::IpFamily>& family) {
+  if (rs.weight > kMaxWeight) {
+    throw ApiError(400, "weight " + std::to_string(rs.weight) + " is out of range (0-2147483647)", "weight");
+  }
+  if (rs.upperThreshold != 0 && rs.lowerThreshold > rs.upperThreshold) {
+    throw ApiError(400, "lthreshold is above uthreshold", "lthreshold");
+  }
+  if (rs.port == 0 && vs.kind == VirtualServerKind::kAddress) rs.port = vs.port;
+  // IPVS forwards within one family except through tunnels.
+  if (rs.method.value_or(vs.method) != config::ForwardingMethod::kTun) {
+    if (!family) family = rs.address.family();
+    if (*family != rs.address.family()) {
+      throw ApiError(400, "real server " + rs.address.toString() + " is not of the virtual server's address family",
+                     "address");
+    }
+  }
+  for (auto& check : rs.checks) config::resolveCheckTiming(check, rs.checkDefaults, vs.checkDefaults);
+}
+
+}  // namespace
+
+const VirtualServer& findService(const Config& config, std::string_view service) {
+  return serviceIn(config, service);
+}
+
+const RealServer& findServer(const VirtualServer& vs, std::string_view server) { return *serverIn(vs, server); }
+
+void validate(const Config& config, VirtualServer& vs) {
+  if (std::find(std::begin(config::kSchedulers), std::end(config::kSchedulers), vs.scheduler) ==
+      std::end(config::kSchedulers)) {
+    throw ApiError(400, "unknown lvs_sched '" + vs.scheduler + "'", "lvs_sched");
+  }
+  switch (vs.kind) {
+    case VirtualServerKind::kAddress:
+      if (vs.port == 0 && !vs.persistenceTimeout) {
+        throw ApiError(400, "a virtual server without a port must be persistent (persistence_timeout)", "port");
+      }
+      break;
+    case VirtualServerKind::kFwmark:
+      if (vs.fwmark == 0) throw ApiError(400, "fwmark must be 1 or more", "fwmark");
+      break;
+    case VirtualServerKind::kGroup:
+      if (config.findVirtualServerGroup(vs.group) == nullptr) {
+        throw ApiError(400, "virtual_server group '" + vs.group + "' is not a defined virtual_server_group", "group");
+      }
+      break;
+  }
+  if (vs.persistenceTimeout && (vs.persistenceTimeout->count() <= 0 || vs.persistenceTimeout->count() % 1000 != 0)) {
+    throw ApiError(400, "persistence_timeout must be whole seconds (milliseconds, a multiple of 1000)",
+                   "persistence_timeout");
+  }
+  const int bits = vs.kind == VirtualServerKind::kAddress ? vs.address.bitCount() : 128;
+  if (vs.persistenceGranularity && *vs.persistenceGranularity > bits) {
+    throw ApiError(400, "persistence_granularity is a prefix length of at most " + std::to_string(bits),
+                   "persistence_granularity");
+  }
+  if (vs.hysteresis >= vs.quorum) {
+    throw ApiError(400, "hysteresis " + std::to_string(vs.hysteresis) + " must be below quorum " +
+                            std::to_string(vs.quorum),
+                   "hysteresis");
+  }
+  std::optional<config::IpFamily> family = familyOf(vs);
+  for (std::size_t i = 0; i < vs.realServers.size(); ++i) {
+    validateServer(vs, vs.realServers[i], family);
+    for (std::size_t j = 0; j < i; ++j) {
+      if (vs.realServers[j].address == vs.realServers[i].address && vs.realServers[j].port == vs.realServers[i].port) {
+        throw ApiError(409, "real server " + tables::serverKey(vs.realServers[i].address, vs.realServers[i].port) +
+                                " is listed twice",
+                       "real_servers");
+      }
+    }
+  }
+  if (vs.sorryServer && vs.sorryServer->method.value_or(vs.method) != config::ForwardingMethod::kTun && family &&
+      vs.sorryServer->address.family() != *family) {
+    throw ApiError(400, "sorry_server is not of the virtual server's address family", "sorry_server");
+  }
+}
+
+Config addService(const Config& config, const json& body) {
+  requireObject(body, "a virtual_server");
+  VirtualServer vs = decodeBody([&] { return config::virtualServerFromJsonStrict(body); });
+  if (vs.kind == VirtualServerKind::kAddress && !body.contains("address")) {
+    throw ApiError(400, "a virtual server needs an address (or kind fwmark / group)", "address");
+  }
+  validate(config, vs);
+  const std::string key = tables::serviceKey(vs);
+  for (const VirtualServer& other : config.virtualServers) {
+    if (tables::serviceKey(other) == key) throw ApiError(409, "service '" + key + "' exists already");
+  }
+  Config next = config;
+  next.virtualServers.push_back(std::move(vs));
+  return next;
+}
+
+Config updateService(const Config& config, std::string_view service, const json& patch) {
+  Config next = config;
+  VirtualServer& vs = serviceIn(next, service);
+  const json merged = merge(json(vs), patch, kServiceIdentity, "service");
+  VirtualServer updated = decodeBody([&] { return config::virtualServerFromJsonStrict(merged); });
+  validate(next, updated);
+  vs = std::move(updated);
+  return next;
+}
+
+Config removeService(const Config& config, std::string_view service) {
+  Config next = config;
+  const VirtualServer& vs = serviceIn(next, service);
+  next.virtualServers.erase(next.virtualServers.begin() + (&vs - next.virtualServers.data()));
+  return next;
+}
+
+Config addServer(const Config& config, std::string_view service, const json& body) {
+  requireObject(body, "a real_server");
+  if (!body.contains("address")) throw ApiError(400, "a real server needs an address", "address");
+  Config next = config;
+  VirtualServer& vs = serviceIn(next, service);
+  vs.realServers.push_back(decodeBody([&] { return config::realServerFromJsonStrict(body); }));
+  validate(next, vs);
+  return next;
+}
+
+Config updateServer(const Config& config, std::string_view service, std::string_view server, const json& patch) {
+  Config next = config;
+  VirtualServer& vs = serviceIn(next, service);
+  RealServer& rs = *serverIn(vs, server);
+  const json merged = merge(json(rs), patch, kServerIdentity, "real server");
+  rs = decodeBody([&] { return config::realServerFromJsonStrict(merged); });
+  validate(next, vs);
+  return next;
+}
+
+Config removeServer(const Config& config, std::string_view service, std::string_view server) {
+  Config next = config;
+  VirtualServer& vs = serviceIn(next, service);
+  vs.realServers.erase(serverIn(vs, server));
+  return next;
+}
+
+Config drainServer(const Config& config, std::string_view service, std::string_view server) {
+  Config next = config;
+  serverIn(serviceIn(next, service), server)->weight = 0;
+  return next;
+}
+
+}  // namespace sluice::api

@@ -1,0 +1,99 @@
+#include "controlplane/api/resources.h"
+
+#include "controlplane/config/json.h"
+#include "controlplane/stats/stats.h"
+#include "controlplane/tables/keys.h"
+
+namespace sluice::api {
+
+using nlohmann::json;
+
+json serverJson(const config::RealServer& rs) {
+  json j = rs;
+  j["id"] = tables::serverKey(rs.address, rs.port);
+  return j;
+}
+
+json serviceJson(const config::VirtualServer& vs) {
+  json j = vs;
+  j["id"] = tables::serviceKey(vs);
+  json servers = json::array();
+  for (const config::RealServer& rs : vs.realServers) servers.push_back(serverJson(rs));
+  j["real_servers"] = std::move(servers);
+  return j;
+}
+
+json servicesJson(const config::Config& config) {
+  json list = json::array();
+  for (const config::VirtualServer& vs : config.virtualServers) list.push_back(serviceJson(vs));
+  return {{"services", std::move(list)}};
+}
+
+json configJson(const config::Config& config) {
+  json j = config::toJson(config);
+  if (j.contains("api") && j["api"].contains("token")) j["api"]["token"] = "(set)";
+  return j;
+}
+
+json vrrpJson(const config::Config& config) {
+  json instances = json::array();
+  for (const config::VrrpInstance& vi : config.vrrpInstances) {
+    json vips = json::array();
+    for (const config::VirtualIp& v : vi.virtualIpAddresses) vips.push_back(v.address.address.toString());
+    instances.push_back({{"name", vi.name},
+                         {"interface", vi.interface ? json(*vi.interface) : json(nullptr)},
+                         {"virtual_router_id", vi.virtualRouterId},
+                         {"version", vi.version},
+                         {"state", "DISABLED"},
+                         {"configured_state", config::toString(vi.state)},
+                         {"priority", vi.priority},
+                         {"effective_priority", vi.priority},
+                         {"master_address", nullptr},
+                         {"transitions", 0},
+                         {"virtual_ipaddresses", std::move(vips)},
+                         {"counters",
+                          {{"adverts_received", 0},
+                           {"adverts_sent", 0},
+                           {"auth_errors", 0},
+                           {"ttl_errors", 0},
+                           {"vrid_errors", 0},
+                           {"address_list_errors", 0},
+                           {"packet_errors", 0}}}});
+  }
+  return {{"running", false}, {"instances", std::move(instances)}};
+}
+
+json healthJson(const config::Config& config) {
+  json checkers = json::array();
+  for (const config::VirtualServer& vs : config.virtualServers) {
+    for (const config::RealServer& rs : vs.realServers) {
+      for (const config::HealthCheck& check : rs.checks) {
+        checkers.push_back({{"service", tables::serviceKey(vs)},
+                            {"real_server", tables::serverKey(rs.address, rs.port)},
+                            {"type", config::toString(check.type)},
+                            {"state", "UNCHECKED"},
+                            {"last_error", nullptr},
+                            {"weight", rs.weight}});
+      }
+    }
+  }
+  return {{"running", false}, {"checkers", std::move(checkers)}};
+}
+
+json connectionJson(const dp::ConnRecord& c, unsigned worker, std::string_view service) {
+  return {{"worker", worker},
+          {"protocol", c.isTemplate ? std::string("IP") : tables::protocolText(c.proto)},
+          {"state", std::string(dp::connStateName(c.state))},
+          {"expires_ms", c.expiresInMs},
+          {"template", c.isTemplate},
+          {"client_address", tables::addressText(c.client, c.v6)},
+          {"client_port", c.clientPort},
+          {"virtual_address", tables::addressText(c.vip, c.v6)},
+          {"virtual_port", c.vipPort},
+          {"server_address", tables::addressText(c.rs, c.v6)},
+          {"server_port", c.rsPort},
+          {"method", stats::methodText(static_cast<dp::FwdMethod>(c.method))},
+          {"service", service.empty() ? json(nullptr) : json(service)}};
+}
+
+}  // namespace sluice::api

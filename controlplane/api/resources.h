@@ -1,0 +1,32 @@
+// The JSON the API returns for resources read from the configuration:
+// services with their API names, and the VRRP and health-check resources.
+// VRRP and health checks are not run by this build yet: their resources
+// list what the configuration declares, with "running": false and state
+// DISABLED / UNCHECKED, in the shape they keep once they run. Pure.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "controlplane/config/model.h"
+#include "dataplane/conn_dump.h"
+
+namespace sluice::api {
+
+// A virtual_server as the config model's JSON, plus "id" on it and on each
+// real server.
+nlohmann::json serviceJson(const config::VirtualServer& vs);
+nlohmann::json servicesJson(const config::Config& config);
+nlohmann::json serverJson(const config::RealServer& rs);
+
+// The running configuration, with the API token replaced by "(set)".
+nlohmann::json configJson(const config::Config& config);
+
+nlohmann::json vrrpJson(const config::Config& config);
+nlohmann::json healthJson(const config::Config& config);
+
+// One entry of the connection listing (ipvsadm -Lnc); `service` is the
+// API name of its service, empty when the service is gone.
+nlohmann::json connectionJson(const dp::ConnRecord& c, unsigned worker, std::string_view service);
+
+}  // namespace sluice::api

@@ -1,0 +1,52 @@
+// sluice's own api { } block: where the control API listens.
+#include "controlplane/config/grammars.h"
+
+namespace sluice::config {
+namespace {
+
+Block<ApiConfig> apiGrammar() {
+  Block<ApiConfig> b;
+  b.value("socket", [](ApiConfig& api, const Args& a) {
+    a.expect(1, 1);
+    if (a.text(0).empty() || a.text(0)[0] != '/') a.fail(0, "socket must be an absolute path");
+    api.socket = a.text(0);
+  });
+  // `listen PORT` (loopback) or `listen ADDRESS PORT`.
+  b.value("listen", [](ApiConfig& api, const Args& a) {
+    a.expect(1, 2);
+    api.listenAddress = a.size() == 2 ? a.ip(0) : *IpAddress::parse("127.0.0.1");
+    api.listenPort = a.port(a.size() - 1);
+  });
+  b.value("token", [](ApiConfig& api, const Args& a) {
+    a.expect(1, 1);
+    if (a.text(0).size() < 16) a.fail(0, "token must be at least 16 characters");
+    api.token = a.text(0);
+  });
+  b.value("token_file", [](ApiConfig& api, const Args& a) {
+    a.expect(1, 1);
+    api.tokenFile = a.text(0);
+  });
+  return b;
+}
+
+}  // namespace
+
+void addApiKeywords(Block<Config>& top) {
+  top.child<ApiConfig>(
+      "api",
+      [](Config&, const Args& a) {
+        a.none();
+        return ApiConfig{};
+      },
+      apiGrammar(),
+      [](Config& c, ApiConfig&& api, const Args& a) {
+        if (!a.context().define("api", "", a.where(), "a second api block")) return;
+        if (api.token && api.tokenFile) a.error("api takes token or token_file, not both");
+        if (api.listenPort && !api.token && !api.tokenFile) {
+          a.error("api listen needs a token or token_file: the TCP listener requires a bearer token");
+        }
+        c.api = std::move(api);
+      });
+}
+
+}  // namespace sluice::config

@@ -213,3 +213,48 @@ TEST(Json, PartsConvertOnTheirOwn) {
 
 }  // namespace
 }  // namespace sluice::config
+
+namespace sluice::config {
+namespace {
+
+TEST(Json, StrictReadersRefuseUnknownKeysAtAnyDepth) {
+  EXPECT_NO_THROW(virtualServerFromJsonStrict(nlohmann::json::parse(R"({"address": "10.0.0.1", "port": 80})")));
+  auto message = [](auto read, const char* text) -> std::string {
+    try {
+      read(nlohmann::json::parse(text));
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  EXPECT_EQ(message(virtualServerFromJsonStrict, R"({"address": "10.0.0.1", "lb_algo": "rr"})"),
+            "json: 'lb_algo': unknown field");
+  EXPECT_EQ(message(virtualServerFromJsonStrict, R"({"real_servers": [{"address": "10.0.0.2", "wieght": 2}]})"),
+            "json: 'wieght': unknown field");
+  EXPECT_EQ(message(realServerFromJsonStrict, R"({"address": "10.0.0.2", "weight": 2, "x": 1})"),
+            "json: 'x': unknown field");
+  // The lenient reader still ignores them (files from a newer sluice).
+  EXPECT_NO_THROW(nlohmann::json::parse(R"({"address": "10.0.0.1", "lb_algo": "rr"})").get<VirtualServer>());
+}
+
+TEST(Json, ApiBlockRoundTrips) {
+  const auto r = parseString("api {\n socket /run/x.sock\n listen 9180\n token 0123456789abcdef\n}\n", "a.conf");
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r.config->api);
+  EXPECT_EQ(r.config->api->listenAddress->toString(), "127.0.0.1");
+  EXPECT_EQ(*r.config->api->listenPort, 9180);
+  EXPECT_EQ(configFromJson(toJson(*r.config)), *r.config);
+}
+
+TEST(ApiBlock, ListenWithoutTokenAndShortTokensAreErrors) {
+  EXPECT_FALSE(parseString("api {\n listen 9180\n}\n", "a.conf").ok());
+  EXPECT_FALSE(parseString("api {\n listen 9180\n token short\n}\n", "a.conf").ok());
+  EXPECT_FALSE(parseString("api {\n socket relative.sock\n}\n", "a.conf").ok());
+  EXPECT_FALSE(parseString("api {\n token 0123456789abcdef\n token_file /x\n listen 1\n}\n", "a.conf").ok());
+  const auto r = parseString("api {\n listen ::1 9180\n token_file /etc/sluice/token\n}\n", "a.conf");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.config->api->listenAddress->toString(), "::1");
+}
+
+}  // namespace
+}  // namespace sluice::config

@@ -1,0 +1,107 @@
+#include "controlplane/api/config_edit.h"
+
+#include <gtest/gtest.h>
+
+#include "api_test_support.h"
+#include "controlplane/api/api_error.h"
+
+namespace sluice::api {
+namespace {
+
+using nlohmann::json;
+using testing::startConfig;
+
+// The status and field of the ApiError `edit` throws.
+template <class Edit>
+std::pair<int, std::string> refusal(Edit&& edit) {
+  try {
+    edit();
+  } catch (const ApiError& e) {
+    return {e.status(), e.field()};
+  }
+  return {0, "accepted"};
+}
+
+TEST(ConfigEdit, AddsAServiceWithItsRealServersAndDefaults) {
+  const config::Config c = startConfig();
+  const config::Config next = addService(c, json::parse(R"({"address": "10.0.0.9", "port": 443, "lvs_sched": "rr",
+      "real_servers": [{"address": "192.168.1.30"}]})"));
+  ASSERT_EQ(next.virtualServers.size(), c.virtualServers.size() + 1);
+  const config::VirtualServer& vs = next.virtualServers.back();
+  EXPECT_EQ(vs.protocol, config::Protocol::kTcp);
+  EXPECT_EQ(vs.realServers.at(0).port, 443);  // the service's port, as keepalived
+  EXPECT_EQ(&findService(next, "tcp-10.0.0.9-443"), &vs);
+  EXPECT_EQ(c.virtualServers.size(), 3u);  // the input is untouched
+}
+
+TEST(ConfigEdit, RefusesBadServicesNamingTheField) {
+  const config::Config c = startConfig();
+  auto add = [&](const char* body) { return refusal([&] { addService(c, json::parse(body)); }); };
+  EXPECT_EQ(add(R"({"address": "10.0.0.1", "port": 80})"), std::pair(409, std::string()));
+  EXPECT_EQ(add(R"({"address": "10.0.0.9", "port": 80, "lb_algo": "rr"})"), std::pair(400, std::string("lb_algo")));
+  EXPECT_EQ(add(R"({"address": "10.0.0.9", "port": 80, "lvs_sched": "fastest"})"),
+            std::pair(400, std::string("lvs_sched")));
+  EXPECT_EQ(add(R"({"address": "10.0.0.9", "port": 70000})"), std::pair(400, std::string("port")));
+  EXPECT_EQ(add(R"({"address": "10.0.0.9"})"), std::pair(400, std::string("port")));  // port 0 needs persistence
+  EXPECT_EQ(add(R"({"port": 80})"), std::pair(400, std::string("address")));
+  EXPECT_EQ(add(R"({"address": "10.0.0.9", "port": 80, "persistence_timeout": 1500})"),
+            std::pair(400, std::string("persistence_timeout")));
+  EXPECT_EQ(add(R"({"address": "10.0.0.9", "port": 80, "quorum": 1, "hysteresis": 1})"),
+            std::pair(400, std::string("hysteresis")));
+  EXPECT_EQ(add(R"({"kind": "group", "group": "nosuch"})"), std::pair(400, std::string("group")));
+  EXPECT_EQ(add(R"({"address": "10.0.0.9", "port": 80, "real_servers": [{"address": "2001:db8::5"}]})"),
+            std::pair(400, std::string("address")));
+  EXPECT_EQ(add(R"({"address": "10.0.0.9", "port": 80,
+                    "real_servers": [{"address": "192.168.1.5"}, {"address": "192.168.1.5"}]})"),
+            std::pair(409, std::string("real_servers")));
+  EXPECT_EQ(add(R"([1, 2])").first, 400);
+}
+
+TEST(ConfigEdit, PatchesAServiceButNotItsIdentity) {
+  const config::Config c = startConfig();
+  const config::Config next =
+      updateService(c, "tcp-10.0.0.1-80", json::parse(R"({"lvs_sched": "rr", "persistence_timeout": 300000})"));
+  const config::VirtualServer& vs = findService(next, "tcp-10.0.0.1-80");
+  EXPECT_EQ(vs.scheduler, "rr");
+  EXPECT_EQ(vs.persistenceTimeout->count(), 300000);
+  EXPECT_EQ(vs.realServers.size(), 2u);  // kept
+  // null resets an optional field.
+  const config::Config back = updateService(next, "tcp-10.0.0.1-80", json::parse(R"({"persistence_timeout": null})"));
+  EXPECT_FALSE(findService(back, "tcp-10.0.0.1-80").persistenceTimeout);
+  auto patch = [&](const char* id, const char* body) { return refusal([&] { updateService(c, id, json::parse(body)); }); };
+  EXPECT_EQ(patch("tcp-10.0.0.1-80", R"({"port": 81})"), std::pair(400, std::string("port")));
+  EXPECT_EQ(patch("tcp-10.0.0.1-80", R"({"real_servers": []})"), std::pair(400, std::string("real_servers")));
+  EXPECT_EQ(patch("tcp-10.0.0.1-80", R"({})").first, 400);
+  EXPECT_EQ(patch("tcp-10.0.0.1-80", R"({"lvs_method": "IPIP"})"), std::pair(400, std::string("lvs_method")));
+  EXPECT_EQ(patch("tcp-10.0.0.9-80", R"({"lvs_sched": "rr"})").first, 404);
+}
+
+TEST(ConfigEdit, RealServersAreAddedChangedDrainedAndRemoved) {
+  const config::Config c = startConfig();
+  config::Config next = addServer(c, "tcp-10.0.0.1-80", json::parse(R"({"address": "192.168.1.25", "weight": 4})"));
+  EXPECT_EQ(findServer(findService(next, "tcp-10.0.0.1-80"), "192.168.1.25-80").weight, 4u);
+  next = updateServer(next, "tcp-10.0.0.1-80", "192.168.1.25-80", json::parse(R"({"weight": 7})"));
+  EXPECT_EQ(findServer(findService(next, "tcp-10.0.0.1-80"), "192.168.1.25-80").weight, 7u);
+  next = drainServer(next, "tcp-10.0.0.1-80", "192.168.1.20-80");
+  EXPECT_EQ(findServer(findService(next, "tcp-10.0.0.1-80"), "192.168.1.20-80").weight, 0u);
+  next = removeServer(next, "tcp-10.0.0.1-80", "192.168.1.21-80");
+  EXPECT_EQ(findService(next, "tcp-10.0.0.1-80").realServers.size(), 2u);
+  next = removeService(next, "fwmark-5");
+  EXPECT_EQ(next.virtualServers.size(), 2u);
+
+  EXPECT_EQ(refusal([&] { addServer(c, "tcp-10.0.0.1-80", json::parse(R"({"address": "192.168.1.20"})")); }),
+            std::pair(409, std::string("real_servers")));
+  EXPECT_EQ(refusal([&] { addServer(c, "tcp-10.0.0.1-80", json::parse(R"({"weight": 1})")); }),
+            std::pair(400, std::string("address")));
+  EXPECT_EQ(refusal([&] { addServer(c, "tcp-10.0.0.1-80", json::parse(R"({"address": "192.168.1.9", "weight": 2147483648})")); }),
+            std::pair(400, std::string("weight")));
+  EXPECT_EQ(refusal([&] { updateServer(c, "tcp-10.0.0.1-80", "192.168.1.20-80", json::parse(R"({"address": "192.168.1.9"})")); }),
+            std::pair(400, std::string("address")));
+  EXPECT_EQ(refusal([&] { updateServer(c, "tcp-10.0.0.1-80", "192.168.1.20-80", json::parse(R"({"lthreshold": 5, "uthreshold": 2})")); }),
+            std::pair(400, std::string("lthreshold")));
+  EXPECT_EQ(refusal([&] { removeServer(c, "tcp-10.0.0.1-80", "192.168.1.99-80"); }).first, 404);
+  EXPECT_EQ(refusal([&] { drainServer(c, "udp-10.0.0.1-80", "192.168.1.20-80"); }).first, 404);
+}
+
+}  // namespace
+}  // namespace sluice::api

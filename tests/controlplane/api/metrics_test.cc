@@ -1,0 +1,40 @@
+#include "controlplane/api/metrics.h"
+
+#include <gtest/gtest.h>
+
+#include "api_test_support.h"
+
+namespace sluice::api {
+namespace {
+
+TEST(Metrics, ServicesRealServersDropsAndWorkersInTextFormat) {
+  testing::FakeBackend b;
+  const std::string text = prometheusText(b.stats());
+  for (const char* line : {
+           "# TYPE sluice_service_connections_total counter\n",
+           "sluice_service_connections_total{service=\"tcp-10.0.0.1-80\"} 7\n",
+           "sluice_service_packets_total{service=\"tcp-10.0.0.1-80\",direction=\"in\"} 70\n",
+           "sluice_service_bytes_total{service=\"tcp-10.0.0.1-80\",direction=\"out\"} 6000\n",
+           "sluice_service_active_connections{service=\"tcp-10.0.0.1-80\"} 1\n",
+           "sluice_real_server_connections_total{service=\"tcp-10.0.0.1-80\",real_server=\"192.168.1.20-80\"} 7\n",
+           "sluice_real_server_weight{service=\"tcp-10.0.0.1-80\",real_server=\"192.168.1.20-80\"} 2\n",
+           "sluice_drops_total{reason=\"no_service\"} 3\n",
+           "sluice_worker_rx_packets_total{worker=\"0\"} 100\n",
+           "sluice_worker_connections{worker=\"0\"} 4\n",
+       }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line;
+  }
+  // HELP and TYPE once per family.
+  std::size_t types = 0;
+  for (std::size_t at = 0; (at = text.find("# TYPE sluice_service_connections_total", at)) != std::string::npos; ++at)
+    ++types;
+  EXPECT_EQ(types, 1u);
+}
+
+TEST(Metrics, LabelValuesAreEscaped) {
+  const nlohmann::json stats = {{"services", {{{"id", "group-a\"b\\c"}, {"conns", 1}}}}};
+  EXPECT_NE(prometheusText(stats).find("service=\"group-a\\\"b\\\\c\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::api

@@ -147,7 +147,7 @@ void Runtime::stopWorkers() {
   running_ = false;
 }
 
-bool Runtime::publish(std::unique_ptr<ForwardingTable> table) {
+bool Runtime::publish(std::unique_ptr<ForwardingTable>&& table) {
   table->prepareWorkers(workerCount());
   return publisher_->publish(std::move(table));
 }

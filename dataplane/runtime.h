@@ -55,8 +55,8 @@ class Runtime {
   const Port& port(unsigned index) const { return *ports_[index]; }
 
   // Snapshots (see SnapshotPublisher).
-  bool publish(std::unique_ptr<ForwardingTable> table);
-  bool publish(std::unique_ptr<NeighbourSet> neighbours) { return publisher_->publish(std::move(neighbours)); }
+  bool publish(std::unique_ptr<ForwardingTable>&& table);
+  bool publish(std::unique_ptr<NeighbourSet>&& neighbours) { return publisher_->publish(std::move(neighbours)); }
   void reclaim() { publisher_->reclaim(); }
   std::size_t retiredSnapshots() const { return publisher_->retiredCount(); }
   const ForwardingTable* table() const { return publisher_->current(); }

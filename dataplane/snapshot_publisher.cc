@@ -50,14 +50,14 @@ void SnapshotPublisher::retire(Retired r) {
   retired_.push_back(std::move(r));
 }
 
-bool SnapshotPublisher::publish(std::unique_ptr<ForwardingTable> table) {
+bool SnapshotPublisher::publish(std::unique_ptr<ForwardingTable>&& table) {
   if (!send(SnapshotUpdate{table.get(), nullptr})) return false;
   if (current_) retire(Retired{std::move(current_), nullptr, 0});
   current_ = std::move(table);
   return true;
 }
 
-bool SnapshotPublisher::publish(std::unique_ptr<NeighbourSet> neighbours) {
+bool SnapshotPublisher::publish(std::unique_ptr<NeighbourSet>&& neighbours) {
   if (!send(SnapshotUpdate{nullptr, neighbours.get()})) return false;
   if (neighbours_) retire(Retired{nullptr, std::move(neighbours_), 0});
   neighbours_ = std::move(neighbours);

@@ -38,10 +38,11 @@ class SnapshotPublisher {
   TypedRing<SnapshotUpdate>& ring(unsigned worker) { return *rings_[worker]; }
 
   // Hands `table` (with its worker views prepared) to every worker, or to
-  // none and returns false when a worker has not taken earlier snapshots.
-  bool publish(std::unique_ptr<ForwardingTable> table);
+  // none and returns false when a worker has not taken earlier snapshots;
+  // `table` is taken only on success, so the caller may try again.
+  bool publish(std::unique_ptr<ForwardingTable>&& table);
   // The same for the neighbours.
-  bool publish(std::unique_ptr<NeighbourSet> neighbours);
+  bool publish(std::unique_ptr<NeighbourSet>&& neighbours);
 
   // Frees the superseded snapshots every worker has moved past.
   void reclaim();

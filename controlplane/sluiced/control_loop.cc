@@ -30,7 +30,8 @@ constexpr int kIdleWaitMs = 1;                 // the loop sleeps this long when
 constexpr uint64_t kResolveEveryMs = 1000;     // unresolved next hops are asked again
 constexpr uint64_t kRefreshEveryMs = 30'000;   // resolved ones are asked again (MAC changes)
 constexpr auto kApiAnswerTime = std::chrono::seconds(5);
-constexpr unsigned kDumpTimeoutMs = 200;       // a worker answers a page request within this
+constexpr unsigned kDumpTimeoutMs = 200;
+constexpr int kPublishPatienceMs = 200;        // a change waits this long for a worker behind       // a worker answers a page request within this
 constexpr uint64_t kSlotsPerListing = 1u << 22; // slots one API call scans at most (then a cursor)
 
 uint64_t monotonicMs() {
@@ -110,7 +111,15 @@ void ControlLoop::apply(const config::Config& next) {
   auto neighbours = tables::buildNeighbours(next, responder_.neighbours().entries());
   table->version = rt_.table()->version + 1;
   neighbours->version = neighbourVersion_ + 1;
-  if (!rt_.publish(std::move(table))) {
+  // A burst of changes can run ahead of a worker (or a worker may share its
+  // core with other processes for a moment): give it a bounded time to take
+  // the previous snapshots before refusing.
+  bool published = rt_.publish(std::move(table));
+  for (int waited = 0; !published && waited < kPublishPatienceMs; ++waited) {
+    ::usleep(1000);
+    published = rt_.publish(std::move(table));
+  }
+  if (!published) {
     throw api::ApiError(503, "a worker has not taken the previous tables yet; nothing changed, try again");
   }
   config_ = next;

@@ -29,15 +29,6 @@ fi
 work=$(mktemp -d)
 pidfile=/run/sluice/lab-test-lb1.pid
 stats=/run/sluice/lab-test-lb1.stats.json
-sluiced_pid=
-stop_sluiced() {
-  [ -n "$sluiced_pid" ] || return 0
-  kill -TERM "$sluiced_pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$sluiced_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$sluiced_pid" 2>/dev/null || true
-  wait "$sluiced_pid" 2>/dev/null || true
-  sluiced_pid=
-}
 cleanup() {
   stop_sluiced
   "$lab" down >/dev/null 2>&1 || true
@@ -46,27 +37,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start_sluiced CONFIG: runs sluiced in lb1 and waits (bounded) until it
-# answers ARP for its address.
-start_sluiced() {
-  # `ip netns exec` execs sluiced: $! is sluiced itself, to signal and wait.
-  ip netns exec lb1 "$sluiced" -f "$1" --pidfile "$pidfile" >"$work/sluiced.log" 2>&1 &
-  sluiced_pid=$!
-  for _ in $(seq 50); do
-    grep -q "running" "$work/sluiced.log" && break
-    kill -0 "$sluiced_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if ! grep -q "running" "$work/sluiced.log"; then
-    fail "sluiced starts with $(basename "$1")"
-    cat "$work/sluiced.log"
-    return 1
-  fi
-  pass "sluiced starts with $(basename "$1")"
-  # Real servers are resolved in the first second.
-  sleep 1.5
-}
-
 # counters: asks sluiced for its counters (SIGUSR2) and prints the JSON.
 counters() {
   rm -f "$stats"
@@ -74,15 +44,7 @@ counters() {
   for _ in $(seq 30); do [ -s "$stats" ] && break; sleep 0.1; done
   cat "$stats"
 }
-# jq-free reads of the counters JSON with Debian's python.
-json_get() { "$LAB_PYTHON" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
-# tally NS TARGET N: N HTTP requests, printed as "rs1:N rs2:N ..." sorted.
-tally() {
-  local i
-  for i in $(seq "$3"); do http_get "$1" "$2" || echo "failed"; echo; done | grep -v '^$' | sort | uniq -c |
-    awk '{printf "%s%s:%s", sep, $2, $1; sep=" "} END {print ""}'
-}
 
 echo "== NAT"
 "$lab" up nat >/dev/null

@@ -55,15 +55,33 @@ Forwarder::Forwarder(unsigned workerIndex, uint32_t connCapacity, const ConnTime
       conns6_(std::max<uint32_t>(connCapacity / 4, 1024)),
       templates4_(std::max<uint32_t>(connCapacity / 8, 1024)),
       templates6_(std::max<uint32_t>(connCapacity / 32, 1024)),
-      destIndex_(new int32_t[kMaxDests]) {
+      destIndex_(new int32_t[kMaxDests]),
+      serviceIndex_(new int32_t[kMaxServices]) {
   std::fill_n(destIndex_.get(), kMaxDests, -1);
+  std::fill_n(serviceIndex_.get(), kMaxServices, -1);
+}
+
+void Forwarder::keepSchedulers(ForwardingTable& from, ForwardingTable::WorkerView& fromView) {
+  // Both rows are this worker's: the old snapshot is retired only after
+  // this worker reports quiescence, and takes the unused new schedulers.
+  for (std::size_t j = 0; j < from.services.size(); ++j) serviceIndex_[from.services[j].serviceId] = static_cast<int32_t>(j);
+  for (std::size_t i = 0; i < table_->services.size(); ++i) {
+    const int32_t j = serviceIndex_[table_->services[i].serviceId];
+    if (j >= 0 && from.schedulerKeys[static_cast<std::size_t>(j)] == table_->schedulerKeys[i]) {
+      std::swap(view_->schedulers[i], fromView.schedulers[static_cast<std::size_t>(j)]);
+    }
+  }
+  for (const Service& s : from.services) serviceIndex_[s.serviceId] = -1;
 }
 
 void Forwarder::setTable(ForwardingTable* table) {
   std::fill_n(destIndex_.get(), kMaxDests, -1);
+  ForwardingTable* previous = table_;
+  ForwardingTable::WorkerView* previousView = view_;
   table_ = table;
   view_ = table ? &table->workers.at(worker_) : nullptr;
   if (!table) return;
+  if (previous != nullptr && previous != table) keepSchedulers(*previous, *previousView);
   for (std::size_t i = 0; i < table->servers.size(); ++i) {
     const RealServer& rs = table->servers[i];
     destIndex_[rs.destId] = static_cast<int32_t>(i);

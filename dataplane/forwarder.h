@@ -35,7 +35,9 @@ class Forwarder {
   Forwarder(unsigned workerIndex, uint32_t connCapacity, const ConnTimeouts& timeouts);
 
   // Switches to a new snapshot between bursts; carries the connection gauges
-  // the schedulers need into its view. The table must outlive its use.
+  // the schedulers need into its view, and the schedulers of unchanged
+  // services (same serviceId and ForwardingTable::schedulerKeys) with their
+  // state. The table must outlive its use.
   void setTable(ForwardingTable* table);
 
   // Switches to a new neighbour snapshot between bursts; nullptr: none.
@@ -74,6 +76,7 @@ class Forwarder {
   void accountState(uint16_t destId, ConnState from, ConnState to);
   Verdict transmitTo(uint8_t* data, const IpAddr& target, bool v6);
   sched::Destination* viewOf(uint16_t destId);
+  void keepSchedulers(ForwardingTable& from, ForwardingTable::WorkerView& fromView);
 
   unsigned worker_;
   ConnTimeouts timeouts_;
@@ -86,6 +89,7 @@ class Forwarder {
   ConnTable<Addr6> templates6_;
   WorkerCounters counters_;
   std::unique_ptr<int32_t[]> destIndex_;  // destId -> index in table_->servers, -1 if absent
+  std::unique_ptr<int32_t[]> serviceIndex_;  // serviceId -> index in the previous table's services, scratch
 };
 
 }  // namespace sluice::dp

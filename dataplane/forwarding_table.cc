@@ -3,8 +3,52 @@
 #include <stdexcept>
 
 namespace sluice::dp {
+namespace {
+
+// FNV-1a over the values a scheduler's state depends on.
+class Fingerprint {
+ public:
+  template <class T>
+  void add(const T& v) {
+    const auto* p = reinterpret_cast<const unsigned char*>(&v);
+    for (std::size_t i = 0; i < sizeof v; ++i) h_ = (h_ ^ p[i]) * 0x100000001B3ull;
+  }
+  void add(const std::string& s) {
+    for (const char c : s) add(c);
+    add(s.size());
+  }
+  uint64_t value() const { return h_; }
+
+ private:
+  uint64_t h_ = 0xCBF29CE484222325ull;
+};
+
+uint64_t schedulerFingerprint(const Service& s, const std::vector<RealServer>& servers) {
+  Fingerprint f;
+  f.add(s.scheduler);
+  const sched::SchedulerOptions& o = s.schedulerOptions;
+  f.add(o.fallback);
+  f.add(o.hashPort);
+  f.add(o.mhTableSize);
+  f.add(o.lblcExpirationMs);
+  f.add(o.lblcrExpirationMs);
+  f.add(o.lblcTableEntries);
+  for (uint32_t i = s.firstServer; i < s.firstServer + s.serverCount; ++i) {
+    const RealServer& rs = servers[i];
+    f.add(rs.destId);
+    f.add(rs.addr.b);
+    f.add(rs.v6);
+    f.add(rs.port);
+    f.add(rs.weight);
+  }
+  return f.value();
+}
+
+}  // namespace
 
 void ForwardingTable::prepareWorkers(unsigned workerCount) {
+  schedulerKeys.clear();
+  for (const Service& s : services) schedulerKeys.push_back(schedulerFingerprint(s, servers));
   workers.clear();
   workers.resize(workerCount);
   for (WorkerView& w : workers) {

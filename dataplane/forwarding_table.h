@@ -132,6 +132,11 @@ class ForwardingTable {
     std::vector<sched::Destination> dests;                      // parallel to servers
   };
   std::vector<WorkerView> workers;
+  // Per service: a fingerprint of what its scheduler's state depends on
+  // (scheduler, options, real servers and weights). A worker moving to a new
+  // snapshot keeps the scheduler of a service whose fingerprint is the same,
+  // so a change elsewhere does not reset an rr position or an lblc table.
+  std::vector<uint64_t> schedulerKeys;
 
   // Builds the per-worker views (control path; throws on an unknown
   // scheduler name, which config validation has already excluded).

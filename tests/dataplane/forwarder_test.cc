@@ -338,6 +338,31 @@ TEST(Forwarder, ConnectionsSurviveANewSnapshot) {
   EXPECT_EQ(f.counters().dests[0].activeConns.get(), 1u);
 }
 
+TEST(Forwarder, ANewSnapshotKeepsTheSchedulersOfUnchangedServices) {
+  Forwarder f(0, 64, ConnTimeouts{});
+  auto dstOf = [&](uint16_t port) { return send(f, syn("10.0.0.101", port)).parsed.tuple.dst; };
+  Lab first;
+  first.addService("10.0.0.1", 80, kProtoTcp, {1, 1, 1, 1});
+  first.addService("10.0.0.1", 81, kProtoTcp, {1});
+  first.attach(f);
+  EXPECT_EQ(dstOf(1), ip("192.168.1.20"));
+  EXPECT_EQ(dstOf(2), ip("192.168.1.21"));
+
+  // Another service changes: round robin on port 80 goes on where it was.
+  Lab second;
+  second.addService("10.0.0.1", 80, kProtoTcp, {1, 1, 1, 1});
+  second.addService("10.0.0.1", 81, kProtoTcp, {2});
+  second.attach(f);
+  EXPECT_EQ(dstOf(3), ip("192.168.1.22"));
+
+  // Its own weights change: a fresh scheduler, from the first server.
+  Lab third;
+  third.addService("10.0.0.1", 80, kProtoTcp, {1, 1, 1, 2});
+  third.addService("10.0.0.1", 81, kProtoTcp, {2});
+  third.attach(f);
+  EXPECT_EQ(dstOf(4), ip("192.168.1.20"));
+}
+
 TEST(Forwarder, ExpiredFlowsAreRescheduled) {
   Lab lab;
   lab.addService("10.0.0.1", 53, kProtoUdp, {1, 1});

@@ -1,0 +1,104 @@
+#include "controlplane/sluicectl/values.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+
+#include "controlplane/config/address.h"
+
+namespace sluice::sluicectl {
+namespace {
+
+// The address and port text of "ADDR[:PORT]" or "[IPV6][:PORT]".
+struct HostPort {
+  std::string host;
+  std::optional<std::string> port;
+  bool bracketed = false;
+};
+
+std::optional<HostPort> splitHostPort(const std::string& text, std::string& why) {
+  HostPort hp;
+  std::string rest;
+  if (!text.empty() && text[0] == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos) {
+      why = "missing ']' after the IPv6 address";
+      return std::nullopt;
+    }
+    hp.host = text.substr(1, close - 1);
+    hp.bracketed = true;
+    rest = text.substr(close + 1);
+    if (!rest.empty() && rest[0] != ':') {
+      why = "expected ':PORT' after ']'";
+      return std::nullopt;
+    }
+  } else {
+    if (std::count(text.begin(), text.end(), ':') > 1) {
+      // Without brackets the last group could be a port or part of the address.
+      why = "write an IPv6 address in brackets: [ADDRESS] or [ADDRESS]:PORT";
+      return std::nullopt;
+    }
+    const auto colon = text.find(':');
+    hp.host = text.substr(0, colon);
+    if (colon != std::string::npos) rest = text.substr(colon);
+  }
+  if (!rest.empty()) hp.port = rest.substr(1);
+  return hp;
+}
+
+}  // namespace
+
+bool isDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+}
+
+bool isNegativeNumber(std::string_view s) { return s.size() > 1 && s[0] == '-' && isDigits(s.substr(1)); }
+
+std::optional<std::uint64_t> readNumber(std::string_view text, std::uint64_t min, std::uint64_t max,
+                                        std::string& why) {
+  const std::string range = "is out of range (" + std::to_string(min) + ".." + std::to_string(max) + ")";
+  if (isNegativeNumber(text)) {
+    why = range;
+    return std::nullopt;
+  }
+  if (!isDigits(text)) {
+    why = "is not a number";
+    return std::nullopt;
+  }
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size() || n < min || n > max) {
+    why = range;
+    return std::nullopt;
+  }
+  return n;
+}
+
+std::optional<Endpoint> readEndpoint(const std::string& text, std::string& why) {
+  const auto hp = splitHostPort(text, why);
+  if (!hp) return std::nullopt;
+  const auto ip = config::IpAddress::parse(hp->host);
+  if (!ip || (hp->bracketed && ip->isV4())) {
+    why = "'" + hp->host + "' is not an " + (hp->bracketed ? "IPv6 address" : "IP address");
+    return std::nullopt;
+  }
+  Endpoint e{ip->toString(), std::nullopt};
+  if (hp->port) {
+    std::string portWhy;
+    const auto n = readNumber(*hp->port, 0, 65535, portWhy);
+    if (!n) {
+      why = "port '" + *hp->port + "' " + portWhy;
+      return std::nullopt;
+    }
+    e.port = static_cast<std::uint16_t>(*n);
+  }
+  return e;
+}
+
+std::optional<std::string> readMethod(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
+  if (text == "NAT" || text == "DR" || text == "TUN") return text;
+  return std::nullopt;
+}
+
+}  // namespace sluice::sluicectl

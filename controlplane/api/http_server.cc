@@ -19,6 +19,7 @@ namespace {
 
 constexpr int kWriteTimeoutSeconds = 5;
 constexpr int kThreads = 8;
+constexpr int kBacklog = 128;  // connections waiting for a thread
 
 // True when something accepts connections on the socket file.
 bool socketAnswers(const std::string& path) {
@@ -60,8 +61,16 @@ void answer(httplib::Response& res, const Response& r) {
   res.set_content(r.body, r.contentType.c_str());
 }
 
-std::unique_ptr<httplib::Server> makeServer(HttpServer::Dispatch dispatch, std::optional<std::string> token) {
+// httplib listens with a backlog of 5, which a burst of clients overflows
+// (on a Unix socket, connect() then fails at once): the listening socket
+// is noted here and its backlog raised after the bind.
+std::unique_ptr<httplib::Server> makeServer(HttpServer::Dispatch dispatch, std::optional<std::string> token,
+                                            std::shared_ptr<int> listenFd) {
   auto server = std::make_unique<httplib::Server>();
+  server->set_socket_options([listenFd](int fd) {
+    httplib::default_socket_options(fd);
+    *listenFd = fd;
+  });
   server->new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
   server->set_payload_max_length(kMaxBodyBytes);
   server->set_read_timeout(kReadTimeoutSeconds, 0);
@@ -112,18 +121,20 @@ HttpServer::HttpServer(const ListenOptions& options, Dispatch dispatch) : socket
       }
       std::filesystem::remove(socketPath_, ec);  // left by a daemon that died
     }
-    auto unixServer = makeServer(dispatch, std::nullopt);
+    auto listenFd = std::make_shared<int>(-1);
+    auto unixServer = makeServer(dispatch, std::nullopt, listenFd);
     unixServer->set_address_family(AF_UNIX);
     // Created 0600 (no window in which others could connect): umask for the bind.
     const mode_t old = ::umask(0177);
     const bool bound = unixServer->bind_to_port(socketPath_.c_str(), 80);
     ::umask(old);
     if (!bound) throw std::runtime_error("cannot listen on API socket " + socketPath_ + ": " + std::strerror(errno));
+    ::listen(*listenFd, kBacklog);
     ownsSocket_ = true;
     servers_.push_back(std::move(unixServer));
     if (options.tcpAddress) {
       if (options.token.empty()) throw std::runtime_error("the API's TCP listener needs a token");
-      auto tcpServer = makeServer(dispatch, options.token);
+      auto tcpServer = makeServer(dispatch, options.token, listenFd);
       const int port = options.tcpPort == 0 ? tcpServer->bind_to_any_port(options.tcpAddress->c_str())
                                             : (tcpServer->bind_to_port(options.tcpAddress->c_str(), options.tcpPort)
                                                    ? options.tcpPort
@@ -133,6 +144,7 @@ HttpServer::HttpServer(const ListenOptions& options, Dispatch dispatch) : socket
                                  std::to_string(options.tcpPort) + ": " + std::strerror(errno));
       }
       boundTcpPort_ = static_cast<uint16_t>(port);
+      ::listen(*listenFd, kBacklog);
       servers_.push_back(std::move(tcpServer));
     }
     for (auto& s : servers_) threads_.emplace_back([server = s.get()] { server->listen_after_bind(); });

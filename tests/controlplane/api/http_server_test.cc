@@ -11,6 +11,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 namespace sluice::api {
 namespace {
@@ -119,6 +120,26 @@ TEST_F(HttpServerTest, TheTcpListenerWantsTheBearerToken) {
   auto local = unixClient().Get("/v1/status");
   ASSERT_TRUE(local);
   EXPECT_EQ(local->status, 200);
+}
+
+TEST_F(HttpServerTest, ABurstOfClientsIsQueuedNotRefused) {
+  HttpServer server(ListenOptions{socket_}, echo);
+  // 40 clients connect at once and send nothing yet: more than the threads
+  // and far more than httplib's own backlog of 5.
+  std::vector<int> fds;
+  for (int i = 0; i < 40; ++i) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, socket_.c_str(), sizeof addr.sun_path - 1);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << "client " << i << ": "
+                                                                                  << std::strerror(errno);
+    fds.push_back(fd);
+  }
+  for (int fd : fds) ::close(fd);
+  auto res = unixClient().Get("/after");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
 }
 
 TEST_F(HttpServerTest, OversizedBodiesAndTokenlessTcpAreRefused) {

@@ -31,6 +31,10 @@ class Backend {
   virtual nlohmann::json status() const = 0;
   virtual nlohmann::json stats() const = 0;
 
+  // /v1/health: {running, checkers: [{service, real_server, type, state,
+  // last_error, ...}]}.
+  virtual nlohmann::json health() const = 0;
+
   // One page of connections from `cursor` ("" = the start): {connections,
   // next_cursor}.
   virtual nlohmann::json connections(const std::string& cursor, unsigned limit) = 0;

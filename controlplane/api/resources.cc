@@ -63,23 +63,6 @@ json vrrpJson(const config::Config& config) {
   return {{"running", false}, {"instances", std::move(instances)}};
 }
 
-json healthJson(const config::Config& config) {
-  json checkers = json::array();
-  for (const config::VirtualServer& vs : config.virtualServers) {
-    for (const config::RealServer& rs : vs.realServers) {
-      for (const config::HealthCheck& check : rs.checks) {
-        checkers.push_back({{"service", tables::serviceKey(vs)},
-                            {"real_server", tables::serverKey(rs.address, rs.port)},
-                            {"type", config::toString(check.type)},
-                            {"state", "UNCHECKED"},
-                            {"last_error", nullptr},
-                            {"weight", rs.weight}});
-      }
-    }
-  }
-  return {{"running", false}, {"checkers", std::move(checkers)}};
-}
-
 json connectionJson(const dp::ConnRecord& c, unsigned worker, std::string_view service) {
   return {{"worker", worker},
           {"protocol", c.isTemplate ? std::string("IP") : tables::protocolText(c.proto)},

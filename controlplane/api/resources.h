@@ -1,8 +1,8 @@
 // The JSON the API returns for resources read from the configuration:
-// services with their API names, and the VRRP and health-check resources.
-// VRRP and health checks are not run by this build yet: their resources
-// list what the configuration declares, with "running": false and state
-// DISABLED / UNCHECKED, in the shape they keep once they run. Pure.
+// services with their API names, and the VRRP resource. VRRP is not run by
+// this build yet: its resource lists what the configuration declares, with
+// "running": false and state DISABLED, in the shape it keeps once VRRP
+// runs. Pure.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -23,7 +23,6 @@ nlohmann::json serverJson(const config::RealServer& rs);
 nlohmann::json configJson(const config::Config& config);
 
 nlohmann::json vrrpJson(const config::Config& config);
-nlohmann::json healthJson(const config::Config& config);
 
 // One entry of the connection listing (ipvsadm -Lnc); `service` is the
 // API name of its service, empty when the service is gone.

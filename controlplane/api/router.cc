@@ -155,7 +155,7 @@ Response route(Backend& b, const Request& r) {
     if (what == "status") return get(r, [&] { return b.status(); });
     if (what == "stats") return get(r, [&] { return b.stats(); });
     if (what == "vrrp") return get(r, [&] { return vrrpJson(b.config()); });
-    if (what == "health") return get(r, [&] { return healthJson(b.config()); });
+    if (what == "health") return get(r, [&] { return b.health(); });
     if (what == "config") return get(r, [&] { return configJson(b.config()); });
   }
   if (what == "config" && p.size() == 3 && p[2] == "reload") {

@@ -35,6 +35,14 @@ bool answersFor(const dp::ForwardingTable& table, uint16_t port, bool v6, const 
   return table.isVip(addr, v6) && onConnectedNetwork(p, v6, addr);
 }
 
+bool Responder::repliesFor(const dp::ForwardingTable& table, uint16_t port, bool v6, const dp::IpAddr& addr) const {
+  if (!answersFor(table, port, v6, addr)) return false;
+  // The kernel answers for the addresses it holds; two answers would be one too many.
+  return !kernelHolds_.contains({port, v6}) || table.isVip(addr, v6);
+}
+
+void Responder::leaveToKernel(uint16_t port, bool v6) { kernelHolds_.insert({port, v6}); }
+
 bool Responder::learnIfConnected(const dp::ForwardingTable& table, uint16_t port, bool v6, const dp::IpAddr& addr,
                                  const dp::MacAddr& mac, uint64_t nowMs) {
   // Only neighbours on our own networks, and never our own addresses (a
@@ -53,7 +61,7 @@ bool Responder::handle(const dp::ForwardingTable& table, uint16_t port, std::spa
   if (auto arp = parseArp(frame, *l2)) {
     const bool changed = !(arp->senderIp == dp::IpAddr{}) &&
                          learnIfConnected(table, port, false, arp->senderIp, arp->senderMac, nowMs);
-    if (arp->op == 1 && answersFor(table, port, false, arp->targetIp)) {
+    if (arp->op == 1 && repliesFor(table, port, false, arp->targetIp)) {
       send_(port, arpReply(*l2, *arp, ourMac));
       ++counters_.arpAnswered;
     } else {
@@ -67,7 +75,7 @@ bool Responder::handle(const dp::ForwardingTable& table, uint16_t port, std::spa
       if (nd->linkAddr && !(nd->src == dp::IpAddr{})) {
         changed = learnIfConnected(table, port, true, nd->src, *nd->linkAddr, nowMs);
       }
-      if (answersFor(table, port, true, nd->target)) {
+      if (repliesFor(table, port, true, nd->target)) {
         send_(port, neighbourAdvert(*l2, *nd, ourMac));
         ++counters_.ndAnswered;
         return changed;
@@ -78,7 +86,7 @@ bool Responder::handle(const dp::ForwardingTable& table, uint16_t port, std::spa
     ++counters_.ignored;
     return changed;
   }
-  if (auto echo = parseEchoRequest(frame, *l2); echo && answersFor(table, port, echo->v6, echo->dst)) {
+  if (auto echo = parseEchoRequest(frame, *l2); echo && repliesFor(table, port, echo->v6, echo->dst)) {
     send_(port, echoReply(frame, *l2, *echo));
     ++counters_.echoAnswered;
     return false;

@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <span>
+#include <utility>
 
 #include "controlplane/neighbours/frames.h"
 #include "controlplane/neighbours/neighbour_table.h"
@@ -39,13 +41,21 @@ class Responder {
   const NeighbourTable& neighbours() const { return neighbours_; }
   const ResponderCounters& counters() const { return counters_; }
 
+  // The kernel interface behind `port` holds the router's own addresses of
+  // that family and answers ARP/ND/pings for them (net_af_packet ports):
+  // the responder then answers only for VIPs there.
+  void leaveToKernel(uint16_t port, bool v6);
+
  private:
+  // answersFor, less the own addresses left to the kernel.
+  bool repliesFor(const dp::ForwardingTable& table, uint16_t port, bool v6, const dp::IpAddr& addr) const;
   bool learnIfConnected(const dp::ForwardingTable& table, uint16_t port, bool v6, const dp::IpAddr& addr,
                         const dp::MacAddr& mac, uint64_t nowMs);
 
   Send send_;
   NeighbourTable neighbours_;
   ResponderCounters counters_;
+  std::set<std::pair<uint16_t, bool>> kernelHolds_;  // (port, v6)
 };
 
 // True when port answers for addr: one of its own addresses, or a VIP the

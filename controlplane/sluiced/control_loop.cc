@@ -15,6 +15,7 @@
 #include "controlplane/api/resources.h"
 #include "controlplane/api/router.h"
 #include "controlplane/config/parser.h"
+#include "controlplane/health/server_health.h"
 #include "controlplane/sluiced/config_diff.h"
 #include "controlplane/stats/stats.h"
 #include "controlplane/tables/keys.h"
@@ -66,7 +67,7 @@ std::pair<unsigned, uint64_t> parseCursor(const std::string& text, unsigned work
 }  // namespace
 
 ControlLoop::ControlLoop(dp::Runtime& runtime, config::Config config, std::string configFile,
-                         std::string statsFile, api::ListenOptions listen)
+                         std::string statsFile, api::ListenOptions listen, const KernelAddresses& kernel)
     : rt_(runtime),
       config_(std::move(config)),
       configFile_(std::move(configFile)),
@@ -75,7 +76,12 @@ ControlLoop::ControlLoop(dp::Runtime& runtime, config::Config config, std::strin
       ids_(dp::kMaxServices, dp::kMaxDests),
       responder_([this](uint16_t port, const neighbours::Frame& f) { rt_.send(port, f); }),
       startedMs_(monotonicMs()) {
-  for (unsigned i = 0; i < rt_.portCount(); ++i) portMacs_.push_back(rt_.port(i).mac());
+  for (unsigned i = 0; i < rt_.portCount(); ++i) {
+    portMacs_.push_back(rt_.port(i).mac());
+    for (const bool v6 : {false, true}) {
+      if (kernel.holds(i, v6)) responder_.leaveToKernel(static_cast<uint16_t>(i), v6);
+    }
+  }
 }
 
 void ControlLoop::publishNeighbours() {
@@ -104,7 +110,7 @@ void ControlLoop::apply(const config::Config& next) {
   // all-or-nothing across workers.
   std::unique_ptr<dp::ForwardingTable> table;
   try {
-    table = tables::buildTable(next, portMacs_, ids_);
+    table = tables::buildTable(next, portMacs_, ids_, &healthState_);
   } catch (const std::exception& e) {
     throw api::ApiError(422, std::string("the data plane cannot carry this configuration: ") + e.what());
   }
@@ -122,9 +128,84 @@ void ControlLoop::apply(const config::Config& next) {
   if (!published) {
     throw api::ApiError(503, "a worker has not taken the previous tables yet; nothing changed, try again");
   }
+  const bool checksChanged = health::checksOf(next) != health::checksOf(config_);
   config_ = next;
   ++neighbourVersion_;
   neighboursDirty_ = !rt_.publish(std::move(neighbours));
+  if (checksChanged) restartHealth(config_);
+}
+
+void ControlLoop::restartHealth(const config::Config& next) {
+  std::vector<health::CheckerStatus> previous;
+  if (health_) previous = health_->snapshot();
+  health_.reset();  // stops its thread, closes its sockets, kills its scripts
+  health_ = std::make_unique<health::HealthMonitor>(next, previous);
+  healthSeen_ = health_->generation();
+}
+
+tables::HealthState ControlLoop::healthState(bool log) {
+  tables::HealthState state;
+  if (!health_) return state;
+  const std::vector<health::CheckerStatus> checkers = health_->snapshot();
+  state.servers = health::aggregate(checkers);
+  state.quorumLost = health::quorumLost(config_, state.servers, healthState_.quorumLost);
+  if (!log) return state;
+  for (const auto& [key, now] : state.servers) {
+    const auto before = healthState_.servers.find(key);
+    const bool wasUp = before == healthState_.servers.end() || before->second.up;
+    if (wasUp == now.up) continue;
+    std::string why;
+    for (const health::CheckerStatus& c : checkers) {
+      if (c.service == key.first && c.server == key.second && !c.up) why = c.type + ": " + c.lastError;
+    }
+    std::cerr << "sluiced: real server " << key.second << " of " << key.first << " is "
+              << (now.up ? "up" : "down (" + why + ")") << "\n";
+  }
+  for (const std::string& s : state.quorumLost) {
+    if (!healthState_.quorumLost.contains(s)) std::cerr << "sluiced: service " << s << " lost its quorum\n";
+  }
+  for (const std::string& s : healthState_.quorumLost) {
+    if (!state.quorumLost.contains(s)) std::cerr << "sluiced: service " << s << " has its quorum again\n";
+  }
+  return state;
+}
+
+void ControlLoop::followHealth() {
+  if (!health_ || health_->generation() == healthSeen_) return;
+  const uint64_t generation = health_->generation();
+  tables::HealthState previous = healthState_;
+  healthState_ = healthState(true);
+  try {
+    apply(config_);
+    healthSeen_ = generation;
+  } catch (const std::exception& e) {
+    // Tried again at the next round: a worker behind catches up.
+    healthState_ = std::move(previous);
+    std::cerr << "sluiced: health change not applied yet: " << e.what() << "\n";
+  }
+}
+
+json ControlLoop::health() const {
+  json checkers = json::array();
+  if (health_) {
+    for (const health::CheckerStatus& c : health_->snapshot()) {
+      json j = {{"service", c.service},
+                {"real_server", c.server},
+                {"type", c.type},
+                {"state", c.up ? "UP" : "DOWN"},
+                {"last_error", c.lastError.empty() ? json(nullptr) : json(c.lastError)},
+                {"probes", c.probes},
+                {"failures", c.failures},
+                {"transitions", c.transitions},
+                {"last_change_unix",
+                 std::chrono::duration_cast<std::chrono::seconds>(c.lastChange.time_since_epoch()).count()}};
+      if (c.weight) j["weight"] = *c.weight;
+      checkers.push_back(std::move(j));
+    }
+  }
+  json lost = json::array();
+  for (const std::string& s : healthState_.quorumLost) lost.push_back(s);
+  return {{"running", health_ != nullptr}, {"checkers", std::move(checkers)}, {"quorum_lost", std::move(lost)}};
 }
 
 json ControlLoop::reload() {
@@ -256,7 +337,9 @@ void ControlLoop::writeStats() const {
 }
 
 int ControlLoop::run(int signalFd) {
-  auto table = tables::buildTable(config_, portMacs_, ids_);
+  restartHealth(config_);
+  healthState_ = healthState(false);
+  auto table = tables::buildTable(config_, portMacs_, ids_, &healthState_);
   table->version = 1;
   // Listening first: a socket in use stops the start before any worker runs.
   // API requests run here, between the loop's other work.
@@ -297,6 +380,7 @@ int ControlLoop::run(int signalFd) {
         },
         kFramesPerRound);
     if (changed || neighboursDirty_) publishNeighbours();
+    followHealth();
     if (now - lastResolve >= kResolveEveryMs) {
       lastResolve = now;
       // Unresolved next hops every second, all of them now and then.
@@ -312,6 +396,7 @@ int ControlLoop::run(int signalFd) {
   }
   commands_.close();
   server.reset();
+  health_.reset();
   rt_.stopWorkers();
   writeStats();
   return 0;

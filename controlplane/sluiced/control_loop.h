@@ -15,7 +15,10 @@
 #include "controlplane/api/command_queue.h"
 #include "controlplane/api/http_server.h"
 #include "controlplane/config/model.h"
+#include "controlplane/health/monitor.h"
+#include "controlplane/tables/health_state.h"
 #include "controlplane/neighbours/responder.h"
+#include "controlplane/sluiced/kernel_addresses.h"
 #include "controlplane/stats/estimator.h"
 #include "controlplane/tables/id_registry.h"
 #include "dataplane/runtime.h"
@@ -26,8 +29,9 @@ class ControlLoop : public api::Backend {
  public:
   // configFile: what a reload re-reads; statsFile: where SIGUSR2 writes the
   // counters as JSON; listen: the API's listeners.
+  // kernel: which ports' own addresses the kernel holds and answers for.
   ControlLoop(dp::Runtime& runtime, config::Config config, std::string configFile, std::string statsFile,
-              api::ListenOptions listen);
+              api::ListenOptions listen, const KernelAddresses& kernel);
 
   // Publishes the first snapshot, starts the workers and the API, and
   // serves until a stop signal (which must be blocked in every thread, see
@@ -43,10 +47,17 @@ class ControlLoop : public api::Backend {
   nlohmann::json reload() override;
   nlohmann::json status() const override;
   nlohmann::json stats() const override;
+  nlohmann::json health() const override;
   nlohmann::json connections(const std::string& cursor, unsigned limit) override;
 
  private:
   void publishNeighbours();
+  // The health checks' verdicts for the table builder; logs what changed.
+  tables::HealthState healthState(bool log);
+  // Rebuilds the tables when a check changed state.
+  void followHealth();
+  // A new monitor for `next` when its real servers or checks differ.
+  void restartHealth(const config::Config& next);
   void reloadOnSignal();
   void resolveNextHops(uint64_t nowMs, bool all);
   std::vector<const dp::WorkerCounters*> workerCounters() const;
@@ -65,6 +76,9 @@ class ControlLoop : public api::Backend {
   uint64_t neighbourVersion_ = 0;
   uint64_t startedMs_ = 0;
   nlohmann::json lastReload_;     // null until a reload
+  std::unique_ptr<health::HealthMonitor> health_;
+  uint64_t healthSeen_ = 0;       // the monitor's generation the tables reflect
+  tables::HealthState healthState_;  // what the tables were built with
 };
 
 }  // namespace sluice::sluiced

@@ -14,6 +14,7 @@
 #include "controlplane/common/run_paths.h"
 #include "controlplane/sluiced/control_loop.h"
 #include "controlplane/sluiced/eal_args.h"
+#include "controlplane/sluiced/kernel_addresses.h"
 #include "controlplane/sluiced/pid_lock.h"
 #include "controlplane/stats/stats.h"
 #include "dataplane/eal.h"
@@ -110,9 +111,10 @@ int runDaemon(const Options& options, const config::Config& config) {
     const std::string stem = std::filesystem::path(lock.path()).stem().string();
     const dp::Eal eal(ealArguments(*config.dataplane, stem));
     dp::Runtime rt(runtimeSpec(config));
+    const KernelAddresses kernelAddresses(*config.dataplane);
     std::cerr << "sluiced: running: " << rt.workerCount() << " worker(s), ports " << describePorts(rt)
               << "; stats on SIGUSR2 in " << statsFileFor(lock.path()) << "\n";
-    ControlLoop loop(rt, config, options.configFile, statsFileFor(lock.path()), listen);
+    ControlLoop loop(rt, config, options.configFile, statsFileFor(lock.path()), listen, kernelAddresses);
     const int status = loop.run(signalFd);
     ::close(signalFd);
     std::cerr << "sluiced: stopped\n";

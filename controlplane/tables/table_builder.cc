@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "controlplane/tables/keys.h"
@@ -130,7 +131,22 @@ dp::RealServer realServer(const config::IpAddress& addr, uint16_t port, uint32_t
   return rs;
 }
 
-void addServices(const config::Config& cfg, const VirtualServer& vs, dp::ForwardingTable& t, IdRegistry& ids) {
+// The weight a real server gets from its health; nullopt: left out.
+std::optional<uint32_t> healthyWeight(const VirtualServer& vs, const config::RealServer& r, const HealthState* health) {
+  if (health == nullptr) return r.weight;
+  const auto it = health->servers.find({serviceKey(vs), serverKey(r.address, r.port)});
+  if (it == health->servers.end()) return r.weight;
+  if (!it->second.up) {
+    if (r.inhibitOnFailure.value_or(vs.inhibitOnFailure)) return 0u;
+    return std::nullopt;
+  }
+  return it->second.weight.value_or(r.weight);
+}
+
+void addServices(const config::Config& cfg, const VirtualServer& vs, dp::ForwardingTable& t, IdRegistry& ids,
+                 const HealthState* health) {
+  // A lost quorum hands every new connection to the sorry server.
+  const bool sorryOnly = vs.sorryServer && health != nullptr && health->quorumLost.contains(serviceKey(vs));
   for (const ServiceAddress& a : expand(cfg, vs)) {
     const std::string key = idKey(a, vs.protocol);
     // IPVS refuses a service that exists; so do we (e.g. in a group and alone).
@@ -168,7 +184,9 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
     s.origin = serviceKey(vs);
     s.firstServer = static_cast<uint32_t>(t.servers.size());
     for (const config::RealServer& r : vs.realServers) {
-      dp::RealServer rs = realServer(r.address, r.port, r.weight, r.method.value_or(vs.method),
+      const std::optional<uint32_t> weight = healthyWeight(vs, r, health);
+      if (!weight || sorryOnly) continue;
+      dp::RealServer rs = realServer(r.address, r.port, *weight, r.method.value_or(vs.method),
                                      ids.dest(key + " " + r.address.toString() + " " + std::to_string(r.port)));
       rs.upperThreshold = r.upperThreshold;
       rs.lowerThreshold = r.lowerThreshold;
@@ -277,8 +295,16 @@ uint16_t portIndex(const config::Dataplane& dataplane, std::string_view name) {
   return dp::kNoPort;
 }
 
+std::optional<std::string> kernelInterfaceOf(std::string_view device) {
+  if (!device.starts_with("net_af_packet")) return std::nullopt;
+  const auto at = device.find("iface=");
+  if (at == std::string_view::npos) return std::nullopt;
+  const auto end = device.find(',', at);
+  return std::string(device.substr(at + 6, end == std::string_view::npos ? end : end - at - 6));
+}
+
 std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, std::span<const dp::MacAddr> portMacs,
-                                                IdRegistry& ids) {
+                                                IdRegistry& ids, const HealthState* health) {
   if (!config.dataplane) throw BuildError("the configuration has no dataplane block");
   const config::Dataplane& dpc = *config.dataplane;
   if (portMacs.size() != dpc.ports.size()) throw BuildError("port count differs from the dataplane block");
@@ -289,7 +315,7 @@ std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, st
     for (const config::IpPrefix& a : dpc.ports[i].addresses) pc.addresses.push_back(toPrefix(a));
     t->ports.push_back(std::move(pc));
   }
-  for (const VirtualServer& vs : config.virtualServers) addServices(config, vs, *t, ids);
+  for (const VirtualServer& vs : config.virtualServers) addServices(config, vs, *t, ids, health);
   addOwnedVrrpAddresses(config, *t);
   addRoutes(dpc, *t);
   addFwmarkRules(dpc, *t);

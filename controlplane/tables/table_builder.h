@@ -6,10 +6,13 @@
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <span>
 #include <stdexcept>
 
 #include "controlplane/config/model.h"
+#include "controlplane/tables/health_state.h"
 #include "controlplane/tables/id_registry.h"
 #include "dataplane/forwarding_table.h"
 
@@ -22,10 +25,11 @@ class BuildError : public std::runtime_error {
 };
 
 // Port i of the snapshot is config.dataplane->ports[i] with portMacs[i].
+// `health` (optional) removes or inhibits real servers that are down.
 // Throws BuildError when the config has no dataplane block or exceeds a
 // data-plane limit.
 std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, std::span<const dp::MacAddr> portMacs,
-                                                IdRegistry& ids);
+                                                IdRegistry& ids, const HealthState* health = nullptr);
 
 // The dataplane block's static neighbours, then the learned ones they do
 // not override.
@@ -35,6 +39,10 @@ std::unique_ptr<dp::NeighbourSet> buildNeighbours(const config::Config& config,
 // Conversions between the config model's addresses and the data plane's.
 dp::IpAddr toIpAddr(const config::IpAddress& a);
 dp::Prefix toPrefix(const config::IpPrefix& p);
+
+// The kernel interface a DPDK device leaves to the kernel (the `iface=` of
+// a net_af_packet device), or nullopt. Thread-safe.
+std::optional<std::string> kernelInterfaceOf(std::string_view device);
 
 // The snapshot's port index of an interface name, or dp::kNoPort.
 uint16_t portIndex(const config::Dataplane& dataplane, std::string_view name);

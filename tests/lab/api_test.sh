@@ -85,7 +85,7 @@ expect "GET one service" "rr" json_get 'd["lvs_sched"]' <<<"$(body_of GET "$svc"
 expect "GET its real servers" "4" json_get 'len(d["real_servers"])' <<<"$(body_of GET "$svc/servers")"
 expect "GET one real server" "1" json_get 'd["weight"]' <<<"$(body_of GET "$svc/servers/192.168.1.20-80")"
 expect "GET /v1/vrrp: the three instances" "3" json_get 'len(d["instances"])' <<<"$(body_of GET /v1/vrrp)"
-expect "GET /v1/health: the IPv6 service's two TCP_CHECKs" "tcp-fd00:10::1-80 fd00:192:168:1::21-80 TCP_CHECK" \
+expect "GET /v1/health: the persistent service's two TCP_CHECKs" "tcp-10.0.0.10-80 192.168.1.21-80 TCP_CHECK" \
   json_get '" ".join([d["checkers"][1][k] for k in ("service", "real_server", "type")])' <<<"$(body_of GET /v1/health)"
 
 conns_of() { json_get "[s for s in d['services'] if s['id']=='tcp-10.0.0.1-80'][0]['$1']" <<<"$(body_of GET /v1/stats)"; }

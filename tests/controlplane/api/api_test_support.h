@@ -58,6 +58,10 @@ class FakeBackend : public Backend {
     return {{"reloaded", true}, {"added", nlohmann::json::array()}};
   }
   nlohmann::json status() const override { return {{"version", "test"}}; }
+  nlohmann::json health() const override {
+    return {{"running", true},
+            {"checkers", {{{"service", "tcp-10.0.0.1-80"}, {"real_server", "192.168.1.20-80"}, {"state", "UP"}}}}};
+  }
   nlohmann::json stats() const override {
     return {{"services",
              {{{"id", "tcp-10.0.0.1-80"},

@@ -1,0 +1,122 @@
+#include "controlplane/health/monitor.h"
+
+#include <random>
+
+#include "controlplane/health/misc_probe.h"
+#include "controlplane/health/stream_probe.h"
+#include "controlplane/tables/keys.h"
+
+namespace sluice::health {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+std::string typeName(config::CheckType t) { return std::string(config::toString(t)); }
+
+// What a probe of `check` needs, resolved from the check, the real server
+// and the virtual server as keepalived does.
+std::function<std::unique_ptr<Probe>()> probeFactory(const config::Config& cfg, const config::VirtualServer& vs,
+                                                     const config::RealServer& rs, const config::HealthCheck& c) {
+  if (c.type == config::CheckType::kMisc) {
+    MiscSpec m;
+    m.command = c.miscPath;
+    m.timeout = duration_cast<milliseconds>(c.miscTimeout.value_or(c.delayLoop));
+    m.dynamic = c.miscDynamic;
+    m.user = c.user ? c.user : cfg.globalDefs.scriptUser;
+    m.group = c.group;
+    m.scriptSecurity = cfg.globalDefs.enableScriptSecurity;
+    return [m] { return std::make_unique<MiscProbe>(m); };
+  }
+  StreamSpec s;
+  s.address = c.connectIp.value_or(rs.address);
+  s.port = c.connectPort.value_or(rs.port);
+  s.bindTo = c.bindTo;
+  s.bindPort = c.bindPort;
+  s.timeout = duration_cast<milliseconds>(c.connectTimeout);
+  s.tls = c.type == config::CheckType::kSsl;
+  s.sni = c.enableSni;
+  for (const config::UrlCheck& u : c.urls) {
+    UrlSpec url;
+    url.path = u.path;
+    url.digest = u.digest;
+    url.status.clear();
+    for (const config::StatusRange& r : u.statusCodes) url.status.emplace_back(r.first, r.last);
+    url.host = u.virtualhost.value_or(c.virtualhost.value_or(rs.virtualhost.value_or(vs.virtualhost.value_or(
+        s.address.isV4() ? s.address.toString() : "[" + s.address.toString() + "]"))));
+    s.urls.push_back(std::move(url));
+  }
+  return [s] { return std::make_unique<StreamProbe>(s); };
+}
+
+}  // namespace
+
+std::vector<CheckKey> checksOf(const config::Config& config) {
+  std::vector<CheckKey> keys;
+  for (const config::VirtualServer& vs : config.virtualServers) {
+    for (const config::RealServer& rs : vs.realServers) {
+      for (const config::HealthCheck& c : rs.checks) {
+        keys.push_back(CheckKey{tables::serviceKey(vs), tables::serverKey(rs.address, rs.port), c, vs.alpha,
+                                rs.address, rs.virtualhost ? rs.virtualhost : vs.virtualhost});
+      }
+    }
+  }
+  return keys;
+}
+
+HealthMonitor::HealthMonitor(const config::Config& config, const std::vector<CheckerStatus>& previous) {
+  std::random_device seeds;
+  for (const config::VirtualServer& vs : config.virtualServers) {
+    for (const config::RealServer& rs : vs.realServers) {
+      for (const config::HealthCheck& c : rs.checks) {
+        CheckerSpec spec;
+        spec.service = tables::serviceKey(vs);
+        spec.server = tables::serverKey(rs.address, rs.port);
+        spec.type = typeName(c.type);
+        spec.delayLoop = duration_cast<milliseconds>(c.delayLoop);
+        spec.delayBeforeRetry = duration_cast<milliseconds>(c.delayBeforeRetry);
+        spec.warmup = duration_cast<milliseconds>(c.warmup);
+        spec.rise = std::max<uint32_t>(c.rise, 1);
+        spec.fall = std::max<uint32_t>(c.fall, 1);
+        spec.startUp = !vs.alpha;
+        for (const CheckerStatus& p : previous) {
+          if (p.service == spec.service && p.server == spec.server && p.type == spec.type) {
+            spec.startUp = p.up;
+            spec.warmup = milliseconds(0);  // known state: check again at once
+          }
+        }
+        spec.makeProbe = probeFactory(config, vs, rs, c);
+        const std::size_t index = checkers_.size();
+        auto checker = std::make_unique<Checker>(
+            loop_, std::move(spec),
+            [this, index](const CheckerStatus& s, bool changed) {
+              {
+                std::lock_guard lock(mutex_);
+                statuses_[index] = s;
+              }
+              if (changed) generation_.fetch_add(1, std::memory_order_acq_rel);
+            },
+            (uint64_t{seeds()} << 32) ^ seeds());
+        statuses_.push_back(checker->status());
+        checkers_.push_back(std::move(checker));
+      }
+    }
+  }
+  for (auto& c : checkers_) c->start();
+  thread_ = std::thread([this] { loop_.run(); });
+}
+
+HealthMonitor::~HealthMonitor() {
+  loop_.stop();
+  thread_.join();
+  // The checkers (and their probes: sockets closed, scripts killed) go
+  // before the loop they are registered on.
+  checkers_.clear();
+}
+
+std::vector<CheckerStatus> HealthMonitor::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return statuses_;
+}
+
+}  // namespace sluice::health

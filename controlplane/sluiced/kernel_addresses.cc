@@ -1,0 +1,120 @@
+#include "controlplane/sluiced/kernel_addresses.h"
+
+#include <arpa/inet.h>
+#include <linux/if_addr.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+
+#include "controlplane/tables/table_builder.h"
+
+namespace sluice::sluiced {
+namespace {
+
+// One RTM_NEWADDR / RTM_DELADDR and its acknowledgement; 0 or -errno.
+int changeAddress(int fd, uint16_t type, int ifindex, const config::IpPrefix& p) {
+  struct {
+    nlmsghdr nh;
+    ifaddrmsg ifa;
+    char attrs[64];
+  } req{};
+  const bool v4 = p.address.isV4();
+  unsigned char bytes[16] = {};
+  inet_pton(v4 ? AF_INET : AF_INET6, p.address.toString().c_str(), bytes);
+  const unsigned len = v4 ? 4 : 16;
+  req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(ifaddrmsg));
+  req.nh.nlmsg_type = type;
+  req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0);
+  req.ifa.ifa_family = v4 ? AF_INET : AF_INET6;
+  req.ifa.ifa_prefixlen = static_cast<unsigned char>(p.length);
+  req.ifa.ifa_index = static_cast<unsigned>(ifindex);
+  req.ifa.ifa_flags = v4 ? 0 : IFA_F_NODAD;  // the address is ours already; no duplicate detection delay
+  for (const unsigned short attr : {IFA_LOCAL, IFA_ADDRESS}) {
+    auto* rta = reinterpret_cast<rtattr*>(reinterpret_cast<char*>(&req) + NLMSG_ALIGN(req.nh.nlmsg_len));
+    rta->rta_type = attr;
+    rta->rta_len = static_cast<unsigned short>(RTA_LENGTH(len));
+    std::memcpy(RTA_DATA(rta), bytes, len);
+    req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+  }
+  if (::send(fd, &req, req.nh.nlmsg_len, 0) < 0) return -errno;
+  char buf[512];
+  const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+  if (n < 0) return -errno;
+  const auto* nh = reinterpret_cast<const nlmsghdr*>(buf);
+  if (nh->nlmsg_type == NLMSG_ERROR) return reinterpret_cast<const nlmsgerr*>(NLMSG_DATA(nh))->error;
+  return 0;
+}
+
+bool sysctlOn(const char* path) {
+  std::ifstream in(path);
+  int v = 0;
+  return (in >> v) && v != 0;
+}
+
+}  // namespace
+
+KernelAddresses::KernelAddresses(const config::Dataplane& dataplane) {
+  for (std::size_t index = 0; index < dataplane.ports.size(); ++index) {
+    const config::DataplanePort& port = dataplane.ports[index];
+    const auto iface = tables::kernelInterfaceOf(port.device);
+    if (!iface) continue;
+    if (netlink_ < 0) {
+      netlink_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+      if (netlink_ < 0) throw std::runtime_error(std::string("cannot open rtnetlink: ") + std::strerror(errno));
+      if (sysctlOn("/proc/sys/net/ipv4/ip_forward") || sysctlOn("/proc/sys/net/ipv6/conf/all/forwarding")) {
+        std::cerr << "sluiced: warning: the kernel forwards in this namespace too; with net_af_packet ports set "
+                     "net.ipv4.ip_forward=0 and net.ipv6.conf.all.forwarding=0, or packets are forwarded twice\n";
+      }
+    }
+    const int ifindex = static_cast<int>(::if_nametoindex(iface->c_str()));
+    if (ifindex == 0) {
+      undo();
+      throw std::runtime_error("port " + port.name + ": no kernel interface '" + *iface + "'");
+    }
+    const bool v6Enabled = !sysctlOn(("/proc/sys/net/ipv6/conf/" + *iface + "/disable_ipv6").c_str());
+    for (const bool v6 : {false, true}) {
+      if (!v6 || v6Enabled) holds_.emplace_back(index, v6);
+    }
+    for (const config::IpPrefix& p : port.addresses) {
+      if (!p.address.isV4() && !v6Enabled) {
+        std::cerr << "sluiced: IPv6 is disabled on " << *iface << ": sluice answers for " << p.toString()
+                  << " itself; IPv6 health checks from the router cannot run there\n";
+        continue;
+      }
+      const int rc = changeAddress(netlink_, RTM_NEWADDR, ifindex, p);
+      if (rc == -EEXIST) continue;  // there already (not ours to remove)
+      if (rc != 0) {
+        const std::string why = std::strerror(-rc);
+        undo();
+        throw std::runtime_error("cannot put " + p.toString() + " on " + *iface + ": " + why);
+      }
+      added_.push_back(Added{ifindex, p});
+    }
+  }
+}
+
+KernelAddresses::~KernelAddresses() { undo(); }
+
+bool KernelAddresses::holds(std::size_t index, bool v6) const {
+  for (const auto& h : holds_) {
+    if (h.first == index && h.second == v6) return true;
+  }
+  return false;
+}
+
+void KernelAddresses::undo() noexcept {
+  for (const Added& a : added_) changeAddress(netlink_, RTM_DELADDR, a.ifindex, a.prefix);
+  added_.clear();
+  if (netlink_ >= 0) ::close(netlink_);
+  netlink_ = -1;
+}
+
+}  // namespace sluice::sluiced

@@ -1,0 +1,46 @@
+// The exception path of net_af_packet ports: the kernel keeps the interface
+// (it sees every frame the port receives), so the router's own addresses go
+// on it and the kernel serves the router's own traffic — health checks from
+// ordinary sockets, ssh, pings to the router — while sluice answers for the
+// VIPs and forwards. Added at start, removed at stop (only those added
+// here). IPv6 addresses go there only when IPv6 is enabled on the
+// interface; otherwise sluice answers for them itself (and IPv6 health
+// checks from the router cannot run). The kernel must not forward in that
+// namespace (sluice does): a warning says so when forwarding is on.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "controlplane/config/model.h"
+
+namespace sluice::sluiced {
+
+class KernelAddresses {
+ public:
+  // Throws std::runtime_error naming the interface and address that could
+  // not be added (after removing what was added).
+  explicit KernelAddresses(const config::Dataplane& dataplane);
+  ~KernelAddresses();
+
+  // True when the kernel interface of port `index` holds its addresses of
+  // that family (and so answers ARP/ND/pings for them).
+  bool holds(std::size_t index, bool v6) const;
+  KernelAddresses(const KernelAddresses&) = delete;
+  KernelAddresses& operator=(const KernelAddresses&) = delete;
+
+ private:
+  void undo() noexcept;
+
+  struct Added {
+    int ifindex;
+    config::IpPrefix prefix;
+  };
+  std::vector<Added> added_;
+  std::vector<std::pair<std::size_t, bool>> holds_;  // (port index, v6)
+  int netlink_ = -1;
+};
+
+}  // namespace sluice::sluiced

@@ -1,5 +1,6 @@
 #include "controlplane/health/monitor.h"
 
+#include <iostream>
 #include <random>
 
 #include "controlplane/health/misc_probe.h"
@@ -106,9 +107,32 @@ HealthMonitor::HealthMonitor(const config::Config& config, const std::vector<Che
   thread_ = std::thread([this] { loop_.run(); });
 }
 
+void HealthMonitor::runScript(const config::ScriptCommand& script, const config::GlobalDefs& globals,
+                              std::chrono::milliseconds timeout) {
+  MiscSpec m;
+  m.command = script.command;
+  m.timeout = timeout;
+  m.user = script.user ? script.user : globals.scriptUser;
+  m.group = script.user ? script.group : globals.scriptGroup;
+  m.scriptSecurity = globals.enableScriptSecurity;
+  loop_.post([this, m] {
+    auto probe = std::make_unique<MiscProbe>(m);
+    Probe* raw = probe.get();
+    scripts_.push_back(std::move(probe));
+    raw->start(loop_, [this, raw, command = m.command](const ProbeResult& r) {
+      if (!r.ok) std::cerr << "sluiced: script " << command << ": " << r.error << "\n";
+      // Freed from the loop, after the probe has returned.
+      loop_.post([this, raw] {
+        std::erase_if(scripts_, [raw](const std::unique_ptr<Probe>& p) { return p.get() == raw; });
+      });
+    });
+  });
+}
+
 HealthMonitor::~HealthMonitor() {
   loop_.stop();
   thread_.join();
+  scripts_.clear();
   // The checkers (and their probes: sockets closed, scripts killed) go
   // before the loop they are registered on.
   checkers_.clear();

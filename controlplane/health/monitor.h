@@ -42,12 +42,19 @@ class HealthMonitor {
 
   // Any thread.
   std::vector<CheckerStatus> snapshot() const;
+
+  // Any thread: runs a notify or quorum script on the loop (as MISC_CHECK
+  // scripts run: as script_user, killed after `timeout`); failures are
+  // logged, never retried.
+  void runScript(const config::ScriptCommand& script, const config::GlobalDefs& globals,
+                 std::chrono::milliseconds timeout);
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   std::size_t size() const { return checkers_.size(); }
 
  private:
   EventLoop loop_;
   std::vector<std::unique_ptr<Checker>> checkers_;
+  std::vector<std::unique_ptr<Probe>> scripts_;  // notify scripts running (loop thread only)
   mutable std::mutex mutex_;
   std::vector<CheckerStatus> statuses_;  // guarded by mutex_, by checker index
   std::atomic<uint64_t> generation_{0};

@@ -32,7 +32,8 @@ constexpr uint64_t kResolveEveryMs = 1000;     // unresolved next hops are asked
 constexpr uint64_t kRefreshEveryMs = 30'000;   // resolved ones are asked again (MAC changes)
 constexpr auto kApiAnswerTime = std::chrono::seconds(5);
 constexpr unsigned kDumpTimeoutMs = 200;
-constexpr int kPublishPatienceMs = 200;        // a change waits this long for a worker behind       // a worker answers a page request within this
+constexpr int kPublishPatienceMs = 200;
+constexpr std::chrono::milliseconds kNotifyTimeout{30'000};  // notify and quorum scripts        // a change waits this long for a worker behind       // a worker answers a page request within this
 constexpr uint64_t kSlotsPerListing = 1u << 22; // slots one API call scans at most (then a cursor)
 
 uint64_t monotonicMs() {
@@ -160,14 +161,32 @@ tables::HealthState ControlLoop::healthState(bool log) {
     }
     std::cerr << "sluiced: real server " << key.second << " of " << key.first << " is "
               << (now.up ? "up" : "down (" + why + ")") << "\n";
+    if (const config::RealServer* rs = realServerOf(key.first, key.second)) {
+      runScript(now.up ? rs->notifyUp : rs->notifyDown);
+    }
   }
-  for (const std::string& s : state.quorumLost) {
-    if (!healthState_.quorumLost.contains(s)) std::cerr << "sluiced: service " << s << " lost its quorum\n";
-  }
-  for (const std::string& s : healthState_.quorumLost) {
-    if (!state.quorumLost.contains(s)) std::cerr << "sluiced: service " << s << " has its quorum again\n";
+  for (const config::VirtualServer& vs : config_.virtualServers) {
+    const std::string key = tables::serviceKey(vs);
+    const bool lost = state.quorumLost.contains(key), wasLost = healthState_.quorumLost.contains(key);
+    if (lost == wasLost) continue;
+    std::cerr << "sluiced: service " << key << (lost ? " lost its quorum" : " has its quorum again") << "\n";
+    runScript(lost ? vs.quorumDown : vs.quorumUp);
   }
   return state;
+}
+
+const config::RealServer* ControlLoop::realServerOf(const std::string& service, const std::string& server) const {
+  for (const config::VirtualServer& vs : config_.virtualServers) {
+    if (tables::serviceKey(vs) != service) continue;
+    for (const config::RealServer& rs : vs.realServers) {
+      if (tables::serverKey(rs.address, rs.port) == server) return &rs;
+    }
+  }
+  return nullptr;
+}
+
+void ControlLoop::runScript(const std::optional<config::ScriptCommand>& script) {
+  if (script && health_) health_->runScript(*script, config_.globalDefs, kNotifyTimeout);
 }
 
 void ControlLoop::followHealth() {

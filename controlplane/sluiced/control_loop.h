@@ -56,6 +56,9 @@ class ControlLoop : public api::Backend {
   tables::HealthState healthState(bool log);
   // Rebuilds the tables when a check changed state.
   void followHealth();
+  const config::RealServer* realServerOf(const std::string& service, const std::string& server) const;
+  // notify_up/notify_down/quorum_up/quorum_down, when configured.
+  void runScript(const std::optional<config::ScriptCommand>& script);
   // A new monitor for `next` when its real servers or checks differ.
   void restartHealth(const config::Config& next);
   void reloadOnSignal();

@@ -67,7 +67,9 @@ tally_port() {
 
 printf '#!/bin/sh\nexit "$1"\n' >"$work/exit.sh"
 printf '#!/bin/sh\nsleep 30\n' >"$work/hang.sh"
-chmod 755 "$work/exit.sh" "$work/hang.sh"
+mkdir -m 777 "$work/notes"
+printf '#!/bin/sh\necho "$1 $2 $(id -un)" >>%s/notes/log\n' "$work" >"$work/note.sh"
+chmod 755 "$work/exit.sh" "$work/hang.sh" "$work/note.sh"
 rs3_md5=$(printf 'rs3\n' | md5sum | cut -d' ' -f1)
 sed -e "s|@WORK@|$work|g" -e "s|@RS3_MD5@|$rs3_md5|" "$top/tests/lab/configs/health.conf" >"$work/health.conf"
 
@@ -109,6 +111,10 @@ expect "the last 20 requests all succeeded" "0" bash -c "tail -20 '$work/during.
 check "rs2 comes back within delay_loop + 1 s" wait_state tcp-10.0.0.1-80 192.168.1.21-80 UP 3
 contains "it gets new connections again" "rs2:" tally c1 "$LAB_VIP4" 8
 check "the quorum is back: port 84 goes to rs1 or rs2" bash -c "$(declare -f in_ns get); get c1 84 | grep -qE '^rs[12]$'"
+sleep 0.5
+expect "notify_down, quorum_down, notify_up, quorum_up ran as script_user" \
+  "down rs2 nobody|quorum-down 84 nobody|quorum-up 84 nobody|up rs2 nobody" \
+  bash -c "sort '$work/notes/log' | paste -sd'|'"
 
 echo "== HTTP_GET, SSL_GET"
 check "a wrong digest marks down" wait_state tcp-10.0.0.1-81 192.168.1.20-80 DOWN 5

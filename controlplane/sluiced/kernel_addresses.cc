@@ -65,7 +65,13 @@ KernelAddresses::KernelAddresses(const config::Dataplane& dataplane) {
   for (std::size_t index = 0; index < dataplane.ports.size(); ++index) {
     const config::DataplanePort& port = dataplane.ports[index];
     const auto iface = tables::kernelInterfaceOf(port.device);
-    if (!iface) continue;
+    if (!iface) {
+      // No kernel interface behind the port: the kernel's sockets (health
+      // checks) cannot reach the networks behind it.
+      std::cerr << "sluiced: note: port " << port.name << " (" << port.device
+                << ") has no kernel interface: health checks cannot reach real servers through it\n";
+      continue;
+    }
     if (netlink_ < 0) {
       netlink_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
       if (netlink_ < 0) throw std::runtime_error(std::string("cannot open rtnetlink: ") + std::strerror(errno));

@@ -86,6 +86,12 @@ for rs in 20 21 22 23; do
   check "HTTP_GET 192.168.1.$rs is up" wait_state tcp-10.0.0.1-80 "192.168.1.$rs-80" UP 5
 done
 check "the router's own address answers pings (the kernel's)" ping_ok c1 "$LAB_LB1_ETH0_IP4"
+# An ssh-like TCP service of the router itself: the kernel's, through the port.
+in_ns lb1 timeout 20 socat -T5 TCP-LISTEN:2222,bind="$LAB_LB1_ETH0_IP4",reuseaddr SYSTEM:'echo router-shell' \
+  >/dev/null 2>&1 &
+sleep 0.3
+expect "a TCP connection to the router reaches its kernel" "router-shell" \
+  in_ns c1 timeout 5 socat -T3 - "TCP:$LAB_LB1_ETH0_IP4:2222"
 expect "rr over the four while all are up" "rs1:2 rs2:2 rs3:2 rs4:2" tally c1 "$LAB_VIP4" 8
 
 echo "== a real server stops"

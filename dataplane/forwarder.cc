@@ -82,6 +82,8 @@ void Forwarder::setTable(ForwardingTable* table) {
   view_ = table ? &table->workers.at(worker_) : nullptr;
   if (!table) return;
   if (previous != nullptr && previous != table) keepSchedulers(*previous, *previousView);
+  // New timeouts apply as connections next see a packet or the sweep.
+  if (table->timeouts) timeouts_ = *table->timeouts;
   for (std::size_t i = 0; i < table->servers.size(); ++i) {
     const RealServer& rs = table->servers[i];
     destIndex_[rs.destId] = static_cast<int32_t>(i);

@@ -9,9 +9,11 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "dataplane/conn_state.h"
 #include "dataplane/flow.h"
 #include "schedulers/scheduler.h"
 
@@ -123,6 +125,9 @@ class ForwardingTable {
   std::vector<PortConfig> ports;
   std::vector<Prefix> ownedVips;  // VIPs this router answers for (/32, /128)
   uint64_t version = 0;
+  // Connection timeouts (lvs_timeouts); unset: the worker keeps its own.
+  // Carried by the snapshot so that a reload changes them.
+  std::optional<ConnTimeouts> timeouts;
 
   // Per worker, per service: scheduler instances and the real servers as
   // the scheduler sees them (weights from the config, counters kept by the

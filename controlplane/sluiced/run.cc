@@ -17,6 +17,7 @@
 #include "controlplane/sluiced/kernel_addresses.h"
 #include "controlplane/sluiced/pid_lock.h"
 #include "controlplane/stats/stats.h"
+#include "controlplane/tables/table_builder.h"
 #include "dataplane/eal.h"
 #include "dataplane/runtime.h"
 
@@ -41,14 +42,7 @@ dp::RuntimeSpec runtimeSpec(const config::Config& config) {
     spec.ports.push_back(dp::PortRequest{p.name, p.device, p.queues.value_or(1)});
   }
   if (d.connTableSize) spec.connCapacity = *d.connTableSize;
-  // The dataplane block's lvs_timeouts override global_defs', as documented.
-  for (const auto& t : {config.globalDefs.lvsTimeouts, d.lvsTimeouts}) {
-    if (!t) continue;
-    auto seconds = [](const std::optional<config::Duration>& v) {
-      return v ? static_cast<uint32_t>(v->count() / 1000) : 0u;
-    };
-    spec.timeouts.set(seconds(t->tcp), seconds(t->tcpFin), seconds(t->udp));
-  }
+  spec.timeouts = tables::timeoutsOf(config);
   return spec;
 }
 

@@ -295,6 +295,20 @@ uint16_t portIndex(const config::Dataplane& dataplane, std::string_view name) {
   return dp::kNoPort;
 }
 
+dp::ConnTimeouts timeoutsOf(const config::Config& config) {
+  dp::ConnTimeouts timeouts;
+  const std::optional<config::LvsTimeouts> sources[] = {
+      config.globalDefs.lvsTimeouts, config.dataplane ? config.dataplane->lvsTimeouts : std::nullopt};
+  for (const auto& t : sources) {
+    if (!t) continue;
+    auto seconds = [](const std::optional<config::Duration>& v) {
+      return v ? static_cast<uint32_t>(v->count() / 1000) : 0u;
+    };
+    timeouts.set(seconds(t->tcp), seconds(t->tcpFin), seconds(t->udp));
+  }
+  return timeouts;
+}
+
 std::optional<std::string> kernelInterfaceOf(std::string_view device) {
   if (!device.starts_with("net_af_packet")) return std::nullopt;
   const auto at = device.find("iface=");
@@ -309,6 +323,7 @@ std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, st
   const config::Dataplane& dpc = *config.dataplane;
   if (portMacs.size() != dpc.ports.size()) throw BuildError("port count differs from the dataplane block");
   auto t = std::make_unique<dp::ForwardingTable>();
+  t->timeouts = timeoutsOf(config);
   for (std::size_t i = 0; i < dpc.ports.size(); ++i) {
     dp::PortConfig pc;
     pc.mac = portMacs[i];

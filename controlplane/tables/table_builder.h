@@ -31,6 +31,10 @@ class BuildError : public std::runtime_error {
 std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, std::span<const dp::MacAddr> portMacs,
                                                 IdRegistry& ids, const HealthState* health = nullptr);
 
+// The connection timeouts of a configuration: IPVS's defaults, then
+// global_defs lvs_timeouts, then the dataplane block's. Thread-safe.
+dp::ConnTimeouts timeoutsOf(const config::Config& config);
+
 // The dataplane block's static neighbours, then the learned ones they do
 // not override.
 std::unique_ptr<dp::NeighbourSet> buildNeighbours(const config::Config& config,

@@ -363,6 +363,25 @@ TEST(Forwarder, ANewSnapshotKeepsTheSchedulersOfUnchangedServices) {
   EXPECT_EQ(dstOf(4), ip("192.168.1.20"));
 }
 
+TEST(Forwarder, ANewSnapshotCarriesNewTimeouts) {
+  Forwarder f(0, 64, ConnTimeouts{});  // UDP: 300 s
+  Lab first;
+  first.addService("10.0.0.1", 53, kProtoUdp, {1, 1});
+  first.attach(f);
+  const auto q = buildFrame({.src = {"10.0.0.101", 4000}, .dst = {"10.0.0.1", 53}, .proto = kProtoUdp});
+  EXPECT_EQ(send(f, q, 0).parsed.tuple.dst, ip("192.168.1.20"));
+  // A reload sets lvs_timeouts udp 10: the next packet refreshes the flow
+  // with the new timeout, which then expires it.
+  Lab second;
+  second.addService("10.0.0.1", 53, kProtoUdp, {1, 1});
+  second.table->timeouts = ConnTimeouts{};
+  second.table->timeouts->set(0, 0, 10);
+  second.attach(f);
+  EXPECT_EQ(send(f, q, 1'000).parsed.tuple.dst, ip("192.168.1.20"));
+  EXPECT_EQ(send(f, q, 20'000).parsed.tuple.dst, ip("192.168.1.21"));  // expired: rr (kept) goes on
+  EXPECT_EQ(f.counters().expired.get(), 1u);
+}
+
 TEST(Forwarder, ExpiredFlowsAreRescheduled) {
   Lab lab;
   lab.addService("10.0.0.1", 53, kProtoUdp, {1, 1});

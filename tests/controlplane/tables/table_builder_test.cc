@@ -812,3 +812,28 @@ TEST(TableConversions, AddressesPrefixesAndPortIndex) {
 
 }  // namespace
 }  // namespace sluice::tables
+
+namespace sluice::tables {
+namespace {
+
+TEST(TableTimeouts, DataplaneOverridesGlobalDefsAndTheTableCarriesThem) {
+  const auto r = config::parseString(R"(
+global_defs { lvs_timeouts tcp 7200 udp 60 }
+dataplane { lcores 0-1
+  lvs_timeouts udp 30
+  port eth0 { device net_null0
+    address 10.0.0.2/24 } }
+)",
+                                     "t.conf");
+  ASSERT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].toString());
+  IdRegistry ids(16, 16);
+  const std::vector<dp::MacAddr> macs(1);
+  const auto table = buildTable(*r.config, macs, ids);
+  ASSERT_TRUE(table->timeouts);
+  EXPECT_EQ(table->timeouts->of(dp::ConnState::kEstablished), 7'200'000u);
+  EXPECT_EQ(table->timeouts->of(dp::ConnState::kUdp), 30'000u);
+  EXPECT_EQ(table->timeouts->of(dp::ConnState::kFinWait), dp::ConnTimeouts{}.of(dp::ConnState::kFinWait));
+}
+
+}  // namespace
+}  // namespace sluice::tables

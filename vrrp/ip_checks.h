@@ -1,0 +1,41 @@
+// The checks a receiver makes on the IP header of an advert before decoding
+// it (RFC 3768 7.1, RFC 5798 7.1, keepalived's vrrp_check_packet): the
+// protocol (AH exactly when the instance uses AH), the IPv4 total length,
+// TTL / hop limit 255 for multicast, and a destination that is the VRRP
+// group in multicast mode and not a multicast address in unicast mode.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "vrrp/address.h"
+#include "vrrp/decode_error.h"
+
+namespace sluice::vrrp {
+
+// What the receiver read from the IPv4 header, or from the IPv6 header and
+// its ancillary data.
+struct ReceivedIpHeader {
+  Family family = Family::kIpv4;
+  uint8_t ttl = 0;       // IPv4 TTL or IPv6 hop limit
+  uint8_t protocol = 0;  // IPv4 protocol or IPv6 next header of the payload
+  IpAddress destination;
+  // IPv4 only: the header's total length and the bytes actually received
+  // (header included).
+  uint16_t totalLength = 0;
+  std::size_t receivedLength = 0;
+};
+
+struct IpExpectations {
+  bool unicast = false;  // unicast_peer configured: TTL is not checked
+  bool ah = false;       // auth_type AH (VRRPv2 over IPv4)
+  // The group adverts go to in multicast mode (keepalived's
+  // vrrp_mcast_group4/6); unset: 224.0.0.18 or ff02::12.
+  std::optional<IpAddress> group;
+};
+
+// nullopt when the header is acceptable. Thread-safe.
+std::optional<DecodeError> checkIpHeader(const ReceivedIpHeader& header, const IpExpectations& expected);
+
+}  // namespace sluice::vrrp

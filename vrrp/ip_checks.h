@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 
 #include "vrrp/address.h"
 #include "vrrp/decode_error.h"
@@ -20,11 +21,14 @@ struct ReceivedIpHeader {
   Family family = Family::kIpv4;
   uint8_t ttl = 0;       // IPv4 TTL or IPv6 hop limit
   uint8_t protocol = 0;  // IPv4 protocol or IPv6 next header of the payload
+  IpAddress source;
   IpAddress destination;
   // IPv4 only: the header's total length and the bytes actually received
-  // (header included).
+  // (header included); the id and options, which AH covers.
   uint16_t totalLength = 0;
   std::size_t receivedLength = 0;
+  uint16_t id = 0;
+  std::span<const uint8_t> options;
 };
 
 struct IpExpectations {

@@ -63,6 +63,10 @@ struct ReceivedAdvert {
   uint8_t priority = 0;
   IpAddress source;               // the IP header's source address
   uint16_t advertIntervalCs = 0;  // what the advert carries
+
+  static ReceivedAdvert from(const Advert& advert, const IpAddress& source) {
+    return {advert.priority, source, advert.advertIntervalCs};
+  }
 };
 
 class StateMachine {

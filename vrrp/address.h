@@ -12,7 +12,8 @@ namespace sluice::vrrp {
 
 enum class Family : uint8_t { kIpv4, kIpv6 };
 
-// An IPv4 (bytes[0..3]) or IPv6 address, network byte order.
+// An IPv4 (bytes[0..3]) or IPv6 address, network byte order. Plain value,
+// its functions are thread-safe.
 struct IpAddress {
   std::array<uint8_t, 16> bytes{};
   Family family = Family::kIpv4;
@@ -33,18 +34,19 @@ struct IpAddress {
 // Orders two addresses of one family as numbers (network byte order is big
 // endian, so byte order is numeric order): RFC 5798 breaks a priority tie by
 // the higher primary address. Addresses of different families compare by
-// family.
+// family. Thread-safe.
 std::strong_ordering compareAddresses(const IpAddress& a, const IpAddress& b);
 
-inline constexpr uint8_t kProtocolVrrp = 112;  // IANA, RFC 5798 section 5.1.1.3
+inline constexpr uint8_t kProtocolVrrp = 112;  // RFC 5798 5.1.1.4 / 5.1.2.4
 inline constexpr uint8_t kProtocolAh = 51;     // RFC 2402 section 2
-inline constexpr uint8_t kRequiredTtl = 255;   // TTL / hop limit of a multicast advert
+inline constexpr uint8_t kRequiredTtl = 255;   // RFC 5798 5.1.1.3 / 5.1.2.3
 
 // 224.0.0.18 and ff02::12, the groups adverts are sent to (RFC 5798 5.1.1.2, 5.1.2.2).
 inline const IpAddress kMulticastV4 = IpAddress::v4(224, 0, 0, 18);
 inline const IpAddress kMulticastV6 =
     IpAddress{{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12}, Family::kIpv6};
 
+// The group of a family. Thread-safe.
 inline const IpAddress& multicastGroup(Family family) {
   return family == Family::kIpv4 ? kMulticastV4 : kMulticastV6;
 }

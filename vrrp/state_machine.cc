@@ -227,7 +227,7 @@ void StateMachine::masterReceive(Step& step, const ReceivedAdvert& advert, Milli
     stepDown(step, advert, now);
     return;
   }
-  if (step.note == Note::kNone) step.note = Note::kLowerPriorityAnswered;
+  if (step.note == Note::kNone) step.note = Note::kLowerPriorityMaster;
   if (!config_.lowerPrioNoAdvert) {
     emit(step, Action::kSendAdvert);
     deadline_ = now + centiseconds(config_.advertIntervalCs);

@@ -27,7 +27,7 @@ std::string_view noteName(Note note) {
     case Note::kNone: return "none";
     case Note::kIgnoredNotRunning: return "ignored_not_running";
     case Note::kLowerPriorityDiscarded: return "lower_priority_discarded";
-    case Note::kLowerPriorityAnswered: return "lower_priority_answered";
+    case Note::kLowerPriorityMaster: return "lower_priority_master";
     case Note::kPreemptDelayStarted: return "preempt_delay_started";
     case Note::kSameAddress: return "same_address";
     case Note::kOwnerConflict: return "owner_conflict";

@@ -25,18 +25,21 @@ enum class Action : uint8_t {
   kRelease,           // remove the virtual addresses: stop serving them
 };
 
+// The action's label, for logs and tests. Thread-safe.
 std::string_view actionName(Action action);
 
 enum class Note : uint8_t {
   kNone,
   kIgnoredNotRunning,      // an advert in INIT or FAULT
   kLowerPriorityDiscarded, // BACKUP (preempting): the master's advert is below us; its timer runs on
-  kLowerPriorityAnswered,  // MASTER: a lower-priority advert (AH: AhSequence::syncFromLowerPriority)
+  kLowerPriorityMaster,    // MASTER: a lower-priority master advertises; answered unless
+                           // lower_prio_no_advert (AH: AhSequence::syncFromLowerPriority)
   kPreemptDelayStarted,    // BACKUP: first lower-priority advert; preemption waits preempt_delay
   kSameAddress,            // MASTER: equal priority from our own address (misconfiguration)
   kOwnerConflict,          // MASTER: another address owner (255); ours lowered to 254, as keepalived
 };
 
+// The note's label, for logs and tests. Thread-safe.
 std::string_view noteName(Note note);
 
 // The actions of one step, in the order they must be done (at most three).

@@ -73,11 +73,7 @@ Step StateMachine::onTimer(Millis now) {
 Step StateMachine::setFault(Millis) {
   Step step = begin();
   faulted_ = true;
-  if (state_ == State::kMaster) {
-    leaveMaster(step);
-    emit(step, Action::kSendPriorityZero);
-    emit(step, Action::kRelease);
-  }
+  if (state_ == State::kMaster) leaveMaster(step, /*resign=*/true);
   if (state_ != State::kInit) state_ = State::kFault;
   deadline_.reset();
   preemptAt_.reset();
@@ -157,7 +153,13 @@ void StateMachine::enterBackup(Millis now) {
   deadline_ = now + masterDownInterval();
 }
 
-void StateMachine::leaveMaster(Step&) { counters_.add(Counter::kReleaseMaster); }
+// Leaving MASTER for BACKUP or FAULT (keepalived's vrrp_state_leave_master,
+// which counts release_master; a shutdown does not).
+void StateMachine::leaveMaster(Step& step, bool resign) {
+  counters_.add(Counter::kReleaseMaster);
+  if (resign) emit(step, Action::kSendPriorityZero);
+  emit(step, Action::kRelease);
+}
 
 // ---------------------------------------------------------------- BACKUP
 
@@ -238,8 +240,7 @@ void StateMachine::masterReceive(Step& step, const ReceivedAdvert& advert, Milli
 // Master_Down_Timer, go BACKUP. keepalived sends no priority 0 here.
 void StateMachine::stepDown(Step& step, const ReceivedAdvert& advert, Millis now) {
   if (config_.higherPrioSendAdvert) emit(step, Action::kSendAdvert);
-  leaveMaster(step);
-  emit(step, Action::kRelease);
+  leaveMaster(step, /*resign=*/false);
   learnInterval(advert);
   masterAddress_ = advert.source;
   enterBackup(now);

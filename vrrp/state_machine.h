@@ -107,7 +107,7 @@ class StateMachine {
 
   void becomeMaster(Step& step, Millis now);
   void enterBackup(Millis now);
-  void leaveMaster(Step& step);
+  void leaveMaster(Step& step, bool resign);
   void backupReceive(Step& step, const ReceivedAdvert& advert, Millis now);
   void acceptMaster(Step& step, const ReceivedAdvert& advert, Millis now);
   void masterReceive(Step& step, const ReceivedAdvert& advert, Millis now);

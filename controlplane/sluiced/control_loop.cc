@@ -17,6 +17,7 @@
 #include "controlplane/config/parser.h"
 #include "controlplane/health/server_health.h"
 #include "controlplane/sluiced/config_diff.h"
+#include "controlplane/sluiced/connection_listing.h"
 #include "controlplane/stats/stats.h"
 #include "controlplane/tables/keys.h"
 #include "controlplane/tables/table_builder.h"
@@ -34,7 +35,6 @@ constexpr auto kApiAnswerTime = std::chrono::seconds(5);
 constexpr unsigned kDumpTimeoutMs = 200;
 constexpr int kPublishPatienceMs = 200;
 constexpr std::chrono::milliseconds kNotifyTimeout{30'000};  // notify and quorum scripts        // a change waits this long for a worker behind       // a worker answers a page request within this
-constexpr uint64_t kSlotsPerListing = 1u << 22; // slots one API call scans at most (then a cursor)
 
 uint64_t monotonicMs() {
   return static_cast<uint64_t>(
@@ -46,23 +46,6 @@ std::string macText(const dp::MacAddr& m) {
   char buf[18];
   std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m.b[0], m.b[1], m.b[2], m.b[3], m.b[4], m.b[5]);
   return buf;
-}
-
-// Cursor text "WORKER:TABLE:SLOT" <-> (worker, dump cursor).
-std::string cursorText(unsigned worker, uint64_t cursor) {
-  return std::to_string(worker) + ":" + std::to_string(cursor >> 32) + ":" + std::to_string(cursor & 0xFFFFFFFFu);
-}
-
-std::pair<unsigned, uint64_t> parseCursor(const std::string& text, unsigned workers) {
-  if (text.empty()) return {0, 0};
-  unsigned w = 0, table = 0;
-  unsigned long slot = 0;
-  char tail = 0;
-  if (std::sscanf(text.c_str(), "%u:%u:%lu%c", &w, &table, &slot, &tail) != 3 || w >= workers ||
-      table >= dp::kDumpTables || slot > 0xFFFFFFFFul) {
-    throw api::ApiError(400, "cursor '" + text + "' is not one this daemon gave (use next_cursor)", "cursor");
-  }
-  return {w, uint64_t{table} << 32 | slot};
 }
 
 }  // namespace
@@ -309,34 +292,7 @@ json ControlLoop::status() const {
             {"neighbour_version", rt_.neighbours()->version}}}};
 }
 
-json ControlLoop::connections(const std::string& cursorText_, unsigned limit) {
-  auto [worker, cursor] = parseCursor(cursorText_, rt_.workerCount());
-  const dp::ForwardingTable& table = *rt_.table();
-  std::vector<std::string> names(dp::kMaxServices);
-  for (const dp::Service& s : table.services) names[s.serviceId] = tables::serviceKey(s);
-  json list = json::array();
-  std::vector<dp::ConnRecord> page(limit);
-  uint64_t scanned = 0;
-  while (worker < rt_.workerCount() && list.size() < limit && scanned < kSlotsPerListing) {
-    dp::ConnDumpRequest req;
-    req.cursor = cursor;
-    req.out = page.data();
-    req.capacity = limit - static_cast<unsigned>(list.size());
-    if (!rt_.dumpConnections(worker, req, kDumpTimeoutMs)) {
-      throw api::ApiError(503, "worker " + std::to_string(worker) + " did not answer; try again");
-    }
-    scanned += req.slotBudget;
-    for (uint32_t i = 0; i < req.count; ++i) list.push_back(api::connectionJson(page[i], worker, names[page[i].serviceId]));
-    if (req.next == dp::kDumpEnd) {
-      ++worker;
-      cursor = 0;
-    } else {
-      cursor = req.next;
-    }
-  }
-  const bool done = worker >= rt_.workerCount();
-  return {{"connections", std::move(list)}, {"next_cursor", done ? json(nullptr) : json(cursorText(worker, cursor))}};
-}
+json ControlLoop::connections(const std::string& cursor, unsigned limit) { return listConnections(rt_, cursor, limit); }
 
 void ControlLoop::writeStats() const {
   json j = stats();

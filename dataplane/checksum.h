@@ -9,25 +9,13 @@
 #include <cstdint>
 
 #include "dataplane/bytes.h"
+#include "wire/checksum.h"
 
 namespace sluice::dp {
 
-// One's complement sum of n bytes (a trailing odd byte is padded with zero),
-// added to `sum`, not folded.
-inline uint32_t csumAdd(uint32_t sum, const uint8_t* p, std::size_t n) {
-  std::size_t i = 0;
-  for (; i + 1 < n; i += 2) sum += loadBe16(p + i);
-  if (i < n) sum += uint32_t{p[i]} << 8;
-  return sum;
-}
-
-inline uint16_t csumFold(uint32_t sum) {
-  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
-  return static_cast<uint16_t>(sum);
-}
-
-// The checksum field value for data whose unfolded sum is `sum`.
-inline uint16_t csumFinish(uint32_t sum) { return static_cast<uint16_t>(~csumFold(sum)); }
+using wire::csumAdd;
+using wire::csumFinish;
+using wire::csumFold;
 
 // The accumulated change of a set of 16-bit words, applied to any number of
 // checksums that cover them (RFC 1624): one delta serves, say, both the IPv4

@@ -1,33 +1,15 @@
-// Unaligned big-endian loads and stores on packet bytes. A VRRP message sits
-// after an IPv4 header that may carry options, so no field is assumed to be
-// aligned: every access goes through memcpy, which compiles to a plain load.
+// VRRP's names for the shared wire helpers (wire/bytes.h): a VRRP message
+// sits after an IPv4 header that may carry options, so no field is assumed
+// to be aligned.
 #pragma once
 
-#include <cstdint>
-#include <cstring>
+#include "wire/bytes.h"
 
 namespace sluice::vrrp {
 
-inline uint16_t loadBe16(const uint8_t* p) {
-  uint16_t v;
-  std::memcpy(&v, p, sizeof v);
-  return __builtin_bswap16(v);
-}
-
-inline uint32_t loadBe32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, sizeof v);
-  return __builtin_bswap32(v);
-}
-
-inline void storeBe16(uint8_t* p, uint16_t v) {
-  v = __builtin_bswap16(v);
-  std::memcpy(p, &v, sizeof v);
-}
-
-inline void storeBe32(uint8_t* p, uint32_t v) {
-  v = __builtin_bswap32(v);
-  std::memcpy(p, &v, sizeof v);
-}
+using wire::loadBe16;
+using wire::loadBe32;
+using wire::storeBe16;
+using wire::storeBe32;
 
 }  // namespace sluice::vrrp

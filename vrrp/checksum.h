@@ -7,19 +7,14 @@
 #include <span>
 
 #include "vrrp/address.h"
+#include "wire/checksum.h"
 
 namespace sluice::vrrp {
 
-// One's complement sum of the bytes as big-endian 16-bit words, added to
-// `sum` and not folded. An odd trailing byte is padded with zero, so a
-// message must be summed in pieces of even length (VRRP's always are).
-uint32_t checksumAdd(uint32_t sum, std::span<const uint8_t> bytes);
-
-// Folds the carries of a sum into 16 bits.
-uint16_t checksumFold(uint32_t sum);
-
-// The checksum field value of data whose unfolded sum is `sum`.
-inline uint16_t checksumFinish(uint32_t sum) { return static_cast<uint16_t>(~checksumFold(sum)); }
+// The sums themselves are the shared ones (wire/checksum.h).
+using wire::csumAdd;
+using wire::csumFinish;
+using wire::csumFold;
 
 // The unfolded sum of the pseudo-header for a payload of `length` bytes of
 // protocol 112: IPv4 {src, dst, 0, 112, length16} (RFC 768 style) or IPv6

@@ -31,7 +31,7 @@ uint32_t messageSum(Version version, std::span<const uint8_t> message, const IpA
   if (checksumCoversPseudoHeader(version, source.family)) {
     sum = pseudoHeaderSum(source, destination, static_cast<uint32_t>(message.size()));
   }
-  return checksumAdd(sum, message);
+  return csumAdd(sum, message);
 }
 
 std::optional<EncodeError> validate(const AdvertFields& f) {
@@ -128,7 +128,7 @@ Result<std::size_t, EncodeError> encodeAdvert(const AdvertFields& f, std::span<u
     std::copy(data.begin(), data.end(), p + at);
   }
   const auto message = out.first(size);
-  storeBe16(p + kOffChecksum, checksumFinish(messageSum(f.version, message, f.source, f.destination)));
+  storeBe16(p + kOffChecksum, csumFinish(messageSum(f.version, message, f.source, f.destination)));
   return size;
 }
 
@@ -149,7 +149,7 @@ Result<Advert, DecodeError> decodeAdvert(std::span<const uint8_t> message, const
   if (message.size() < expected) return DecodeError::kTooShort;
   if (message.size() > expected) return DecodeError::kTooLong;
   // A correct checksum makes the whole sum, its own field included, 0xffff.
-  if (checksumFold(messageSum(a.version, message, source, destination)) != 0xffff) {
+  if (csumFold(messageSum(a.version, message, source, destination)) != 0xffff) {
     return DecodeError::kBadChecksum;
   }
 

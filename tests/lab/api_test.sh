@@ -24,11 +24,7 @@ source "$top/scripts/lab-env"
 # shellcheck source=tests/lab/lib.sh
 source "$top/tests/lab/lib.sh"
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "SKIP: the lab needs root"
-  exit 77
-fi
-for b in "$sluiced" "$sluicectl"; do [ -x "$b" ] || { echo "FAIL: no $b (build first)"; exit 1; }; done
+preflight "$sluiced" "$sluicectl"
 
 work=$(mktemp -d)
 chmod 755 "$work"

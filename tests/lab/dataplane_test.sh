@@ -20,11 +20,7 @@ source "$top/scripts/lab-env"
 # shellcheck source=tests/lab/lib.sh
 source "$top/tests/lab/lib.sh"
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "SKIP: the lab needs root"
-  exit 77
-fi
-[ -x "$sluiced" ] || { echo "FAIL: no $sluiced (build first)"; exit 1; }
+preflight "$sluiced"
 
 work=$(mktemp -d)
 pidfile=/run/sluice/lab-test-lb1.pid

@@ -4,6 +4,17 @@
 
 failures=0
 checks=0
+
+# preflight BINARY...: skips the test (exit 77) without root, fails it when
+# a binary it drives is not built.
+preflight() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "SKIP: the lab needs root"
+    exit 77
+  fi
+  local b
+  for b in "$@"; do [ -x "$b" ] || { echo "FAIL: no $b (build first)"; exit 1; }; done
+}
 pass() { checks=$((checks + 1)); echo "ok   $*"; }
 fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL $*"; }
 

@@ -167,9 +167,11 @@ Response route(Backend& b, const Request& r) {
 
 }  // namespace
 
-Response errorResponse(int status, const std::string& message, const std::string& field) {
+Response errorResponse(int status, const std::string& message, const std::string& field,
+                       const json& extra) {
   json body = {{"error", message}};
   if (!field.empty()) body["field"] = field;
+  body.update(extra);
   return jsonResponse(status, body);
 }
 
@@ -177,13 +179,7 @@ Response handle(Backend& backend, const Request& request) {
   try {
     return route(backend, request);
   } catch (const ApiError& e) {
-    Response r = errorResponse(e.status(), e.what(), e.field());
-    if (!e.extra().empty()) {
-      json body = json::parse(r.body);
-      body.update(e.extra());
-      r.body = body.dump(2) + "\n";
-    }
-    return r;
+    return errorResponse(e.status(), e.what(), e.field(), e.extra());
   } catch (const std::exception& e) {
     return errorResponse(500, std::string("internal error: ") + e.what());
   }

@@ -10,8 +10,10 @@ namespace sluice::api {
 
 Response handle(Backend& backend, const Request& request);
 
-// The JSON error body for a status and message (also used by the HTTP
-// layer for refusals it makes itself: 401, 413, 503).
-Response errorResponse(int status, const std::string& message, const std::string& field = {});
+// The JSON error body for a status and message, with the field it is about
+// and more keys when given (also used by the HTTP layer for refusals it
+// makes itself: 401, 413, 503).
+Response errorResponse(int status, const std::string& message, const std::string& field = {},
+                       const nlohmann::json& extra = nlohmann::json::object());
 
 }  // namespace sluice::api

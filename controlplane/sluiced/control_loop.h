@@ -52,14 +52,17 @@ class ControlLoop : public api::Backend {
 
  private:
   void publishNeighbours();
-  // The health checks' verdicts for the table builder; logs what changed.
+  // The health checks' verdicts for the table builder. With `log`, also
+  // logs what changed since the tables were built and runs the notify and
+  // quorum scripts of those changes.
   tables::HealthState healthState(bool log);
   // Rebuilds the tables when a check changed state.
   void followHealth();
   const config::RealServer* realServerOf(const std::string& service, const std::string& server) const;
   // notify_up/notify_down/quorum_up/quorum_down, when configured.
   void runScript(const std::optional<config::ScriptCommand>& script);
-  // A new monitor for `next` when its real servers or checks differ.
+  // A new monitor for `next`, starting each check that still exists in the
+  // state the old monitor had (apply() calls it when the checks differ).
   void restartHealth(const config::Config& next);
   void reloadOnSignal();
   void resolveNextHops(uint64_t nowMs, bool all);

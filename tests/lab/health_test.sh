@@ -112,6 +112,8 @@ expect "the last 20 requests all succeeded" "0" bash -c "tail -20 '$work/during.
 "$lab" server start rs2 >/dev/null
 check "rs2 comes back within delay_loop + 1 s" wait_state tcp-10.0.0.1-80 192.168.1.21-80 UP 3
 contains "it gets new connections again" "rs2:" tally c1 "$LAB_VIP4" 8
+# Port 84 has its own check of rs2, on its own phase: wait for it.
+check "rs2's check of port 84 is up again" wait_state tcp-10.0.0.1-84 192.168.1.21-80 UP 3
 check "the quorum is back: port 84 goes to rs1 or rs2" bash -c "$(declare -f in_ns get); get c1 84 | grep -qE '^rs[12]$'"
 sleep 0.5
 expect "notify_down, quorum_down, notify_up, quorum_up ran as script_user" \

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iostream>
 #include <stdexcept>
 
 namespace sluice::dp {
@@ -56,6 +57,21 @@ Runtime::Runtime(const RuntimeSpec& spec) : lcores_(spec.workerLcores) {
       ports_.push_back(std::make_unique<Port>(
           PortSpec{p.name, p.device, p.rxQueues, static_cast<uint16_t>(workers)}, pool_));
     }
+    // The PMD attached the XDP steering program when the port's queues were
+    // set up; its maps are filled at each publish.
+    for (const PortRequest& p : spec.ports) {
+      const auto iface = kernelInterfaceOf(p.device);
+      std::unique_ptr<XdpSteering> xdp;
+      if (iface && p.device.starts_with("net_af_xdp")) {
+        xdp = XdpSteering::find(p.name, *iface);
+        if (!xdp) {
+          std::cerr << "sluiced: note: port " << p.name << " runs an XDP program without sluice's steering maps: "
+                    << "it decides alone what reaches sluice\n";
+        }
+      }
+      steering_.push_back(std::move(xdp));
+      kernelHolds_.push_back({false, false});
+    }
     publisher_ = std::make_unique<SnapshotPublisher>(workers);
     exceptions_ = std::make_unique<TypedRing<rte_mbuf*>>("sluice_exc", kExceptionRing, RingUse::kManyToSingle);
     resolves_ = std::make_unique<TypedRing<ResolveRequest>>("sluice_resolve", kResolveRing, RingUse::kManyToSingle);
@@ -64,7 +80,7 @@ Runtime::Runtime(const RuntimeSpec& spec) : lcores_(spec.workerLcores) {
                                                                   RingUse::kSingleToSingle));
     }
     for (unsigned w = 0; w < workers; ++w) {
-      steering_.push_back(std::make_unique<TypedRing<rte_mbuf*>>("sluice_steer_" + std::to_string(w), kSteeringRing,
+      steerRings_.push_back(std::make_unique<TypedRing<rte_mbuf*>>("sluice_steer_" + std::to_string(w), kSteeringRing,
                                                                  RingUse::kManyToSingle));
       forwarders_.push_back(std::make_unique<Forwarder>(w, spec.connCapacity, spec.timeouts));
     }
@@ -79,7 +95,7 @@ Runtime::Runtime(const RuntimeSpec& spec) : lcores_(spec.workerLcores) {
       ctx->workerCount = workers;
       ctx->forwarder = forwarders_[w].get();
       ctx->tables = &publisher_->ring(w);
-      for (auto& r : steering_) ctx->steering.push_back(r.get());
+      for (auto& r : steerRings_) ctx->steering.push_back(r.get());
       ctx->portIds = portIds;
       ctx->portIndexById = indexById;
       for (auto& r : controlTx_) ctx->controlTx.push_back(r.get());
@@ -114,16 +130,17 @@ void Runtime::teardown() noexcept {
   rte_mbuf* m = nullptr;
   if (exceptions_)
     while (exceptions_->pop(m)) rte_pktmbuf_free(m);
-  for (auto& r : steering_)
+  for (auto& r : steerRings_)
     while (r->pop(m)) rte_pktmbuf_free(m);
   for (auto& r : controlTx_)
     while (r->pop(m)) rte_pktmbuf_free(m);
-  steering_.clear();
+  steerRings_.clear();
   controlTx_.clear();
   exceptions_.reset();
   resolves_.reset();
   forwarders_.clear();
   publisher_.reset();
+  steering_.clear();
   ports_.clear();
   if (pool_ != nullptr) rte_mempool_free(pool_);
   pool_ = nullptr;
@@ -149,7 +166,19 @@ void Runtime::stopWorkers() {
 
 bool Runtime::publish(std::unique_ptr<ForwardingTable>&& table) {
   table->prepareWorkers(workerCount());
-  return publisher_->publish(std::move(table));
+  const ForwardingTable* published = table.get();
+  if (!publisher_->publish(std::move(table))) return false;
+  // The workers have the table (or take it next burst); the steering maps
+  // follow. Owned by the publisher until every worker has moved past it.
+  for (std::size_t i = 0; i < steering_.size(); ++i) {
+    if (!steering_[i]) continue;
+    if (const unsigned failed = steering_[i]->update(*published, kernelHolds_); failed != 0) {
+      steeringFailures_ += failed;
+      std::cerr << "sluiced: port " << ports_[i]->name() << ": " << failed
+                << " XDP steering map update(s) failed (maps full?); some traffic may reach the kernel instead\n";
+    }
+  }
+  return true;
 }
 
 unsigned Runtime::pollExceptions(const FrameHandler& handler, unsigned max) {

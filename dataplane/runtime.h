@@ -4,6 +4,7 @@
 // thread; the workers only touch what their WorkerContext names.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -19,6 +20,7 @@
 #include "dataplane/snapshot_publisher.h"
 #include "dataplane/typed_ring.h"
 #include "dataplane/worker.h"
+#include "dataplane/xdp_steering.h"
 
 struct rte_mbuf;
 struct rte_mempool;
@@ -54,8 +56,19 @@ class Runtime {
   unsigned portCount() const { return static_cast<unsigned>(ports_.size()); }
   const Port& port(unsigned index) const { return *ports_[index]; }
 
-  // Snapshots (see SnapshotPublisher).
+  // Snapshots (see SnapshotPublisher). A published forwarding table also
+  // sets the maps of the XDP steering program on net_af_xdp ports.
   bool publish(std::unique_ptr<ForwardingTable>&& table);
+
+  // The kernel interface behind port `index` holds the router's own
+  // addresses of that family: the XDP steering program passes traffic to
+  // them to the kernel (from the next publish on).
+  void leaveToKernel(unsigned index, bool v6) { kernelHolds_.at(index)[v6 ? 1 : 0] = true; }
+  // The steering maps of port `index`, nullptr when it has none (not a
+  // net_af_xdp port, or one running an operator's own program).
+  const XdpSteering* steering(unsigned index) const { return steering_.at(index).get(); }
+  // Map updates that failed since start (each also logged).
+  uint64_t steeringFailures() const { return steeringFailures_; }
   bool publish(std::unique_ptr<NeighbourSet>&& neighbours) { return publisher_->publish(std::move(neighbours)); }
   void reclaim() { publisher_->reclaim(); }
   std::size_t retiredSnapshots() const { return publisher_->retiredCount(); }
@@ -85,7 +98,10 @@ class Runtime {
   std::vector<std::unique_ptr<Port>> ports_;
   std::vector<std::unique_ptr<Forwarder>> forwarders_;
   std::unique_ptr<SnapshotPublisher> publisher_;
-  std::vector<std::unique_ptr<TypedRing<rte_mbuf*>>> steering_;
+  std::vector<std::unique_ptr<TypedRing<rte_mbuf*>>> steerRings_;
+  std::vector<std::unique_ptr<XdpSteering>> steering_;  // by port index
+  std::vector<std::array<bool, 2>> kernelHolds_;        // by port index, [v6]
+  uint64_t steeringFailures_ = 0;
   std::vector<std::unique_ptr<TypedRing<rte_mbuf*>>> controlTx_;
   std::unique_ptr<TypedRing<rte_mbuf*>> exceptions_;
   std::unique_ptr<TypedRing<ResolveRequest>> resolves_;

@@ -210,6 +210,7 @@ Frame neighbourSolicit(const dp::MacAddr& ourMac, const dp::IpAddr& ourIp, const
   msg[24] = 1;  // source link-layer address option
   msg[25] = 1;
   std::memcpy(&msg[26], ourMac.b.data(), 6);
+  if (ourIp == dp::IpAddr{}) msg.resize(24);  // from the unspecified address: no option (RFC 4861 4.3)
   return icmpv6Frame(ethDst, ourMac, std::nullopt, ourIp, dst, std::move(msg));
 }
 

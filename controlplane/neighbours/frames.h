@@ -61,6 +61,8 @@ Frame arpRequest(const dp::MacAddr& ourMac, const dp::IpAddr& ourIp, const dp::I
 Frame gratuitousArp(const dp::MacAddr& mac, const dp::IpAddr& ip);
 
 Frame neighbourAdvert(const L2& request, const NdMessage& ns, const dp::MacAddr& ourMac);
+// ourIp unspecified (::): an anonymous solicitation, without the source
+// link-layer option; the target answers to all nodes.
 Frame neighbourSolicit(const dp::MacAddr& ourMac, const dp::IpAddr& ourIp, const dp::IpAddr& target);
 
 // The request turned into its reply in place of a copy: addresses swapped,

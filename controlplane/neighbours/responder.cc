@@ -41,7 +41,10 @@ bool Responder::repliesFor(const dp::ForwardingTable& table, uint16_t port, bool
   return !kernelHolds_.contains({port, v6}) || table.isVip(addr, v6);
 }
 
-void Responder::leaveToKernel(uint16_t port, bool v6) { kernelHolds_.insert({port, v6}); }
+void Responder::leaveToKernel(uint16_t port, bool v6, bool askAnonymously) {
+  kernelHolds_.insert({port, v6});
+  if (askAnonymously) anonymous_.insert({port, v6});
+}
 
 bool Responder::learnIfConnected(const dp::ForwardingTable& table, uint16_t port, bool v6, const dp::IpAddr& addr,
                                  const dp::MacAddr& mac, uint64_t nowMs) {
@@ -101,7 +104,8 @@ bool Responder::resolve(const dp::ForwardingTable& table, uint16_t port, bool v6
   const dp::IpAddr* src = sourceFor(table.ports[port], v6, addr);
   if (src == nullptr || !neighbours_.mayAsk(port, v6, addr, nowMs)) return false;
   const dp::MacAddr& mac = table.ports[port].mac;
-  send_(port, v6 ? neighbourSolicit(mac, *src, addr) : arpRequest(mac, *src, addr));
+  const dp::IpAddr from = anonymous_.contains({port, v6}) ? dp::IpAddr{} : *src;
+  send_(port, v6 ? neighbourSolicit(mac, from, addr) : arpRequest(mac, from, addr));
   ++counters_.questionsSent;
   return true;
 }

@@ -42,9 +42,13 @@ class Responder {
   const ResponderCounters& counters() const { return counters_; }
 
   // The kernel interface behind `port` holds the router's own addresses of
-  // that family and answers ARP/ND/pings for them (net_af_packet ports):
-  // the responder then answers only for VIPs there.
-  void leaveToKernel(uint16_t port, bool v6);
+  // that family and answers ARP/ND/pings for them (net_af_packet and
+  // net_af_xdp ports): the responder then answers only for VIPs there.
+  // askAnonymously (net_af_xdp): replies to the router's own addresses
+  // reach only the kernel, so questions go from the unspecified address
+  // (ARP sender 0.0.0.0, ND source ::), whose answers the XDP program steers
+  // to sluice.
+  void leaveToKernel(uint16_t port, bool v6, bool askAnonymously = false);
 
  private:
   // answersFor, less the own addresses left to the kernel.
@@ -56,6 +60,7 @@ class Responder {
   NeighbourTable neighbours_;
   ResponderCounters counters_;
   std::set<std::pair<uint16_t, bool>> kernelHolds_;  // (port, v6)
+  std::set<std::pair<uint16_t, bool>> anonymous_;    // (port, v6)
 };
 
 // True when port answers for addr: one of its own addresses, or a VIP the

@@ -63,7 +63,7 @@ ControlLoop::ControlLoop(dp::Runtime& runtime, config::Config config, std::strin
   for (unsigned i = 0; i < rt_.portCount(); ++i) {
     portMacs_.push_back(rt_.port(i).mac());
     for (const bool v6 : {false, true}) {
-      if (kernel.holds(i, v6)) responder_.leaveToKernel(static_cast<uint16_t>(i), v6);
+      if (kernel.holds(i, v6)) responder_.leaveToKernel(static_cast<uint16_t>(i), v6, kernel.filtered(i));
     }
   }
 }

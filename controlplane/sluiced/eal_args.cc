@@ -1,6 +1,7 @@
 #include "controlplane/sluiced/eal_args.h"
 
 #include "dataplane/port.h"
+#include "dataplane/xdp_steering.h"
 
 namespace sluice::sluiced {
 
@@ -19,7 +20,9 @@ std::vector<std::string> ealArguments(const config::Dataplane& dataplane, const 
     const bool virt = dp::isVirtualDevice(p.device);
     onBus = onBus || !virt;
     memif = memif || p.device.rfind("net_memif", 0) == 0;
-    args.insert(args.end(), {virt ? "--vdev" : "-a", p.device});
+    // net_af_xdp ports run sluice's XDP steering program unless the
+    // operator names one (xdp_prog=).
+    args.insert(args.end(), {virt ? "--vdev" : "-a", dp::withSteeringProgram(p.device)});
   }
   if (!onBus) args.push_back("--no-pci");
   // --in-memory keeps no files, but excludes --no-huge (legacy memory)

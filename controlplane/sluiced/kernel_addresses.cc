@@ -8,13 +8,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
 
-#include "controlplane/tables/table_builder.h"
+#include "dataplane/xdp_steering.h"
 
 namespace sluice::sluiced {
 namespace {
@@ -64,7 +65,7 @@ bool sysctlOn(const char* path) {
 KernelAddresses::KernelAddresses(const config::Dataplane& dataplane) {
   for (std::size_t index = 0; index < dataplane.ports.size(); ++index) {
     const config::DataplanePort& port = dataplane.ports[index];
-    const auto iface = tables::kernelInterfaceOf(port.device);
+    const auto iface = dp::kernelInterfaceOf(port.device);
     if (!iface) {
       // No kernel interface behind the port: the kernel's sockets (health
       // checks) cannot reach the networks behind it.
@@ -76,7 +77,8 @@ KernelAddresses::KernelAddresses(const config::Dataplane& dataplane) {
       netlink_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
       if (netlink_ < 0) throw std::runtime_error(std::string("cannot open rtnetlink: ") + std::strerror(errno));
       if (sysctlOn("/proc/sys/net/ipv4/ip_forward") || sysctlOn("/proc/sys/net/ipv6/conf/all/forwarding")) {
-        std::cerr << "sluiced: warning: the kernel forwards in this namespace too; with net_af_packet ports set "
+        std::cerr << "sluiced: warning: the kernel forwards in this namespace too; with net_af_packet and "
+                     "net_af_xdp ports set "
                      "net.ipv4.ip_forward=0 and net.ipv6.conf.all.forwarding=0, or packets are forwarded twice\n";
       }
     }
@@ -85,6 +87,7 @@ KernelAddresses::KernelAddresses(const config::Dataplane& dataplane) {
       undo();
       throw std::runtime_error("port " + port.name + ": no kernel interface '" + *iface + "'");
     }
+    if (port.device.starts_with("net_af_xdp")) filtered_.push_back(index);
     const bool v6Enabled = !sysctlOn(("/proc/sys/net/ipv6/conf/" + *iface + "/disable_ipv6").c_str());
     for (const bool v6 : {false, true}) {
       if (!v6 || v6Enabled) holds_.emplace_back(index, v6);
@@ -114,6 +117,10 @@ bool KernelAddresses::holds(std::size_t index, bool v6) const {
     if (h.first == index && h.second == v6) return true;
   }
   return false;
+}
+
+bool KernelAddresses::filtered(std::size_t index) const {
+  return std::find(filtered_.begin(), filtered_.end(), index) != filtered_.end();
 }
 
 void KernelAddresses::undo() noexcept {

@@ -1,8 +1,9 @@
-// The exception path of net_af_packet ports: the kernel keeps the interface
-// (it sees every frame the port receives), so the router's own addresses go
-// on it and the kernel serves the router's own traffic — health checks from
-// ordinary sockets, ssh, pings to the router — while sluice answers for the
-// VIPs and forwards. Added at start, removed at stop (only those added
+// The exception path of net_af_packet and net_af_xdp ports: the kernel
+// keeps the interface (it sees every frame an af_packet port receives, and
+// on an af_xdp port every frame sluice's XDP program leaves it), so the
+// router's own addresses go on it and the kernel serves the router's own
+// traffic — health checks from ordinary sockets, ssh, pings to the router —
+// while sluice answers for the VIPs and forwards. Added at start, removed at stop (only those added
 // here). IPv6 addresses go there only when IPv6 is enabled on the
 // interface; otherwise sluice answers for them itself (and IPv6 health
 // checks from the router cannot run). The kernel must not forward in that
@@ -28,6 +29,11 @@ class KernelAddresses {
   // True when the kernel interface of port `index` holds its addresses of
   // that family (and so answers ARP/ND/pings for them).
   bool holds(std::size_t index, bool v6) const;
+  // True when port `index` is a net_af_xdp port: an XDP program decides
+  // which frames the kernel sees, and replies to the router's own
+  // addresses reach the kernel only (sluice asks its neighbour questions
+  // anonymously there, see docs/exception-path.md).
+  bool filtered(std::size_t index) const;
   KernelAddresses(const KernelAddresses&) = delete;
   KernelAddresses& operator=(const KernelAddresses&) = delete;
 
@@ -40,6 +46,7 @@ class KernelAddresses {
   };
   std::vector<Added> added_;
   std::vector<std::pair<std::size_t, bool>> holds_;  // (port index, v6)
+  std::vector<std::size_t> filtered_;                 // net_af_xdp port indexes
   int netlink_ = -1;
 };
 

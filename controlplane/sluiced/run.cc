@@ -106,6 +106,11 @@ int runDaemon(const Options& options, const config::Config& config) {
     const dp::Eal eal(ealArguments(*config.dataplane, stem));
     dp::Runtime rt(runtimeSpec(config));
     const KernelAddresses kernelAddresses(*config.dataplane);
+    for (unsigned i = 0; i < rt.portCount(); ++i) {
+      for (const bool v6 : {false, true}) {
+        if (kernelAddresses.holds(i, v6)) rt.leaveToKernel(i, v6);
+      }
+    }
     std::cerr << "sluiced: running: " << rt.workerCount() << " worker(s), ports " << describePorts(rt)
               << "; stats on SIGUSR2 in " << statsFileFor(lock.path()) << "\n";
     ControlLoop loop(rt, config, options.configFile, statsFileFor(lock.path()), listen, kernelAddresses);

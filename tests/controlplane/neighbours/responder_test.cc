@@ -511,6 +511,45 @@ TEST_F(ResponderTest, TwoRespondersResolveEachOther) {
   EXPECT_TRUE(sent_.empty());  // the answers are not answered
 }
 
+TEST_F(ResponderTest, AnonymousQuestionsWhereTheKernelTakesRepliesToOwnAddresses) {
+  // A net_af_xdp port: replies to the router's own addresses reach only the
+  // kernel, so the questions go from the unspecified address and the
+  // answers (to 0.0.0.0, to all nodes) are still understood.
+  responder_.leaveToKernel(0, false, true);
+  responder_.leaveToKernel(0, true, true);
+  dp::ForwardingTable peerTable;
+  peerTable.ports.resize(1);
+  peerTable.ports[0].mac = kOtherMac;
+  peerTable.ports[0].addresses = {prefix("10.0.0.77", 24), prefix("fd00::77", 64)};
+  std::vector<Bytes> fromPeer;
+  Responder peer([&](uint16_t, const Frame& f) { fromPeer.push_back(f); });
+
+  ASSERT_TRUE(responder_.resolve(table_, 0, false, ip("10.0.0.77"), now_));
+  const Bytes arp = onlySent(0);
+  EXPECT_EQ(slice(arp, 28, 4), Bytes(4, 0));  // sender 0.0.0.0 (an ARP probe, RFC 5227)
+  EXPECT_FALSE(peer.handle(peerTable, 0, arp, now_));  // nothing to learn from it
+  ASSERT_EQ(fromPeer.size(), 1u);
+  EXPECT_EQ(be16At(fromPeer[0], 20), 2);
+  EXPECT_EQ(slice(fromPeer[0], 38, 4), Bytes(4, 0));  // the reply goes to 0.0.0.0
+  EXPECT_TRUE(handle(0, fromPeer[0]));
+  ASSERT_NE(learned(0, "10.0.0.77"), nullptr);
+  EXPECT_EQ(learned(0, "10.0.0.77")->mac, kOtherMac);
+  fromPeer.clear();
+
+  ASSERT_TRUE(responder_.resolve(table_, 0, true, ip("fd00::77"), now_));
+  const Bytes ns = onlySent(0);
+  ASSERT_EQ(ns.size(), 78u);  // no source link-layer option from :: (RFC 4861 4.3)
+  EXPECT_EQ(slice(ns, 22, 16), Bytes(16, 0));
+  EXPECT_EQ(be16At(ns, 18), 24);
+  EXPECT_EQ(be16At(ns, 56), icmpv6Checksum("::", "ff02::1:ff00:77", slice(ns, 54, 24)));
+  EXPECT_FALSE(peer.handle(peerTable, 0, ns, now_));
+  ASSERT_EQ(fromPeer.size(), 1u);
+  EXPECT_EQ(slice(fromPeer[0], 38, 16), addrBytes("ff02::1"));  // answered to all nodes
+  EXPECT_TRUE(handle(0, fromPeer[0]));
+  ASSERT_NE(learned(0, "fd00::77"), nullptr);
+  EXPECT_EQ(learned(0, "fd00::77")->mac, kOtherMac);
+}
+
 TEST_F(ResponderTest, ResolveNeedsAnAddressOfTheFamilyAndAPort) {
   EXPECT_FALSE(responder_.resolve(table_, 1, true, ip("fd00::50"), now_));  // port 1 has no IPv6
   EXPECT_FALSE(responder_.resolve(table_, 2, false, ip("10.0.0.50"), now_));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "controlplane/config/parser.h"
+#include "dataplane/xdp_steering.h"
 
 namespace sluice::sluiced {
 namespace {
@@ -135,6 +136,24 @@ TEST(EalArgs, FromAParsedDataplaneBlock) {
   EXPECT_EQ(a, (Args{"sluiced", "-l", "4,5,6", "--main-lcore", "4", "--no-huge", "-m", "512", "--vdev",
                      "net_af_packet0,iface=veth0", "-a", "0000:03:00.1", "--file-prefix", "sluiced-ns1",
                      "--no-telemetry", "--log-level", "*:warning"}));
+}
+
+TEST(EalArgs, AfXdpPortsGetSluicesSteeringProgramUnlessTheyNameOne) {
+  const Args a = ealArguments(
+      dataplane({0, 1}, {"net_af_xdp0,iface=eth0", "net_af_xdp1,iface=eth1,xdp_prog=/opt/mine.o", "net_ring0"}),
+      "p");
+  EXPECT_EQ(valuesOf(a, "--vdev"), (Args{"net_af_xdp0,iface=eth0,xdp_prog=" + dp::steeringProgramPath(),
+                                         "net_af_xdp1,iface=eth1,xdp_prog=/opt/mine.o", "net_ring0"}));
+  EXPECT_TRUE(dp::steeringProgramPath().ends_with("sluice_steer.bpf.o"));
+}
+
+TEST(EalArgs, KernelInterfaceBehindAfPacketAndAfXdpPorts) {
+  EXPECT_EQ(dp::kernelInterfaceOf("net_af_xdp0,iface=eth1"), "eth1");
+  EXPECT_EQ(dp::kernelInterfaceOf("net_af_packet0,iface=veth0,qpairs=2"), "veth0");
+  EXPECT_EQ(dp::kernelInterfaceOf("net_af_xdp0,start_queue=0,iface=eth2,xdp_prog=/x.o"), "eth2");
+  EXPECT_EQ(dp::kernelInterfaceOf("net_tap0,iface=tap0"), std::nullopt);
+  EXPECT_EQ(dp::kernelInterfaceOf("0000:03:00.0"), std::nullopt);
+  EXPECT_EQ(dp::kernelInterfaceOf("net_af_xdp0"), std::nullopt);
 }
 
 }  // namespace

@@ -29,7 +29,8 @@ namespace sluice::dp {
   X(kIcmpError, "icmp_error_unmatched") /* ICMP error for no known flow */      \
   X(kMtuExceeded, "mtu_exceeded")       /* encapsulation would exceed MTU */    \
   X(kOtherHost, "other_host")           /* unicast to another MAC address */    \
-  X(kSteerRingFull, "steer_ring_full")  /* the owning worker is behind */
+  X(kSteerRingFull, "steer_ring_full")  /* the owning worker is behind */ \
+  X(kVipNotHeld, "vip_not_held")        /* a VIP this router is VRRP backup for */
 
 enum class DropReason : uint8_t {
 #define SLUICE_DROP_ENUM(name, text) name,

@@ -190,6 +190,7 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
     const uint32_t mark = table_->fwmarkRules.empty() ? 0 : table_->markOf(t);
     const Service* s = table_->findService(t, mark);
     if (s == nullptr) return dropVerdict(table_->isVip(t.dst, t.v6) ? DropReason::kNoService : DropReason::kNotForUs);
+    if (s->standby) return dropVerdict(DropReason::kVipNotHeld);
     if (!startsNewFlow(data, p)) return dropVerdict(DropReason::kNoConnection);
     Verdict v;
     c = newConnection(p, *s, now, conns, templates, v);

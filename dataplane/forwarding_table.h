@@ -86,6 +86,7 @@ struct Service {
   uint32_t firstServer = 0;  // into ForwardingTable::servers
   uint32_t serverCount = 0;
   int32_t sorryServer = -1;  // index into servers, used when no real server may take a flow
+  bool standby = false;      // its VIP is held by another router (VRRP backup): no new connections
   std::string origin;        // the virtual_server it comes from, as the API names it (control path only)
 };
 

@@ -93,6 +93,21 @@ Step StateMachine::clearFault(Millis now) {
   return finish(step);
 }
 
+Step StateMachine::syncMaster(Millis now) {
+  Step step = begin();
+  if (state_ == State::kBackup) becomeMaster(step, now);
+  return finish(step);
+}
+
+Step StateMachine::syncBackup(Millis now) {
+  Step step = begin();
+  if (state_ == State::kMaster) {
+    leaveMaster(step, /*resign=*/false);
+    enterBackup(now);
+  }
+  return finish(step);
+}
+
 Step StateMachine::setPriority(int effectivePriority, Millis) {
   Step step = begin();
   if (basePriority_ == kPriorityOwner) return finish(step);  // the owner's never changes

@@ -85,6 +85,11 @@ class StateMachine {
   // FAULT). A fault set in INIT makes start() go to FAULT.
   Step setFault(Millis now);
   Step clearFault(Millis now);
+  // vrrp_sync_group: another member became MASTER (BACKUP -> MASTER, as if
+  // the Master_Down_Timer fired) or left MASTER for BACKUP (MASTER ->
+  // BACKUP, releasing without a priority-0 advert). Nothing in other states.
+  Step syncMaster(Millis now);
+  Step syncBackup(Millis now);
   // The driver's new effective priority (base plus tracking weights).
   Step setPriority(int effectivePriority, Millis now);
 

@@ -35,6 +35,10 @@ class Backend {
   // last_error, ...}]}.
   virtual nlohmann::json health() const = 0;
 
+  // /v1/vrrp: {running, instances: [{name, state, priority,
+  // effective_priority, master_address, transitions, counters, ...}]}.
+  virtual nlohmann::json vrrp() const = 0;
+
   // One page of connections from `cursor` ("" = the start): {connections,
   // next_cursor}.
   virtual nlohmann::json connections(const std::string& cursor, unsigned limit) = 0;

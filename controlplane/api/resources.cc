@@ -35,34 +35,6 @@ json configJson(const config::Config& config) {
   return j;
 }
 
-json vrrpJson(const config::Config& config) {
-  json instances = json::array();
-  for (const config::VrrpInstance& vi : config.vrrpInstances) {
-    json vips = json::array();
-    for (const config::VirtualIp& v : vi.virtualIpAddresses) vips.push_back(v.address.address.toString());
-    instances.push_back({{"name", vi.name},
-                         {"interface", vi.interface ? json(*vi.interface) : json(nullptr)},
-                         {"virtual_router_id", vi.virtualRouterId},
-                         {"version", vi.version},
-                         {"state", "DISABLED"},
-                         {"configured_state", config::toString(vi.state)},
-                         {"priority", vi.priority},
-                         {"effective_priority", vi.priority},
-                         {"master_address", nullptr},
-                         {"transitions", 0},
-                         {"virtual_ipaddresses", std::move(vips)},
-                         {"counters",
-                          {{"adverts_received", 0},
-                           {"adverts_sent", 0},
-                           {"auth_errors", 0},
-                           {"ttl_errors", 0},
-                           {"vrid_errors", 0},
-                           {"address_list_errors", 0},
-                           {"packet_errors", 0}}}});
-  }
-  return {{"running", false}, {"instances", std::move(instances)}};
-}
-
 json connectionJson(const dp::ConnRecord& c, unsigned worker, std::string_view service) {
   return {{"worker", worker},
           {"protocol", c.isTemplate ? std::string("IP") : tables::protocolText(c.proto)},

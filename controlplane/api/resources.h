@@ -22,8 +22,6 @@ nlohmann::json serverJson(const config::RealServer& rs);
 // The running configuration, with the API token replaced by "(set)".
 nlohmann::json configJson(const config::Config& config);
 
-nlohmann::json vrrpJson(const config::Config& config);
-
 // One entry of the connection listing (ipvsadm -Lnc); `service` is the
 // API name of its service, empty when the service is gone.
 nlohmann::json connectionJson(const dp::ConnRecord& c, unsigned worker, std::string_view service);

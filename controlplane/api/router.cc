@@ -154,7 +154,7 @@ Response route(Backend& b, const Request& r) {
   if (p.size() == 2) {
     if (what == "status") return get(r, [&] { return b.status(); });
     if (what == "stats") return get(r, [&] { return b.stats(); });
-    if (what == "vrrp") return get(r, [&] { return vrrpJson(b.config()); });
+    if (what == "vrrp") return get(r, [&] { return b.vrrp(); });
     if (what == "health") return get(r, [&] { return b.health(); });
     if (what == "config") return get(r, [&] { return configJson(b.config()); });
   }

@@ -196,6 +196,21 @@ Frame neighbourAdvert(const L2& request, const NdMessage& ns, const dp::MacAddr&
   return icmpv6Frame(ethDst, ourMac, request.vlanTci, ns.target, dst, std::move(msg));
 }
 
+Frame unsolicitedNeighbourAdvert(const dp::MacAddr& mac, const dp::IpAddr& ip) {
+  dp::IpAddr allNodes{};  // ff02::1
+  allNodes.b[0] = 0xFF;
+  allNodes.b[1] = 0x02;
+  allNodes.b[15] = 1;
+  std::vector<uint8_t> msg(32, 0);
+  msg[0] = kNdAdvert;
+  msg[4] = 0x20;  // Override, not Solicited (RFC 4861 7.2.6)
+  std::memcpy(&msg[8], ip.b, 16);
+  msg[24] = 2;  // target link-layer address option
+  msg[25] = 1;
+  std::memcpy(&msg[26], mac.b.data(), 6);
+  return icmpv6Frame(dp::MacAddr{{0x33, 0x33, 0, 0, 0, 1}}, mac, std::nullopt, ip, allNodes, std::move(msg));
+}
+
 Frame neighbourSolicit(const dp::MacAddr& ourMac, const dp::IpAddr& ourIp, const dp::IpAddr& target) {
   dp::IpAddr dst{};  // the target's solicited-node multicast group ff02::1:ffXX:XXXX
   dst.b[0] = 0xFF;

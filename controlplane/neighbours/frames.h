@@ -61,6 +61,9 @@ Frame arpRequest(const dp::MacAddr& ourMac, const dp::IpAddr& ourIp, const dp::I
 Frame gratuitousArp(const dp::MacAddr& mac, const dp::IpAddr& ip);
 
 Frame neighbourAdvert(const L2& request, const NdMessage& ns, const dp::MacAddr& ourMac);
+// An unsolicited neighbour advertisement announcing ip at mac to all nodes
+// (the IPv6 counterpart of a gratuitous ARP, with the override flag).
+Frame unsolicitedNeighbourAdvert(const dp::MacAddr& mac, const dp::IpAddr& ip);
 // ourIp unspecified (::): an anonymous solicitation, without the source
 // link-layer option; the target answers to all nodes.
 Frame neighbourSolicit(const dp::MacAddr& ourMac, const dp::IpAddr& ourIp, const dp::IpAddr& target);

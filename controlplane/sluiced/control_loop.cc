@@ -15,6 +15,7 @@
 #include "controlplane/api/resources.h"
 #include "controlplane/api/router.h"
 #include "controlplane/config/parser.h"
+#include "controlplane/failover/status_json.h"
 #include "controlplane/health/server_health.h"
 #include "controlplane/sluiced/config_diff.h"
 #include "controlplane/sluiced/connection_listing.h"
@@ -34,7 +35,17 @@ constexpr uint64_t kRefreshEveryMs = 30'000;   // resolved ones are asked again 
 constexpr auto kApiAnswerTime = std::chrono::seconds(5);
 constexpr unsigned kDumpTimeoutMs = 200;
 constexpr int kPublishPatienceMs = 200;
-constexpr std::chrono::milliseconds kNotifyTimeout{30'000};  // notify and quorum scripts        // a change waits this long for a worker behind       // a worker answers a page request within this
+constexpr std::chrono::milliseconds kNotifyTimeout{30'000};  // notify and quorum scripts
+constexpr uint64_t kLinkCheckEveryMs = 100;    // track_interface and the instances' own ports
+
+// The parts of a configuration the VRRP driver runs on.
+bool sameVrrp(const config::Config& a, const config::Config& b) {
+  return a.vrrpInstances == b.vrrpInstances && a.vrrpSyncGroups == b.vrrpSyncGroups &&
+         a.vrrpScripts == b.vrrpScripts && a.globalDefs == b.globalDefs;
+}
+
+// keepalived's state names for notify scripts: an instance shut down is STOP.
+std::string notifyState(vrrp::State s) { return s == vrrp::State::kInit ? "STOP" : std::string(vrrp::stateName(s)); }
 
 uint64_t monotonicMs() {
   return static_cast<uint64_t>(
@@ -66,6 +77,30 @@ ControlLoop::ControlLoop(dp::Runtime& runtime, config::Config config, std::strin
       if (kernel.holds(i, v6)) responder_.leaveToKernel(static_cast<uint16_t>(i), v6, kernel.filtered(i));
     }
   }
+  // Refuses (throws) an instance that cannot run on these ports.
+  failover_ = std::make_unique<failover::Driver>(config_, portInfos(config_), failoverIo());
+}
+
+std::vector<failover::PortInfo> ControlLoop::portInfos(const config::Config& config) const {
+  std::vector<failover::PortInfo> ports;
+  for (std::size_t i = 0; i < config.dataplane->ports.size() && i < portMacs_.size(); ++i) {
+    const config::DataplanePort& p = config.dataplane->ports[i];
+    ports.push_back({p.name, portMacs_[i], p.addresses});
+  }
+  return ports;
+}
+
+failover::Io ControlLoop::failoverIo() {
+  auto send = [this](uint16_t port, const failover::Frame& frame) { rt_.send(port, frame); };
+  // Unicast peers are neighbours like any next hop: resolved on demand.
+  auto neighbour = [this](uint16_t port, const vrrp::IpAddress& peer) -> std::optional<dp::MacAddr> {
+    const config::IpAddress a = failover::toConfigAddress(peer);
+    const dp::IpAddr ip = tables::toIpAddr(a);
+    if (const dp::Neighbour* n = rt_.neighbours()->find(ip, !a.isV4(), port)) return n->mac;
+    responder_.resolve(*rt_.table(), port, !a.isV4(), ip, monotonicMs());
+    return std::nullopt;
+  };
+  return {send, neighbour};
 }
 
 void ControlLoop::publishNeighbours() {
@@ -92,9 +127,17 @@ void ControlLoop::resolveNextHops(uint64_t nowMs, bool all) {
 void ControlLoop::apply(const config::Config& next) {
   // Everything that can fail happens before the publish; the publish is
   // all-or-nothing across workers.
+  const bool vrrpChanged = !sameVrrp(next, config_);
+  if (vrrpChanged) {
+    try {
+      const failover::Driver check(next, portInfos(next), {});
+    } catch (const std::invalid_argument& e) {
+      throw api::ApiError(422, e.what());
+    }
+  }
   std::unique_ptr<dp::ForwardingTable> table;
   try {
-    table = tables::buildTable(next, portMacs_, ids_, &healthState_);
+    table = tables::buildTable(next, portMacs_, ids_, &healthState_, &ownership_);
   } catch (const std::exception& e) {
     throw api::ApiError(422, std::string("the data plane cannot carry this configuration: ") + e.what());
   }
@@ -117,7 +160,84 @@ void ControlLoop::apply(const config::Config& next) {
   ++neighbourVersion_;
   neighboursDirty_ = !rt_.publish(std::move(neighbours));
   if (checksChanged) restartHealth(config_);
+  if (vrrpChanged) {
+    failover_->reconfigure(config_, vrrp::Millis(monotonicMs()));
+    vrrpScripts_ = std::make_unique<failover::ScriptTracker>(config_);
+    scriptsSeen_ = 0;
+    lastLinkCheck_ = 0;  // the new instances get their tracked states at once
+  }
 }
+
+failover::TrackedStates ControlLoop::trackedStates() {
+  failover::TrackedStates states;
+  for (unsigned i = 0; i < rt_.portCount() && i < config_.dataplane->ports.size(); ++i) {
+    states.links[config_.dataplane->ports[i].name] = rt_.port(i).linkUp();
+  }
+  if (vrrpScripts_) {
+    scriptsSeen_ = vrrpScripts_->generation();
+    states.scripts = vrrpScripts_->states();
+  }
+  return states;
+}
+
+void ControlLoop::followFailover(uint64_t nowMs) {
+  const vrrp::Millis now{nowMs};
+  if (nowMs - lastLinkCheck_ >= kLinkCheckEveryMs || (vrrpScripts_ && vrrpScripts_->generation() != scriptsSeen_)) {
+    lastLinkCheck_ = nowMs;
+    failover::TrackedStates states = trackedStates();
+    if (states.links != tracked_.links || states.scripts != tracked_.scripts) {
+      tracked_ = std::move(states);
+      failover_->setTracked(tracked_, now);
+    }
+  }
+  failover_->tick(now);
+  notifyTransitions();
+  const uint64_t version = failover_->ownershipVersion();
+  if (version == ownershipSeen_) return;
+  tables::VipOwnership previous = ownership_;
+  ownership_ = failover_->ownership();
+  if (ownership_ == previous) {
+    ownershipSeen_ = version;
+    return;
+  }
+  try {
+    apply(config_);
+    ownershipSeen_ = version;
+  } catch (const std::exception& e) {
+    ownership_ = std::move(previous);  // tried again at the next round
+    std::cerr << "sluiced: VRRP change not applied yet: " << e.what() << "\n";
+  }
+}
+
+void ControlLoop::notifyTransitions() {
+  auto notify = [this](const config::NotifyScripts& n, const std::string& kind, const std::string& name,
+                       vrrp::State state, std::optional<uint8_t> priority) {
+    switch (state) {
+      case vrrp::State::kMaster: runScript(n.master); break;
+      case vrrp::State::kBackup: runScript(n.backup); break;
+      case vrrp::State::kFault: runScript(n.fault); break;
+      case vrrp::State::kInit: runScript(n.stop); break;
+    }
+    if (!n.any) return;
+    // keepalived's arguments: INSTANCE|GROUP, the name, the state, the priority.
+    config::ScriptCommand any = *n.any;
+    any.command += " " + kind + " \"" + name + "\" " + notifyState(state);
+    if (priority) any.command += " " + std::to_string(*priority);
+    runScript(any);
+  };
+  for (const failover::Transition& t : failover_->takeTransitions()) {
+    if (const config::VrrpInstance* vi = config_.findVrrpInstance(t.instance)) {
+      notify(vi->notify, "INSTANCE", t.instance, t.to, t.priority);
+    }
+    if (!t.group || groupStates_[*t.group] == t.to) continue;
+    groupStates_[*t.group] = t.to;
+    for (const config::VrrpSyncGroup& g : config_.vrrpSyncGroups) {
+      if (g.name == *t.group) notify(g.notify, "GROUP", g.name, t.to, std::nullopt);
+    }
+  }
+}
+
+nlohmann::json ControlLoop::vrrp() const { return failover::vrrpJson(*failover_); }
 
 void ControlLoop::restartHealth(const config::Config& next) {
   std::vector<health::CheckerStatus> previous;
@@ -314,7 +434,9 @@ void ControlLoop::writeStats() const {
 int ControlLoop::run(int signalFd) {
   restartHealth(config_);
   healthState_ = healthState(false);
-  auto table = tables::buildTable(config_, portMacs_, ids_, &healthState_);
+  ownership_ = failover_->ownership();
+  ownershipSeen_ = failover_->ownershipVersion();
+  auto table = tables::buildTable(config_, portMacs_, ids_, &healthState_, &ownership_);
   table->version = 1;
   // Listening first: a socket in use stops the start before any worker runs.
   // API requests run here, between the loop's other work.
@@ -330,6 +452,11 @@ int ControlLoop::run(int signalFd) {
   rt_.publish(std::move(table));
   publishNeighbours();
   rt_.startWorkers();
+  vrrpScripts_ = std::make_unique<failover::ScriptTracker>(config_);
+  tracked_ = trackedStates();
+  failover_->setTracked(tracked_, vrrp::Millis(monotonicMs()));
+  lastLinkCheck_ = monotonicMs();
+  failover_->start(vrrp::Millis(monotonicMs()));
   uint64_t lastResolve = 0, lastRefresh = monotonicMs(), lastRates = 0;
   for (;;) {
     pollfd pfd[2] = {{signalFd, POLLIN, 0}, {commands_.eventFd(), POLLIN, 0}};
@@ -346,6 +473,7 @@ int ControlLoop::run(int signalFd) {
     bool changed = false;
     rt_.pollExceptions(
         [&](uint16_t port, std::span<const uint8_t> frame) {
+          if (failover_->handleFrame(port, frame, vrrp::Millis(now))) return;
           changed = responder_.handle(*rt_.table(), port, frame, now) || changed;
         },
         kFramesPerRound);
@@ -356,6 +484,7 @@ int ControlLoop::run(int signalFd) {
         kFramesPerRound);
     if (changed || neighboursDirty_) publishNeighbours();
     followHealth();
+    followFailover(now);
     if (now - lastResolve >= kResolveEveryMs) {
       lastResolve = now;
       // Unresolved next hops every second, all of them now and then.
@@ -371,6 +500,11 @@ int ControlLoop::run(int signalFd) {
   }
   commands_.close();
   server.reset();
+  // A master resigns (priority 0) so that its backup takes over at once;
+  // the workers send what the control ring holds before they stop.
+  failover_->stop(vrrp::Millis(monotonicMs()));
+  ::usleep(20'000);
+  vrrpScripts_.reset();
   health_.reset();
   rt_.stopWorkers();
   writeStats();

@@ -15,6 +15,8 @@
 #include "controlplane/api/command_queue.h"
 #include "controlplane/api/http_server.h"
 #include "controlplane/config/model.h"
+#include "controlplane/failover/driver.h"
+#include "controlplane/failover/script_tracker.h"
 #include "controlplane/health/monitor.h"
 #include "controlplane/tables/health_state.h"
 #include "controlplane/neighbours/responder.h"
@@ -48,6 +50,7 @@ class ControlLoop : public api::Backend {
   nlohmann::json status() const override;
   nlohmann::json stats() const override;
   nlohmann::json health() const override;
+  nlohmann::json vrrp() const override;
   nlohmann::json connections(const std::string& cursor, unsigned limit) override;
 
  private:
@@ -65,6 +68,14 @@ class ControlLoop : public api::Backend {
   // state the old monitor had (apply() calls it when the checks differ).
   void restartHealth(const config::Config& next);
   void reloadOnSignal();
+  // VRRP: feeds the driver the ports' links and the vrrp_scripts' results,
+  // rebuilds the tables when the VIPs held change, and runs the notify
+  // scripts of the transitions.
+  void followFailover(uint64_t nowMs);
+  void notifyTransitions();
+  std::vector<failover::PortInfo> portInfos(const config::Config& config) const;
+  failover::Io failoverIo();
+  failover::TrackedStates trackedStates();
   void resolveNextHops(uint64_t nowMs, bool all);
   std::vector<const dp::WorkerCounters*> workerCounters() const;
 
@@ -85,6 +96,14 @@ class ControlLoop : public api::Backend {
   std::unique_ptr<health::HealthMonitor> health_;
   uint64_t healthSeen_ = 0;       // the monitor's generation the tables reflect
   tables::HealthState healthState_;  // what the tables were built with
+  std::unique_ptr<failover::Driver> failover_;
+  std::unique_ptr<failover::ScriptTracker> vrrpScripts_;
+  tables::VipOwnership ownership_;   // what the tables were built with
+  uint64_t ownershipSeen_ = 0;       // the driver's ownership version they reflect
+  uint64_t scriptsSeen_ = 0;
+  uint64_t lastLinkCheck_ = 0;
+  failover::TrackedStates tracked_;
+  std::map<std::string, vrrp::State> groupStates_;  // vrrp_sync_group -> state last notified
 };
 
 }  // namespace sluice::sluiced

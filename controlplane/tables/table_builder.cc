@@ -144,7 +144,7 @@ std::optional<uint32_t> healthyWeight(const VirtualServer& vs, const config::Rea
 }
 
 void addServices(const config::Config& cfg, const VirtualServer& vs, dp::ForwardingTable& t, IdRegistry& ids,
-                 const HealthState* health) {
+                 const HealthState* health, const VipOwnership& ownership) {
   // A lost quorum hands every new connection to the sorry server.
   const bool sorryOnly = vs.sorryServer && health != nullptr && health->quorumLost.contains(serviceKey(vs));
   for (const ServiceAddress& a : expand(cfg, vs)) {
@@ -172,6 +172,9 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
     s.vip = toIpAddr(a.vip);
     s.v6 = !a.byMark && !a.vip.isV4();
     s.port = a.port;
+    // A VIP held by the VRRP master elsewhere: known (ids, counters) but not
+    // served until this router takes it over.
+    s.standby = !a.byMark && !ownership.holds(a.vip);
     s.proto = a.byMark ? 0 : protoNumber(vs.protocol);
     if (vs.persistenceTimeout) {
       // A persistent service needs a non-zero timeout to hold its templates.
@@ -205,24 +208,28 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
                        std::to_string(dp::kMaxDests) + " real servers");
     }
     t.services.push_back(std::move(s));
-    if (!a.byMark) own(t, hostPrefix(a.vip));
+    if (!s.standby && !a.byMark) own(t, hostPrefix(a.vip));
   }
 }
 
-void addOwnedVrrpAddresses(const config::Config& cfg, dp::ForwardingTable& t) {
+void addOwnedVrrpAddresses(const config::Config& cfg, dp::ForwardingTable& t, const VipOwnership& ownership) {
   for (const config::VrrpInstance& vi : cfg.vrrpInstances) {
-    for (const config::VirtualIp& v : vi.virtualIpAddresses) {
-      own(t, hostPrefix(v.address.address));
+    for (const auto* list : {&vi.virtualIpAddresses, &vi.virtualIpAddressesExcluded}) {
+      for (const config::VirtualIp& v : *list) {
+        if (ownership.holds(v.address.address)) own(t, hostPrefix(v.address.address));
+      }
     }
   }
 }
 
 // A fwmark rule's single-address destinations are VIPs too: the router
 // must answer ARP for them and accept their pings.
-void addOwnedFwmarkAddresses(const config::Dataplane& dp, dp::ForwardingTable& t) {
+void addOwnedFwmarkAddresses(const config::Dataplane& dp, dp::ForwardingTable& t, const VipOwnership& ownership) {
   for (const config::FwmarkRule& rule : dp.fwmarks) {
     for (const config::FwmarkMatch& m : rule.matches) {
-      if (m.destination.length == m.destination.address.bitCount()) own(t, toPrefix(m.destination));
+      if (m.destination.length == m.destination.address.bitCount() && ownership.holds(m.destination.address)) {
+        own(t, toPrefix(m.destination));
+      }
     }
   }
 }
@@ -318,7 +325,10 @@ std::optional<std::string> kernelInterfaceOf(std::string_view device) {
 }
 
 std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, std::span<const dp::MacAddr> portMacs,
-                                                IdRegistry& ids, const HealthState* health) {
+                                                IdRegistry& ids, const HealthState* health,
+                                                const VipOwnership* ownership) {
+  static const VipOwnership kEveryVip;
+  const VipOwnership& held = ownership ? *ownership : kEveryVip;
   if (!config.dataplane) throw BuildError("the configuration has no dataplane block");
   const config::Dataplane& dpc = *config.dataplane;
   if (portMacs.size() != dpc.ports.size()) throw BuildError("port count differs from the dataplane block");
@@ -330,11 +340,11 @@ std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, st
     for (const config::IpPrefix& a : dpc.ports[i].addresses) pc.addresses.push_back(toPrefix(a));
     t->ports.push_back(std::move(pc));
   }
-  for (const VirtualServer& vs : config.virtualServers) addServices(config, vs, *t, ids, health);
-  addOwnedVrrpAddresses(config, *t);
+  for (const VirtualServer& vs : config.virtualServers) addServices(config, vs, *t, ids, health, held);
+  addOwnedVrrpAddresses(config, *t, held);
   addRoutes(dpc, *t);
   addFwmarkRules(dpc, *t);
-  addOwnedFwmarkAddresses(dpc, *t);
+  addOwnedFwmarkAddresses(dpc, *t, held);
   return t;
 }
 

@@ -14,6 +14,7 @@
 #include "controlplane/config/model.h"
 #include "controlplane/tables/health_state.h"
 #include "controlplane/tables/id_registry.h"
+#include "controlplane/tables/vip_ownership.h"
 #include "dataplane/forwarding_table.h"
 
 namespace sluice::tables {
@@ -25,11 +26,14 @@ class BuildError : public std::runtime_error {
 };
 
 // Port i of the snapshot is config.dataplane->ports[i] with portMacs[i].
-// `health` (optional) removes or inhibits real servers that are down.
+// `health` (optional) removes or inhibits real servers that are down;
+// `ownership` (optional: every VIP held) leaves the VIPs this router does
+// not hold unanswered and their services on standby.
 // Throws BuildError when the config has no dataplane block or exceeds a
 // data-plane limit.
 std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, std::span<const dp::MacAddr> portMacs,
-                                                IdRegistry& ids, const HealthState* health = nullptr);
+                                                IdRegistry& ids, const HealthState* health = nullptr,
+                                                const VipOwnership* ownership = nullptr);
 
 // The connection timeouts of a configuration: IPVS's defaults, then
 // global_defs lvs_timeouts, then the dataplane block's. Thread-safe.

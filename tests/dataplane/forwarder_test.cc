@@ -399,3 +399,28 @@ TEST(Forwarder, ExpiredFlowsAreRescheduled) {
 
 }  // namespace
 }  // namespace sluice::dp
+
+namespace sluice::dp {
+namespace {
+
+// A VRRP backup keeps its services on standby: new connections to them are
+// dropped under their own counter; one already open keeps forwarding.
+TEST(Forwarder, AStandbyServiceTakesNoNewConnections) {
+  Lab lab;
+  lab.addService("10.0.0.1", 80, kProtoTcp, {1});
+  Forwarder f(0, 64, ConnTimeouts{});
+  lab.attach(f);
+  ASSERT_EQ(send(f, syn("10.0.0.101", 40000)).verdict.kind, Verdict::Kind::kTransmit);
+
+  Lab standby;
+  standby.addService("10.0.0.1", 80, kProtoTcp, {1}).standby = true;
+  standby.attach(f);
+  const Sent fresh = send(f, syn("10.0.0.102", 40000));
+  EXPECT_EQ(fresh.verdict.kind, Verdict::Kind::kDrop);
+  EXPECT_EQ(drops(f, DropReason::kVipNotHeld), 1u);
+  const Sent open = send(f, buildFrame({.src = {"10.0.0.101", 40000}, .dst = {"10.0.0.1", 80}, .tcpFlags = kTcpAck}));
+  EXPECT_EQ(open.verdict.kind, Verdict::Kind::kTransmit);
+}
+
+}  // namespace
+}  // namespace sluice::dp

@@ -24,7 +24,7 @@ const IpAddress kLowerPeer = ip("10.0.0.1");
 const IpAddress kHigherPeer = ip("10.0.0.3");
 
 struct Event {
-  enum Kind { kStart, kAdvert, kTimer, kShutdown, kFault, kClear, kPriority } kind;
+  enum Kind { kStart, kAdvert, kTimer, kShutdown, kFault, kClear, kPriority, kSyncMaster, kSyncBackup } kind;
   Millis at;
   int priority = 0;  // the advert's, or the new effective one
   IpAddress source = kLowerPeer;
@@ -37,6 +37,8 @@ Event shutdown(Millis at) { return {Event::kShutdown, at}; }
 Event fault(Millis at) { return {Event::kFault, at}; }
 Event clear(Millis at) { return {Event::kClear, at}; }
 Event priority(Millis at, int p) { return {Event::kPriority, at, p}; }
+Event syncMaster(Millis at) { return {Event::kSyncMaster, at}; }
+Event syncBackup(Millis at) { return {Event::kSyncBackup, at}; }
 Event advert(Millis at, int p, IpAddress from = kLowerPeer, uint16_t intervalCs = 100) {
   return {Event::kAdvert, at, p, from, intervalCs};
 }
@@ -51,6 +53,8 @@ Step apply(StateMachine& m, const Event& e) {
     case Event::kFault: return m.setFault(e.at);
     case Event::kClear: return m.clearFault(e.at);
     case Event::kPriority: return m.setPriority(e.priority, e.at);
+    case Event::kSyncMaster: return m.syncMaster(e.at);
+    case Event::kSyncBackup: return m.syncBackup(e.at);
   }
   return {};
 }
@@ -260,6 +264,14 @@ std::vector<Row> rows() {
       {"fault: cleared before start -> start goes BACKUP", v2(), {fault(0ms), clear(1ms), start(2ms)}, S::kBackup,
        {}, 3611ms},
       {"fault: shutdown -> INIT", v2(), {start(0ms), fault(10ms), shutdown(20ms)}, S::kInit, {}, std::nullopt},
+      // ------------------------------------------------ vrrp_sync_group
+      {"sync: a member became MASTER -> BACKUP becomes MASTER at once", v2(), {start(0ms), syncMaster(100ms)},
+       S::kMaster, {A::kSendAdvert, A::kTakeOver}, 1100ms},
+      {"sync: a member left MASTER -> MASTER releases without priority 0, Master_Down_Timer",
+       v2(), toMaster({syncBackup(4000ms)}), S::kBackup, {A::kRelease}, 7609ms},
+      {"sync: MASTER ignores syncMaster", v2(), toMaster({syncMaster(4000ms)}), S::kMaster, {}, 4609ms},
+      {"sync: FAULT ignores both", v2(), {start(0ms), fault(10ms), syncMaster(20ms), syncBackup(30ms)}, S::kFault, {},
+       std::nullopt},
       {"fault: cleared when not faulted does nothing", v2(), {start(0ms), clear(10ms)}, S::kBackup, {}, 3609ms},
   };
 }

@@ -62,6 +62,10 @@ class FakeBackend : public Backend {
     return {{"running", true},
             {"checkers", {{{"service", "tcp-10.0.0.1-80"}, {"real_server", "192.168.1.20-80"}, {"state", "UP"}}}}};
   }
+  nlohmann::json vrrp() const override {
+    return {{"running", true},
+            {"instances", {{{"name", "RH_EXT"}, {"state", "MASTER"}, {"virtual_router_id", 50}}}}};
+  }
   nlohmann::json stats() const override {
     return {{"services",
              {{{"id", "tcp-10.0.0.1-80"},

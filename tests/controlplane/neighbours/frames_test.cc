@@ -154,5 +154,19 @@ TEST(Frames, GratuitousArpAnnouncesTheAddress) {
   EXPECT_EQ(slice(f, 38, 4), addrBytes("10.0.0.1"));  // sender and target address alike
 }
 
+TEST(Frames, UnsolicitedAdvertAnnouncesTheAddressToAllNodes) {
+  const Frame f = unsolicitedNeighbourAdvert(kUs, ip("fd00::1"));
+  EXPECT_EQ(slice(f, 0, 6), (Bytes{0x33, 0x33, 0, 0, 0, 1}));
+  EXPECT_EQ(slice(f, 6, 6), macBytes(kUs));
+  const auto nd = parseNd(f, *parseL2(f));  // checks hop limit 255 and the checksum
+  ASSERT_TRUE(nd);
+  EXPECT_EQ(nd->type, 136);
+  EXPECT_EQ(nd->dst, ip("ff02::1"));
+  EXPECT_EQ(nd->target, ip("fd00::1"));
+  ASSERT_TRUE(nd->linkAddr);
+  EXPECT_EQ(*nd->linkAddr, kUs);
+  EXPECT_EQ(f[54 + 4], 0x20);  // override, not solicited
+}
+
 }  // namespace
 }  // namespace sluice::neighbours

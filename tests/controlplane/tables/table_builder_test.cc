@@ -837,3 +837,39 @@ dataplane { lcores 0-1
 
 }  // namespace
 }  // namespace sluice::tables
+
+namespace sluice::tables {
+namespace {
+
+// VRRP ownership: a backup knows its services (ids, counters) but serves
+// none of them and answers for none of their addresses.
+TEST_F(TableBuilder, AVipHeldElsewhereLeavesItsServicesOnStandby) {
+  const config::Config c = parse(std::string(kServices) + kDataplane);
+  VipOwnership backup;
+  backup.vrrp = true;
+  auto t = buildTable(c, kMacs, ids_, nullptr, &backup);
+  const dp::Service* s = findAddress(*t, "10.0.0.1", 80, 6);
+  ASSERT_NE(s, nullptr);
+  EXPECT_TRUE(s->standby);
+  EXPECT_FALSE(t->isVip(ip("10.0.0.1"), false));
+  EXPECT_FALSE(t->isVip(ip("10.0.0.100"), false));
+  EXPECT_FALSE(t->isVip(ip("10.0.0.3"), false));  // a fwmark rule's address, in no instance
+  EXPECT_FALSE(findMark(*t, 80)->standby);         // fwmark services follow their rules' addresses
+
+  VipOwnership master = backup;
+  master.held = {*config::IpAddress::parse("10.0.0.1"), *config::IpAddress::parse("10.0.0.100")};
+  auto m = buildTable(c, kMacs, ids_, nullptr, &master);
+  const dp::Service* ms = findAddress(*m, "10.0.0.1", 80, 6);
+  EXPECT_FALSE(ms->standby);
+  EXPECT_EQ(ms->serviceId, s->serviceId);  // the same service, its counters kept
+  EXPECT_TRUE(m->isVip(ip("10.0.0.1"), false));
+  EXPECT_TRUE(m->isVip(ip("10.0.0.100"), false));
+
+  // Without VRRP ownership (a router on its own) every VIP is held.
+  auto alone = build(c);
+  EXPECT_FALSE(findAddress(*alone, "10.0.0.1", 80, 6)->standby);
+  EXPECT_TRUE(alone->isVip(ip("10.0.0.3"), false));
+}
+
+}  // namespace
+}  // namespace sluice::tables

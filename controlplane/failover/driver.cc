@@ -1,0 +1,365 @@
+#include "controlplane/failover/driver.h"
+
+#include <algorithm>
+#include <array>
+#include <iostream>
+#include <set>
+#include <stdexcept>
+
+#include "controlplane/neighbours/frames.h"
+#include "controlplane/tables/table_builder.h"
+#include "vrrp/ipsec_ah.h"
+#include "vrrp/packet.h"
+
+namespace sluice::failover {
+namespace {
+
+constexpr std::size_t kMaxMessage = vrrp::kHeaderSize + vrrp::kMaxAddresses * 16 + vrrp::kAuthDataSize;
+
+std::string addressText(const vrrp::IpAddress& a) { return toConfigAddress(a).toString(); }
+
+std::string instanceLabel(const Instance& inst) { return "VRRP_Instance(" + inst.config.name + ")"; }
+
+// keepalived logs every refused advert; a flood of them is logged at
+// 1, 10, 100, ... so that the log stays readable.
+bool worthLogging(uint64_t count) {
+  while (count >= 10 && count % 10 == 0) count /= 10;
+  return count == 1;
+}
+
+std::vector<std::unique_ptr<Instance>> makeInstances(const config::Config& config, const std::vector<PortInfo>& ports) {
+  std::vector<std::unique_ptr<Instance>> out;
+  for (const config::VrrpInstance& vi : config.vrrpInstances) {
+    auto inst = std::make_unique<Instance>(vi, resolveInstance(vi, config.globalDefs, ports));
+    for (const config::VrrpSyncGroup& g : config.vrrpSyncGroups) {
+      if (std::find(g.instances.begin(), g.instances.end(), vi.name) != g.instances.end()) inst->group = g.name;
+    }
+    for (const auto& other : out) {
+      if (other->setup.port == inst->setup.port && other->setup.family == inst->setup.family &&
+          other->config.virtualRouterId == vi.virtualRouterId) {
+        throw std::invalid_argument("vrrp_instance " + vi.name + ": virtual_router_id " +
+                                    std::to_string(vi.virtualRouterId) + " is used by " + other->config.name +
+                                    " on the same interface");
+      }
+    }
+    out.push_back(std::move(inst));
+  }
+  return out;
+}
+
+// The group's configuration as far as it concerns one instance: its block
+// and its sync group's; equal means the running instance can stay.
+bool sameInstance(const config::Config& a, const Instance& running, const config::Config& b,
+                  const config::VrrpInstance& next) {
+  if (!(running.config == next)) return false;
+  auto groupOf = [&](const config::Config& c) -> std::optional<config::VrrpSyncGroup> {
+    for (const config::VrrpSyncGroup& g : c.vrrpSyncGroups) {
+      if (std::find(g.instances.begin(), g.instances.end(), next.name) != g.instances.end()) return g;
+    }
+    return std::nullopt;
+  };
+  const config::GlobalDefs& ga = a.globalDefs;
+  const config::GlobalDefs& gb = b.globalDefs;
+  return groupOf(a) == groupOf(b) && ga.vrrpMcastGroup4 == gb.vrrpMcastGroup4 &&
+         ga.vrrpMcastGroup6 == gb.vrrpMcastGroup6;
+}
+
+// The first byte of the VRRP message after an optional AH header: the
+// VRID is the byte after it.
+std::optional<uint8_t> peekVrid(const ReceivedFrame& f) {
+  const std::size_t at = f.ip.protocol == vrrp::kProtocolAh ? vrrp::kAhHeaderSize + 1 : 1;
+  if (f.payload.size() <= at) return std::nullopt;
+  return f.payload[at];
+}
+
+}  // namespace
+
+Driver::Driver(const config::Config& config, std::vector<PortInfo> ports, Io io)
+    : config_(config), ports_(std::move(ports)), io_(std::move(io)), instances_(makeInstances(config_, ports_)) {}
+
+void Driver::start(Millis now) {
+  warnUnserved();
+  started_ = true;
+  applyTracking(now);
+  for (auto& inst : instances_) execute(*inst, inst->machine.start(now), now);
+}
+
+void Driver::warnUnserved() const {
+  if (instances_.empty()) return;
+  std::set<config::IpAddress> announced;
+  for (const auto& inst : instances_) {
+    for (const auto& [port, addr] : inst->setup.announced) announced.insert(addr);
+  }
+  for (const config::VirtualServer& vs : config_.virtualServers) {
+    if (vs.kind == config::VirtualServerKind::kAddress && !announced.contains(vs.address)) {
+      std::cerr << "sluiced: warning: virtual_server " << vs.address.toString() << " " << vs.port
+                << ": its address is in no vrrp_instance, so no router serves it\n";
+    }
+  }
+}
+
+void Driver::stop(Millis now) {
+  for (auto& inst : instances_) execute(*inst, inst->machine.shutdown(now), now);
+  started_ = false;
+}
+
+Instance* Driver::instanceFor(uint16_t port, const ReceivedFrame& frame) {
+  const std::optional<uint8_t> vrid = peekVrid(frame);
+  for (auto& inst : instances_) {
+    if (inst->setup.port == port && inst->setup.family == frame.ip.family && vrid &&
+        inst->config.virtualRouterId == *vrid) {
+      return inst.get();
+    }
+  }
+  return nullptr;
+}
+
+bool Driver::handleFrame(uint16_t port, std::span<const uint8_t> bytes, Millis now) {
+  const std::optional<ReceivedFrame> frame = parseAdvertFrame(bytes);
+  if (!frame) return false;
+  for (const auto& inst : instances_) {
+    if (inst->setup.port == port && inst->setup.source == frame->ip.source) {
+      ++ownAdverts_;  // our own, looped back by the port
+      return true;
+    }
+  }
+  Instance* inst = instanceFor(port, *frame);
+  if (inst == nullptr) {
+    ++unknownVrid_;
+    return true;
+  }
+  const bool ah = inst->setup.auth == vrrp::AuthType::kAh;
+  const vrrp::ReceiveExpectations expected = inst->expectations();
+  const auto advert = vrrp::receiveAdvert(frame->ip, frame->payload, expected, ah ? &inst->ah : nullptr);
+  if (!advert) {
+    refuse(*inst, advert.error());
+    return true;
+  }
+  const std::vector<vrrp::IpAddress>& peers = inst->setup.peers;
+  if (!peers.empty() && std::find(peers.begin(), peers.end(), frame->ip.source) == peers.end()) {
+    if (worthLogging(++inst->unknownPeer)) {
+      std::cerr << "sluiced: " << instanceLabel(*inst) << " advert from " << addressText(frame->ip.source)
+                << ", which is not a unicast_peer: ignored\n";
+    }
+    return true;
+  }
+  const vrrp::Step step = inst->machine.onAdvert(vrrp::ReceivedAdvert::from(advert.value(), frame->ip.source), now);
+  if (ah) {
+    if (step.note == vrrp::Note::kLowerPriorityMaster) {
+      inst->ah.syncFromLowerPriority(inst->ah.last());
+    } else if (inst->machine.state() == vrrp::State::kBackup) {
+      inst->ah.clearCycle();
+    }
+  }
+  execute(*inst, step, now);
+  return true;
+}
+
+void Driver::refuse(Instance& inst, vrrp::DecodeError error) {
+  const uint64_t n = ++inst.refused[static_cast<std::size_t>(error)];
+  inst.lastError = "refused an advert: " + std::string(vrrp::decodeErrorName(error));
+  if (worthLogging(n)) {
+    std::cerr << "sluiced: " << instanceLabel(inst) << " " << *inst.lastError << " (" << n << " so far)\n";
+  }
+}
+
+void Driver::tick(Millis now) {
+  for (auto& instPtr : instances_) {
+    Instance& inst = *instPtr;
+    const std::optional<Millis> deadline = inst.machine.nextDeadline();
+    if (deadline && now >= *deadline) execute(inst, inst.machine.onTimer(now), now);
+    if (inst.machine.state() != vrrp::State::kMaster || !inst.nextGarp || now < *inst.nextGarp) continue;
+    const config::GlobalDefs& g = config_.globalDefs;
+    const Millis refresh = inst.config.garpMasterRefresh.value_or(g.vrrpGarpMasterRefresh);
+    if (!inst.secondBurstDone) {
+      announce(inst, inst.config.garpMasterRepeat.value_or(g.vrrpGarpMasterRepeat));
+      inst.secondBurstDone = true;
+    } else {
+      announce(inst, inst.config.garpMasterRefreshRepeat.value_or(g.vrrpGarpMasterRefreshRepeat));
+    }
+    inst.nextGarp = refresh > Millis{0} ? std::optional(now + refresh) : std::nullopt;
+  }
+}
+
+void Driver::setTracked(const TrackedStates& states, Millis now) {
+  tracked_ = states;
+  if (started_) applyTracking(now);
+}
+
+void Driver::applyTracking(Millis now) {
+  for (auto& inst : instances_) {
+    const Tracking t = evaluateTracking(config_, inst->config, tracked_);
+    inst->trackWeight = t.weight;
+    if (t.fault && !inst->ownFault) {
+      inst->lastError = *t.why;
+      std::cerr << "sluiced: " << instanceLabel(*inst) << " " << *t.why << "\n";
+    }
+    inst->ownFault = t.fault;
+    execute(*inst, inst->machine.setPriority(inst->config.priority + t.weight, now), now);
+  }
+  for (auto& inst : instances_) {
+    inst->groupFault = false;
+    if (!inst->group) continue;
+    for (const auto& other : instances_) {
+      if (other->group == inst->group && other->ownFault) inst->groupFault = true;
+    }
+  }
+  for (auto& inst : instances_) {
+    const bool fault = inst->ownFault || inst->groupFault;
+    const bool faulted = inst->machine.state() == vrrp::State::kFault;
+    if (inst->machine.state() == vrrp::State::kInit) {
+      // Remembered by the machine: start() then goes to FAULT.
+      if (fault) inst->machine.setFault(now);
+      else inst->machine.clearFault(now);
+    } else if (fault && !faulted) {
+      execute(*inst, inst->machine.setFault(now), now);
+    } else if (!fault && faulted) {
+      execute(*inst, inst->machine.clearFault(now), now);
+    }
+  }
+}
+
+void Driver::execute(Instance& inst, const vrrp::Step& step, Millis now) {
+  const config::GlobalDefs& g = config_.globalDefs;
+  for (const vrrp::Action a : step.actions) {
+    switch (a) {
+      case vrrp::Action::kSendAdvert:
+        sendAdvert(inst, inst.machine.priority());
+        break;
+      case vrrp::Action::kSendPriorityZero:
+        sendAdvert(inst, vrrp::kPriorityResign);
+        break;
+      case vrrp::Action::kTakeOver: {
+        inst.ah.onBecomeMaster();
+        announce(inst, inst.config.garpMasterRepeat.value_or(g.vrrpGarpMasterRepeat));
+        const Millis delay = inst.config.garpMasterDelay.value_or(g.vrrpGarpMasterDelay);
+        const Millis refresh = inst.config.garpMasterRefresh.value_or(g.vrrpGarpMasterRefresh);
+        inst.secondBurstDone = delay <= Millis{0};
+        inst.nextGarp = !inst.secondBurstDone ? std::optional(now + delay)
+                        : refresh > Millis{0} ? std::optional(now + refresh)
+                                              : std::nullopt;
+        ++ownershipVersion_;
+        break;
+      }
+      case vrrp::Action::kRelease:
+        inst.nextGarp.reset();
+        ++ownershipVersion_;
+        break;
+    }
+  }
+  if (step.note == vrrp::Note::kOwnerConflict || step.note == vrrp::Note::kSameAddress) {
+    std::cerr << "sluiced: " << instanceLabel(inst) << " " << vrrp::noteName(step.note) << "\n";
+  }
+  if (!step.changed()) return;
+  ++inst.transitions;
+  inst.lastTransition = std::chrono::system_clock::now();
+  transitions_.push_back({inst.config.name, inst.group, step.from, step.to, inst.machine.priority()});
+  std::cerr << "sluiced: " << instanceLabel(inst) << " Entering " << vrrp::stateName(step.to) << " STATE\n";
+  if (step.to == vrrp::State::kMaster || (step.from == vrrp::State::kMaster && step.to == vrrp::State::kBackup)) {
+    followGroup(inst, now);
+  }
+}
+
+void Driver::followGroup(const Instance& changed, Millis now) {
+  if (!changed.group || inGroupStep_) return;
+  inGroupStep_ = true;
+  const bool master = changed.machine.state() == vrrp::State::kMaster;
+  for (auto& other : instances_) {
+    if (other.get() == &changed || other->group != changed.group) continue;
+    execute(*other, master ? other->machine.syncMaster(now) : other->machine.syncBackup(now), now);
+  }
+  inGroupStep_ = false;
+}
+
+void Driver::sendAdvert(Instance& inst, uint8_t priority) {
+  const InstanceSetup& s = inst.setup;
+  const PortInfo& port = ports_[s.port];
+  const bool unicast = !s.peers.empty();
+  const std::vector<vrrp::IpAddress> destinations = unicast ? s.peers : std::vector<vrrp::IpAddress>{s.group};
+  for (const vrrp::IpAddress& to : destinations) {
+    vrrp::AdvertFields f;
+    f.version = s.version;
+    f.vrid = inst.config.virtualRouterId;
+    f.priority = priority;
+    f.advertIntervalCs = inst.config.advertIntCs;
+    f.family = s.family;
+    f.addresses = s.addresses;
+    f.authType = s.auth;
+    f.password = s.key;
+    f.source = s.source;
+    f.destination = to;
+    std::array<uint8_t, kMaxMessage> message;
+    const auto size = vrrp::encodeAdvert(f, message);
+    if (!size) {
+      inst.lastError = "cannot encode an advert: " + std::string(vrrp::encodeErrorName(size.error()));
+      continue;
+    }
+    AdvertHeader h;
+    h.srcMac = port.mac;
+    if (unicast) {
+      const std::optional<dp::MacAddr> mac = io_.neighbour(s.port, to);
+      if (!mac) continue;  // asked for; the next advert goes out
+      h.dstMac = *mac;
+    } else {
+      h.dstMac = multicastMac(to);
+    }
+    h.source = s.source;
+    h.destination = to;
+    h.id = ++inst.ipId == 0 ? ++inst.ipId : inst.ipId;  // AH wants a non-zero id
+    std::span<const uint8_t> payload(message.data(), size.value());
+    std::array<uint8_t, vrrp::kAhHeaderSize + kMaxMessage> withAh;
+    if (s.auth == vrrp::AuthType::kAh) {
+      const vrrp::Ipv4Header ip{.source = s.source, .destination = to, .id = h.id};
+      const auto ahSize = vrrp::encodeAh(ip, inst.ah.nextToSend(), payload, s.key, unicast, withAh);
+      if (!ahSize) {
+        inst.lastError = "cannot encode AH: " + std::string(vrrp::encodeErrorName(ahSize.error()));
+        continue;
+      }
+      payload = std::span<const uint8_t>(withAh.data(), ahSize.value());
+      h.protocol = vrrp::kProtocolAh;
+    }
+    io_.send(s.port, advertFrame(h, payload));
+  }
+}
+
+void Driver::announce(const Instance& inst, uint32_t repeat) {
+  for (const auto& [port, address] : inst.setup.announced) {
+    const dp::IpAddr ip = tables::toIpAddr(address);
+    const dp::MacAddr& mac = ports_[port].mac;
+    const Frame frame =
+        address.isV4() ? neighbours::gratuitousArp(mac, ip) : neighbours::unsolicitedNeighbourAdvert(mac, ip);
+    for (uint32_t i = 0; i < repeat; ++i) io_.send(port, frame);
+  }
+}
+
+void Driver::reconfigure(const config::Config& next, Millis now) {
+  std::vector<std::unique_ptr<Instance>> fresh = makeInstances(next, ports_);  // throws, nothing changed
+  for (auto& candidate : fresh) {
+    auto old = std::find_if(instances_.begin(), instances_.end(),
+                            [&](const auto& i) { return i->config.name == candidate->config.name; });
+    if (old != instances_.end() && sameInstance(config_, **old, next, candidate->config)) {
+      candidate = std::move(*old);
+      instances_.erase(old);
+    }
+  }
+  for (auto& gone : instances_) execute(*gone, gone->machine.shutdown(now), now);
+  instances_ = std::move(fresh);
+  config_ = next;
+  if (!started_) return;
+  applyTracking(now);
+  for (auto& inst : instances_) {
+    if (inst->machine.state() == vrrp::State::kInit) execute(*inst, inst->machine.start(now), now);
+  }
+}
+
+tables::VipOwnership Driver::ownership() const {
+  tables::VipOwnership o;
+  o.vrrp = !instances_.empty();
+  for (const auto& inst : instances_) {
+    if (inst->machine.state() != vrrp::State::kMaster) continue;
+    for (const auto& [port, addr] : inst->setup.announced) o.held.insert(addr);
+  }
+  return o;
+}
+
+}  // namespace sluice::failover

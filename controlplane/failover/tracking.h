@@ -1,0 +1,32 @@
+// What tracked objects do to a VRRP instance, keepalived's rules: every
+// track_script and track_interface of the instance and of its
+// vrrp_sync_group. A tracked object with weight 0 that is down puts the
+// instance in FAULT; otherwise a positive weight is added while the object
+// is up and a negative one while it is down (`reverse` turns the sign of
+// the adjustment). The instance's own interface going down is a FAULT
+// unless dont_track_primary. Pure.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "controlplane/config/model.h"
+
+namespace sluice::failover {
+
+struct TrackedStates {
+  std::map<std::string, bool> scripts;  // vrrp_script name -> OK; absent: OK
+  std::map<std::string, bool> links;    // port name -> up; absent: up
+};
+
+struct Tracking {
+  bool fault = false;
+  int weight = 0;
+  std::optional<std::string> why;  // the first object that faults
+};
+
+Tracking evaluateTracking(const config::Config& config, const config::VrrpInstance& instance,
+                          const TrackedStates& states);
+
+}  // namespace sluice::failover

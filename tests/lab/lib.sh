@@ -131,8 +131,34 @@ start_sluiced() {
     return 1
   fi
   pass "sluiced starts with $(basename "$1")"
-  # Real servers are resolved in the first second.
-  sleep 1.5
+  # Real servers are resolved in the first second; with VRRP, the VIPs are
+  # served once this router is master (Master_Down_Interval, about 3.6 s).
+  if grep -q '^vrrp_instance' "$1"; then
+    check "sluiced in lb1 becomes VRRP master" wait_vrrp_states lb1 MASTER
+  else
+    sleep 1.5
+  fi
+}
+
+# vrrp_states NS: the states of sluiced's VRRP instances in namespace NS, in
+# config order ("MASTER BACKUP"), read from its API socket there.
+vrrp_states() {
+  curl -s --max-time 3 --unix-socket "/run/sluice/sluice-$1.sock" http://sluice/v1/vrrp 2>/dev/null |
+    "$LAB_PYTHON" -c 'import json,sys; print(" ".join(i["state"] for i in json.load(sys.stdin)["instances"]))' \
+      2>/dev/null
+}
+
+# wait_vrrp_states NS STATE: true once every instance in NS is in STATE
+# (at most 10 s).
+wait_vrrp_states() {
+  local states
+  for _ in $(seq 100); do
+    states=$(vrrp_states "$1")
+    if [ -n "$states" ] && [ -z "$(tr ' ' '\n' <<<"$states" | grep -v "^$2\$")" ]; then return 0; fi
+    sleep 0.1
+  done
+  echo "VRRP states in $1: '$states', want all $2"
+  return 1
 }
 
 # jq-free reads of the counters JSON with Debian's python.

@@ -8,7 +8,11 @@
 // (RS -> client). A lookup typically touches one index line and one entry.
 //
 // When no entry is free, the oldest embryonic connection is evicted first,
-// as IPVS's SYN-flood defense does; if none is left, insertion fails.
+// as IPVS's SYN-flood defense does; if none is left, insertion fails. The
+// embryonic records live in a ring of a quarter of the capacity: under a
+// flood it keeps the newest quarter of the records, and each new SYN evicts
+// the oldest of them; older embryonic entries leave by their timeout. That
+// keeps 10M IPv4 connections within 1 GiB (footprintBytes).
 #pragma once
 
 #include <cstdint>
@@ -96,13 +100,23 @@ class ConnTable {
   // std::bad_alloc). Not thread-safe: the owning worker uses it alone.
   explicit ConnTable(uint32_t capacity, uint32_t seed = 0x5EED1234u)
       : entries_(capacity), free_(capacity), embryonic_(ringSize(capacity)), seed_(seed) {
-    uint64_t slots = 16;
-    while (slots < uint64_t{capacity} * 8 / 3) slots <<= 1;  // two tuples per NAT entry, load <= 3/4
+    const uint64_t slots = indexSlots(capacity);
     index_.assign(slots, Slot{0, 0});
     mask_ = static_cast<uint32_t>(slots - 1);
     for (uint32_t i = 0; i < capacity; ++i) free_[i] = capacity - 1 - i;
     freeTop_ = capacity;
   }
+
+  // Bytes a table of `capacity` connections allocates (entries, free
+  // list, index, embryonic ring). Thread-safe.
+  static uint64_t footprintBytes(uint32_t capacity) {
+    return uint64_t{capacity} * (sizeof(Entry) + sizeof(uint32_t)) + indexSlots(capacity) * sizeof(Slot) +
+           uint64_t{ringSize(capacity)} * sizeof(Ref);
+  }
+
+  // Embryonic connections the eviction ring remembers (a quarter of the
+  // capacity, rounded up to a power of two).
+  uint32_t embryonicRecords() const { return static_cast<uint32_t>(embryonic_.size()); }
 
   uint32_t capacity() const { return static_cast<uint32_t>(entries_.size()); }
   uint32_t size() const { return capacity() - freeTop_; }
@@ -245,8 +259,15 @@ class ConnTable {
 
   static uint32_t ringSize(uint32_t capacity) {
     uint32_t n = 16;
-    while (n < capacity) n <<= 1;
+    while (n < capacity / 4) n <<= 1;
     return n;
+  }
+
+  // Two tuples per NAT entry at a load of at most 3/4, a power of two.
+  static uint64_t indexSlots(uint32_t capacity) {
+    uint64_t slots = 16;
+    while (slots < uint64_t{capacity} * 8 / 3) slots <<= 1;
+    return slots;
   }
 
   uint32_t indexOf(const Entry& e) const { return static_cast<uint32_t>(&e - entries_.data()); }

@@ -102,6 +102,43 @@ TEST(ConnTable, FullTableEvictsTheOldestEmbryonicFirst) {
   EXPECT_EQ(evictions, 2);
 }
 
+// The eviction ring holds a quarter of the capacity: under a flood of
+// embryonic connections it keeps the newest records and evicts the oldest
+// of those, and a full table of embryonic entries still takes every SYN.
+TEST(ConnTable, EvictionRingKeepsTheNewestQuarterOfEmbryonicRecords) {
+  constexpr uint32_t kCapacity = 256;
+  ConnTable<Addr4> t(kCapacity);
+  ASSERT_EQ(t.embryonicRecords(), kCapacity / 4);
+  auto open = [&](uint32_t client, auto&& onEvict) {
+    auto* c = t.insert(a4(client), 1, a4(1), 80, a4(2), 80, kProtoTcp, true, onEvict);
+    if (c != nullptr) {
+      c->state = ConnState::kSynRecv;
+      t.markEmbryonic(*c);
+    }
+    return c;
+  };
+  for (uint32_t i = 0; i < kCapacity; ++i) ASSERT_NE(open(1000 + i, kNoEvict), nullptr);
+  std::vector<uint32_t> evicted;
+  auto onEvict = [&](const Conn<Addr4>& c) { evicted.push_back(c.client.v); };
+  // The next 3/4 * 256 SYNs evict the records the ring kept (the newest
+  // quarter, oldest first), then the new connections themselves.
+  for (uint32_t i = 0; i < kCapacity; ++i) ASSERT_NE(open(5000 + i, onEvict), nullptr) << i;
+  ASSERT_EQ(evicted.size(), kCapacity);
+  for (uint32_t i = 0; i < kCapacity / 4; ++i) EXPECT_EQ(evicted[i], a4(1000 + kCapacity * 3 / 4 + i).v) << i;
+  for (uint32_t i = kCapacity / 4; i < kCapacity; ++i) EXPECT_EQ(evicted[i], a4(5000 + i - kCapacity / 4).v) << i;
+  EXPECT_EQ(t.size(), kCapacity);
+  // Entries older than the ring's records stay until they expire.
+  EXPECT_NE(t.lookup(a4(1000), 1, a4(1), 80, kProtoTcp).conn, nullptr);
+}
+
+TEST(ConnTable, TenMillionConnectionsFitInOneGibibyte) {
+  constexpr uint32_t k10M = 10u << 20;
+  EXPECT_LE(ConnTable<Addr4>::footprintBytes(k10M), uint64_t{1} << 30);
+  // 64-byte entries, 4-byte free list, 8-byte index slots (2^25), ring of 2^22.
+  EXPECT_EQ(ConnTable<Addr4>::footprintBytes(k10M),
+            uint64_t{k10M} * 68 + (uint64_t{1} << 25) * 8 + (uint64_t{1} << 22) * 8);
+}
+
 TEST(ConnTable, SweepErasesOnlyExpiredEntriesAcrossClockWrap) {
   ConnTable<Addr4> t(8);
   const uint32_t now = 0xFFFFFF00u;  // just before the 32-bit clock wraps

@@ -29,6 +29,7 @@ namespace sluice::dp {
   X(kIcmpError, "icmp_error_unmatched") /* ICMP error for no known flow */      \
   X(kMtuExceeded, "mtu_exceeded")       /* encapsulation would exceed MTU */    \
   X(kOtherHost, "other_host")           /* unicast to another MAC address */    \
+  X(kSpoofedSource, "spoofed_source")   /* new flow from a VIP, ours, or a real server's reply port */ \
   X(kSteerRingFull, "steer_ring_full")  /* the owning worker is behind */ \
   X(kVipNotHeld, "vip_not_held")        /* a VIP this router is VRRP backup for */
 

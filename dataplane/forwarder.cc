@@ -19,6 +19,18 @@ bool isNeighbourDiscovery(const uint8_t* data, const ParsedPacket& p) {
 
 bool isMulticast(const IpAddr& a, bool v6) { return v6 ? a.b[0] == 0xFF : (a.b[0] & 0xF0) == 0xE0; }
 
+// A new flow from a VIP or the router's own address, or from a real server
+// of the service at its service port (a reply with no connection): spoofed,
+// or a loop; either way it must not create a connection.
+bool spoofedSource(const ForwardingTable& table, const Service& s, const FlowTuple& t) {
+  if (table.isVip(t.src, t.v6) || table.isOwnAddress(t.src, t.v6)) return true;
+  for (uint32_t i = s.firstServer; i < s.firstServer + s.serverCount; ++i) {
+    const RealServer& rs = table.servers[i];
+    if (rs.addr == t.src && (rs.port != 0 ? rs.port : t.dstPort) == t.srcPort) return true;
+  }
+  return false;
+}
+
 bool startsNewFlow(const uint8_t* data, const ParsedPacket& p) {
   switch (p.tuple.proto) {
     case kProtoTcp:
@@ -192,6 +204,7 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
     if (s == nullptr) return dropVerdict(table_->isVip(t.dst, t.v6) ? DropReason::kNoService : DropReason::kNotForUs);
     if (s->standby) return dropVerdict(DropReason::kVipNotHeld);
     if (!startsNewFlow(data, p)) return dropVerdict(DropReason::kNoConnection);
+    if (spoofedSource(*table_, *s, t)) return dropVerdict(DropReason::kSpoofedSource);
     Verdict v;
     c = newConnection(p, *s, now, conns, templates, v);
     if (c == nullptr) return v;

@@ -42,6 +42,27 @@ void requireObject(const json& body, const char* what) {
   if (!body.is_object()) throw ApiError(400, std::string("the body must be a JSON object (") + what + ")");
 }
 
+// Keys whose value is a command the daemon would run (as root, or as the
+// script user): those come from the configuration file only, so no API
+// request makes the daemon run a command. Looked for at any depth.
+constexpr std::string_view kCommandKeys[] = {"misc_path", "notify_up", "notify_down", "quorum_up", "quorum_down"};
+
+void refuseCommands(const json& body) {
+  if (body.is_array()) {
+    for (const json& item : body) refuseCommands(item);
+    return;
+  }
+  if (!body.is_object()) return;
+  for (const auto& [key, value] : body.items()) {
+    if (!value.is_null() &&  // null removes a script: allowed
+        std::find(std::begin(kCommandKeys), std::end(kCommandKeys), key) != std::end(kCommandKeys)) {
+      throw ApiError(400, "'" + key + "' names a command to run; scripts are set in the configuration file only",
+                     key);
+    }
+    refuseCommands(value);
+  }
+}
+
 // Const or not, as the config is.
 template <class Cfg>
 auto& serviceIn(Cfg& config, std::string_view service) {
@@ -166,6 +187,7 @@ void validate(const Config& config, VirtualServer& vs) {
 
 Config addService(const Config& config, const json& body) {
   requireObject(body, "a virtual_server");
+  refuseCommands(body);
   VirtualServer vs = decodeBody([&] { return config::virtualServerFromJsonStrict(body); });
   if (vs.kind == VirtualServerKind::kAddress && !body.contains("address")) {
     throw ApiError(400, "a virtual server needs an address (or kind fwmark / group)", "address");
@@ -183,6 +205,7 @@ Config addService(const Config& config, const json& body) {
 Config updateService(const Config& config, std::string_view service, const json& patch) {
   Config next = config;
   VirtualServer& vs = serviceIn(next, service);
+  refuseCommands(patch);
   const json merged = merge(json(vs), patch, kServiceIdentity, "service");
   VirtualServer updated = decodeBody([&] { return config::virtualServerFromJsonStrict(merged); });
   validate(next, updated);
@@ -200,6 +223,7 @@ Config removeService(const Config& config, std::string_view service) {
 Config addServer(const Config& config, std::string_view service, const json& body) {
   requireObject(body, "a real_server");
   if (!body.contains("address")) throw ApiError(400, "a real server needs an address", "address");
+  refuseCommands(body);
   Config next = config;
   VirtualServer& vs = serviceIn(next, service);
   vs.realServers.push_back(decodeBody([&] { return config::realServerFromJsonStrict(body); }));
@@ -211,6 +235,7 @@ Config updateServer(const Config& config, std::string_view service, std::string_
   Config next = config;
   VirtualServer& vs = serviceIn(next, service);
   RealServer& rs = *serverIn(vs, server);
+  refuseCommands(patch);
   const json merged = merge(json(rs), patch, kServerIdentity, "real server");
   rs = decodeBody([&] { return config::realServerFromJsonStrict(merged); });
   validate(next, vs);

@@ -28,7 +28,11 @@ std::vector<std::string> segments(const std::string& path) {
   return out;
 }
 
-Response jsonResponse(int status, const json& body) { return Response{status, body.dump(2) + "\n"}; }
+// Request text echoed in a message (a path, a key) may not be UTF-8: it is
+// replaced (U+FFFD), since dump() would throw and the router must not.
+Response jsonResponse(int status, const json& body) {
+  return Response{status, body.dump(2, ' ', false, json::error_handler_t::replace) + "\n"};
+}
 
 json parseBody(const Request& r) {
   if (r.body.empty()) throw ApiError(400, "this request needs a JSON body");

@@ -1,0 +1,115 @@
+// Fuzz target: the VRRP receive path (vrrp/receive.h receiveAdvert: IP
+// header checks, AH with replay, decoding, instance checks) and the decoder
+// alone (vrrp/packet.h decodeAdvert). Neither may read outside the payload
+// (AddressSanitizer sees to that: the payload is a buffer of its exact
+// size); an advert that decodes re-encodes to one that decodes the same.
+//
+// Input: [flags][ttl][protocol][vrid][id: 2 bytes][source][destination]
+// [payload...]; source and destination are 4 bytes (IPv4) or 16 (IPv6,
+// flags bit 0). flags bit 1: the instance uses AH; bit 2: unicast; bit 3:
+// VRRPv3; bit 4: skip the address checks; bit 5: PASS; bit 6: the IPv4
+// total length claims 4 bytes more than were received.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "vrrp/auth_key.h"
+#include "vrrp/packet.h"
+#include "vrrp/receive.h"
+
+namespace {
+
+using namespace sluice::vrrp;
+
+[[noreturn]] void broken(const char* what) {
+  std::fprintf(stderr, "vrrp_fuzz: %s\n", what);
+  std::abort();
+}
+
+IpAddress address(const uint8_t* p, bool v6) {
+  IpAddress a;
+  a.family = v6 ? Family::kIpv6 : Family::kIpv4;
+  std::copy(p, p + (v6 ? 16 : 4), a.bytes.begin());
+  return a;
+}
+
+// decode(encode(decoded)) gives the same fields back.
+void roundTrip(const Advert& a, const IpAddress& source, const IpAddress& destination) {
+  if (a.authType == AuthType::kAh) return;  // AH is its own header, outside the message
+  std::vector<IpAddress> addresses;
+  for (std::size_t i = 0; i < a.addressCount; ++i) addresses.push_back(a.address(i));
+  AdvertFields f{.version = a.version, .vrid = a.vrid, .priority = a.priority,
+                 .advertIntervalCs = a.advertIntervalCs, .family = a.family, .addresses = addresses,
+                 .authType = a.authType, .source = source, .destination = destination};
+  if (a.authData.size() == kAuthDataSize) std::copy(a.authData.begin(), a.authData.end(), f.password.begin());
+  std::vector<uint8_t> out(advertSize(a.version, a.family, a.addressCount));
+  const auto size = encodeAdvert(f, out);
+  if (!size.ok()) {
+    // A decoded VRRPv2 interval of 0 s or a v3 one of 0 cs is not sendable.
+    if (size.error() == EncodeError::kBadInterval && a.advertIntervalCs == 0) return;
+    broken("a decoded advert does not encode");
+  }
+  const auto again = decodeAdvert(std::span<const uint8_t>(out.data(), size.value()), source, destination);
+  if (!again.ok()) broken("a re-encoded advert does not decode");
+  if (again->vrid != a.vrid || again->priority != a.priority || again->addressCount != a.addressCount ||
+      again->advertIntervalCs != a.advertIntervalCs || again->version != a.version || again->authType != a.authType ||
+      !std::equal(again->addressBytes.begin(), again->addressBytes.end(), a.addressBytes.begin(),
+                  a.addressBytes.end())) {
+    broken("a re-encoded advert decodes differently");
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 6) return 0;
+  const uint8_t flags = data[0];
+  const bool v6 = flags & 1;
+  const std::size_t addrLen = v6 ? 16 : 4;
+  if (size < 6 + 2 * addrLen) return 0;
+  const IpAddress source = address(data + 6, v6);
+  const IpAddress destination = address(data + 6 + addrLen, v6);
+  const std::size_t start = 6 + 2 * addrLen;
+  // The payload in a buffer of its own exact size.
+  const std::size_t len = size - start;
+  std::unique_ptr<uint8_t[]> payload(new uint8_t[len == 0 ? 1 : len]);
+  std::copy(data + start, data + size, payload.get());
+  const std::span<const uint8_t> message(payload.get(), len);
+
+  ReceivedIpHeader header;
+  header.family = v6 ? Family::kIpv6 : Family::kIpv4;
+  header.ttl = data[1];
+  header.protocol = data[2];
+  header.source = source;
+  header.destination = destination;
+  if (!v6) {
+    header.receivedLength = 20 + len;
+    header.totalLength = static_cast<uint16_t>(header.receivedLength + ((flags & 0x40) ? 4 : 0));
+    header.id = static_cast<uint16_t>(data[4] << 8 | data[5]);
+  }
+
+  const std::vector<IpAddress> vips = v6 ? std::vector<IpAddress>{address(data + 6 + addrLen, true)}
+                                         : std::vector<IpAddress>{IpAddress::v4(10, 0, 0, 1), IpAddress::v4(10, 0, 0, 2)};
+  ReceiveExpectations expected;
+  expected.ip.unicast = flags & 4;
+  expected.ip.ah = flags & 2;
+  expected.instance.version = (flags & 8) ? Version::kV3 : Version::kV2;
+  expected.instance.vrid = data[3];
+  expected.instance.authType = (flags & 2) ? AuthType::kAh : (flags & 0x20) ? AuthType::kPass : AuthType::kNone;
+  expected.instance.password = authKeyFromPassword("passw123");
+  expected.instance.addresses = vips;
+  expected.instance.checkAddresses = !(flags & 0x10);
+
+  AhSequence sequence;
+  const auto received = receiveAdvert(header, message, expected, &sequence);
+  if (received.ok() && received->vrid != data[3]) broken("an advert for another VRID was accepted");
+
+  const auto decoded = decodeAdvert(message, source, destination);
+  if (decoded.ok()) {
+    if (decoded->addressBytes.size() != std::size_t{decoded->addressCount} * addrLen) broken("address span size");
+    roundTrip(decoded.value(), source, destination);
+  }
+  return 0;
+}

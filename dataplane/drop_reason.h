@@ -31,7 +31,8 @@ namespace sluice::dp {
   X(kOtherHost, "other_host")           /* unicast to another MAC address */    \
   X(kSpoofedSource, "spoofed_source")   /* new flow from a VIP, ours, or a real server's reply port */ \
   X(kSteerRingFull, "steer_ring_full")  /* the owning worker is behind */ \
-  X(kVipNotHeld, "vip_not_held")        /* a VIP this router is VRRP backup for */
+  X(kVipNotHeld, "vip_not_held")        /* a VIP this router is VRRP backup for */ \
+  X(kNodestConn, "expire_nodest_conn")  /* its real server left the service (expire_nodest_conn): entry freed */
 
 enum class DropReason : uint8_t {
 #define SLUICE_DROP_ENUM(name, text) name,

@@ -189,6 +189,14 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
     counters_.expired.add(1);
     c = nullptr;
   }
+  if (c != nullptr && table_->expireNodestConn && destIndex_[c->destId] < 0) {
+    // expire_nodest_conn: the real server left the service. As IPVS does,
+    // the packet is dropped and the entry freed, so the client's next
+    // attempt is scheduled anew.
+    release(*c, templates);
+    conns.erase(*c);
+    return dropVerdict(DropReason::kNodestConn);
+  }
   bool fromServer = c != nullptr && hit.fromServer;
 
   if (c == nullptr) {

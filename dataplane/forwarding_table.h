@@ -129,6 +129,10 @@ class ForwardingTable {
   // Connection timeouts (lvs_timeouts); unset: the worker keeps its own.
   // Carried by the snapshot so that a reload changes them.
   std::optional<ConnTimeouts> timeouts;
+  // IPVS's expire_nodest_conn: a packet of a connection whose real server
+  // is not in this table is dropped and the connection freed; otherwise
+  // such connections finish on the server they have.
+  bool expireNodestConn = false;
 
   // Per worker, per service: scheduler instances and the real servers as
   // the scheduler sees them (weights from the config, counters kept by the

@@ -148,6 +148,10 @@ void addDataplaneValues(Block<Dataplane>& b) {
     dp.connTableSize = a.number<std::uint32_t>(0, 1024, kMaxConnTable);
   });
   b.value("lvs_timeouts", [](Dataplane& dp, const Args& a) { dp.lvsTimeouts = readLvsTimeouts(a); });
+  // IPVS's expire_nodest_conn sysctl: without it, connections to a real
+  // server that left the service finish; with it, their next packet is
+  // dropped and the entry freed.
+  b.value("expire_nodest_conn", [](Dataplane& dp, const Args& a) { dp.expireNodestConn = a.flag(); });
   b.value("route", [](Dataplane& dp, const Args& a) {
     if (a.size() != 5) {
       a.fail("route needs the form: route PREFIX via ADDRESS dev PORT");

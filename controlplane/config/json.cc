@@ -314,6 +314,7 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Datapl
   io("memory", s.memoryMb);
   io("conn_table_size", s.connTableSize);
   io("lvs_timeouts", s.lvsTimeouts);
+  io("expire_nodest_conn", s.expireNodestConn);
   io("ports", s.ports);
   io("routes", s.routes);
   io("neighbors", s.neighbors);

@@ -399,6 +399,7 @@ struct Dataplane {
   std::optional<std::uint32_t> memoryMb;
   std::optional<std::uint32_t> connTableSize;  // per worker
   std::optional<LvsTimeouts> lvsTimeouts;      // overrides global_defs lvs_timeouts
+  bool expireNodestConn = false;  // a packet of a connection whose real server left the service expires it
   std::vector<DataplanePort> ports;
   std::vector<StaticRoute> routes;
   std::vector<StaticNeighbor> neighbors;

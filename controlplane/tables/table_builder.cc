@@ -334,6 +334,7 @@ std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, st
   if (portMacs.size() != dpc.ports.size()) throw BuildError("port count differs from the dataplane block");
   auto t = std::make_unique<dp::ForwardingTable>();
   t->timeouts = timeoutsOf(config);
+  t->expireNodestConn = dpc.expireNodestConn;
   for (std::size_t i = 0; i < dpc.ports.size(); ++i) {
     dp::PortConfig pc;
     pc.mac = portMacs[i];

@@ -382,6 +382,65 @@ TEST(Forwarder, ANewSnapshotCarriesNewTimeouts) {
   EXPECT_EQ(f.counters().expired.get(), 1u);
 }
 
+// The table after a real server (192.168.1.20, destId 0) left the service
+// of two: only 192.168.1.21 (destId 1) is left.
+std::unique_ptr<Lab> withoutFirstServer(bool expireNodestConn) {
+  auto next = std::make_unique<Lab>();
+  next->addService("10.0.0.1", 80, kProtoTcp, {1, 1});
+  next->table->servers.erase(next->table->servers.begin());
+  next->table->services[0].serverCount = 1;
+  next->table->expireNodestConn = expireNodestConn;
+  return next;
+}
+
+TEST(Forwarder, ConnectionsToARemovedServerFinishByDefault) {
+  Lab lab;
+  lab.addService("10.0.0.1", 80, kProtoTcp, {1, 1});
+  Forwarder f(0, 64, ConnTimeouts{});
+  lab.attach(f);
+  ASSERT_EQ(send(f, syn("10.0.0.101", 40000)).parsed.tuple.dst, ip("192.168.1.20"));
+  auto next = withoutFirstServer(false);
+  next->attach(f);
+  const auto ack = buildFrame({.src = {"10.0.0.101", 40000}, .dst = {"10.0.0.1", 80}, .tcpFlags = kTcpAck});
+  const Sent open = send(f, ack);
+  ASSERT_EQ(open.verdict.kind, Verdict::Kind::kTransmit);
+  EXPECT_EQ(open.parsed.tuple.dst, ip("192.168.1.20"));
+  EXPECT_EQ(drops(f, DropReason::kNodestConn), 0u);
+  EXPECT_EQ(f.counters().connections.get(), 1u);
+}
+
+TEST(Forwarder, ExpireNodestConnDropsAndFreesConnectionsOfARemovedServer) {
+  Lab lab;
+  lab.addService("10.0.0.1", 80, kProtoTcp, {1, 1});
+  Forwarder f(0, 64, ConnTimeouts{});
+  lab.attach(f);
+  ASSERT_EQ(send(f, syn("10.0.0.101", 40000)).parsed.tuple.dst, ip("192.168.1.20"));
+  ASSERT_EQ(send(f, syn("10.0.0.102", 40000)).parsed.tuple.dst, ip("192.168.1.21"));
+  EXPECT_EQ(f.counters().dests[0].inactiveConns.get(), 1u);
+  auto next = withoutFirstServer(true);
+  next->attach(f);
+
+  // The client's next packet to the removed server: dropped, entry freed.
+  const auto ack = buildFrame({.src = {"10.0.0.101", 40000}, .dst = {"10.0.0.1", 80}, .tcpFlags = kTcpAck});
+  const Sent gone = send(f, ack);
+  EXPECT_EQ(gone.verdict.kind, Verdict::Kind::kDrop);
+  EXPECT_EQ(gone.verdict.reason, DropReason::kNodestConn);
+  EXPECT_EQ(drops(f, DropReason::kNodestConn), 1u);
+  EXPECT_EQ(f.counters().connections.get(), 1u);
+  EXPECT_EQ(f.counters().dests[0].inactiveConns.get(), 0u);
+  // Freed: a retransmission finds no connection, and the client's new SYN
+  // goes to the server that is left.
+  send(f, ack);
+  EXPECT_EQ(drops(f, DropReason::kNoConnection), 1u);
+  EXPECT_EQ(drops(f, DropReason::kNodestConn), 1u);
+  EXPECT_EQ(send(f, syn("10.0.0.101", 40000)).parsed.tuple.dst, ip("192.168.1.21"));
+
+  // The server still in the table keeps its connection.
+  const Sent kept = send(f, buildFrame({.src = {"10.0.0.102", 40000}, .dst = {"10.0.0.1", 80}, .tcpFlags = kTcpAck}));
+  ASSERT_EQ(kept.verdict.kind, Verdict::Kind::kTransmit);
+  EXPECT_EQ(kept.parsed.tuple.dst, ip("192.168.1.21"));
+}
+
 TEST(Forwarder, ExpiredFlowsAreRescheduled) {
   Lab lab;
   lab.addService("10.0.0.1", 53, kProtoUdp, {1, 1});

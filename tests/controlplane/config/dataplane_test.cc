@@ -18,6 +18,7 @@ const char* kFull = R"(dataplane {
     memory 1024
     conn_table_size 1048576
     lvs_timeouts tcp 900 tcpfin 120 udp 300
+    expire_nodest_conn         # optional: drop connections of a removed real server
     port eth0 {
         device net_af_packet0,iface=veth0
         address 10.0.0.2/24
@@ -63,6 +64,7 @@ TEST(Dataplane, FullBlock) {
   EXPECT_EQ(dp.lvsTimeouts->tcp, seconds{900});
   EXPECT_EQ(dp.lvsTimeouts->tcpFin, seconds{120});
   EXPECT_EQ(dp.lvsTimeouts->udp, seconds{300});
+  EXPECT_TRUE(dp.expireNodestConn);
 
   ASSERT_EQ(dp.ports.size(), 2u);
   const DataplanePort& eth0 = dp.ports[0];

@@ -113,6 +113,7 @@ virtual_server fwmark 12 {
 dataplane {
   lcores 2,4,6
   memory 512
+  expire_nodest_conn
   port eth0 {
     device net_tap0,iface=t0
     address 10.0.0.2/24

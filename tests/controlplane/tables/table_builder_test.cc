@@ -833,6 +833,21 @@ dataplane { lcores 0-1
   EXPECT_EQ(table->timeouts->of(dp::ConnState::kEstablished), 7'200'000u);
   EXPECT_EQ(table->timeouts->of(dp::ConnState::kUdp), 30'000u);
   EXPECT_EQ(table->timeouts->of(dp::ConnState::kFinWait), dp::ConnTimeouts{}.of(dp::ConnState::kFinWait));
+  EXPECT_FALSE(table->expireNodestConn);  // off unless the dataplane block says so
+}
+
+TEST(TableTimeouts, ExpireNodestConnReachesTheTable) {
+  const auto r = config::parseString(R"(
+dataplane { lcores 0-1
+  expire_nodest_conn
+  port eth0 { device net_null0
+    address 10.0.0.2/24 } }
+)",
+                                     "t.conf");
+  ASSERT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].toString());
+  IdRegistry ids(16, 16);
+  const std::vector<dp::MacAddr> macs(1);
+  EXPECT_TRUE(buildTable(*r.config, macs, ids)->expireNodestConn);
 }
 
 }  // namespace

@@ -89,6 +89,7 @@ class TrafficLoop {
                                  " s: is the device under test forwarding between the ports?");
       }
       send(opening_, flows, Phase::kProbe, 1, c);
+      dropPending();
       receiveFor(Phase::kProbe, c, 10);
     }
   }
@@ -107,6 +108,7 @@ class TrafficLoop {
     for (uint64_t loop = 0;; ++loop) {
       const uint64_t t0 = now();
       if (t0 >= end || built >= count || stop_) {
+        dropPending();
         c.add(interval);
         return static_cast<double>(std::min(t0, end) - start) / hz_;
       }
@@ -129,26 +131,39 @@ class TrafficLoop {
     }
   }
 
-  // Builds and sends up to n frames; returns how many the TX queue took
-  // (the others are freed: the link pushed back).
+  // Sends up to n frames; returns how many the TX queue took. Frames the
+  // link pushed back are sent again before any new one, so every flow's
+  // packet leaves in turn (a skipped warm-up SYN would leave a flow
+  // unopened); their wait counts in their latency.
   unsigned send(const FrameTemplate& t, FlowCursor& flows, Phase phase, unsigned n, Counts& c) {
-    rte_mbuf* pkts[kBurst];
-    if (rte_pktmbuf_alloc_bulk(l_.pool, pkts, n) != 0) {
-      c.txNoBuffer += n;
-      return 0;
+    if (pendingCount_ == 0) {
+      if (rte_pktmbuf_alloc_bulk(l_.pool, pending_, n) != 0) {
+        c.txNoBuffer += n;
+        return 0;
+      }
+      const uint64_t stamp = now() & kStampMask;
+      for (unsigned i = 0; i < n; ++i) {
+        const Endpoint e = flows.next();
+        rte_mbuf* m = pending_[i];
+        t.write(rte_pktmbuf_mtod(m, uint8_t*), e.ip, e.port, phase, stamp);
+        m->data_len = static_cast<uint16_t>(t.length());
+        m->pkt_len = t.length();
+      }
+      pendingFirst_ = 0;
+      pendingCount_ = n;
     }
-    const uint64_t stamp = now() & kStampMask;
-    for (unsigned i = 0; i < n; ++i) {
-      const Endpoint e = flows.next();
-      rte_mbuf* m = pkts[i];
-      t.write(rte_pktmbuf_mtod(m, uint8_t*), e.ip, e.port, phase, stamp);
-      m->data_len = static_cast<uint16_t>(t.length());
-      m->pkt_len = t.length();
-    }
-    const uint16_t sent = rte_eth_tx_burst(l_.txPort, 0, pkts, static_cast<uint16_t>(n));
-    if (sent < n) rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+    const uint16_t sent = rte_eth_tx_burst(l_.txPort, 0, pending_ + pendingFirst_, static_cast<uint16_t>(pendingCount_));
+    pendingFirst_ += sent;
+    pendingCount_ -= sent;
     c.txPackets += sent;
     return sent;
+  }
+
+  // Frames built but not yet taken by the TX queue are dropped at the end
+  // of a phase (never counted as sent).
+  void dropPending() {
+    if (pendingCount_ != 0) rte_pktmbuf_free_bulk(pending_ + pendingFirst_, pendingCount_);
+    pendingCount_ = 0;
   }
 
   void receive(uint16_t port, Phase phase, Counts& c) {
@@ -186,6 +201,9 @@ class TrafficLoop {
   const double hz_;
   const FrameTemplate opening_;
   const FrameTemplate steady_;
+  rte_mbuf* pending_[kBurst];
+  unsigned pendingFirst_ = 0;
+  unsigned pendingCount_ = 0;
 };
 
 }  // namespace

@@ -15,8 +15,12 @@
 // keeps 10M IPv4 connections within 1 GiB (footprintBytes).
 #pragma once
 
+#include <sys/mman.h>
+
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <vector>
 
 #include "dataplane/conn_state.h"
@@ -52,6 +56,55 @@ struct Addr6 {
     std::memcpy(&hi, v.b + 8, 8);
     return lo ^ (hi * 0x9E3779B97F4A7C15ull);
   }
+};
+
+// A fixed-size array on its own anonymous mapping, aligned to 2 MiB and
+// advised for transparent huge pages: a lookup among millions of entries
+// touches random lines, and with 4 KiB pages each one would also miss the
+// TLB (a nested page walk in a VM). Elements are value-initialised at
+// construction, so every page is committed before the hot path runs.
+template <class T>
+class HugeArray {
+ public:
+  static constexpr std::size_t kAlign = std::size_t{2} << 20;
+
+  explicit HugeArray(std::size_t n) : n_(n), bytes_((n * sizeof(T) + kAlign - 1) / kAlign * kAlign) {
+    if (bytes_ == 0) return;
+    // Over-map by one alignment, then give back the unaligned head and tail.
+    void* raw = ::mmap(nullptr, bytes_ + kAlign, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) throw std::bad_alloc();
+    auto* base = static_cast<char*>(raw);
+    char* aligned = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(base) + kAlign - 1) & ~(kAlign - 1));
+    if (aligned != base) ::munmap(base, static_cast<std::size_t>(aligned - base));
+    if (char* end = aligned + bytes_; end != base + bytes_ + kAlign) {
+      ::munmap(end, static_cast<std::size_t>(base + bytes_ + kAlign - end));
+    }
+    ::madvise(aligned, bytes_, MADV_HUGEPAGE);  // best effort: a kernel without THP still works
+    data_ = reinterpret_cast<T*>(aligned);
+    std::uninitialized_value_construct_n(data_, n_);
+  }
+  ~HugeArray() {
+    if (data_ == nullptr) return;
+    std::destroy_n(data_, n_);
+    ::munmap(data_, bytes_);
+  }
+  HugeArray(const HugeArray&) = delete;
+  HugeArray& operator=(const HugeArray&) = delete;
+
+  std::size_t size() const { return n_; }
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  T& operator[](std::size_t i) { return data_[i]; }
+  const T& operator[](std::size_t i) const { return data_[i]; }
+  T* begin() { return data_; }
+  T* end() { return data_ + n_; }
+  const T* begin() const { return data_; }
+  const T* end() const { return data_ + n_; }
+
+ private:
+  std::size_t n_;
+  std::size_t bytes_;
+  T* data_ = nullptr;
 };
 
 // Connection flags.
@@ -99,10 +152,12 @@ class ConnTable {
   // Allocates room for `capacity` connections (control path; may throw
   // std::bad_alloc). Not thread-safe: the owning worker uses it alone.
   explicit ConnTable(uint32_t capacity, uint32_t seed = 0x5EED1234u)
-      : entries_(capacity), free_(capacity), embryonic_(ringSize(capacity)), seed_(seed) {
-    const uint64_t slots = indexSlots(capacity);
-    index_.assign(slots, Slot{0, 0});
-    mask_ = static_cast<uint32_t>(slots - 1);
+      : entries_(capacity),
+        free_(capacity),
+        index_(indexSlots(capacity)),
+        mask_(static_cast<uint32_t>(indexSlots(capacity) - 1)),
+        embryonic_(ringSize(capacity)),
+        seed_(seed) {
     for (uint32_t i = 0; i < capacity; ++i) free_[i] = capacity - 1 - i;
     freeTop_ = capacity;
   }
@@ -137,6 +192,17 @@ class ConnTable {
     }
   }
 
+  // Burst prefetch, for a packet a few places ahead of the one being
+  // looked up: prefetchIndex starts loading the index line of a tuple's
+  // hash; prefetchEntry, called later for the same hash, reads that line
+  // (loaded by then) and starts loading the entry its home slot names.
+  // Neither changes anything; a wrong guess only costs a wasted load.
+  void prefetchIndex(uint32_t h) const { __builtin_prefetch(&index_[h & mask_]); }
+  void prefetchEntry(uint32_t h) const {
+    const Slot s = index_[h & mask_];
+    if (s.ref != 0 && s.hash == h) __builtin_prefetch(&entries_[(s.ref >> 1) - 1]);
+  }
+
   // Inserts a connection; indexes its reply tuple too when `nat`. Evicts the
   // oldest embryonic connection when full (reported through onEvict, which
   // must release what the caller accounts for it). nullptr when nothing
@@ -149,6 +215,7 @@ class ConnTable {
       if (victim == nullptr) return nullptr;
       onEvict(*victim);
       erase(*victim);
+      prefetchNextVictims();
     }
     const uint32_t idx = free_[--freeTop_];
     Entry& e = entries_[idx];
@@ -295,6 +362,20 @@ class ConnTable {
     index_[hole] = Slot{0, 0};
   }
 
+  // A full table evicts one entry per insert, in ring order, and each
+  // eviction misses the cache three times (the entry, then the index lines
+  // of its two tuples). Look ahead: start loading the entry two places
+  // ahead in the ring, and the index lines of the next one (whose entry
+  // the previous insert started loading).
+  void prefetchNextVictims() const {
+    const uint64_t ring = embryonic_.size() - 1;
+    if (embryonicTail_ - embryonicHead_ < 2) return;
+    __builtin_prefetch(&entries_[embryonic_[(embryonicHead_ + 1) & ring].index]);
+    const Entry& next = entries_[embryonic_[embryonicHead_ & ring].index];
+    __builtin_prefetch(&index_[next.hashIn & mask_]);
+    if (next.flags & kConnNat) __builtin_prefetch(&index_[next.hashOut & mask_]);
+  }
+
   Entry* oldestEmbryonic() {
     while (embryonicHead_ != embryonicTail_) {
       const Ref r = embryonic_[embryonicHead_++ & (embryonic_.size() - 1)];
@@ -306,10 +387,10 @@ class ConnTable {
     return nullptr;
   }
 
-  std::vector<Entry> entries_;
+  HugeArray<Entry> entries_;
   std::vector<uint32_t> free_;
   uint32_t freeTop_ = 0;  // free_[0 .. freeTop_) are free entry indices
-  std::vector<Slot> index_;
+  HugeArray<Slot> index_;
   uint32_t mask_ = 0;
   std::vector<Ref> embryonic_;
   uint64_t embryonicHead_ = 0;

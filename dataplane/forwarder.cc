@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "dataplane/nat.h"
+#include "wire/bytes.h"
 
 namespace sluice::dp {
 namespace {
@@ -354,6 +355,29 @@ Verdict Forwarder::transmitTo(uint8_t* data, const IpAddr& target, bool v6) {
   v.kind = Verdict::Kind::kTransmit;
   v.port = hop.port;
   return v;
+}
+
+uint64_t Forwarder::prefetchIndex(const uint8_t* data, uint32_t len) const {
+  // Just enough of the parse for the client tuple's hash; process() does
+  // the real one.
+  uint32_t ip = 14;
+  if (len < ip + 20) return 0;
+  uint16_t type = wire::loadBe16(data + 12);
+  if (type == 0x8100) {
+    type = wire::loadBe16(data + 16);
+    ip = 18;
+  }
+  if (type != 0x0800 || len < ip + 20) return 0;
+  const uint8_t proto = data[ip + 9];
+  if (proto != kProtoTcp && proto != kProtoUdp) return 0;
+  const uint32_t l4 = ip + (data[ip] & 0x0Fu) * 4;
+  if (len < l4 + 4) return 0;
+  Addr4 src, dst;
+  std::memcpy(&src.v, data + ip + 12, 4);
+  std::memcpy(&dst.v, data + ip + 16, 4);
+  const uint32_t h = conns4_.hash(src, wire::loadBe16(data + l4), dst, wire::loadBe16(data + l4 + 2), proto);
+  conns4_.prefetchIndex(h);
+  return uint64_t{1} << 32 | h;
 }
 
 void Forwarder::sweep(uint32_t nowMs, uint32_t budget) {

@@ -49,6 +49,16 @@ class Forwarder {
   // (kNoPort skips that test).
   Verdict process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t rxPort = kNoPort);
 
+  // Burst prefetch (a worker calls it for every packet of a burst before
+  // processing any): prefetchIndex starts loading the connection-table
+  // index line of an IPv4 TCP/UDP frame and returns a token (0: nothing to
+  // prefetch); prefetchEntry(token), called after the whole burst's
+  // prefetchIndex, starts loading the entry. No effect on the verdicts.
+  uint64_t prefetchIndex(const uint8_t* data, uint32_t len) const;
+  void prefetchEntry(uint64_t token) const {
+    if (token != 0) conns4_.prefetchEntry(static_cast<uint32_t>(token));
+  }
+
   // Expires up to `budget` connections of each table (a bounded sweep).
   void sweep(uint32_t nowMs, uint32_t budget);
 

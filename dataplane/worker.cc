@@ -84,6 +84,13 @@ class WorkerLoop {
 
   void handle(rte_mbuf** pkts, unsigned n, uint32_t t, bool steered) {
     Forwarder& fwd = *c_.forwarder;
+    // Connection lookups miss the cache in big tables: start every index
+    // line of the burst, then every entry, so the misses overlap.
+    uint64_t tokens[kBurst];
+    for (unsigned i = 0; i < n; ++i) {
+      tokens[i] = fwd.prefetchIndex(rte_pktmbuf_mtod(pkts[i], const uint8_t*), rte_pktmbuf_data_len(pkts[i]));
+    }
+    for (unsigned i = 0; i < n; ++i) fwd.prefetchEntry(tokens[i]);
     for (unsigned i = 0; i < n && i < kPrefetchAhead; ++i) rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void*));
     for (unsigned i = 0; i < n; ++i) {
       if (i + kPrefetchAhead < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + kPrefetchAhead], void*));

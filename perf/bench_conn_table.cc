@@ -66,6 +66,49 @@ void BM_LookupHit(benchmark::State& state) {
   }
 }
 
+// Lookups in bursts of 32 as a worker sees them, with the burst prefetch:
+// every index line of the burst first, then every entry, then the lookups.
+void BM_LookupHitBurstPrefetch(benchmark::State& state) {
+  const auto size = static_cast<uint32_t>(state.range(0));
+  ConnTable<Addr4>& t = tableOf(size);
+  const std::vector<Key> keys = randomKeys(0, size);
+  constexpr std::size_t kBurst = 32;
+  uint32_t hashes[kBurst];
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const std::size_t base = i;
+    i += kBurst;
+    for (std::size_t k = 0; k < kBurst; ++k) {
+      const Key& key = keys[(base + k) & (kProbeKeys - 1)];
+      hashes[k] = t.hash(key.client, key.port, kVip, 80, kProtoTcp);
+      t.prefetchIndex(hashes[k]);
+    }
+    for (std::size_t k = 0; k < kBurst; ++k) t.prefetchEntry(hashes[k]);
+    for (std::size_t k = 0; k < kBurst; ++k) {
+      const Key& key = keys[(base + k) & (kProbeKeys - 1)];
+      benchmark::DoNotOptimize(t.lookup(key.client, key.port, kVip, 80, kProtoTcp).conn);
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBurst));
+}
+
+// The same bursts without the prefetch, as the reference.
+void BM_LookupHitBurst(benchmark::State& state) {
+  const auto size = static_cast<uint32_t>(state.range(0));
+  ConnTable<Addr4>& t = tableOf(size);
+  const std::vector<Key> keys = randomKeys(0, size);
+  constexpr std::size_t kBurst = 32;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    for (std::size_t k = 0; k < kBurst; ++k) {
+      const Key& key = keys[(i + k) & (kProbeKeys - 1)];
+      benchmark::DoNotOptimize(t.lookup(key.client, key.port, kVip, 80, kProtoTcp).conn);
+    }
+    i += kBurst;
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBurst));
+}
+
 void BM_LookupMiss(benchmark::State& state) {
   const auto size = static_cast<uint32_t>(state.range(0));
   ConnTable<Addr4>& t = tableOf(size);
@@ -101,6 +144,8 @@ constexpr int64_t k1M = 1 << 20;
 constexpr int64_t k10M = 10 * (1 << 20);
 
 BENCHMARK(BM_LookupHit)->Arg(k1M)->Arg(k10M)->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_LookupHitBurst)->Arg(k1M)->Arg(k10M)->Unit(benchmark::kNanosecond);
+BENCHMARK(BM_LookupHitBurstPrefetch)->Arg(k1M)->Arg(k10M)->Unit(benchmark::kNanosecond);
 BENCHMARK(BM_LookupMiss)->Arg(k1M)->Arg(k10M)->Unit(benchmark::kNanosecond);
 BENCHMARK(BM_NewFlowIntoAFullTable)->Arg(k1M)->Arg(k10M)->Unit(benchmark::kNanosecond);
 

@@ -3,6 +3,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -43,12 +44,7 @@ bool SnapshotPublisher::send(const SnapshotUpdate& update) {
   return true;
 }
 
-void SnapshotPublisher::retire(Retired r) {
-  // Workers take the new pointer at their next loop; a quiescent report
-  // after this token means they no longer hold the old one.
-  r.token = rte_rcu_qsbr_start(qsbr_);
-  retired_.push_back(std::move(r));
-}
+void SnapshotPublisher::retire(Retired r) { retired_.push_back(std::move(r)); }
 
 bool SnapshotPublisher::publish(std::unique_ptr<ForwardingTable>&& table) {
   if (!send(SnapshotUpdate{table.get(), nullptr})) return false;
@@ -65,7 +61,21 @@ bool SnapshotPublisher::publish(std::unique_ptr<NeighbourSet>&& neighbours) {
 }
 
 void SnapshotPublisher::reclaim() {
-  while (!retired_.empty() && rte_rcu_qsbr_check(qsbr_, retired_.front().token, false) == 1) {
+  // A worker keeps using the old snapshot until it pops the new one from its
+  // ring, and reads the old table once more while it switches (it keeps the
+  // schedulers of unchanged services). So the grace period starts only once
+  // every ring is drained: a quiescent report after that token comes after
+  // the loop iteration in which the worker switched.
+  const bool drained = std::all_of(rings_.begin(), rings_.end(), [](const auto& r) { return r->empty(); });
+  if (drained) {
+    for (Retired& r : retired_) {
+      if (r.graceStarted) continue;
+      r.token = rte_rcu_qsbr_start(qsbr_);
+      r.graceStarted = true;
+    }
+  }
+  while (!retired_.empty() && retired_.front().graceStarted &&
+         rte_rcu_qsbr_check(qsbr_, retired_.front().token, false) == 1) {
     retired_.pop_front();
   }
 }

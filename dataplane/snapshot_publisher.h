@@ -1,7 +1,7 @@
 // Publishes immutable snapshots (forwarding table, neighbours) to the
 // workers: one SPSC ring per worker carries the pointers, and a superseded
-// snapshot is freed only after every worker has reported a quiescent state
-// (rte_rcu_qsbr) since it was replaced. Control-plane side only, except for the rings and
+// snapshot is freed only after every worker has taken its replacement and
+// then reported a quiescent state (rte_rcu_qsbr). Control-plane side only, except for the rings and
 // the QSBR variable the workers use.
 #pragma once
 
@@ -56,7 +56,8 @@ class SnapshotPublisher {
   struct Retired {
     std::unique_ptr<ForwardingTable> table;
     std::unique_ptr<NeighbourSet> neighbours;
-    uint64_t token;
+    uint64_t token = 0;
+    bool graceStarted = false;  // token is valid
   };
   bool send(const SnapshotUpdate& update);
   void retire(Retired r);

@@ -42,6 +42,7 @@ class TypedRing {
   bool pop(T& v) { return rte_ring_dequeue_elem(ring_, &v, sizeof(T)) == 0; }
   unsigned popBurst(T* v, unsigned n) { return rte_ring_dequeue_burst_elem(ring_, v, sizeof(T), n, nullptr); }
   unsigned freeCount() const { return rte_ring_free_count(ring_); }
+  bool empty() const { return rte_ring_empty(ring_) != 0; }
   unsigned size() const { return rte_ring_count(ring_); }
 
  private:

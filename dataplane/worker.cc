@@ -50,7 +50,8 @@ class WorkerLoop {
         lastSweep = t;
       }
       if (c_.dump.load(std::memory_order_relaxed) != nullptr) answerDump(t);
-      // Nothing from any snapshot is held past this point.
+      // Only the current snapshots are held past this point (see
+      // SnapshotPublisher::reclaim for why that is enough).
       rte_rcu_qsbr_quiescent(c_.qsbr, c_.index);
       c_.loops.store(c_.loops.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     }

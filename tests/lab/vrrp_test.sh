@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# VRRP between real routers in the lab:
+#   1. sluice with sluice: the guide's lb1/lb2 NAT configs (sync group VG1,
+#      PASS): lb1 is master of both instances, exactly one router answers
+#      ARP for the VIP, a client's requests keep succeeding when lb1 is
+#      killed (lb2 takes over within 3 x advert_int + skew), lb1 preempts on
+#      its return.
+#   2. sluice with keepalived (Debian's, in lb2 on the kernel's interfaces):
+#      VRRPv2 with PASS and with AH, VRRPv3 over IPv4 with a fractional
+#      advert_int and over IPv6; elections both ways, takeover when the
+#      master is killed, preemption on its return; a wrong password is
+#      counted and changes nothing.
+#
+# Usage: tests/lab/vrrp_test.sh [REPO_ROOT [BUILD_DIR]]   (root; 77 = skipped)
+#
+# Traffic stays inside the lab namespaces; every wait is bounded, and the
+# routers, keepalived and the lab are stopped whatever happens.
+set -euo pipefail
+
+top=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
+build=${2:-$top/build}
+lab=$top/scripts/lab
+sluiced=$build/controlplane/sluiced/sluiced
+examples=$top/docs/examples
+# shellcheck source=scripts/lab-env
+source "$top/scripts/lab-env"
+# shellcheck source=tests/lab/lib.sh
+source "$top/tests/lab/lib.sh"
+
+preflight "$sluiced"
+command -v keepalived >/dev/null || { echo "FAIL: keepalived is not installed (scripts/setup)"; exit 1; }
+
+work=$(mktemp -d)
+declare -A router_pid=()
+
+# start_router NS CONFIG: sluiced in namespace NS (lb1 or lb2).
+start_router() {
+  ip netns exec "$1" "$sluiced" -f "$2" --pidfile "/run/sluice/vrrp-test-$1.pid" >"$work/$1.log" 2>&1 &
+  router_pid[$1]=$!
+  for _ in $(seq 50); do
+    grep -q "running" "$work/$1.log" && return 0
+    kill -0 "${router_pid[$1]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "sluiced in $1 did not start:"
+  cat "$work/$1.log"
+  return 1
+}
+
+# stop_router NS [SIGNAL]
+stop_router() {
+  local pid=${router_pid[$1]:-}
+  [ -n "$pid" ] || return 0
+  kill "-${2:-TERM}" "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  { wait "$pid"; } 2>/dev/null || true
+  router_pid[$1]=
+}
+
+keepalived_pid=
+# start_keepalived CONFIG: keepalived's VRRP process in lb2, on the kernel's
+# eth0/eth1, which get lb2's addresses for it.
+start_keepalived() {
+  # The lab keeps the kernel's IPv6 off on router ports (sluice owns them);
+  # keepalived's VRRPv3 over IPv6 sends from eth0's link-local address.
+  in_ns lb2 sysctl -qw net.ipv6.conf.eth0.accept_dad=0
+  in_ns lb2 sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
+  ip -n lb2 addr replace "$LAB_LB2_ETH0_IP4/$LAB_PREFIX4" dev eth0
+  ip -n lb2 addr replace "$LAB_LB2_ETH1_IP4/$LAB_PREFIX4" dev eth1
+  ip netns exec lb2 keepalived --vrrp --dont-fork --log-console --use-file "$1" \
+    --pid "$work/keepalived.pid" --vrrp_pid "$work/keepalived-vrrp.pid" >"$work/keepalived.log" 2>&1 &
+  keepalived_pid=$!
+}
+stop_keepalived() {
+  [ -n "$keepalived_pid" ] || return 0
+  # keepalived's VRRP work is done by a child process: killed first, it dies
+  # without resigning (a parent stopped first would have it resign).
+  if [ "${1:-TERM}" = KILL ] && [ -s "$work/keepalived-vrrp.pid" ]; then
+    kill -KILL "$(cat "$work/keepalived-vrrp.pid")" 2>/dev/null || true
+  fi
+  kill "-${1:-TERM}" "$keepalived_pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$keepalived_pid" 2>/dev/null || break; sleep 0.1; done
+  { wait "$keepalived_pid"; } 2>/dev/null || true
+  keepalived_pid=
+  rm -f "$work"/keepalived*.pid
+  ip -n lb2 addr flush dev eth0 scope global 2>/dev/null || true
+  ip -n lb2 addr flush dev eth1 scope global 2>/dev/null || true
+  in_ns lb2 sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1 2>/dev/null || true
+}
+
+cleanup() {
+  stop_router lb1
+  stop_router lb2
+  stop_keepalived KILL
+  "$lab" down >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# vip_macs ADDR: the MAC addresses that answer ARP for ADDR on the external
+# segment, as c1 sees them (sorted, one per line).
+vip_macs() {
+  in_ns c1 arping -b -c 3 -w 4 -I eth0 "$1" 2>/dev/null | grep -oiE '([0-9a-f]{2}:){5}[0-9a-f]{2}' |
+    tr 'A-F' 'a-f' | grep -v "^$(mac_of c1 eth0)\$" | sort -u || true
+}
+
+# wait_for WHAT SECONDS COMMAND...: polls COMMAND every 50 ms; prints the
+# seconds it took, or "timeout".
+wait_for() {
+  local limit=$1 start
+  shift
+  start=$(date +%s%N)
+  for _ in $(seq $((limit * 20))); do
+    if "$@" >/dev/null 2>&1; then
+      echo $(( ($(date +%s%N) - start) / 1000000 ))
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo timeout
+}
+
+states_are() { [ "$(vrrp_states "$1")" = "$2" ]; }
+counter_of() {  # counter_of NS NAME: the first instance's keepalived counter
+  curl -s --max-time 3 --unix-socket "/run/sluice/sluice-$1.sock" http://sluice/v1/vrrp |
+    json_get "d['instances'][0]['counters']['$2']"
+}
+# refused_total NS: the first instance's adverts refused for any reason.
+refused_total() {
+  curl -s --max-time 3 --unix-socket "/run/sluice/sluice-$1.sock" http://sluice/v1/vrrp |
+    json_get "sum(d['instances'][0]['counters']['refused'].values())"
+}
+within() { [ "$1" != timeout ] && [ "$1" -le "$2" ]; }
+
+# A client that keeps asking, one request every 100 ms, and writes each
+# result (a server name or "failed") to a file.
+client_pid=
+start_client() {
+  ( for _ in $(seq 300); do
+      http_get c1 "$LAB_VIP4" || echo failed
+      echo
+      sleep 0.1
+    done ) >"$work/client.out" 2>/dev/null &
+  client_pid=$!
+}
+stop_client() {
+  [ -n "$client_pid" ] || return 0
+  kill "$client_pid" 2>/dev/null || true
+  wait "$client_pid" 2>/dev/null || true
+  client_pid=
+}
+
+"$lab" up nat >/dev/null
+
+echo "== sluice with sluice: the guide's lb1 (priority 100) and lb2 (99), sync group VG1"
+start_router lb1 "$examples/lb1_nat.conf"
+start_router lb2 "$examples/lb2_nat.conf"
+check "lb1 becomes master of RH_EXT and RH_INT" wait_vrrp_states lb1 MASTER
+check "lb2 stays backup of both" states_are lb2 "BACKUP BACKUP"
+expect "exactly one router answers ARP for the VIP: lb1" "$LAB_LB1_ETH0_MAC" vip_macs "$LAB_VIP4"
+check "a client reaches the service through lb1" http_get c1 "$LAB_VIP4"
+
+start_client
+sleep 1
+stop_router lb1 KILL
+took=$(wait_for 8 states_are lb2 "MASTER MASTER")
+echo "   lb2 master ${took} ms after lb1 was killed"
+check "lb2 takes both instances over within 3 x advert_int + skew (3.61 s, +0.4 s for polling)" within "$took" 4000
+sleep 2
+stop_client
+answered=$(grep -cvE '^(failed)?$' "$work/client.out" || true)
+failed=$(grep -c '^failed$' "$work/client.out" || true)
+echo "   client: $answered answered, $failed failed across the takeover"
+check "new client connections succeed after the takeover" test "$(tail -n 5 "$work/client.out" | grep -c '^failed$')" -eq 0
+expect "exactly one router answers ARP for the VIP: lb2" "$LAB_LB2_ETH0_MAC" vip_macs "$LAB_VIP4"
+check "requests are answered through lb2" http_get c1 "$LAB_VIP4"
+
+start_router lb1 "$examples/lb1_nat.conf"
+took=$(wait_for 10 states_are lb1 "MASTER MASTER")
+echo "   lb1 master again ${took} ms after its restart"
+check "lb1 preempts on its return (higher priority)" within "$took" 6000
+check "lb2 goes back to backup" wait_vrrp_states lb2 BACKUP
+expect "exactly one router answers ARP for the VIP: lb1 again" "$LAB_LB1_ETH0_MAC" vip_macs "$LAB_VIP4"
+check "requests are answered through lb1 again" http_get c1 "$LAB_VIP4"
+check "lb2 counted lb1's adverts" test "$(counter_of lb2 advert_rcvd)" -gt 0
+check "lb2 refused none" test "$(counter_of lb2 auth_failure)" -eq 0
+stop_router lb1
+stop_router lb2
+
+# --- sluice with keepalived ---------------------------------------------------
+
+# The dataplane block of lb1 (the guide's config's).
+dataplane_lb1=$(sed -n '/^dataplane {/,$p' "$examples/lb1_nat.conf")
+
+# sluice_conf FILE VERSION AUTH(none|PASS|AH) PRIORITY ADVERT_INT FAMILY(4|6) [PASSWORD]
+# keepalived_conf FILE ... the same instance for keepalived (no dataplane).
+instance_conf() {
+  local version=$1 auth=$2 prio=$3 advert=$4 family=$5 pass=${6:-passw123} vip=$LAB_VIP4
+  [ "$family" = 6 ] && vip=$LAB_VIP6
+  cat <<EOF
+global_defs {
+    vrrp_garp_master_delay 1
+}
+vrrp_instance VI_$family {
+    state BACKUP
+    interface eth0
+    virtual_router_id 60
+    priority $prio
+    advert_int $advert
+    version $version
+EOF
+  if [ "$auth" != none ]; then
+    printf '    authentication {\n        auth_type %s\n        auth_pass %s\n    }\n' "$auth" "$pass"
+  fi
+  printf '    virtual_ipaddress {\n        %s\n    }\n}\n' "$vip"
+}
+sluice_conf() { { instance_conf "${@:2}"; echo "$dataplane_lb1"; } >"$1"; }
+keepalived_conf() { instance_conf "${@:2}" >"$1"; }
+
+# keepalived_case NAME VERSION AUTH ADVERT FAMILY: keepalived at priority
+# 150 against sluice at 100 and back.
+keepalived_case() {
+  local name=$1 version=$2 auth=$3 advert=$4 family=$5 vip=$LAB_VIP4 took
+  [ "$family" = 6 ] && vip=$LAB_VIP6
+  echo "== sluice with keepalived: $name"
+  sluice_conf "$work/s.conf" "$version" "$auth" 100 "$advert" "$family"
+  keepalived_conf "$work/k.conf" "$version" "$auth" 150 "$advert" "$family"
+  if ! keepalived -t -f "$work/k.conf" >"$work/kcheck.log" 2>&1; then
+    fail "$name: keepalived accepts its config"; cat "$work/kcheck.log"; return
+  fi
+  start_router lb1 "$work/s.conf"
+  check "$name: sluice alone becomes master" wait_vrrp_states lb1 MASTER
+  start_keepalived "$work/k.conf"
+  took=$(wait_for 10 states_are lb1 BACKUP)
+  echo "   keepalived (150) took over ${took} ms after its start"
+  check "$name: keepalived (150) preempts sluice (100); sluice goes backup" within "$took" 8000
+  if [ "$family" = 4 ]; then
+    expect "$name: exactly one router answers ARP for the VIP: keepalived's lb2" "$LAB_LB2_ETH0_MAC" vip_macs "$vip"
+  fi
+  check "$name: sluice hears keepalived's adverts" test "$(counter_of lb1 advert_rcvd)" -gt 0
+  expect "$name: sluice refused none of them" "0" refused_total lb1
+  stop_keepalived KILL
+  took=$(wait_for 10 states_are lb1 MASTER)
+  echo "   sluice master ${took} ms after keepalived was killed"
+  check "$name: sluice takes over within Master_Down_Interval when keepalived is killed" within "$took" 5000
+  if [ "$family" = 4 ]; then
+    expect "$name: exactly one router answers ARP for the VIP: sluice's lb1" "$LAB_LB1_ETH0_MAC" vip_macs "$vip"
+  fi
+  start_keepalived "$work/k.conf"
+  took=$(wait_for 10 states_are lb1 BACKUP)
+  check "$name: keepalived preempts again on its return" within "$took" 8000
+  stop_keepalived
+  stop_router lb1
+}
+
+keepalived_case "VRRPv2 PASS" 2 PASS 1 4
+keepalived_case "VRRPv2 AH" 2 AH 1 4
+keepalived_case "VRRPv3 IPv4, advert_int 0.5" 3 none 0.5 4
+keepalived_case "VRRPv3 IPv6" 3 none 1 6
+
+echo "== sluice master, keepalived backup (priority 50): keepalived takes over when sluice is killed"
+sluice_conf "$work/s.conf" 2 PASS 100 1 4
+keepalived_conf "$work/k.conf" 2 PASS 50 1 4
+start_router lb1 "$work/s.conf"
+check "sluice becomes master" wait_vrrp_states lb1 MASTER
+start_keepalived "$work/k.conf"
+sleep 4
+check "sluice stays master against a lower keepalived" states_are lb1 MASTER
+expect "exactly one router answers ARP for the VIP: sluice's lb1" "$LAB_LB1_ETH0_MAC" vip_macs "$LAB_VIP4"
+stop_router lb1 KILL
+sleep 4.5
+expect "keepalived answers ARP for the VIP after sluice was killed" "$LAB_LB2_ETH0_MAC" vip_macs "$LAB_VIP4"
+stop_keepalived
+
+echo "== a wrong password is counted and changes nothing"
+sluice_conf "$work/s.conf" 2 PASS 100 1 4 right
+keepalived_conf "$work/k.conf" 2 PASS 150 1 4 wrong
+start_router lb1 "$work/s.conf"
+check "sluice becomes master" wait_vrrp_states lb1 MASTER
+start_keepalived "$work/k.conf"
+sleep 5
+check "sluice stays master: the higher-priority adverts do not authenticate" states_are lb1 MASTER
+check "sluice counted auth_failure" test "$(counter_of lb1 auth_failure)" -gt 0
+check "sluice accepted none of them" test "$(counter_of lb1 advert_rcvd)" -eq 0
+stop_keepalived
+stop_router lb1
+
+echo "$checks checks, $failures failed"
+[ "$failures" -eq 0 ]

@@ -103,6 +103,7 @@ http {
 }
 EOF
 in_ns sbp-rs nginx -c "$run/nginx.conf" &
+disown  # stopped with its namespace
 for _ in $(seq 50); do in_ns sbp-rs bash -c ': > /dev/tcp/192.168.1.20/80' 2>/dev/null && break; sleep 0.1; done
 
 # --- the load balancers ---------------------------------------------------------
@@ -154,7 +155,7 @@ start_haproxy() {
   lb_kernel_addresses
   cat > "$run/haproxy.cfg" <<EOF
 global
-    maxconn 20000
+    maxconn 4096
     nbthread 1
 defaults
     mode tcp
@@ -199,7 +200,7 @@ wrk_rate() { awk '/Requests\/sec/ { print $2 }'; }
 
 results="$out/peers.tsv"
 printf "lb\trequests_per_s\tnew_connections_per_s\n" > "$results"
-for lb in sluiced haproxy nftables; do
+for lb in ${SLUICE_PEERS:-nftables haproxy sluiced}; do
   say "$lb"
   "start_$lb"
   wait_vip "$lb"

@@ -163,6 +163,7 @@ void ControlLoop::apply(const config::Config& next) {
   if (vrrpChanged) {
     failover_->reconfigure(config_, vrrp::Millis(monotonicMs()));
     vrrpScripts_ = std::make_unique<failover::ScriptTracker>(config_);
+    alerts_ = std::make_unique<failover::SmtpAlerter>(config_.globalDefs);
     scriptsSeen_ = 0;
     lastLinkCheck_ = 0;  // the new instances get their tracked states at once
   }
@@ -210,8 +211,11 @@ void ControlLoop::followFailover(uint64_t nowMs) {
 }
 
 void ControlLoop::notifyTransitions() {
-  auto notify = [this](const config::NotifyScripts& n, const std::string& kind, const std::string& name,
-                       vrrp::State state, std::optional<uint8_t> priority) {
+  auto notify = [this](const config::NotifyScripts& n, const std::optional<bool>& smtpAlert, const std::string& kind,
+                       const std::string& name, vrrp::State state, std::optional<uint8_t> priority) {
+    if (state != vrrp::State::kInit && alerts_->enabled(smtpAlert)) {
+      alerts_->send(failover::transitionAlert(config_.globalDefs, kind == "GROUP", name, notifyState(state)));
+    }
     switch (state) {
       case vrrp::State::kMaster: runScript(n.master); break;
       case vrrp::State::kBackup: runScript(n.backup); break;
@@ -227,12 +231,12 @@ void ControlLoop::notifyTransitions() {
   };
   for (const failover::Transition& t : failover_->takeTransitions()) {
     if (const config::VrrpInstance* vi = config_.findVrrpInstance(t.instance)) {
-      notify(vi->notify, "INSTANCE", t.instance, t.to, t.priority);
+      notify(vi->notify, vi->smtpAlert, "INSTANCE", t.instance, t.to, t.priority);
     }
     if (!t.group || groupStates_[*t.group] == t.to) continue;
     groupStates_[*t.group] = t.to;
     for (const config::VrrpSyncGroup& g : config_.vrrpSyncGroups) {
-      if (g.name == *t.group) notify(g.notify, "GROUP", g.name, t.to, std::nullopt);
+      if (g.name == *t.group) notify(g.notify, g.smtpAlert, "GROUP", g.name, t.to, std::nullopt);
     }
   }
 }
@@ -453,6 +457,7 @@ int ControlLoop::run(int signalFd) {
   publishNeighbours();
   rt_.startWorkers();
   vrrpScripts_ = std::make_unique<failover::ScriptTracker>(config_);
+  alerts_ = std::make_unique<failover::SmtpAlerter>(config_.globalDefs);
   tracked_ = trackedStates();
   failover_->setTracked(tracked_, vrrp::Millis(monotonicMs()));
   lastLinkCheck_ = monotonicMs();
@@ -505,6 +510,7 @@ int ControlLoop::run(int signalFd) {
   failover_->stop(vrrp::Millis(monotonicMs()));
   ::usleep(20'000);
   vrrpScripts_.reset();
+  alerts_.reset();
   health_.reset();
   rt_.stopWorkers();
   writeStats();

@@ -17,6 +17,7 @@
 #include "controlplane/config/model.h"
 #include "controlplane/failover/driver.h"
 #include "controlplane/failover/script_tracker.h"
+#include "controlplane/failover/smtp_alert.h"
 #include "controlplane/health/monitor.h"
 #include "controlplane/tables/health_state.h"
 #include "controlplane/neighbours/responder.h"
@@ -98,6 +99,7 @@ class ControlLoop : public api::Backend {
   tables::HealthState healthState_;  // what the tables were built with
   std::unique_ptr<failover::Driver> failover_;
   std::unique_ptr<failover::ScriptTracker> vrrpScripts_;
+  std::unique_ptr<failover::SmtpAlerter> alerts_;
   tables::VipOwnership ownership_;   // what the tables were built with
   uint64_t ownershipSeen_ = 0;       // the driver's ownership version they reflect
   uint64_t scriptsSeen_ = 0;

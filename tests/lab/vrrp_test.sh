@@ -287,5 +287,27 @@ check "sluice accepted none of them" test "$(counter_of lb1 advert_rcvd)" -eq 0
 stop_keepalived
 stop_router lb1
 
+echo "== notify scripts and SMTP alerts (a mail sink on lb1's loopback)"
+printf '#!/bin/sh\necho "$*" >>"%s/notify.out"\n' "$work" >"$work/notify.sh"
+chmod 755 "$work/notify.sh"
+sluice_conf "$work/s.conf" 2 PASS 100 1 4
+sed -i -e "s|^global_defs {|global_defs {\n    router_id LB1\n    notification_email {\n        ops@lab.example\n    }\n    notification_email_from lb1@lab.example\n    smtp_server 127.0.0.1 2525\n    smtp_connect_timeout 5\n    smtp_alert|" \
+  -e "s|^    version 2|    version 2\n    notify \"$work/notify.sh\"\n    notify_master \"$work/notify.sh master\"|" "$work/s.conf"
+ip netns exec lb1 timeout 30 "$LAB_PYTHON" "$top/tests/lab/smtp_sink.py" 127.0.0.1 2525 "$work/mail.out" &
+sink_pid=$!
+sleep 0.5
+start_router lb1 "$work/s.conf"
+check "sluice becomes master" wait_vrrp_states lb1 MASTER
+for _ in $(seq 30); do grep -q "^Subject: .*MASTER" "$work/mail.out" 2>/dev/null && break; sleep 0.1; done
+contains "notify gets keepalived's arguments for BACKUP" "INSTANCE VI_4 BACKUP 100" cat "$work/notify.out"
+contains "notify gets keepalived's arguments for MASTER" "INSTANCE VI_4 MASTER 100" cat "$work/notify.out"
+contains "notify_master runs" "master" cat "$work/notify.out"
+contains "the mail goes to notification_email" "RCPT TO:<ops@lab.example>" cat "$work/mail.out"
+contains "the mail says the instance entered MASTER" "Subject: [LB1] VRRP Instance VI_4 - Entering MASTER state" \
+  cat "$work/mail.out"
+stop_router lb1
+kill "$sink_pid" 2>/dev/null || true
+{ wait "$sink_pid"; } 2>/dev/null || true
+
 echo "$checks checks, $failures failed"
 [ "$failures" -eq 0 ]

@@ -4,7 +4,10 @@
 #include <rte_ethdev.h>
 
 #include <cctype>
+#include <optional>
 #include <stdexcept>
+
+#include "dataplane/xdp_steering.h"
 
 namespace sluice::dp {
 namespace {
@@ -15,6 +18,20 @@ constexpr uint16_t kTxDescriptors = 1024;
 [[noreturn]] void fail(const PortSpec& spec, const std::string& what, int err) {
   throw std::runtime_error("port " + spec.name + " (" + spec.device + "): " + what + ": " +
                            rte_strerror(err < 0 ? -err : err));
+}
+
+// Why a net_af_xdp port's queues could not be set up, when the reason is
+// an XDP program attached already (the PMD attaches its own only to an
+// interface without one).
+std::string xdpHint(const PortSpec& spec) {
+  if (!spec.device.starts_with("net_af_xdp")) return "";
+  const auto iface = kernelInterfaceOf(spec.device);
+  if (!iface) return "";
+  const auto program = attachedXdpProgram(*iface);
+  if (!program) return "";
+  return " (XDP program " + *program + " is attached to " + *iface +
+         " already: another sluiced on it, or one left by a sluiced that did not stop; `ip link set dev " + *iface +
+         " xdp off` removes it)";
 }
 
 }  // namespace
@@ -51,7 +68,9 @@ Port::Port(const PortSpec& spec, rte_mempool* pool) : spec_(spec) {
   const int socket = rte_eth_dev_socket_id(id_);
   const unsigned sock = socket < 0 ? 0 : static_cast<unsigned>(socket);
   for (uint16_t q = 0; q < spec.rxQueues; ++q) {
-    if (int rc = rte_eth_rx_queue_setup(id_, q, rxd, sock, nullptr, pool); rc != 0) fail(spec, "RX queue setup", rc);
+    if (int rc = rte_eth_rx_queue_setup(id_, q, rxd, sock, nullptr, pool); rc != 0) {
+      fail(spec, "RX queue setup" + xdpHint(spec), rc);
+    }
   }
   for (uint16_t q = 0; q < spec.txQueues; ++q) {
     if (int rc = rte_eth_tx_queue_setup(id_, q, txd, sock, nullptr); rc != 0) fail(spec, "TX queue setup", rc);

@@ -91,6 +91,19 @@ std::optional<std::string> kernelInterfaceOf(const std::string& device) {
   return device.substr(at, end == std::string::npos ? std::string::npos : end - at);
 }
 
+std::optional<std::string> attachedXdpProgram(const std::string& ifname) {
+  const int ifindex = static_cast<int>(::if_nametoindex(ifname.c_str()));
+  uint32_t progId = 0;
+  if (ifindex == 0 || bpf_xdp_query_id(ifindex, 0, &progId) != 0 || progId == 0) return std::nullopt;
+  const int fd = bpf_prog_get_fd_by_id(progId);
+  if (fd < 0) return std::string("id ") + std::to_string(progId);
+  bpf_prog_info info{};
+  uint32_t len = sizeof info;
+  const bool named = bpf_obj_get_info_by_fd(fd, &info, &len) == 0;
+  ::close(fd);
+  return named ? std::string(info.name) : std::string("id ") + std::to_string(progId);
+}
+
 std::unique_ptr<XdpSteering> XdpSteering::find(const std::string& portName, const std::string& ifname) {
   const int ifindex = static_cast<int>(::if_nametoindex(ifname.c_str()));
   if (ifindex == 0) throw std::runtime_error("port " + portName + ": no kernel interface '" + ifname + "'");

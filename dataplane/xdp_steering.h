@@ -31,6 +31,10 @@ std::string withSteeringProgram(const std::string& device);
 // `iface=`, or nullopt. Thread-safe.
 std::optional<std::string> kernelInterfaceOf(const std::string& device);
 
+// The name of the XDP program attached to kernel interface `ifname`, or
+// nullopt when none is (or the interface cannot be read). Thread-safe.
+std::optional<std::string> attachedXdpProgram(const std::string& ifname);
+
 class XdpSteering {
  public:
   // The steering maps of the XDP program attached to `ifname`; nullptr when

@@ -19,6 +19,7 @@
 #include "controlplane/health/server_health.h"
 #include "controlplane/sluiced/config_diff.h"
 #include "controlplane/sluiced/connection_listing.h"
+#include "controlplane/sluiced/link_state.h"
 #include "controlplane/stats/stats.h"
 #include "controlplane/tables/keys.h"
 #include "controlplane/tables/table_builder.h"
@@ -172,7 +173,8 @@ void ControlLoop::apply(const config::Config& next) {
 failover::TrackedStates ControlLoop::trackedStates() {
   failover::TrackedStates states;
   for (unsigned i = 0; i < rt_.portCount() && i < config_.dataplane->ports.size(); ++i) {
-    states.links[config_.dataplane->ports[i].name] = rt_.port(i).linkUp();
+    const config::DataplanePort& port = config_.dataplane->ports[i];
+    states.links[port.name] = portLinkUp(rt_.port(i), port.device);
   }
   if (vrrpScripts_) {
     scriptsSeen_ = vrrpScripts_->generation();

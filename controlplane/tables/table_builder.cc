@@ -316,14 +316,6 @@ dp::ConnTimeouts timeoutsOf(const config::Config& config) {
   return timeouts;
 }
 
-std::optional<std::string> kernelInterfaceOf(std::string_view device) {
-  if (!device.starts_with("net_af_packet")) return std::nullopt;
-  const auto at = device.find("iface=");
-  if (at == std::string_view::npos) return std::nullopt;
-  const auto end = device.find(',', at);
-  return std::string(device.substr(at + 6, end == std::string_view::npos ? end : end - at - 6));
-}
-
 std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, std::span<const dp::MacAddr> portMacs,
                                                 IdRegistry& ids, const HealthState* health,
                                                 const VipOwnership* ownership) {

@@ -48,10 +48,6 @@ std::unique_ptr<dp::NeighbourSet> buildNeighbours(const config::Config& config,
 dp::IpAddr toIpAddr(const config::IpAddress& a);
 dp::Prefix toPrefix(const config::IpPrefix& p);
 
-// The kernel interface a DPDK device leaves to the kernel (the `iface=` of
-// a net_af_packet device), or nullopt. Thread-safe.
-std::optional<std::string> kernelInterfaceOf(std::string_view device);
-
 // The snapshot's port index of an interface name, or dp::kNoPort.
 uint16_t portIndex(const config::Dataplane& dataplane, std::string_view name);
 

@@ -186,6 +186,18 @@ expect "exactly one router answers ARP for the VIP: lb1 again" "$LAB_LB1_ETH0_MA
 check "requests are answered through lb1 again" http_get c1 "$LAB_VIP4"
 check "lb2 counted lb1's adverts" test "$(counter_of lb2 advert_rcvd)" -gt 0
 check "lb2 refused none" test "$(counter_of lb2 auth_failure)" -eq 0
+
+echo "== lb1's external link goes down: FAULT, the whole sync group follows, lb2 takes over"
+ip -n "$LAB_SWITCH" link set lb1-eth0 down
+check "lb1's instances go to FAULT together" wait_vrrp_states lb1 FAULT
+took=$(wait_for 8 states_are lb2 "MASTER MASTER")
+echo "   lb2 master ${took} ms after lb1's link went down"
+check "lb2 takes both over (RH_INT's priority 0 from lb1: skew only)" within "$took" 4000
+check "requests are answered through lb2" http_get c1 "$LAB_VIP4"
+ip -n "$LAB_SWITCH" link set lb1-eth0 up
+took=$(wait_for 10 states_are lb1 "MASTER MASTER")
+check "lb1 preempts again when its link is back" within "$took" 6000
+check "requests are answered through lb1 again" http_get c1 "$LAB_VIP4"
 stop_router lb1
 stop_router lb2
 

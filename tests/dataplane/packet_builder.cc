@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "dataplane/bytes.h"
@@ -56,7 +57,7 @@ std::vector<uint8_t> ipDatagram(const IpAddr& s, const IpAddr& d, bool v6, uint8
     out[9] = proto;
     std::memcpy(&out[12], s.b, 4);
     std::memcpy(&out[16], d.b, 4);
-    std::memcpy(&out[20], options.data(), options.size());
+    std::copy(options.begin(), options.end(), out.begin() + 20);
     storeBe16(&out[10], csumFinish(csumAdd(0, out.data(), ihl)));
   } else {
     const uint32_t ext = hbh ? 8 : 0;

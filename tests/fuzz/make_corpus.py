@@ -198,12 +198,32 @@ vrrp_seeds = {
 }
 
 
+def frame_input(flags, vrid, frame):
+    return bytes([0x80 | flags, 0, 0, vrid]) + bytes(frame)
+
+
+vrrp_frames = {
+    "frame_v2_multicast": frame_input(0x00, 51, Ether(src="00:00:5e:00:01:33", dst="01:00:5e:00:00:12") /
+                                      IP(src="192.168.1.10", dst="224.0.0.18", proto=112, ttl=255, tos=0xc0) /
+                                      Raw(advert(2, 51, 150, vips))),
+    "frame_v3_vlan": frame_input(0x08, 51, Ether(src="00:00:5e:00:01:33", dst="01:00:5e:00:00:12") / Dot1Q(vlan=7) /
+                                 IP(src="192.168.1.10", dst="224.0.0.18", proto=112, ttl=255) /
+                                 Raw(advert(3, 51, 200, vips, src=S4, dst=G4))),
+    "frame_v3_ipv6": frame_input(0x09, 52, Ether(src="00:00:5e:00:02:34", dst="33:33:00:00:00:12") /
+                                 IPv6(src="fe80::10", dst="ff02::12", nh=112, hlim=255) /
+                                 Raw(advert(3, 52, 120, [G6], v6=True, src=S6, dst=G6))),
+    "frame_padded_short": frame_input(0x00, 51, bytes(Ether(src="00:00:5e:00:01:33", dst="01:00:5e:00:00:12") /
+                                      IP(src="192.168.1.10", dst="224.0.0.18", proto=112, ttl=255) /
+                                      Raw(advert(2, 51, 150, vips[:1])))[:40] + b"\0" * 24),
+}
+
+
 def main():
     for name, data in packet_seeds.items():
         write("packet", name, data)
     for name, text in api_seeds.items():
         write("api", name, text.encode())
-    for name, data in vrrp_seeds.items():
+    for name, data in {**vrrp_seeds, **vrrp_frames}.items():
         write("vrrp", name, data)
     sources = [os.path.join(top, "tests/controlplane/config/seeds"), os.path.join(top, "tests/lab/configs")]
     for src in sources:

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -188,6 +189,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   if (rte_eal_init(static_cast<int>(argv.size()), argv.data()) < 0) broken("cannot start the EAL");
+  // Nothing is shared with other processes (--no-shconf): the runtime
+  // directory DPDK made for this prefix is not needed; leave none behind.
+  std::error_code ignored;
+  std::filesystem::remove_all(rte_eal_get_runtime_dir(), ignored);
   world = new World;
   world->pool = rte_pktmbuf_pool_create("fuzz_mbufs", 63, 0, 0, 0, SOCKET_ID_ANY);
   if (world->pool == nullptr) broken("cannot create the mbuf pool");

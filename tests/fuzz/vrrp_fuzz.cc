@@ -1,6 +1,8 @@
 // Fuzz target: the VRRP receive path (vrrp/receive.h receiveAdvert: IP
-// header checks, AH with replay, decoding, instance checks) and the decoder
-// alone (vrrp/packet.h decodeAdvert). Neither may read outside the payload
+// header checks, AH with replay, decoding, instance checks), the decoder
+// alone (vrrp/packet.h decodeAdvert) and, from a whole Ethernet frame as the
+// daemon's driver takes it off the exception ring, parseAdvertFrame
+// (controlplane/failover/advert_frame.h) before both. Neither may read outside the payload
 // (AddressSanitizer sees to that: the payload is a buffer of its exact
 // size); an advert that decodes re-encodes to one that decodes the same.
 //
@@ -8,13 +10,16 @@
 // [payload...]; source and destination are 4 bytes (IPv4) or 16 (IPv6,
 // flags bit 0). flags bit 1: the instance uses AH; bit 2: unicast; bit 3:
 // VRRPv3; bit 4: skip the address checks; bit 5: PASS; bit 6: the IPv4
-// total length claims 4 bytes more than were received.
+// total length claims 4 bytes more than were received. With bit 7 set the
+// input is [flags][unused][unused][vrid][frame...] instead: an Ethernet
+// frame, taken apart by parseAdvertFrame.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <vector>
 
+#include "controlplane/failover/advert_frame.h"
 #include "vrrp/auth_key.h"
 #include "vrrp/packet.h"
 #include "vrrp/receive.h"
@@ -38,6 +43,9 @@ IpAddress address(const uint8_t* p, bool v6) {
 // decode(encode(decoded)) gives the same fields back.
 void roundTrip(const Advert& a, const IpAddress& source, const IpAddress& destination) {
   if (a.authType == AuthType::kAh) return;  // AH is its own header, outside the message
+  // VRRPv2 over IPv6 carries an auth type but no auth data: decoded as sent
+  // (keepalived then counts authtype_mismatch), never sent by us.
+  if (a.authType != AuthType::kNone && !hasAuthData(a.version, a.family)) return;
   std::vector<IpAddress> addresses;
   for (std::size_t i = 0; i < a.addressCount; ++i) addresses.push_back(a.address(i));
   AdvertFields f{.version = a.version, .vrid = a.vrid, .priority = a.priority,
@@ -61,11 +69,47 @@ void roundTrip(const Advert& a, const IpAddress& source, const IpAddress& destin
   }
 }
 
+ReceiveExpectations expectations(uint8_t flags, uint8_t vrid, const std::vector<IpAddress>& vips) {
+  ReceiveExpectations expected;
+  expected.ip.unicast = flags & 4;
+  expected.ip.ah = flags & 2;
+  expected.instance.version = (flags & 8) ? Version::kV3 : Version::kV2;
+  expected.instance.vrid = vrid;
+  expected.instance.authType = (flags & 2) ? AuthType::kAh : (flags & 0x20) ? AuthType::kPass : AuthType::kNone;
+  expected.instance.password = authKeyFromPassword("passw123");
+  expected.instance.addresses = vips;
+  expected.instance.checkAddresses = !(flags & 0x10);
+  return expected;
+}
+
+// The frame path: parseAdvertFrame, then the receive path on what it gives.
+void frameInput(const uint8_t* data, size_t size) {
+  const std::size_t len = size - 4;
+  std::unique_ptr<uint8_t[]> frame(new uint8_t[len == 0 ? 1 : len]);
+  std::copy(data + 4, data + size, frame.get());
+  const auto received = sluice::failover::parseAdvertFrame(std::span<const uint8_t>(frame.get(), len));
+  if (!received) return;
+  const uint8_t* begin = frame.get();
+  if (received->payload.data() < begin || received->payload.data() + received->payload.size() > begin + len) {
+    broken("the payload of a parsed frame lies outside the frame");
+  }
+  const std::vector<IpAddress> vips = {IpAddress::v4(10, 0, 0, 1), IpAddress::v4(10, 0, 0, 2)};
+  AhSequence sequence;
+  const auto advert = receiveAdvert(received->ip, received->payload, expectations(data[0], data[3], vips), &sequence);
+  if (advert.ok() && advert->vrid != data[3]) broken("an advert for another VRID was accepted");
+  const auto decoded = decodeAdvert(received->payload, received->ip.source, received->ip.destination);
+  if (decoded.ok()) roundTrip(decoded.value(), received->ip.source, received->ip.destination);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 6) return 0;
   const uint8_t flags = data[0];
+  if (flags & 0x80) {
+    frameInput(data, size);
+    return 0;
+  }
   const bool v6 = flags & 1;
   const std::size_t addrLen = v6 ? 16 : 4;
   if (size < 6 + 2 * addrLen) return 0;
@@ -92,18 +136,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   const std::vector<IpAddress> vips = v6 ? std::vector<IpAddress>{address(data + 6 + addrLen, true)}
                                          : std::vector<IpAddress>{IpAddress::v4(10, 0, 0, 1), IpAddress::v4(10, 0, 0, 2)};
-  ReceiveExpectations expected;
-  expected.ip.unicast = flags & 4;
-  expected.ip.ah = flags & 2;
-  expected.instance.version = (flags & 8) ? Version::kV3 : Version::kV2;
-  expected.instance.vrid = data[3];
-  expected.instance.authType = (flags & 2) ? AuthType::kAh : (flags & 0x20) ? AuthType::kPass : AuthType::kNone;
-  expected.instance.password = authKeyFromPassword("passw123");
-  expected.instance.addresses = vips;
-  expected.instance.checkAddresses = !(flags & 0x10);
-
   AhSequence sequence;
-  const auto received = receiveAdvert(header, message, expected, &sequence);
+  const auto received = receiveAdvert(header, message, expectations(flags, data[3], vips), &sequence);
   if (received.ok() && received->vrid != data[3]) broken("an advert for another VRID was accepted");
 
   const auto decoded = decodeAdvert(message, source, destination);

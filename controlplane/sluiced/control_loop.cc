@@ -15,13 +15,10 @@
 #include "controlplane/api/resources.h"
 #include "controlplane/api/router.h"
 #include "controlplane/config/parser.h"
-#include "controlplane/failover/status_json.h"
-#include "controlplane/health/server_health.h"
 #include "controlplane/sluiced/config_diff.h"
 #include "controlplane/sluiced/connection_listing.h"
-#include "controlplane/sluiced/link_state.h"
+#include "controlplane/sluiced/monotonic_clock.h"
 #include "controlplane/stats/stats.h"
-#include "controlplane/tables/keys.h"
 #include "controlplane/tables/table_builder.h"
 
 namespace sluice::sluiced {
@@ -34,25 +31,7 @@ constexpr int kIdleWaitMs = 1;                 // the loop sleeps this long when
 constexpr uint64_t kResolveEveryMs = 1000;     // unresolved next hops are asked again
 constexpr uint64_t kRefreshEveryMs = 30'000;   // resolved ones are asked again (MAC changes)
 constexpr auto kApiAnswerTime = std::chrono::seconds(5);
-constexpr unsigned kDumpTimeoutMs = 200;
 constexpr int kPublishPatienceMs = 200;
-constexpr std::chrono::milliseconds kNotifyTimeout{30'000};  // notify and quorum scripts
-constexpr uint64_t kLinkCheckEveryMs = 100;    // track_interface and the instances' own ports
-
-// The parts of a configuration the VRRP driver runs on.
-bool sameVrrp(const config::Config& a, const config::Config& b) {
-  return a.vrrpInstances == b.vrrpInstances && a.vrrpSyncGroups == b.vrrpSyncGroups &&
-         a.vrrpScripts == b.vrrpScripts && a.globalDefs == b.globalDefs;
-}
-
-// keepalived's state names for notify scripts: an instance shut down is STOP.
-std::string notifyState(vrrp::State s) { return s == vrrp::State::kInit ? "STOP" : std::string(vrrp::stateName(s)); }
-
-uint64_t monotonicMs() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-          .count());
-}
 
 std::string macText(const dp::MacAddr& m) {
   char buf[18];
@@ -80,28 +59,6 @@ ControlLoop::ControlLoop(dp::Runtime& runtime, config::Config config, std::strin
   }
   // Refuses (throws) an instance that cannot run on these ports.
   failover_ = std::make_unique<failover::Driver>(config_, portInfos(config_), failoverIo());
-}
-
-std::vector<failover::PortInfo> ControlLoop::portInfos(const config::Config& config) const {
-  std::vector<failover::PortInfo> ports;
-  for (std::size_t i = 0; i < config.dataplane->ports.size() && i < portMacs_.size(); ++i) {
-    const config::DataplanePort& p = config.dataplane->ports[i];
-    ports.push_back({p.name, portMacs_[i], p.addresses});
-  }
-  return ports;
-}
-
-failover::Io ControlLoop::failoverIo() {
-  auto send = [this](uint16_t port, const failover::Frame& frame) { rt_.send(port, frame); };
-  // Unicast peers are neighbours like any next hop: resolved on demand.
-  auto neighbour = [this](uint16_t port, const vrrp::IpAddress& peer) -> std::optional<dp::MacAddr> {
-    const config::IpAddress a = failover::toConfigAddress(peer);
-    const dp::IpAddr ip = tables::toIpAddr(a);
-    if (const dp::Neighbour* n = rt_.neighbours()->find(ip, !a.isV4(), port)) return n->mac;
-    responder_.resolve(*rt_.table(), port, !a.isV4(), ip, monotonicMs());
-    return std::nullopt;
-  };
-  return {send, neighbour};
 }
 
 void ControlLoop::publishNeighbours() {
@@ -168,172 +125,6 @@ void ControlLoop::apply(const config::Config& next) {
     scriptsSeen_ = 0;
     lastLinkCheck_ = 0;  // the new instances get their tracked states at once
   }
-}
-
-failover::TrackedStates ControlLoop::trackedStates() {
-  failover::TrackedStates states;
-  for (unsigned i = 0; i < rt_.portCount() && i < config_.dataplane->ports.size(); ++i) {
-    const config::DataplanePort& port = config_.dataplane->ports[i];
-    states.links[port.name] = portLinkUp(rt_.port(i), port.device);
-  }
-  if (vrrpScripts_) {
-    scriptsSeen_ = vrrpScripts_->generation();
-    states.scripts = vrrpScripts_->states();
-  }
-  return states;
-}
-
-void ControlLoop::followFailover(uint64_t nowMs) {
-  const vrrp::Millis now{nowMs};
-  if (nowMs - lastLinkCheck_ >= kLinkCheckEveryMs || (vrrpScripts_ && vrrpScripts_->generation() != scriptsSeen_)) {
-    lastLinkCheck_ = nowMs;
-    failover::TrackedStates states = trackedStates();
-    if (states.links != tracked_.links || states.scripts != tracked_.scripts) {
-      tracked_ = std::move(states);
-      failover_->setTracked(tracked_, now);
-    }
-  }
-  failover_->tick(now);
-  notifyTransitions();
-  const uint64_t version = failover_->ownershipVersion();
-  if (version == ownershipSeen_) return;
-  tables::VipOwnership previous = ownership_;
-  ownership_ = failover_->ownership();
-  if (ownership_ == previous) {
-    ownershipSeen_ = version;
-    return;
-  }
-  try {
-    apply(config_);
-    ownershipSeen_ = version;
-  } catch (const std::exception& e) {
-    ownership_ = std::move(previous);  // tried again at the next round
-    std::cerr << "sluiced: VRRP change not applied yet: " << e.what() << "\n";
-  }
-}
-
-void ControlLoop::notifyTransitions() {
-  auto notify = [this](const config::NotifyScripts& n, const std::optional<bool>& smtpAlert, const std::string& kind,
-                       const std::string& name, vrrp::State state, std::optional<uint8_t> priority) {
-    if (state != vrrp::State::kInit && alerts_->enabled(smtpAlert)) {
-      alerts_->send(failover::transitionAlert(config_.globalDefs, kind == "GROUP", name, notifyState(state)));
-    }
-    switch (state) {
-      case vrrp::State::kMaster: runScript(n.master); break;
-      case vrrp::State::kBackup: runScript(n.backup); break;
-      case vrrp::State::kFault: runScript(n.fault); break;
-      case vrrp::State::kInit: runScript(n.stop); break;
-    }
-    if (!n.any) return;
-    // keepalived's arguments: INSTANCE|GROUP, the name, the state, the priority.
-    config::ScriptCommand any = *n.any;
-    any.command += " " + kind + " \"" + name + "\" " + notifyState(state);
-    if (priority) any.command += " " + std::to_string(*priority);
-    runScript(any);
-  };
-  for (const failover::Transition& t : failover_->takeTransitions()) {
-    if (const config::VrrpInstance* vi = config_.findVrrpInstance(t.instance)) {
-      notify(vi->notify, vi->smtpAlert, "INSTANCE", t.instance, t.to, t.priority);
-    }
-    if (!t.group || groupStates_[*t.group] == t.to) continue;
-    groupStates_[*t.group] = t.to;
-    for (const config::VrrpSyncGroup& g : config_.vrrpSyncGroups) {
-      if (g.name == *t.group) notify(g.notify, g.smtpAlert, "GROUP", g.name, t.to, std::nullopt);
-    }
-  }
-}
-
-nlohmann::json ControlLoop::vrrp() const { return failover::vrrpJson(*failover_); }
-
-void ControlLoop::restartHealth(const config::Config& next) {
-  std::vector<health::CheckerStatus> previous;
-  if (health_) previous = health_->snapshot();
-  health_.reset();  // stops its thread, closes its sockets, kills its scripts
-  health_ = std::make_unique<health::HealthMonitor>(next, previous);
-  healthSeen_ = health_->generation();
-}
-
-tables::HealthState ControlLoop::healthState(bool log) {
-  tables::HealthState state;
-  if (!health_) return state;
-  const std::vector<health::CheckerStatus> checkers = health_->snapshot();
-  state.servers = health::aggregate(checkers);
-  state.quorumLost = health::quorumLost(config_, state.servers, healthState_.quorumLost);
-  if (!log) return state;
-  for (const auto& [key, now] : state.servers) {
-    const auto before = healthState_.servers.find(key);
-    const bool wasUp = before == healthState_.servers.end() || before->second.up;
-    if (wasUp == now.up) continue;
-    std::string why;
-    for (const health::CheckerStatus& c : checkers) {
-      if (c.service == key.first && c.server == key.second && !c.up) why = c.type + ": " + c.lastError;
-    }
-    std::cerr << "sluiced: real server " << key.second << " of " << key.first << " is "
-              << (now.up ? "up" : "down (" + why + ")") << "\n";
-    if (const config::RealServer* rs = realServerOf(key.first, key.second)) {
-      runScript(now.up ? rs->notifyUp : rs->notifyDown);
-    }
-  }
-  for (const config::VirtualServer& vs : config_.virtualServers) {
-    const std::string key = tables::serviceKey(vs);
-    const bool lost = state.quorumLost.contains(key), wasLost = healthState_.quorumLost.contains(key);
-    if (lost == wasLost) continue;
-    std::cerr << "sluiced: service " << key << (lost ? " lost its quorum" : " has its quorum again") << "\n";
-    runScript(lost ? vs.quorumDown : vs.quorumUp);
-  }
-  return state;
-}
-
-const config::RealServer* ControlLoop::realServerOf(const std::string& service, const std::string& server) const {
-  for (const config::VirtualServer& vs : config_.virtualServers) {
-    if (tables::serviceKey(vs) != service) continue;
-    for (const config::RealServer& rs : vs.realServers) {
-      if (tables::serverKey(rs.address, rs.port) == server) return &rs;
-    }
-  }
-  return nullptr;
-}
-
-void ControlLoop::runScript(const std::optional<config::ScriptCommand>& script) {
-  if (script && health_) health_->runScript(*script, config_.globalDefs, kNotifyTimeout);
-}
-
-void ControlLoop::followHealth() {
-  if (!health_ || health_->generation() == healthSeen_) return;
-  const uint64_t generation = health_->generation();
-  tables::HealthState previous = healthState_;
-  healthState_ = healthState(true);
-  try {
-    apply(config_);
-    healthSeen_ = generation;
-  } catch (const std::exception& e) {
-    // Tried again at the next round: a worker behind catches up.
-    healthState_ = std::move(previous);
-    std::cerr << "sluiced: health change not applied yet: " << e.what() << "\n";
-  }
-}
-
-json ControlLoop::health() const {
-  json checkers = json::array();
-  if (health_) {
-    for (const health::CheckerStatus& c : health_->snapshot()) {
-      json j = {{"service", c.service},
-                {"real_server", c.server},
-                {"type", c.type},
-                {"state", c.up ? "UP" : "DOWN"},
-                {"last_error", c.lastError.empty() ? json(nullptr) : json(c.lastError)},
-                {"probes", c.probes},
-                {"failures", c.failures},
-                {"transitions", c.transitions},
-                {"last_change_unix",
-                 std::chrono::duration_cast<std::chrono::seconds>(c.lastChange.time_since_epoch()).count()}};
-      if (c.weight) j["weight"] = *c.weight;
-      checkers.push_back(std::move(j));
-    }
-  }
-  json lost = json::array();
-  for (const std::string& s : healthState_.quorumLost) lost.push_back(s);
-  return {{"running", health_ != nullptr}, {"checkers", std::move(checkers)}, {"quorum_lost", std::move(lost)}};
 }
 
 json ControlLoop::reload() {

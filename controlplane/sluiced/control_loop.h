@@ -77,6 +77,8 @@ class ControlLoop : public api::Backend {
   std::vector<failover::PortInfo> portInfos(const config::Config& config) const;
   failover::Io failoverIo();
   failover::TrackedStates trackedStates();
+  // The parts of a configuration the VRRP driver runs on are equal.
+  static bool sameVrrp(const config::Config& a, const config::Config& b);
   void resolveNextHops(uint64_t nowMs, bool all);
   std::vector<const dp::WorkerCounters*> workerCounters() const;
 

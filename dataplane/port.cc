@@ -44,6 +44,10 @@ bool isVirtualDevice(const std::string& device) {
   return !device.empty() && std::isdigit(static_cast<unsigned char>(device[0])) == 0;
 }
 
+std::string exceptionTapDevice(unsigned index, const std::string& ifname) {
+  return "net_tap_exc" + std::to_string(index) + ",iface=" + ifname;
+}
+
 Port::Port(const PortSpec& spec, rte_mempool* pool) : spec_(spec) {
   const std::string name = deviceName(spec.device);
   if (rte_eth_dev_get_port_by_name(name.c_str(), &id_) != 0) {

@@ -27,6 +27,10 @@ std::string deviceName(const std::string& device);
 // a bus address (-a).
 bool isVirtualDevice(const std::string& device);
 
+// The net_tap device string of port `index`'s exception interface, a TAP
+// interface called `ifname` in sluiced's namespace.
+std::string exceptionTapDevice(unsigned index, const std::string& ifname);
+
 class Port {
  public:
   // Finds the probed device, configures and starts it. Throws

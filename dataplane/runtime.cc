@@ -46,7 +46,10 @@ Runtime::Runtime(const RuntimeSpec& spec) : lcores_(spec.workerLcores) {
     }
     unsigned mbufs = kExceptionRing + kControlTxRing * static_cast<unsigned>(spec.ports.size()) +
                      (kSteeringRing + kMempoolCache) * workers + kMempoolCache;
-    for (const PortRequest& p : spec.ports) mbufs += (p.rxQueues + workers) * kDescriptorsPerQueue * 2;
+    for (const PortRequest& p : spec.ports) {
+      mbufs += (p.rxQueues + workers) * kDescriptorsPerQueue * 2;
+      if (!p.exceptionTap.empty()) mbufs += 2 * kDescriptorsPerQueue * 2;
+    }
     pool_ = rte_pktmbuf_pool_create("sluice_mbufs", roundUpPow2Minus1(mbufs), kMempoolCache, 0,
                                     RTE_MBUF_DEFAULT_BUF_SIZE, static_cast<int>(rte_socket_id()));
     if (pool_ == nullptr) {
@@ -56,6 +59,22 @@ Runtime::Runtime(const RuntimeSpec& spec) : lcores_(spec.workerLcores) {
     for (const PortRequest& p : spec.ports) {
       ports_.push_back(std::make_unique<Port>(
           PortSpec{p.name, p.device, p.rxQueues, static_cast<uint16_t>(workers)}, pool_));
+    }
+    // Exception TAPs: one queue each, polled and fed by the control plane
+    // only; the kernel sees the port's MAC address on them.
+    for (std::size_t i = 0; i < spec.ports.size(); ++i) {
+      const PortRequest& p = spec.ports[i];
+      std::unique_ptr<Port> tap;
+      if (!p.exceptionTap.empty()) {
+        tap = std::make_unique<Port>(PortSpec{p.name + " exception TAP", p.exceptionTap, 1, 1}, pool_);
+        rte_ether_addr mac{};
+        std::copy(ports_[i]->mac().b.begin(), ports_[i]->mac().b.end(), mac.addr_bytes);
+        if (int rc = rte_eth_dev_default_mac_addr_set(tap->id(), &mac); rc != 0) {
+          throw std::runtime_error("port " + p.name + ": cannot give its exception TAP the port's MAC address: " +
+                                   rte_strerror(-rc));
+        }
+      }
+      taps_.push_back(std::move(tap));
     }
     // The PMD attached the XDP steering program when the port's queues were
     // set up; its maps are filled at each publish.
@@ -141,6 +160,7 @@ void Runtime::teardown() noexcept {
   forwarders_.clear();
   publisher_.reset();
   steering_.clear();
+  taps_.clear();
   ports_.clear();
   if (pool_ != nullptr) rte_mempool_free(pool_);
   pool_ = nullptr;
@@ -181,18 +201,66 @@ bool Runtime::publish(std::unique_ptr<ForwardingTable>&& table) {
   return true;
 }
 
+namespace {
+
+// True when a frame the workers passed up is for the kernel behind an
+// exception TAP: ARP, IPv6 neighbour discovery, or traffic to one of the
+// router's own addresses (control path).
+bool forKernel(std::span<const uint8_t> f, const ForwardingTable& table) {
+  std::size_t l3 = 14;
+  if (f.size() < l3) return false;
+  uint16_t type = static_cast<uint16_t>(f[12] << 8 | f[13]);
+  if (type == RTE_ETHER_TYPE_VLAN && f.size() >= 18) {
+    type = static_cast<uint16_t>(f[16] << 8 | f[17]);
+    l3 = 18;
+  }
+  if (type == RTE_ETHER_TYPE_ARP) return true;
+  if (type == RTE_ETHER_TYPE_IPV4 && f.size() >= l3 + 20) {
+    return table.isOwnAddress(IpAddr::fromBytes(f.data() + l3 + 16, false), false);
+  }
+  if (type == RTE_ETHER_TYPE_IPV6 && f.size() >= l3 + 41) {
+    if (f[l3 + 6] == 58 && f[l3 + 40] >= 133 && f[l3 + 40] <= 137) return true;
+    return table.isOwnAddress(IpAddr::fromBytes(f.data() + l3 + 24, true), true);
+  }
+  return false;
+}
+
+}  // namespace
+
 unsigned Runtime::pollExceptions(const FrameHandler& handler, unsigned max) {
   unsigned done = 0;
   rte_mbuf* m = nullptr;
   while (done < max && exceptions_->pop(m)) {
     ++done;
+    const std::span<const uint8_t> frame(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m));
     try {
-      handler(m->port, std::span<const uint8_t>(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m)));
+      handler(m->port, frame);
     } catch (...) {
       rte_pktmbuf_free(m);
       throw;
     }
+    const uint16_t port = m->port;
+    if (port < taps_.size() && taps_[port] && publisher_->current() != nullptr &&
+        forKernel(frame, *publisher_->current()) && rte_eth_tx_burst(taps_[port]->id(), 0, &m, 1) == 1) {
+      continue;  // the TAP owns it now
+    }
     rte_pktmbuf_free(m);
+  }
+  return done + pollTaps();
+}
+
+unsigned Runtime::pollTaps() {
+  // What the kernel sends through a TAP leaves by the port's control TX
+  // ring, which its worker drains.
+  unsigned done = 0;
+  for (std::size_t i = 0; i < taps_.size(); ++i) {
+    if (!taps_[i]) continue;
+    rte_mbuf* burst[32];
+    const uint16_t n = rte_eth_rx_burst(taps_[i]->id(), 0, burst, 32);
+    for (uint16_t k = 0; k < n; ++k) {
+      if (!controlTx_[i]->push(burst[k])) rte_pktmbuf_free(burst[k]);
+    }
+    done += n;
   }
   return done;
 }

@@ -31,6 +31,8 @@ struct PortRequest {
   std::string name;
   std::string device;
   uint16_t rxQueues = 1;  // TX queues are one per worker
+  // The net_tap device of the port's exception interface; empty: none.
+  std::string exceptionTap;
 };
 
 struct RuntimeSpec {
@@ -75,7 +77,10 @@ class Runtime {
   const ForwardingTable* table() const { return publisher_->current(); }
   const NeighbourSet* neighbours() const { return publisher_->neighbours(); }
 
-  // Frames the workers passed up, with the port index they came in on.
+  // Frames the workers passed up, with the port index they came in on. On
+  // a port with an exception TAP, the frames for the kernel (ARP, neighbour
+  // discovery, traffic to the router's own addresses) then go into the
+  // TAP; and what the kernel writes to the TAP goes out of the port.
   using FrameHandler = std::function<void(uint16_t port, std::span<const uint8_t> frame)>;
   unsigned pollExceptions(const FrameHandler& handler, unsigned max);
   unsigned pollResolves(const std::function<void(const ResolveRequest&)>& handler, unsigned max);
@@ -100,6 +105,7 @@ class Runtime {
   std::unique_ptr<SnapshotPublisher> publisher_;
   std::vector<std::unique_ptr<TypedRing<rte_mbuf*>>> steerRings_;
   std::vector<std::unique_ptr<XdpSteering>> steering_;  // by port index
+  std::vector<std::unique_ptr<Port>> taps_;             // exception TAPs, by port index
   std::vector<std::array<bool, 2>> kernelHolds_;        // by port index, [v6]
   uint64_t steeringFailures_ = 0;
   std::vector<std::unique_ptr<TypedRing<rte_mbuf*>>> controlTx_;
@@ -110,6 +116,7 @@ class Runtime {
   bool running_ = false;
 
   void teardown() noexcept;
+  unsigned pollTaps();
 };
 
 }  // namespace sluice::dp

@@ -113,6 +113,14 @@ Block<DataplanePort> portGrammar() {
     a.expect(1, 1);
     p.queues = a.number<std::uint16_t>(0, 1, 128);
   });
+  b.value("exception_tap", [](DataplanePort& p, const Args& a) {
+    a.expect(1, 1);
+    const std::string& name = a.text(0);
+    if (name.empty() || name.size() > 15 || name.find_first_of("/ ,:=") != std::string::npos) {
+      a.fail(0, "exception_tap '" + name + "' is not an interface name (1-15 characters, no '/', ',', ':', '=')");
+    }
+    p.exceptionTap = name;
+  });
   return b;
 }
 
@@ -216,6 +224,11 @@ void closePort(Dataplane& dp, DataplanePort&& p, const Args& a) {
                                        [&](const IpPrefix& own) { return own.contains(*p.gateway); });
     if (!reachable) {
       a.error("gateway " + p.gateway->toString() + " is not inside any address of port '" + p.name + "'");
+    }
+  }
+  for (const DataplanePort& other : dp.ports) {
+    if (p.exceptionTap && other.exceptionTap == p.exceptionTap) {
+      a.fail("exception_tap " + *p.exceptionTap + " is taken by port '" + other.name + "'");
     }
   }
   if (a.context().define("dataplane port", p.name, a.where())) {

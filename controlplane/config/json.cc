@@ -272,6 +272,7 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Datapl
   io("address", s.addresses);
   io("gateway", s.gateway);
   io("queues", s.queues);
+  io("exception_tap", s.exceptionTap);
 }
 
 template <class Io, class S>

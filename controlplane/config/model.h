@@ -349,6 +349,9 @@ struct DataplanePort {
   std::vector<IpPrefix> addresses;
   std::optional<IpAddress> gateway;
   std::optional<std::uint16_t> queues;
+  // A TAP interface of this name carries the router's own traffic to and
+  // from the kernel (for ports without a kernel interface of their own).
+  std::optional<std::string> exceptionTap;
 
   bool operator==(const DataplanePort&) const = default;
 };

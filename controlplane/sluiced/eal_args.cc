@@ -24,6 +24,11 @@ std::vector<std::string> ealArguments(const config::Dataplane& dataplane, const 
     // operator names one (xdp_prog=).
     args.insert(args.end(), {virt ? "--vdev" : "-a", dp::withSteeringProgram(p.device)});
   }
+  for (unsigned i = 0; i < dataplane.ports.size(); ++i) {
+    if (const auto& tap = dataplane.ports[i].exceptionTap) {
+      args.insert(args.end(), {"--vdev", dp::exceptionTapDevice(i, *tap)});
+    }
+  }
   if (!onBus) args.push_back("--no-pci");
   // --in-memory keeps no files, but excludes --no-huge (legacy memory)
   // and the multi-process channel net_memif needs.

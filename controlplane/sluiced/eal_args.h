@@ -14,7 +14,8 @@ inline constexpr unsigned kDefaultMemoryMb = 1024;
 
 // argv for rte_eal_init (program name first): lcores with the first as the
 // main lcore, memory, --no-huge, every port as --vdev or -a (net_af_xdp
-// ports with sluice's XDP steering program unless they name one), --no-pci when
+// ports with sluice's XDP steering program unless they name one; a net_tap
+// device for each port's exception_tap), --no-pci when
 // no port is on a bus, and --in-memory unless it cannot be (--no-huge, or
 // net_memif which needs DPDK's multi-process files): then `filePrefix`
 // names DPDK's runtime files (stable per instance, so none pile up).

@@ -65,12 +65,15 @@ bool sysctlOn(const char* path) {
 KernelAddresses::KernelAddresses(const config::Dataplane& dataplane) {
   for (std::size_t index = 0; index < dataplane.ports.size(); ++index) {
     const config::DataplanePort& port = dataplane.ports[index];
-    const auto iface = dp::kernelInterfaceOf(port.device);
+    // An exception TAP, where the port has one, else the port's own kernel
+    // interface (net_af_packet, net_af_xdp).
+    const auto iface = port.exceptionTap ? port.exceptionTap : dp::kernelInterfaceOf(port.device);
     if (!iface) {
       // No kernel interface behind the port: the kernel's sockets (health
       // checks) cannot reach the networks behind it.
       std::cerr << "sluiced: note: port " << port.name << " (" << port.device
-                << ") has no kernel interface: health checks cannot reach real servers through it\n";
+                << ") has no kernel interface: health checks cannot reach real servers through it (give it an "
+                   "exception_tap)\n";
       continue;
     }
     if (netlink_ < 0) {
@@ -87,7 +90,7 @@ KernelAddresses::KernelAddresses(const config::Dataplane& dataplane) {
       undo();
       throw std::runtime_error("port " + port.name + ": no kernel interface '" + *iface + "'");
     }
-    if (port.device.starts_with("net_af_xdp")) filtered_.push_back(index);
+    if (port.device.starts_with("net_af_xdp") && !port.exceptionTap) filtered_.push_back(index);
     const bool v6Enabled = !sysctlOn(("/proc/sys/net/ipv6/conf/" + *iface + "/disable_ipv6").c_str());
     for (const bool v6 : {false, true}) {
       if (!v6 || v6Enabled) holds_.emplace_back(index, v6);

@@ -8,6 +8,10 @@
 // interface; otherwise sluice answers for them itself (and IPv6 health
 // checks from the router cannot run). The kernel must not forward in that
 // namespace (sluice does): a warning says so when forwarding is on.
+//
+// A port with an `exception_tap` (one DPDK owns fully: PCI, memif, ring)
+// gets the addresses on that TAP instead; the runtime passes the kernel's
+// frames between the TAP and the port.
 #pragma once
 
 #include <cstddef>

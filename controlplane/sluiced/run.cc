@@ -39,7 +39,10 @@ dp::RuntimeSpec runtimeSpec(const config::Config& config) {
   dp::RuntimeSpec spec;
   spec.workerLcores.assign(d.lcores.begin() + 1, d.lcores.end());
   for (const config::DataplanePort& p : d.ports) {
-    spec.ports.push_back(dp::PortRequest{p.name, p.device, p.queues.value_or(1)});
+    spec.ports.push_back(dp::PortRequest{p.name, p.device, p.queues.value_or(1),
+                                         p.exceptionTap ? dp::exceptionTapDevice(
+                                                              static_cast<unsigned>(spec.ports.size()), *p.exceptionTap)
+                                                        : std::string()});
   }
   if (d.connTableSize) spec.connCapacity = *d.connTableSize;
   spec.timeouts = tables::timeoutsOf(config);

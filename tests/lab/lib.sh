@@ -170,3 +170,25 @@ tally() {
   for i in $(seq "$3"); do http_get "$1" "$2" || echo "failed"; echo; done | grep -v '^$' | sort | uniq -c |
     awk '{printf "%s%s:%s", sep, $2, $1; sep=" "} END {print ""}'
 }
+
+# Reading sluiced's health checks and lb1's kernel (tests of the exception
+# path). check_state SERVER: the state of the check of SERVER's port 80 (one
+# service checks it), read from $sock.
+check_state() {
+  curl -s --max-time 5 --unix-socket "$sock" http://sluice/v1/health |
+    json_get "' '.join(c['state'] for c in d['checkers'] if c['real_server']=='$1-80')"
+}
+# wait_check SERVER STATE SECONDS: polls until the check is in STATE.
+wait_check() {
+  local end=$((SECONDS + $3))
+  while [ $SECONDS -le $end ]; do [ "$(check_state "$1")" = "$2" ] && return 0; sleep 0.2; done
+  return 1
+}
+# xdp_prog IF: the name of the XDP program attached (native mode) to lb1's
+# interface IF, empty if none.
+xdp_prog() { ip -n lb1 -d link show dev "$1" | sed -n 's/.*prog\/xdp id [0-9]* name \([^ ]*\).*/\1/p'; }
+# kernel_echoes: the echo replies lb1's kernel has sent (Icmp OutEchoReps).
+kernel_echoes() {
+  in_ns lb1 awk '/^Icmp:/ { if (!c) { for (i = 2; i <= NF; i++) if ($i == "OutEchoReps") c = i } else print $c }' \
+    /proc/net/snmp
+}

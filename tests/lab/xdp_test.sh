@@ -39,24 +39,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# state SERVER: the TCP_CHECK state of one real server of the VIP's port 80.
-state() {
-  curl -s --max-time 5 --unix-socket "$sock" http://sluice/v1/health |
-    json_get "' '.join(c['state'] for c in d['checkers'] if c['real_server']=='$1-80')"
-}
-wait_state() {
-  local end=$((SECONDS + $3))
-  while [ $SECONDS -le $end ]; do [ "$(state "$1")" = "$2" ] && return 0; sleep 0.2; done
-  return 1
-}
-# The XDP program attached to an interface of lb1 (its name), empty if none.
-xdp_prog() { ip -n lb1 -d link show dev "$1" | sed -n 's/.*prog\/xdp id [0-9]* name \([^ ]*\).*/\1/p'; }
-# The echo replies lb1's kernel sent (Icmp OutEchoReps).
-kernel_echoes() {
-  in_ns lb1 awk '/^Icmp:/ { if (!c) { for (i = 2; i <= NF; i++) if ($i == "OutEchoReps") c = i } else print $c }' \
-    /proc/net/snmp
-}
-
 "$lab" up nat >/dev/null
 # rs4 never asks the router for its gateway's address before it is resolved:
 # a reply to 0.0.0.0 from it is an answer to sluice's anonymous request.
@@ -95,15 +77,15 @@ expect "a TCP connection to the router's address reaches lb1's kernel" "router-s
 
 echo "== health checks from lb1's kernel"
 for rs in "$LAB_RS1_IP4" "$LAB_RS2_IP4" "$LAB_RS3_IP4" "$LAB_RS4_IP4"; do
-  check "TCP_CHECK of $rs is up" wait_state "$rs" UP 5
+  check "TCP_CHECK of $rs is up" wait_check "$rs" UP 5
 done
 "$lab" server stop rs2 >/dev/null
-check "rs2 stopped: its check goes down within 3 s" wait_state "$LAB_RS2_IP4" DOWN 3
+check "rs2 stopped: its check goes down within 3 s" wait_check "$LAB_RS2_IP4" DOWN 3
 sleep 0.3
 after=$(tally c1 "$LAB_VIP4" 6)
 expect "no new connection reaches rs2" "True" bash -c "[[ '$after' != *rs2* && '$after' != *failed* ]] && echo True"
 "$lab" server start rs2 >/dev/null
-check "rs2 started: up again within 3 s" wait_state "$LAB_RS2_IP4" UP 3
+check "rs2 started: up again within 3 s" wait_check "$LAB_RS2_IP4" UP 3
 contains "and it gets new connections again" "rs2:" tally c1 "$LAB_VIP4" 4
 
 echo "== at stop, everything is removed"

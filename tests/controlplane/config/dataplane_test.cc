@@ -156,6 +156,27 @@ TEST(Dataplane, BadValues) {
              "d.conf:1: dataplane needs lcores (the first runs the control plane, the others are workers)"}));
 }
 
+TEST(Dataplane, ExceptionTap) {
+  const auto ok = parseString(
+      "dataplane {\n lcores 0-1\n port eth0 {\n  device 0000:03:00.0\n  exception_tap sl-eth0\n }\n"
+      " port eth1 { device net_ring0 }\n}\n",
+      "d.conf");
+  ASSERT_TRUE(ok.ok()) << ::testing::PrintToString(errorsOf(ok));
+  EXPECT_EQ(ok.config->dataplane->ports[0].exceptionTap, "sl-eth0");
+  EXPECT_EQ(ok.config->dataplane->ports[1].exceptionTap, std::nullopt);
+
+  const auto bad = parseString(
+      "dataplane {\n lcores 0-1\n port eth0 {\n  device d0\n  exception_tap a-name-too-long-for-linux\n }\n"
+      " port eth1 {\n  device d1\n  exception_tap t0\n }\n port eth2 {\n  device d2\n  exception_tap t0\n }\n}\n",
+      "d.conf");
+  const Lines errors = errorsOf(bad);
+  ASSERT_EQ(errors.size(), 2u) << ::testing::PrintToString(errors);
+  EXPECT_EQ(errors[0],
+            "d.conf:5: exception_tap 'a-name-too-long-for-linux' is not an interface name (1-15 characters, no '/', ',', "
+            "':', '=')");
+  EXPECT_EQ(errors[1], "d.conf:11: exception_tap t0 is taken by port 'eth1'");
+}
+
 TEST(Dataplane, DevicesMustNameDeclaredPorts) {
   const auto r = parseString(R"(vrrp_instance A {
   interface eth0

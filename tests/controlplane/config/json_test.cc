@@ -121,6 +121,7 @@ dataplane {
   }
   port eth1 {
     device net_null0
+    exception_tap sl-eth1
     address fd01::1/64
   }
   route 172.16.0.0/12 via 10.0.0.200 dev eth0

@@ -147,6 +147,14 @@ TEST(EalArgs, AfXdpPortsGetSluicesSteeringProgramUnlessTheyNameOne) {
   EXPECT_TRUE(dp::steeringProgramPath().ends_with("sluice_steer.bpf.o"));
 }
 
+TEST(EalArgs, AnExceptionTapIsANetTapDevice) {
+  config::Dataplane d = dataplane({0, 1}, {"0000:03:00.0", "net_memif0"});
+  d.ports[1].exceptionTap = "sl-eth1";
+  const Args a = ealArguments(d, "p");
+  EXPECT_EQ(valuesOf(a, "--vdev"), (Args{"net_memif0", "net_tap_exc1,iface=sl-eth1"}));
+  EXPECT_EQ(valuesOf(a, "-a"), (Args{"0000:03:00.0"}));
+}
+
 TEST(EalArgs, KernelInterfaceBehindAfPacketAndAfXdpPorts) {
   EXPECT_EQ(dp::kernelInterfaceOf("net_af_xdp0,iface=eth1"), "eth1");
   EXPECT_EQ(dp::kernelInterfaceOf("net_af_packet0,iface=veth0,qpairs=2"), "veth0");

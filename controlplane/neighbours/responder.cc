@@ -1,5 +1,7 @@
 #include "controlplane/neighbours/responder.h"
 
+#include <algorithm>
+
 namespace sluice::neighbours {
 namespace {
 
@@ -55,6 +57,19 @@ bool Responder::learnIfConnected(const dp::ForwardingTable& table, uint16_t port
   return neighbours_.learn(port, v6, addr, mac, nowMs);
 }
 
+bool Responder::mayReply(uint16_t port, uint64_t nowMs) {
+  Budget& b = budgets_[port];
+  const double refill = static_cast<double>(nowMs - std::min(nowMs, b.lastMs)) * kRepliesPerSecond / 1000.0;
+  b.tokens = std::min<double>(kRepliesPerSecond, b.tokens + refill);
+  b.lastMs = nowMs;
+  if (b.tokens < 1) {
+    ++counters_.rateLimited;
+    return false;
+  }
+  b.tokens -= 1;
+  return true;
+}
+
 bool Responder::handle(const dp::ForwardingTable& table, uint16_t port, std::span<const uint8_t> frame,
                        uint64_t nowMs) {
   if (port >= table.ports.size()) return false;
@@ -65,6 +80,7 @@ bool Responder::handle(const dp::ForwardingTable& table, uint16_t port, std::spa
     const bool changed = !(arp->senderIp == dp::IpAddr{}) &&
                          learnIfConnected(table, port, false, arp->senderIp, arp->senderMac, nowMs);
     if (arp->op == 1 && repliesFor(table, port, false, arp->targetIp)) {
+      if (!mayReply(port, nowMs)) return changed;
       send_(port, arpReply(*l2, *arp, ourMac));
       ++counters_.arpAnswered;
     } else {
@@ -79,6 +95,7 @@ bool Responder::handle(const dp::ForwardingTable& table, uint16_t port, std::spa
         changed = learnIfConnected(table, port, true, nd->src, *nd->linkAddr, nowMs);
       }
       if (repliesFor(table, port, true, nd->target)) {
+        if (!mayReply(port, nowMs)) return changed;
         send_(port, neighbourAdvert(*l2, *nd, ourMac));
         ++counters_.ndAnswered;
         return changed;
@@ -90,6 +107,7 @@ bool Responder::handle(const dp::ForwardingTable& table, uint16_t port, std::spa
     return changed;
   }
   if (auto echo = parseEchoRequest(frame, *l2); echo && repliesFor(table, port, echo->v6, echo->dst)) {
+    if (!mayReply(port, nowMs)) return false;
     send_(port, echoReply(frame, *l2, *echo));
     ++counters_.echoAnswered;
     return false;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <set>
 #include <span>
 #include <utility>
@@ -23,10 +24,16 @@ struct ResponderCounters {
   uint64_t echoAnswered = 0;
   uint64_t questionsSent = 0;
   uint64_t ignored = 0;  // frames for no one we answer for
+  uint64_t rateLimited = 0;  // questions left unanswered: more than kRepliesPerSecond on a port
 };
 
 class Responder {
  public:
+  // Replies (ARP, NA, echo) per port and second, in bursts of as many: a
+  // flood of questions costs the control plane and the TX ring that the
+  // VRRP adverts share no more than this.
+  static constexpr uint32_t kRepliesPerSecond = 1000;
+
   using Send = std::function<void(uint16_t port, const Frame& frame)>;
   explicit Responder(Send send) : send_(std::move(send)) {}
 
@@ -53,6 +60,8 @@ class Responder {
  private:
   // answersFor, less the own addresses left to the kernel.
   bool repliesFor(const dp::ForwardingTable& table, uint16_t port, bool v6, const dp::IpAddr& addr) const;
+  // Takes one reply from the port's budget; false when it is spent.
+  bool mayReply(uint16_t port, uint64_t nowMs);
   bool learnIfConnected(const dp::ForwardingTable& table, uint16_t port, bool v6, const dp::IpAddr& addr,
                         const dp::MacAddr& mac, uint64_t nowMs);
 
@@ -60,6 +69,11 @@ class Responder {
   NeighbourTable neighbours_;
   ResponderCounters counters_;
   std::set<std::pair<uint16_t, bool>> kernelHolds_;  // (port, v6)
+  struct Budget {
+    uint64_t lastMs = 0;
+    double tokens = kRepliesPerSecond;
+  };
+  std::map<uint16_t, Budget> budgets_;
   std::set<std::pair<uint16_t, bool>> anonymous_;    // (port, v6)
 };
 

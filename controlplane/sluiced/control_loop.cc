@@ -205,6 +205,7 @@ json ControlLoop::status() const {
             {"echo_answered", r.echoAnswered},
             {"questions_sent", r.questionsSent},
             {"ignored", r.ignored},
+            {"rate_limited", r.rateLimited},
             {"neighbours", responder_.neighbours().size()},
             {"neighbour_version", rt_.neighbours()->version}}}};
 }

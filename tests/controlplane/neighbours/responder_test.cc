@@ -623,3 +623,25 @@ TEST_F(ResponderTest, TruncatedAndGarbageFramesAreIgnored) {
 
 }  // namespace
 }  // namespace sluice::neighbours
+
+namespace sluice::neighbours {
+namespace {
+
+// A flood of questions gets kRepliesPerSecond answers a second per port;
+// the rest are counted, and the budget refills with time.
+TEST_F(ResponderTest, AFloodOfQuestionsIsAnsweredAtABoundedRate) {
+  const Bytes ask = arpFrame(arpFrom("10.0.0.50", "10.0.0.1"));
+  for (uint32_t i = 0; i < Responder::kRepliesPerSecond + 500; ++i) handle(0, ask);
+  EXPECT_EQ(sent_.size(), Responder::kRepliesPerSecond);
+  EXPECT_EQ(responder_.counters().rateLimited, 500u);
+  sent_.clear();
+  handle(1, arpFrame(arpFrom("192.168.1.9", "192.168.1.254")));
+  EXPECT_EQ(sent_.size(), 1u);  // another port has its own budget
+  sent_.clear();
+  now_ += 100;  // a tenth of a second: a tenth of the budget
+  for (int i = 0; i < 200; ++i) handle(0, ask);
+  EXPECT_EQ(sent_.size(), Responder::kRepliesPerSecond / 10);
+}
+
+}  // namespace
+}  // namespace sluice::neighbours

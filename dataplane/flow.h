@@ -13,6 +13,7 @@ inline constexpr uint8_t kProtoIpip = 4;
 inline constexpr uint8_t kProtoIcmpv6 = 58;
 inline constexpr uint8_t kProtoSctp = 132;
 inline constexpr uint8_t kProtoVrrp = 112;
+inline constexpr uint8_t kProtoAh = 51;  // IPsec AH: VRRPv2 adverts with auth_type AH
 
 // An IPv4 address sits in b[0..3] with the rest zero; bytes in network order.
 struct IpAddr {

@@ -165,6 +165,7 @@ Verdict Forwarder::process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t
       } else if (p.l4Proto == kProtoVrrp || isMulticast(p.tuple.dst, v6) || isNeighbourDiscovery(data, p) ||
                  ((p.flags & kFlagIcmpError) == 0 && table_->isOwnAddress(p.tuple.dst, v6))) {
         v.kind = Verdict::Kind::kException;  // the control plane's: VRRP, ND, to the router itself
+        v.vrrp = p.l4Proto == kProtoVrrp || p.l4Proto == kProtoAh;
       } else {
         v = v6 ? processIp(data, p, nowMs, conns6_, templates6_) : processIp(data, p, nowMs, conns4_, templates4_);
       }

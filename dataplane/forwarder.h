@@ -22,6 +22,7 @@ struct Verdict {
   Kind kind = Kind::kDrop;
   DropReason reason = DropReason::kNotForUs;
   uint16_t port = kNoPort;   // kTransmit: egress port
+  bool vrrp = false;         // kException: a VRRP or AH packet, for the control plane's priority ring
   bool resolve = false;      // kDrop with kNeighbourUnresolved: ask the control plane
   bool resolveV6 = false;
   uint16_t resolvePort = kNoPort;

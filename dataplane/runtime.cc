@@ -18,6 +18,7 @@ namespace sluice::dp {
 namespace {
 
 constexpr unsigned kExceptionRing = 4096;
+constexpr unsigned kVrrpExceptionRing = 512;
 constexpr unsigned kResolveRing = 1024;
 constexpr unsigned kControlTxRing = 1024;
 constexpr unsigned kSteeringRing = 4096;
@@ -44,7 +45,7 @@ Runtime::Runtime(const RuntimeSpec& spec) : lcores_(spec.workerLcores) {
         throw std::runtime_error("worker lcore " + std::to_string(lcore) + " is not available");
       }
     }
-    unsigned mbufs = kExceptionRing + kControlTxRing * static_cast<unsigned>(spec.ports.size()) +
+    unsigned mbufs = kExceptionRing + kVrrpExceptionRing + kControlTxRing * static_cast<unsigned>(spec.ports.size()) +
                      (kSteeringRing + kMempoolCache) * workers + kMempoolCache;
     for (const PortRequest& p : spec.ports) {
       mbufs += (p.rxQueues + workers) * kDescriptorsPerQueue * 2;
@@ -93,6 +94,8 @@ Runtime::Runtime(const RuntimeSpec& spec) : lcores_(spec.workerLcores) {
     }
     publisher_ = std::make_unique<SnapshotPublisher>(workers);
     exceptions_ = std::make_unique<TypedRing<rte_mbuf*>>("sluice_exc", kExceptionRing, RingUse::kManyToSingle);
+    vrrpExceptions_ =
+        std::make_unique<TypedRing<rte_mbuf*>>("sluice_exc_vrrp", kVrrpExceptionRing, RingUse::kManyToSingle);
     resolves_ = std::make_unique<TypedRing<ResolveRequest>>("sluice_resolve", kResolveRing, RingUse::kManyToSingle);
     for (unsigned i = 0; i < ports_.size(); ++i) {
       controlTx_.push_back(std::make_unique<TypedRing<rte_mbuf*>>("sluice_ctx_" + std::to_string(i), kControlTxRing,
@@ -119,6 +122,7 @@ Runtime::Runtime(const RuntimeSpec& spec) : lcores_(spec.workerLcores) {
       ctx->portIndexById = indexById;
       for (auto& r : controlTx_) ctx->controlTx.push_back(r.get());
       ctx->exceptions = exceptions_.get();
+      ctx->vrrpExceptions = vrrpExceptions_.get();
       ctx->resolves = resolves_.get();
       ctx->qsbr = publisher_->qsbr();
       ctx->stop = &stop_;
@@ -147,8 +151,10 @@ void Runtime::teardown() noexcept {
   contexts_.clear();
   // Packets still queued in rings go back to the pool before it goes.
   rte_mbuf* m = nullptr;
-  if (exceptions_)
-    while (exceptions_->pop(m)) rte_pktmbuf_free(m);
+  for (auto* ring : {exceptions_.get(), vrrpExceptions_.get()}) {
+    if (ring)
+      while (ring->pop(m)) rte_pktmbuf_free(m);
+  }
   for (auto& r : steerRings_)
     while (r->pop(m)) rte_pktmbuf_free(m);
   for (auto& r : controlTx_)
@@ -156,6 +162,7 @@ void Runtime::teardown() noexcept {
   steerRings_.clear();
   controlTx_.clear();
   exceptions_.reset();
+  vrrpExceptions_.reset();
   resolves_.reset();
   forwarders_.clear();
   publisher_.reset();
@@ -228,9 +235,16 @@ bool forKernel(std::span<const uint8_t> f, const ForwardingTable& table) {
 }  // namespace
 
 unsigned Runtime::pollExceptions(const FrameHandler& handler, unsigned max) {
+  // VRRP first, each ring with its own budget: adverts are never behind a
+  // flood of other frames.
+  const unsigned vrrp = pollExceptionRing(*vrrpExceptions_, handler, max);
+  return vrrp + pollExceptionRing(*exceptions_, handler, max) + pollTaps();
+}
+
+unsigned Runtime::pollExceptionRing(TypedRing<rte_mbuf*>& ring, const FrameHandler& handler, unsigned max) {
   unsigned done = 0;
   rte_mbuf* m = nullptr;
-  while (done < max && exceptions_->pop(m)) {
+  while (done < max && ring.pop(m)) {
     ++done;
     const std::span<const uint8_t> frame(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m));
     try {
@@ -246,7 +260,7 @@ unsigned Runtime::pollExceptions(const FrameHandler& handler, unsigned max) {
     }
     rte_pktmbuf_free(m);
   }
-  return done + pollTaps();
+  return done;
 }
 
 unsigned Runtime::pollTaps() {

@@ -110,6 +110,8 @@ class Runtime {
   uint64_t steeringFailures_ = 0;
   std::vector<std::unique_ptr<TypedRing<rte_mbuf*>>> controlTx_;
   std::unique_ptr<TypedRing<rte_mbuf*>> exceptions_;
+  std::unique_ptr<TypedRing<rte_mbuf*>> vrrpExceptions_;
+  unsigned pollExceptionRing(TypedRing<rte_mbuf*>& ring, const FrameHandler& handler, unsigned max);
   std::unique_ptr<TypedRing<ResolveRequest>> resolves_;
   std::vector<std::unique_ptr<WorkerContext>> contexts_;
   std::atomic<bool> stop_{false};

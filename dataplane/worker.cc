@@ -116,7 +116,7 @@ class WorkerLoop {
           break;
         case Verdict::Kind::kException:
           m->port = rxPort;  // the control plane speaks in port indexes
-          if (rxPort == kNoPort || !c_.exceptions->push(m)) {
+          if (rxPort == kNoPort || !(v.vrrp ? c_.vrrpExceptions : c_.exceptions)->push(m)) {
             fwd.countDrop(DropReason::kExceptionRingFull);
             rte_pktmbuf_free(m);
           }

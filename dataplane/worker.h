@@ -39,6 +39,9 @@ struct WorkerContext {
   std::vector<uint16_t> portIndexById;           // DPDK port id -> port index
   std::vector<TypedRing<rte_mbuf*>*> controlTx;  // by port index
   TypedRing<rte_mbuf*>* exceptions = nullptr;
+  // VRRP and AH packets: a ring of their own, drained first, so that a
+  // flood of other exceptions cannot crowd the adverts out.
+  TypedRing<rte_mbuf*>* vrrpExceptions = nullptr;
   TypedRing<ResolveRequest>* resolves = nullptr;
   rte_rcu_qsbr* qsbr = nullptr;
   const std::atomic<bool>* stop = nullptr;

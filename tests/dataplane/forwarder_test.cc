@@ -483,3 +483,26 @@ TEST(Forwarder, AStandbyServiceTakesNoNewConnections) {
 
 }  // namespace
 }  // namespace sluice::dp
+
+namespace sluice::dp {
+namespace {
+
+// VRRP and AH go to the control plane's priority ring; other exceptions do not.
+TEST(Forwarder, VrrpAndAhAreMarkedForThePriorityRing) {
+  Lab lab;
+  lab.addService("10.0.0.1", 80, kProtoTcp, {1});
+  Forwarder f(0, 64, ConnTimeouts{});
+  lab.attach(f);
+  for (const uint8_t proto : {kProtoVrrp, kProtoAh}) {
+    std::vector<uint8_t> frame = buildFrame({.src = {"10.0.0.3", 0}, .dst = {"224.0.0.18", 0}, .proto = proto});
+    const Verdict v = f.process(frame.data(), static_cast<uint32_t>(frame.size()), 1000);
+    EXPECT_EQ(v.kind, Verdict::Kind::kException);
+    EXPECT_TRUE(v.vrrp);
+  }
+  std::vector<uint8_t> ping = buildFrame({.src = {"10.0.0.101", 0}, .dst = {"10.0.0.2", 0}, .proto = kProtoIcmp});
+  const Verdict v = f.process(ping.data(), static_cast<uint32_t>(ping.size()), 1000);
+  EXPECT_FALSE(v.vrrp);
+}
+
+}  // namespace
+}  // namespace sluice::dp

@@ -271,6 +271,51 @@ TEST_F(RuntimeTest, ExceptionsGoUpAndControlFramesGoOut) {
   EXPECT_EQ(out[0], frame);
 }
 
+// A VRRP advert as the wire carries it: 224.0.0.18, TTL 255, protocol 112.
+std::vector<uint8_t> vrrpFrame() {
+  std::vector<uint8_t> f = {0x01, 0x00, 0x5e, 0, 0, 0x12, 2, 0, 0, 0, 0x0c, 0x02, 0x08, 0x00,
+                            0x45, 0xc0, 0, 40, 0, 1, 0, 0, 255, 112, 0, 0, 10, 0, 0, 3, 224, 0, 0, 18};
+  f.resize(14 + 40, 0);
+  f[14 + 20] = 0x21;  // VRRPv2 advertisement; the rest is the control plane's to judge
+  uint32_t sum = 0;
+  for (int i = 0; i < 20; i += 2) sum += static_cast<uint32_t>(f[14 + i] << 8 | f[14 + i + 1]);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  f[14 + 10] = static_cast<uint8_t>(~sum >> 8);
+  f[14 + 11] = static_cast<uint8_t>(~sum);
+  return f;
+}
+
+// A flood of ARP fills the exception ring; a VRRP advert behind it still
+// reaches the control plane, and first.
+TEST_F(RuntimeTest, VrrpAdvertsPassAFloodOnTheExceptionPath) {
+  std::vector<uint8_t> arp(60, 0);
+  const uint8_t head[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0xc, 1, 8, 6, 0, 1, 8, 0, 6, 4, 0, 1};
+  std::copy(std::begin(head), std::end(head), arp.begin());
+  auto ringFull = [&] {
+    uint64_t n = 0;
+    for (unsigned w = 0; w < rt_->workerCount(); ++w) {
+      n += rt_->counters(w).drops[static_cast<std::size_t>(DropReason::kExceptionRingFull)].get();
+    }
+    return n;
+  };
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (ringFull() == 0 && Clock::now() < deadline) {
+    for (int i = 0; i < 256 && rte_ring_free_count(ext_->rx) > 0; ++i) inject(*ext_, 0, arp, false);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_GT(ringFull(), 0u) << "the flood did not fill the exception ring";
+  inject(*ext_, 0, vrrpFrame(), false);
+  while (rte_ring_count(ext_->rx) > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the worker's last burst
+  std::vector<uint16_t> etherTypes;
+  rt_->pollExceptions([&](uint16_t, std::span<const uint8_t> f) { etherTypes.push_back(f[12] << 8 | f[13]); }, 1);
+  ASSERT_EQ(etherTypes.size(), 2u);
+  EXPECT_EQ(etherTypes[0], 0x0800);  // the advert, ahead of the ARP flood
+  EXPECT_EQ(etherTypes[1], 0x0806);
+}
+
 TEST_F(RuntimeTest, StrayAckAndUnknownMacAreNamedDrops) {
   inject(*ext_, 0, buildFrame({.src = {"10.0.0.101", 30000}, .dst = {"10.0.0.1", 80}, .tcpFlags = kTcpAck}));
   auto other = buildFrame({.src = {"10.0.0.101", 30001}, .dst = {"10.0.0.1", 80}, .tcpFlags = kTcpSyn});

@@ -299,6 +299,37 @@ check "sluice accepted none of them" test "$(counter_of lb1 advert_rcvd)" -eq 0
 stop_keepalived
 stop_router lb1
 
+echo "== track_script in the guide's A.3 style: a failing check hands the VIP to the peer"
+# Both routers add 2 while their check passes (lb1 101+2, lb2 100+2); lb1's
+# check looks for a file, so removing it leaves lb1 at 101, below lb2's 102.
+touch "$work/service-up"
+for r in 1 2; do
+  prio=$((102 - r))
+  check_cmd="/usr/bin/test -e $work/service-up"
+  [ "$r" = 2 ] && check_cmd=/bin/true
+  {
+    printf 'vrrp_script chk_service {\n    script "%s"\n    interval 0.2\n    weight 2\n}\n' "$check_cmd"
+    printf 'vrrp_instance VI_1 {\n    interface eth0\n    state BACKUP\n    virtual_router_id 51\n'
+    printf '    priority %s\n    advert_int 1\n    virtual_ipaddress {\n        %s\n    }\n' "$prio" "$LAB_VIP4"
+    printf '    track_script {\n        chk_service\n    }\n}\n'
+    sed -n '/^dataplane {/,$p' "$examples/lb${r}_nat.conf"
+  } >"$work/track$r.conf"
+done
+start_router lb1 "$work/track1.conf"
+start_router lb2 "$work/track2.conf"
+check "lb1 (101 + 2) becomes master" wait_vrrp_states lb1 MASTER
+expect "lb1's effective priority counts its passing check" "103" \
+  bash -c "curl -s --unix-socket /run/sluice/sluice-lb1.sock http://sluice/v1/vrrp | $LAB_PYTHON -c 'import json,sys; print(json.load(sys.stdin)[\"instances\"][0][\"effective_priority\"])'"
+rm -f "$work/service-up"
+took=$(wait_for 8 states_are lb2 MASTER)
+echo "   lb2 master ${took} ms after lb1's check began to fail"
+check "lb2 (100 + 2) preempts lb1 (101) once lb1's check fails" within "$took" 6000
+check "lb1 is backup" wait_vrrp_states lb1 BACKUP
+touch "$work/service-up"
+check "lb1 takes the VIP back when its check passes again" wait_vrrp_states lb1 MASTER
+stop_router lb1
+stop_router lb2
+
 echo "== notify scripts and SMTP alerts (a mail sink on lb1's loopback)"
 printf '#!/bin/sh\necho "$*" >>"%s/notify.out"\n' "$work" >"$work/notify.sh"
 chmod 755 "$work/notify.sh"

@@ -10,19 +10,14 @@
 #include <vector>
 
 #include "controlplane/config/parser.h"
+#include "tests/accepted_config.h"
 #include "controlplane/failover/driver.h"
 
 namespace sluice::failover::testing {
 
 using namespace std::chrono_literals;
 
-inline config::Config parse(const std::string& text) {
-  const config::ParseResult r = config::parseString(text, "t.conf");
-  std::string errors;
-  for (const auto& d : r.errors()) errors += d.toString() + "\n";
-  EXPECT_TRUE(r.ok()) << errors;
-  return r.config.value_or(config::Config{});
-}
+inline config::Config parse(const std::string& text) { return sluice::testing::acceptedConfig(text); }
 
 inline config::IpAddress addr(const char* text) { return *config::IpAddress::parse(text); }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "controlplane/config/parser.h"
+#include "tests/accepted_config.h"
 #include "dataplane/forwarding_table.h"
 #include "tests/address_text.h"
 
@@ -20,13 +21,7 @@ using sluice::testing::str;
 inline std::string str(const dp::Prefix& p) { return str(p.addr, p.v6) + "/" + std::to_string(p.len); }
 
 // The configuration in `text`, which must be accepted (warnings allowed).
-inline config::Config parse(const std::string& text) {
-  const config::ParseResult r = config::parseString(text, "t.conf");
-  std::string errors;
-  for (const auto& d : r.errors()) errors += d.toString() + "\n";
-  EXPECT_TRUE(r.ok()) << errors;
-  return r.config.value_or(config::Config{});
-}
+inline config::Config parse(const std::string& text) { return sluice::testing::acceptedConfig(text); }
 
 inline dp::MacAddr mac(uint8_t last) { return dp::MacAddr{{0x02, 0, 0, 0, 0, last}}; }
 

@@ -4,7 +4,8 @@
 # clear message, exit status 1 and nothing left behind (no API socket, no
 # pid in the pid file, no process, the kernel's addresses as they were);
 # a broken configuration reloaded under traffic is refused while every
-# request is served; kill -9 leaves a stale pid file and API socket, and a
+# request is served; an API request naming a command is refused and runs
+# nothing; kill -9 leaves a stale pid file and API socket, and a
 # restart takes them over and forwards again.
 #
 # Usage: tests/lab/faults_test.sh [REPO_ROOT [BUILD_DIR]]   (root; 77 = skipped)
@@ -153,6 +154,18 @@ expect "the running configuration is unchanged" "$before" bash -c \
   "curl -s --max-time 5 --unix-socket '$sock' http://sluice/v1/config | md5sum"
 check "sluiced is still running" kill -0 "$sluiced_pid"
 cp "$configs/nat.conf" "$work/live.conf"
+
+echo "== no API request runs a command"
+mark=$work/api-ran-this
+expect "a real server with a MISC_CHECK through the API: 400" "400" api POST /v1/services/tcp-10.0.0.1-80/servers \
+  "{\"address\": \"192.168.1.24\", \"checks\": [{\"type\": \"MISC_CHECK\", \"misc_path\": \"/usr/bin/touch $mark\", \"delay_loop\": 1000}]}"
+expect "a notify_down through the API: 400" "400" api PATCH /v1/services/tcp-10.0.0.1-80/servers/192.168.1.20-80 \
+  "{\"notify_down\": {\"command\": \"/usr/bin/touch $mark\"}}"
+contains "the refusal names the field" '"field": "misc_path"' curl -s --max-time 5 --unix-socket "$sock" \
+  -X POST "http://sluice/v1/services/tcp-10.0.0.1-80/servers" \
+  -d "{\"address\": \"192.168.1.24\", \"checks\": [{\"type\": \"MISC_CHECK\", \"misc_path\": \"/usr/bin/touch $mark\"}]}"
+sleep 2
+check "nothing ran" test ! -e "$mark"
 
 echo "== kill -9 and restart"
 old=$sluiced_pid

@@ -2,9 +2,10 @@
 # Peers on the same lab: requests/s (keep-alive) and new connections/s
 # (Connection: close) from one wrk client to one nginx server through a
 # load balancer namespace, for
-#   sluiced   NAT on net_af_packet ports (the XDP program for net_af_xdp is
-#             not in this tree yet; af_packet copies every frame through the
-#             kernel, so this is sluice's slowest port type)
+#   sluiced_xdp  NAT on net_af_xdp ports with sluice's XDP program (on veth:
+#             the kernel's generic XDP, a copy per frame)
+#   sluiced   NAT on net_af_packet ports (af_packet copies every frame
+#             through the kernel's socket path: sluice's slowest port type)
 #   haproxy   TCP mode (a proxy: two kernel connections per client connection)
 #   nftables  the kernel forwarding with a DNAT rule
 # Same client, same server, same run. Namespaces sbp-c, sbp-lb, sbp-rs and
@@ -102,7 +103,7 @@ http {
   }
 }
 EOF
-in_ns sbp-rs nginx -c "$run/nginx.conf" &
+ip netns exec sbp-rs nginx -c "$run/nginx.conf" &
 disown  # stopped with its namespace
 for _ in $(seq 50); do in_ns sbp-rs bash -c ': > /dev/tcp/192.168.1.20/80' 2>/dev/null && break; sleep 0.1; done
 
@@ -121,7 +122,11 @@ lb_kernel_flush() {
   in_ns sbp-rs ip neigh flush dev eth0
 }
 
-start_sluiced() {
+start_sluiced() { start_sluiced_on net_af_packet; }
+start_sluiced_xdp() { start_sluiced_on net_af_xdp; }
+
+start_sluiced_on() {  # start_sluiced_on DRIVER
+  local driver=$1
   cat > "$run/sluiced.conf" <<EOF
 virtual_server 10.0.0.1 80 {
     lb_algo rr
@@ -135,20 +140,21 @@ dataplane {
     memory 512
     conn_table_size 1048576
     port eth0 {
-        device net_af_packet0,iface=eth0
+        device ${driver}0,iface=eth0
         address 10.0.0.2/24
     }
     port eth1 {
-        device net_af_packet1,iface=eth1
+        device ${driver}1,iface=eth1
         address 192.168.1.2/24
     }
 }
 EOF
-  in_ns sbp-lb "$sluiced" -f "$run/sluiced.conf" --pidfile "$run/sluiced-peers.pid" --api-socket "$run/api.sock" \
-    > "$out/peers-sluiced.log" 2>&1 &
+  # ip netns exec execs the command: $! is the load balancer itself.
+  ip netns exec sbp-lb "$sluiced" -f "$run/sluiced.conf" --pidfile "$run/sluiced-peers.pid" --api-socket "$run/api.sock" \
+    > "$out/peers-sluiced-$driver.log" 2>&1 &
   lb_pid=$!
-  for _ in $(seq 100); do grep -qs "sluiced: running" "$out/peers-sluiced.log" && return 0; sleep 0.1; done
-  die "sluiced did not start (see $out/peers-sluiced.log)"
+  for _ in $(seq 100); do grep -qs "sluiced: running" "$out/peers-sluiced-$driver.log" && return 0; sleep 0.1; done
+  die "sluiced did not start (see $out/peers-sluiced-$driver.log)"
 }
 
 start_haproxy() {
@@ -168,7 +174,7 @@ frontend vip
 backend servers
     server rs1 192.168.1.20:80
 EOF
-  in_ns sbp-lb haproxy -db -f "$run/haproxy.cfg" > "$out/peers-haproxy.log" 2>&1 &
+  ip netns exec sbp-lb haproxy -db -f "$run/haproxy.cfg" > "$out/peers-haproxy.log" 2>&1 &
   lb_pid=$!
 }
 
@@ -200,15 +206,17 @@ wrk_rate() { awk '/Requests\/sec/ { print $2 }'; }
 
 results="$out/peers.tsv"
 printf "lb\trequests_per_s\tnew_connections_per_s\n" > "$results"
-for lb in ${SLUICE_PEERS:-nftables haproxy sluiced}; do
+for lb in ${SLUICE_PEERS:-nftables haproxy sluiced_xdp sluiced}; do
   say "$lb"
   "start_$lb"
   wait_vip "$lb"
-  in_ns sbp-c timeout $(( seconds + 20 )) wrk -t1 -c32 -d"${seconds}s" http://10.0.0.1/ > "$out/peers-$lb-keepalive.txt" 2>&1
+  # A run wrk gives up on (it exits non-zero) counts 0 and says why in its file.
+  in_ns sbp-c timeout $(( seconds + 20 )) wrk -t1 -c32 -d"${seconds}s" http://10.0.0.1/ \
+    > "$out/peers-$lb-keepalive.txt" 2>&1 || say "$lb: wrk (keep-alive) failed: $(tail -n 1 "$out/peers-$lb-keepalive.txt")"
   in_ns sbp-c timeout $(( seconds + 20 )) wrk -t1 -c32 -d"${seconds}s" -H "Connection: close" http://10.0.0.1/ \
-    > "$out/peers-$lb-close.txt" 2>&1
-  rps=$(wrk_rate < "$out/peers-$lb-keepalive.txt")
-  cps=$(wrk_rate < "$out/peers-$lb-close.txt")
+    > "$out/peers-$lb-close.txt" 2>&1 || say "$lb: wrk (close) failed: $(tail -n 1 "$out/peers-$lb-close.txt")"
+  rps=$(wrk_rate < "$out/peers-$lb-keepalive.txt" || true)
+  cps=$(wrk_rate < "$out/peers-$lb-close.txt" || true)
   say "$lb: ${rps:-?} requests/s, ${cps:-?} new connections/s"
   printf "%s\t%s\t%s\n" "$lb" "${rps:-0}" "${cps:-0}" >> "$results"
   stop_lb

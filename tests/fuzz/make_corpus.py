@@ -225,11 +225,13 @@ def main():
         write("api", name, text.encode())
     for name, data in {**vrrp_seeds, **vrrp_frames}.items():
         write("vrrp", name, data)
-    sources = [os.path.join(top, "tests/controlplane/config/seeds"), os.path.join(top, "tests/lab/configs")]
+    sources = [os.path.join(top, "tests/controlplane/config/seeds"), os.path.join(top, "tests/lab/configs"),
+               os.path.join(top, "docs/examples")]
     for src in sources:
-        for f in sorted(os.listdir(src)):
+        for f in sorted(os.listdir(src)) if os.path.isdir(src) else []:
             if f.endswith(".conf"):
-                shutil.copyfile(os.path.join(src, f), os.path.join(here, "corpus", "config", f))
+                name = os.path.basename(src) + "-" + f  # seeds-, configs-, examples-: names collide
+                shutil.copyfile(os.path.join(src, f), os.path.join(here, "corpus", "config", name))
     print("corpus written under", os.path.join(here, "corpus"))
 
 

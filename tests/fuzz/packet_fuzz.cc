@@ -144,6 +144,7 @@ const dp::MacAddr kPortMacs[] = {dp::MacAddr{{0x02, 0, 0, 0, 0, 0xE0}}, dp::MacA
 struct World {
   config::Config config;
   rte_mempool* pool = nullptr;
+  std::unique_ptr<dp::ForwardingTable> table;  // its schedulers are made afresh for each input
   std::unique_ptr<dp::NeighbourSet> neighbours;
 };
 World* world = nullptr;
@@ -199,16 +200,18 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   auto parsed = config::parseString(kConfig, "packet_fuzz.conf");
   if (!parsed.ok()) broken(parsed.diagnostics.at(0).toString().c_str());
   world->config = *parsed.config;
+  tables::IdRegistry ids{dp::kMaxServices, dp::kMaxDests};
+  world->table = tables::buildTable(world->config, kPortMacs, ids);
   world->neighbours = tables::buildNeighbours(world->config, {});
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  tables::IdRegistry ids{dp::kMaxServices, dp::kMaxDests};
-  std::unique_ptr<dp::ForwardingTable> table = tables::buildTable(world->config, kPortMacs, ids);
+  // Fresh schedulers and a fresh forwarder: an input replays alone as it ran.
+  dp::ForwardingTable* table = world->table.get();
   table->prepareWorkers(1);
   dp::Forwarder fwd(0, kConnCapacity, tables::timeoutsOf(world->config));
-  fwd.setTable(table.get());
+  fwd.setTable(table);
   fwd.setNeighbours(world->neighbours.get());
 
   uint32_t now = 1'000;

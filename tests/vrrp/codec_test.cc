@@ -247,7 +247,7 @@ TEST(VrrpCodec, EveryDecodeError) {
   const Breakage rows[] = {
       {"empty", v2Sample, [](Sample& s) { s.bytes.clear(); }, DecodeError::kTooShort},
       {"7 bytes", v2Sample, [](Sample& s) { s.bytes.resize(7); }, DecodeError::kTooShort},
-      {"v2 missing auth data", v2Sample, [](Sample& s) { s.bytes.resize(s.bytes.size() - 1); },
+      {"v2 missing auth data", v2Sample, [](Sample& s) { s.bytes.pop_back(); },
        DecodeError::kTooShort},
       {"v2 count above the addresses", v2Sample,
        [](Sample& s) { s.bytes[3] = 3; refreshChecksum(s, Version::kV2); }, DecodeError::kTooShort},

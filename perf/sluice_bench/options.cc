@@ -80,6 +80,7 @@ const char* usage() {
          "  --duration S         seconds of measured traffic (default 10)\n"
          "  --warmup-rate MPPS   pace of the warm-up, one packet per flow (default 1)\n"
          "  --no-warmup          measure from the first packet\n"
+         "  --no-probe           send without waiting for the device to answer first (a flood)\n"
          "  --drain-ms MS        receive only after the last packet (default 200)\n"
          "  --wait S             for links up and the first frame back (default 10)\n"
          "  --dst-mac MAC        destination MAC of sent frames (default broadcast)\n"
@@ -102,6 +103,7 @@ OptionsResult parseOptions(const std::vector<std::string>& args) {
     if (a == "--json") { o.json = true; continue; }
     if (a == "--quiet") { o.progress = false; continue; }
     if (a == "--no-warmup") { o.warmup = false; continue; }
+    if (a == "--no-probe") { o.probe = false; continue; }
     const auto v = value();
     if (!v) return bad("needs a value");
     if (a == "--tx-port") {

@@ -35,6 +35,7 @@ struct Options {
   double durationS = 10;
   double warmupMpps = 1.0;   // pace of the warm-up's one packet per flow
   bool warmup = true;        // established and udp modes: open every flow first
+  bool probe = true;         // wait for a frame to come back before measuring (off: a flood)
   unsigned drainMs = 200;    // receive only, after the last packet is sent
   unsigned waitS = 10;       // for links up and the first frame back
   std::optional<std::string> dstMac;  // default: the TX port's peer is not known, broadcast

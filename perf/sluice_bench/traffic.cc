@@ -44,7 +44,7 @@ class TrafficLoop {
     s.tscHz = hz_;
     s.frameSize = o_.frameSize;
     waitForLinks();
-    probe();
+    if (o_.probe) probe();
     if (o_.warmup && o_.mode != TrafficMode::kSyn) {
       Counts warm;
       FlowCursor flows(o_.srcIp, o_.srcPort, o_.flows, false);

@@ -134,6 +134,8 @@ TEST(SluiceBenchOptions, ParsesAndRefuses) {
   EXPECT_EQ(r.options->frameSize, 128u);
   EXPECT_DOUBLE_EQ(r.options->rateMpps, 2.5);
   EXPECT_TRUE(r.options->json);
+  EXPECT_TRUE(r.options->probe);
+  EXPECT_FALSE(parseOptions({"--no-probe"}).options->probe);
   EXPECT_FALSE(parseOptions({"--size", "63"}).options);
   EXPECT_FALSE(parseOptions({"--size", "1519"}).options);
   EXPECT_FALSE(parseOptions({"--mode", "tcp"}).options);

@@ -199,6 +199,7 @@ json ControlLoop::status() const {
           {"worker_loops", std::move(workers)},
           {"ports", std::move(ports)},
           {"last_reload", lastReload_},
+          {"previous_run", previousRun_},
           {"control",
            {{"arp_answered", r.arpAnswered},
             {"nd_answered", r.ndAnswered},
@@ -208,6 +209,14 @@ json ControlLoop::status() const {
             {"rate_limited", r.rateLimited},
             {"neighbours", responder_.neighbours().size()},
             {"neighbour_version", rt_.neighbours()->version}}}};
+}
+
+void ControlLoop::notePreviousRun(const std::string& pid) {
+  previousRun_ = {{"clean", false},
+                  {"pid", pid},
+                  {"lost",
+                   "the connection table (open TCP flows are dropped as no_connection and reconnect) and the "
+                   "counters since the last stats file " + statsFile_}};
 }
 
 json ControlLoop::connections(const std::string& cursor, unsigned limit) { return listConnections(rt_, cursor, limit); }

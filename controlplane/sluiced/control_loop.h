@@ -41,6 +41,10 @@ class ControlLoop : public api::Backend {
   // run.cc). Returns the exit status; throws when the API cannot listen.
   int run(int signalFd);
 
+  // A previous sluiced with this pid file did not stop cleanly: /v1/status
+  // says so and what was lost.
+  void notePreviousRun(const std::string& pid);
+
   // Writes the counters to the stats file (atomically, by rename).
   void writeStats() const;
 
@@ -96,6 +100,7 @@ class ControlLoop : public api::Backend {
   uint64_t neighbourVersion_ = 0;
   uint64_t startedMs_ = 0;
   nlohmann::json lastReload_;     // null until a reload
+  nlohmann::json previousRun_ = {{"clean", true}};
   std::unique_ptr<health::HealthMonitor> health_;
   uint64_t healthSeen_ = 0;       // the monitor's generation the tables reflect
   tables::HealthState healthState_;  // what the tables were built with

@@ -42,6 +42,13 @@ PidLock::PidLock(std::string path) : path_(std::move(path)) {
     }
     throw std::runtime_error("cannot lock pid file " + path_ + ": " + reason);
   }
+  char old[32] = {};
+  if (const ssize_t n = ::pread(fd_, old, sizeof old - 1, 0); n > 0) {
+    previousPid_.assign(old, static_cast<std::size_t>(n));
+    while (!previousPid_.empty() && (previousPid_.back() == '\n' || previousPid_.back() == ' ')) {
+      previousPid_.pop_back();
+    }
+  }
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
     const std::string reason = why();

@@ -18,9 +18,13 @@ class PidLock {
   PidLock& operator=(const PidLock&) = delete;
 
   const std::string& path() const { return path_; }
+  // The pid a previous sluiced left in the file: it did not stop cleanly
+  // (a clean stop empties the file). Empty when it did.
+  const std::string& previousPid() const { return previousPid_; }
 
  private:
   std::string path_;
+  std::string previousPid_;
   int fd_ = -1;
 };
 

@@ -117,6 +117,13 @@ int runDaemon(const Options& options, const config::Config& config) {
     std::cerr << "sluiced: running: " << rt.workerCount() << " worker(s), ports " << describePorts(rt)
               << "; stats on SIGUSR2 in " << statsFileFor(lock.path()) << "\n";
     ControlLoop loop(rt, config, options.configFile, statsFileFor(lock.path()), listen, kernelAddresses);
+    if (!lock.previousPid().empty()) {
+      std::cerr << "sluiced: the previous sluiced (pid " << lock.previousPid()
+                << ") did not stop cleanly: the connections it held are gone (open TCP flows are dropped as "
+                   "no_connection and their clients reconnect), and its counters since its last stats file "
+                << statsFileFor(lock.path()) << " are lost\n";
+      loop.notePreviousRun(lock.previousPid());
+    }
     const int status = loop.run(signalFd);
     ::close(signalFd);
     std::cerr << "sluiced: stopped\n";

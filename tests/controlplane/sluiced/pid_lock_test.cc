@@ -91,9 +91,19 @@ TEST(PidLock, FileIsEmptiedNotRemovedWhenTheLockGoesAway) {
   EXPECT_EQ(contents(path), "");
   PidLock again(path);  // free to take
   EXPECT_EQ(contents(path), ourPid() + "\n");
+  EXPECT_EQ(again.previousPid(), "");  // the last one stopped cleanly
 }
 
 TEST(PidLock, StaleFileWithoutAHolderIsTakenOver) {
+  TempDir dir;
+  const std::string path = dir / "sluiced.pid";
+  std::ofstream(path) << "424242\n";
+  PidLock lock(path);
+  EXPECT_EQ(contents(path), ourPid() + "\n");
+  EXPECT_EQ(lock.previousPid(), "424242");  // it did not stop cleanly: the API says so
+}
+
+TEST(PidLock, ALongLeftOverIsReplacedWhole) {
   TempDir dir;
   const std::string path = dir / "sluiced.pid";
   std::ofstream(path) << "424242\nleft over from a crash, longer than a pid\n";

@@ -29,6 +29,17 @@ const VrrpInstance* Config::findVrrpInstance(std::string_view name) const {
   return findByName(vrrpInstances, name);
 }
 
+const VrrpSyncGroup* Config::findVrrpSyncGroup(std::string_view name) const {
+  return findByName(vrrpSyncGroups, name);
+}
+
+const VrrpSyncGroup* Config::syncGroupOf(std::string_view instance) const {
+  for (const VrrpSyncGroup& g : vrrpSyncGroups) {
+    if (std::find(g.instances.begin(), g.instances.end(), instance) != g.instances.end()) return &g;
+  }
+  return nullptr;
+}
+
 const VirtualServerGroup* Config::findVirtualServerGroup(std::string_view name) const {
   return findByName(virtualServerGroups, name);
 }

@@ -445,6 +445,11 @@ struct Config {
   const VrrpScript* findVrrpScript(std::string_view name) const;
   // The vrrp_instance called `name`, or null. Thread-safe for readers.
   const VrrpInstance* findVrrpInstance(std::string_view name) const;
+  // The vrrp_sync_group called `name`, or null. Thread-safe for readers.
+  const VrrpSyncGroup* findVrrpSyncGroup(std::string_view name) const;
+  // The vrrp_sync_group that lists the vrrp_instance `instance` (the
+  // grammar allows at most one), or null. Thread-safe for readers.
+  const VrrpSyncGroup* syncGroupOf(std::string_view instance) const;
   // The virtual_server_group called `name`, or null. Thread-safe for readers.
   const VirtualServerGroup* findVirtualServerGroup(std::string_view name) const;
 

@@ -31,9 +31,7 @@ std::vector<std::unique_ptr<Instance>> makeInstances(const config::Config& confi
   std::vector<std::unique_ptr<Instance>> out;
   for (const config::VrrpInstance& vi : config.vrrpInstances) {
     auto inst = std::make_unique<Instance>(vi, resolveInstance(vi, config.globalDefs, ports));
-    for (const config::VrrpSyncGroup& g : config.vrrpSyncGroups) {
-      if (std::find(g.instances.begin(), g.instances.end(), vi.name) != g.instances.end()) inst->group = g.name;
-    }
+    if (const config::VrrpSyncGroup* g = config.syncGroupOf(vi.name)) inst->group = g->name;
     for (const auto& other : out) {
       if (other->setup.port == inst->setup.port && other->setup.family == inst->setup.family &&
           other->config.virtualRouterId == vi.virtualRouterId) {
@@ -47,21 +45,16 @@ std::vector<std::unique_ptr<Instance>> makeInstances(const config::Config& confi
   return out;
 }
 
-// The group's configuration as far as it concerns one instance: its block
-// and its sync group's; equal means the running instance can stay.
+// Whether a running instance can stay under a new configuration: its block,
+// its sync group and the multicast groups are unchanged.
 bool sameInstance(const config::Config& a, const Instance& running, const config::Config& b,
                   const config::VrrpInstance& next) {
   if (!(running.config == next)) return false;
-  auto groupOf = [&](const config::Config& c) -> std::optional<config::VrrpSyncGroup> {
-    for (const config::VrrpSyncGroup& g : c.vrrpSyncGroups) {
-      if (std::find(g.instances.begin(), g.instances.end(), next.name) != g.instances.end()) return g;
-    }
-    return std::nullopt;
-  };
-  const config::GlobalDefs& ga = a.globalDefs;
-  const config::GlobalDefs& gb = b.globalDefs;
-  return groupOf(a) == groupOf(b) && ga.vrrpMcastGroup4 == gb.vrrpMcastGroup4 &&
-         ga.vrrpMcastGroup6 == gb.vrrpMcastGroup6;
+  const config::VrrpSyncGroup* ga = a.syncGroupOf(next.name);
+  const config::VrrpSyncGroup* gb = b.syncGroupOf(next.name);
+  const bool sameGroup = ga == nullptr ? gb == nullptr : gb != nullptr && *ga == *gb;
+  return sameGroup && a.globalDefs.vrrpMcastGroup4 == b.globalDefs.vrrpMcastGroup4 &&
+         a.globalDefs.vrrpMcastGroup6 == b.globalDefs.vrrpMcastGroup6;
 }
 
 // The first byte of the VRRP message after an optional AH header: the

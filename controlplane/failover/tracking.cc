@@ -43,10 +43,8 @@ Tracking evaluateTracking(const config::Config& config, const config::VrrpInstan
     t.why = "interface " + *instance.interface + " is down";
   }
   trackAll(t, config, instance.trackScripts, instance.trackInterfaces, states);
-  for (const config::VrrpSyncGroup& g : config.vrrpSyncGroups) {
-    for (const std::string& member : g.instances) {
-      if (member == instance.name) trackAll(t, config, g.trackScripts, g.trackInterfaces, states);
-    }
+  if (const config::VrrpSyncGroup* g = config.syncGroupOf(instance.name)) {
+    trackAll(t, config, g->trackScripts, g->trackInterfaces, states);
   }
   return t;
 }

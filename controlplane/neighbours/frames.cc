@@ -77,6 +77,32 @@ Frame icmpv6Frame(const dp::MacAddr& ethDst, const dp::MacAddr& ethSrc, std::opt
   return f;
 }
 
+constexpr uint8_t kNaSolicited = 0x40;
+constexpr uint8_t kNaOverride = 0x20;
+const dp::MacAddr kAllNodesMac{{0x33, 0x33, 0, 0, 0, 1}};
+
+// ff02::1
+dp::IpAddr allNodes() {
+  dp::IpAddr a{};
+  a.b[0] = 0xFF;
+  a.b[1] = 0x02;
+  a.b[15] = 1;
+  return a;
+}
+
+// A neighbour advertisement announcing `target` at `mac`, sent to `dst`.
+Frame naFrame(const dp::MacAddr& ethDst, std::optional<uint16_t> tci, const dp::IpAddr& target,
+              const dp::MacAddr& mac, const dp::IpAddr& dst, uint8_t flags) {
+  std::vector<uint8_t> msg(32, 0);
+  msg[0] = kNdAdvert;
+  msg[4] = flags;
+  std::memcpy(&msg[8], target.b, 16);
+  msg[24] = 2;  // target link-layer address option
+  msg[25] = 1;
+  std::memcpy(&msg[26], mac.b.data(), 6);
+  return icmpv6Frame(ethDst, mac, tci, target, dst, std::move(msg));
+}
+
 }  // namespace
 
 std::optional<L2> parseL2(std::span<const uint8_t> frame) {
@@ -176,39 +202,12 @@ Frame gratuitousArp(const dp::MacAddr& mac, const dp::IpAddr& ip) {
 Frame neighbourAdvert(const L2& request, const NdMessage& ns, const dp::MacAddr& ourMac) {
   // A solicitation from the unspecified address (duplicate address
   // detection) is answered to all nodes, without the solicited flag.
-  const bool fromUnspecified = ns.src == dp::IpAddr{};
-  dp::IpAddr dst = ns.src;
-  dp::MacAddr ethDst = request.src;
-  if (fromUnspecified) {
-    dst = dp::IpAddr{};
-    dst.b[0] = 0xFF;
-    dst.b[1] = 0x02;
-    dst.b[15] = 1;
-    ethDst = dp::MacAddr{{0x33, 0x33, 0, 0, 0, 1}};
-  }
-  std::vector<uint8_t> msg(32, 0);
-  msg[0] = kNdAdvert;
-  msg[4] = fromUnspecified ? 0x20 : 0x60;  // Solicited (unless DAD) | Override
-  std::memcpy(&msg[8], ns.target.b, 16);
-  msg[24] = 2;  // target link-layer address option
-  msg[25] = 1;
-  std::memcpy(&msg[26], ourMac.b.data(), 6);
-  return icmpv6Frame(ethDst, ourMac, request.vlanTci, ns.target, dst, std::move(msg));
+  if (ns.src == dp::IpAddr{}) return naFrame(kAllNodesMac, request.vlanTci, ns.target, ourMac, allNodes(), kNaOverride);
+  return naFrame(request.src, request.vlanTci, ns.target, ourMac, ns.src, kNaSolicited | kNaOverride);
 }
 
 Frame unsolicitedNeighbourAdvert(const dp::MacAddr& mac, const dp::IpAddr& ip) {
-  dp::IpAddr allNodes{};  // ff02::1
-  allNodes.b[0] = 0xFF;
-  allNodes.b[1] = 0x02;
-  allNodes.b[15] = 1;
-  std::vector<uint8_t> msg(32, 0);
-  msg[0] = kNdAdvert;
-  msg[4] = 0x20;  // Override, not Solicited (RFC 4861 7.2.6)
-  std::memcpy(&msg[8], ip.b, 16);
-  msg[24] = 2;  // target link-layer address option
-  msg[25] = 1;
-  std::memcpy(&msg[26], mac.b.data(), 6);
-  return icmpv6Frame(dp::MacAddr{{0x33, 0x33, 0, 0, 0, 1}}, mac, std::nullopt, ip, allNodes, std::move(msg));
+  return naFrame(kAllNodesMac, std::nullopt, ip, mac, allNodes(), kNaOverride);  // RFC 4861 7.2.6
 }
 
 Frame neighbourSolicit(const dp::MacAddr& ourMac, const dp::IpAddr& ourIp, const dp::IpAddr& target) {

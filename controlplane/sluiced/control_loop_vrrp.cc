@@ -113,8 +113,8 @@ void ControlLoop::notifyTransitions() {
     }
     if (!t.group || groupStates_[*t.group] == t.to) continue;
     groupStates_[*t.group] = t.to;
-    for (const config::VrrpSyncGroup& g : config_.vrrpSyncGroups) {
-      if (g.name == *t.group) notify(g.notify, g.smtpAlert, "GROUP", g.name, t.to, std::nullopt);
+    if (const config::VrrpSyncGroup* g = config_.findVrrpSyncGroup(*t.group)) {
+      notify(g->notify, g->smtpAlert, "GROUP", g->name, t.to, std::nullopt);
     }
   }
 }

@@ -281,3 +281,21 @@ TEST(Vrrp, BadGlobalValues) {
 
 }  // namespace
 }  // namespace sluice::config
+
+namespace sluice::config {
+namespace {
+
+TEST(Vrrp, SyncGroupLookups) {
+  const Config c = parseOk(
+      "vrrp_sync_group G {\n group {\n A\n }\n}\n"
+      "vrrp_instance A {\n interface eth0\n virtual_router_id 7\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n"
+      "vrrp_instance B {\n interface eth0\n virtual_router_id 8\n virtual_ipaddress {\n 10.0.0.2\n }\n}\n");
+  ASSERT_NE(c.syncGroupOf("A"), nullptr);
+  EXPECT_EQ(c.syncGroupOf("A")->name, "G");
+  EXPECT_EQ(c.syncGroupOf("B"), nullptr);
+  EXPECT_EQ(c.findVrrpSyncGroup("G"), c.syncGroupOf("A"));
+  EXPECT_EQ(c.findVrrpSyncGroup("H"), nullptr);
+}
+
+}  // namespace
+}  // namespace sluice::config

@@ -239,7 +239,7 @@ keepalived_case() {
   echo "== sluice with keepalived: $name"
   sluice_conf "$work/s.conf" "$version" "$auth" 100 "$advert" "$family"
   keepalived_conf "$work/k.conf" "$version" "$auth" 150 "$advert" "$family"
-  if ! keepalived -t -f "$work/k.conf" >"$work/kcheck.log" 2>&1; then
+  if ! in_ns lb2 keepalived -t -f "$work/k.conf" >"$work/kcheck.log" 2>&1; then
     fail "$name: keepalived accepts its config"; cat "$work/kcheck.log"; return
   fi
   start_router lb1 "$work/s.conf"

@@ -67,15 +67,22 @@ api_stats() {
 sed "s/conn_table_size .*/conn_table_size $capacity/" "$top/tests/lab/configs/nat.conf" >"$work/flood.conf"
 start_sluiced "$work/flood.conf"
 
-# One connection, established before the flood, used again after it: a TCP
-# echo through the fwmark service.
+# One connection, established before the flood, used every 5 s during it
+# (the lab's echo server closes a connection idle for 2 minutes) and after
+# it: a TCP echo through the fwmark service.
 ip netns exec c1 timeout $((flood_seconds + 15)) "$LAB_PYTHON" -c '
 import socket, sys, time
 s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
-s.sendall(b"before\n"); first = s.recv(64)
-time.sleep(float(sys.argv[3]))
-s.sendall(b"after\n"); second = s.recv(64)
-print("held" if first == b"before\n" and second == b"after\n" else "broken %r %r" % (first, second))
+def echo(word):
+    s.sendall(word + b"\n")
+    return s.recv(64) == word + b"\n"
+ok = echo(b"before")
+end = time.monotonic() + float(sys.argv[3])
+while ok and time.monotonic() < end:
+    time.sleep(min(5.0, max(0.0, end - time.monotonic())))
+    ok = echo(b"during")
+ok = ok and echo(b"after")
+print("held" if ok else "broken")
 ' 10.0.0.11 "$LAB_ECHO_PORT" $((flood_seconds + 2)) >"$work/held.out" 2>&1 &
 holder_pid=$!
 sleep 0.5

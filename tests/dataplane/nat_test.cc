@@ -13,7 +13,7 @@ using testing::checkChecksums;
 using testing::FrameSpec;
 using testing::ip;
 
-ParsedPacket parse(const std::vector<uint8_t>& f) { return parsePacket(f.data(), static_cast<uint32_t>(f.size())); }
+using testing::parseFrame;
 
 struct Case {
   const char* name;
@@ -28,11 +28,11 @@ TEST_P(NatBothWays, RewritesAddressPortTtlAndChecksums) {
   const IpAddr rs = ip(v6 ? "fd00:192:168:1::20" : "192.168.1.20");
 
   auto f = buildFrame(s);
-  ParsedPacket p = parse(f);
+  ParsedPacket p = parseFrame(f);
   ASSERT_NE(p.kind, PacketKind::kDrop);
   natToRealServer(f.data(), p, rs, 8080);
   EXPECT_EQ(checkChecksums(f), "");
-  p = parse(f);
+  p = parseFrame(f);
   EXPECT_EQ(p.tuple.dst, rs);
   EXPECT_EQ(p.tuple.dstPort, 8080);
   EXPECT_EQ(p.tuple.src, ip(s.src.addr));
@@ -44,10 +44,10 @@ TEST_P(NatBothWays, RewritesAddressPortTtlAndChecksums) {
   back.src = {v6 ? "fd00:192:168:1::20" : "192.168.1.20", 8080};
   back.dst = s.src;
   auto r = buildFrame(back);
-  p = parse(r);
+  p = parseFrame(r);
   natToClient(r.data(), p, ip(s.dst.addr), s.dst.port);
   EXPECT_EQ(checkChecksums(r), "");
-  p = parse(r);
+  p = parseFrame(r);
   EXPECT_EQ(p.tuple.src, ip(s.dst.addr));
   EXPECT_EQ(p.tuple.srcPort, s.dst.port);
   EXPECT_EQ(p.tuple.dst, ip(s.src.addr));
@@ -72,7 +72,7 @@ TEST(Nat, Ipv4UdpWithoutChecksumStaysWithout) {
   FrameSpec s = spec("10.0.0.101", "10.0.0.1", kProtoUdp);
   s.udpChecksumZero = true;
   auto f = buildFrame(s);
-  const ParsedPacket p = parse(f);
+  const ParsedPacket p = parseFrame(f);
   natToRealServer(f.data(), p, ip("192.168.1.20"), 80);
   EXPECT_EQ(f[14 + 20 + 6], 0);
   EXPECT_EQ(f[14 + 20 + 7], 0);
@@ -83,10 +83,10 @@ TEST(Nat, IcmpErrorFromTheClientSideReachesTheRealServer) {
   // Our reply VIP:80 -> client bounced; the error comes to the VIP.
   const auto reply = buildFrame({.src = {"10.0.0.1", 80}, .dst = {"10.0.0.101", 40001}});
   auto f = buildIcmpError("10.0.0.254", "10.0.0.1", 3, 4, reply);
-  const ParsedPacket p = parse(f);
+  const ParsedPacket p = parseFrame(f);
   natToRealServer(f.data(), p, ip("192.168.1.20"), 8080);
   EXPECT_EQ(checkChecksums(f), "");
-  const ParsedPacket q = parse(f);
+  const ParsedPacket q = parseFrame(f);
   EXPECT_EQ(q.tuple.dst, ip("192.168.1.20"));  // outer destination and quoted source
   EXPECT_EQ(q.tuple.dstPort, 8080);
   EXPECT_EQ(q.tuple.src, ip("10.0.0.101"));
@@ -96,10 +96,10 @@ TEST(Nat, IcmpErrorFromTheRealServerLeavesAsTheVip) {
   // The real server rejects a forwarded datagram client -> RS:8080.
   const auto fwd = buildFrame({.src = {"10.0.0.101", 4000}, .dst = {"192.168.1.20", 8080}, .proto = kProtoUdp});
   auto f = buildIcmpError("192.168.1.20", "10.0.0.101", 3, 3, fwd);
-  const ParsedPacket p = parse(f);
+  const ParsedPacket p = parseFrame(f);
   natToClient(f.data(), p, ip("10.0.0.1"), 53);
   EXPECT_EQ(checkChecksums(f), "");
-  const ParsedPacket q = parse(f);
+  const ParsedPacket q = parseFrame(f);
   EXPECT_EQ(q.tuple.src, ip("10.0.0.1"));
   EXPECT_EQ(q.tuple.srcPort, 53);
   EXPECT_EQ(f[14 + 12], 10);  // outer source is the VIP too
@@ -108,10 +108,10 @@ TEST(Nat, IcmpErrorFromTheRealServerLeavesAsTheVip) {
 TEST(Nat, Icmpv6ErrorCoversThePseudoHeader) {
   const auto fwd = buildFrame({.src = {"fd00:10::101", 4000}, .dst = {"fd00:192:168:1::20", 80}, .proto = kProtoUdp});
   auto f = buildIcmpError("fd00:192:168:1::20", "fd00:10::101", 1, 4, fwd);
-  const ParsedPacket p = parse(f);
+  const ParsedPacket p = parseFrame(f);
   natToClient(f.data(), p, ip("fd00:10::1"), 53);
   EXPECT_EQ(checkChecksums(f), "");
-  EXPECT_EQ(parse(f).tuple.src, ip("fd00:10::1"));
+  EXPECT_EQ(parseFrame(f).tuple.src, ip("fd00:10::1"));
 }
 
 }  // namespace

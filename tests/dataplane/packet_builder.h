@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dataplane/flow.h"
+#include "dataplane/parse.h"
 
 namespace sluice::dp::testing {
 
@@ -44,5 +45,10 @@ std::vector<uint8_t> buildIcmpError(const std::string& from, const std::string& 
 // header, the L4 (TCP/UDP/ICMP/ICMPv6/SCTP), and for ICMP errors the quoted
 // IPv4 header. Returns an empty string when all match, else what differs.
 std::string checkChecksums(const std::vector<uint8_t>& frame);
+
+// parsePacket over a whole built frame.
+inline ParsedPacket parseFrame(const std::vector<uint8_t>& f) {
+  return parsePacket(f.data(), static_cast<uint32_t>(f.size()));
+}
 
 }  // namespace sluice::dp::testing

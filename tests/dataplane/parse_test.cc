@@ -12,11 +12,11 @@ using testing::buildIcmpError;
 using testing::FrameSpec;
 using testing::ip;
 
-ParsedPacket parse(const std::vector<uint8_t>& f) { return parsePacket(f.data(), static_cast<uint32_t>(f.size())); }
+using testing::parseFrame;
 
 TEST(Parse, Ipv4Tcp) {
   const auto f = buildFrame({.src = {"10.0.0.101", 40000}, .dst = {"10.0.0.1", 80}});
-  const ParsedPacket p = parse(f);
+  const ParsedPacket p = parseFrame(f);
   ASSERT_EQ(p.kind, PacketKind::kIpv4);
   EXPECT_EQ(p.tuple.src, ip("10.0.0.101"));
   EXPECT_EQ(p.tuple.dst, ip("10.0.0.1"));
@@ -34,7 +34,7 @@ TEST(Parse, VlanTagAndIpv4Options) {
   s.vlan = true;
   s.vlanTci = 42;
   s.ipv4Options = {1, 1, 1, 0};  // NOP NOP NOP EOL
-  const ParsedPacket p = parse(buildFrame(s));
+  const ParsedPacket p = parseFrame(buildFrame(s));
   ASSERT_EQ(p.kind, PacketKind::kIpv4);
   EXPECT_TRUE(p.flags & kFlagVlan);
   EXPECT_EQ(p.vlanTci, 42);
@@ -46,7 +46,7 @@ TEST(Parse, VlanTagAndIpv4Options) {
 TEST(Parse, Ipv6WithHopByHopAndSctp) {
   FrameSpec s{.src = {"fd00:10::101", 5000}, .dst = {"fd00:10::1", 3868}, .proto = kProtoSctp};
   s.ipv6HopByHop = true;
-  const ParsedPacket p = parse(buildFrame(s));
+  const ParsedPacket p = parseFrame(buildFrame(s));
   ASSERT_EQ(p.kind, PacketKind::kIpv6);
   EXPECT_TRUE(p.tuple.v6);
   EXPECT_EQ(p.l4Offset, 14 + 40 + 8);
@@ -59,7 +59,7 @@ TEST(Parse, IcmpErrorNamesTheQuotedFlowReversed) {
   // The real server's UDP reply to the client bounced: the error travels
   // client side -> VIP, quoting VIP:53 -> client:4000.
   const auto reply = buildFrame({.src = {"10.0.0.1", 53}, .dst = {"10.0.0.101", 4000}, .proto = kProtoUdp});
-  const ParsedPacket p = parse(buildIcmpError("10.0.0.254", "10.0.0.1", 3, 3, reply));
+  const ParsedPacket p = parseFrame(buildIcmpError("10.0.0.254", "10.0.0.1", 3, 3, reply));
   ASSERT_EQ(p.kind, PacketKind::kIpv4);
   EXPECT_TRUE(p.flags & kFlagIcmpError);
   EXPECT_EQ(p.l4Proto, kProtoIcmp);
@@ -72,7 +72,7 @@ TEST(Parse, IcmpErrorNamesTheQuotedFlowReversed) {
 
 TEST(Parse, Icmpv6Error) {
   const auto reply = buildFrame({.src = {"fd00:10::1", 80}, .dst = {"fd00:10::101", 4000}});
-  const ParsedPacket p = parse(buildIcmpError("fd00:10::254", "fd00:10::1", 1, 4, reply));
+  const ParsedPacket p = parseFrame(buildIcmpError("fd00:10::254", "fd00:10::1", 1, 4, reply));
   ASSERT_EQ(p.kind, PacketKind::kIpv6);
   EXPECT_TRUE(p.flags & kFlagIcmpError);
   EXPECT_EQ(p.tuple.src, ip("fd00:10::101"));
@@ -80,7 +80,7 @@ TEST(Parse, Icmpv6Error) {
 }
 
 TEST(Parse, EchoIsAQueryWithoutPorts) {
-  const ParsedPacket p = parse(buildFrame({.src = {"10.0.0.101", 7}, .dst = {"10.0.0.2", 0}, .proto = kProtoIcmp}));
+  const ParsedPacket p = parseFrame(buildFrame({.src = {"10.0.0.101", 7}, .dst = {"10.0.0.2", 0}, .proto = kProtoIcmp}));
   ASSERT_EQ(p.kind, PacketKind::kIpv4);
   EXPECT_TRUE(p.flags & kFlagIcmpQuery);
   EXPECT_FALSE(p.flags & kFlagIcmpError);
@@ -90,9 +90,9 @@ TEST(Parse, Arp) {
   std::vector<uint8_t> f(42, 0);
   f[12] = 0x08;
   f[13] = 0x06;
-  EXPECT_EQ(parse(f).kind, PacketKind::kArp);
+  EXPECT_EQ(parseFrame(f).kind, PacketKind::kArp);
   f.resize(40);
-  EXPECT_EQ(parse(f).drop, DropReason::kTruncated);
+  EXPECT_EQ(parseFrame(f).drop, DropReason::kTruncated);
 }
 
 struct Malformed {
@@ -106,7 +106,7 @@ class ParseMalformed : public ::testing::TestWithParam<Malformed> {};
 TEST_P(ParseMalformed, IsDroppedWithItsReason) {
   auto f = buildFrame({.src = {"10.0.0.101", 40000}, .dst = {"10.0.0.1", 80}});
   GetParam().mutate(f);
-  const ParsedPacket p = parse(f);
+  const ParsedPacket p = parseFrame(f);
   EXPECT_EQ(p.kind, PacketKind::kDrop);
   EXPECT_EQ(dropReasonName(p.drop), dropReasonName(GetParam().reason));
 }
@@ -155,7 +155,7 @@ TEST(Parse, NeverReadsPastTheFrameAtAnyLength) {
   for (const auto& full : frames) {
     for (std::size_t n = 0; n < full.size(); ++n) {
       std::vector<uint8_t> cut(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n));
-      const ParsedPacket p = parse(cut);
+      const ParsedPacket p = parseFrame(cut);
       EXPECT_EQ(p.kind, PacketKind::kDrop) << "prefix " << n;
     }
   }

@@ -18,6 +18,9 @@ build=$1
 out=$2
 seconds=${3:-5}
 sluiced="$build/controlplane/sluiced/sluiced"
+SLUICED=$sluiced
+# shellcheck source=scripts/lib/sluiced.sh
+source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib/sluiced.sh"
 mkdir -p "$out"
 run=$(mktemp -d /tmp/sluice-peers.XXXXXX)
 chmod 755 "$run"
@@ -149,12 +152,11 @@ dataplane {
     }
 }
 EOF
-  # ip netns exec execs the command: $! is the load balancer itself.
-  ip netns exec sbp-lb "$sluiced" -f "$run/sluiced.conf" --pidfile "$run/sluiced-peers.pid" --api-socket "$run/api.sock" \
-    > "$out/peers-sluiced-$driver.log" 2>&1 &
-  lb_pid=$!
-  for _ in $(seq 100); do grep -qs "sluiced: running" "$out/peers-sluiced-$driver.log" && return 0; sleep 0.1; done
-  die "sluiced did not start (see $out/peers-sluiced-$driver.log)"
+  local ok=0
+  SLUICED_START_S=10 sluiced_start sbp-lb "$out/peers-sluiced-$driver.log" -f "$run/sluiced.conf" \
+    --pidfile "$run/sluiced-peers.pid" --api-socket "$run/api.sock" && ok=1
+  lb_pid=$SLUICED_PID
+  [ "$ok" = 1 ] || die "sluiced did not start (see $out/peers-sluiced-$driver.log)"
 }
 
 start_haproxy() {

@@ -13,16 +13,8 @@
 # happens.
 set -euo pipefail
 
-top=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
-build=${2:-$top/build}
-lab=$top/scripts/lab
-sluiced=$build/controlplane/sluiced/sluiced
-sluicectl=$build/controlplane/sluicectl/sluicectl
-configs=$top/tests/lab/configs
-# shellcheck source=scripts/lab-env
-source "$top/scripts/lab-env"
 # shellcheck source=tests/lab/lib.sh
-source "$top/tests/lab/lib.sh"
+source "$(dirname "$0")/lib.sh" "$@"
 
 preflight "$sluiced" "$sluicectl"
 

@@ -10,15 +10,8 @@
 # bounded, and sluiced and the lab are stopped whatever happens.
 set -euo pipefail
 
-top=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
-build=${2:-$top/build}
-lab=$top/scripts/lab
-sluiced=$build/controlplane/sluiced/sluiced
-configs=$top/tests/lab/configs
-# shellcheck source=scripts/lab-env
-source "$top/scripts/lab-env"
 # shellcheck source=tests/lab/lib.sh
-source "$top/tests/lab/lib.sh"
+source "$(dirname "$0")/lib.sh" "$@"
 
 preflight "$sluiced"
 

@@ -9,18 +9,10 @@
 # timeout, and the lab is brought down whatever happens.
 set -euo pipefail
 
-top=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
-lab=$top/scripts/lab
-# shellcheck source=scripts/lab-env
-source "$top/scripts/lab-env"
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "SKIP: the lab needs root"
-  exit 77
-fi
-
 # shellcheck source=tests/lab/lib.sh
-source "$top/tests/lab/lib.sh"
+source "$(dirname "$0")/lib.sh" "$@"
+
+preflight
 
 # Processes started here (a stray process for the half-made lab); killed by
 # id on exit if `down` missed them.

@@ -1,6 +1,21 @@
-# shellcheck shell=bash
-# Helpers shared by the lab tests: pass/fail bookkeeping and bounded
-# clients that run inside a lab namespace. Sourced after scripts/lab-env.
+# shellcheck shell=bash disable=SC2034
+# The preamble of every lab test and the helpers they share: pass/fail
+# bookkeeping, bounded clients that run inside a lab namespace, sluiced in
+# lb1. A test begins with
+#
+#   source "$(dirname "$0")/lib.sh" "$@"      # its [REPO_ROOT [BUILD_DIR]]
+#   preflight BINARY...
+#
+# and has the lab's constants (scripts/lab-env) and these paths:
+top=$(cd "${1:-$(dirname "${BASH_SOURCE[0]}")/../..}" && pwd)
+build=${2:-$top/build}
+lab=$top/scripts/lab
+configs=$top/tests/lab/configs
+sluiced=$build/controlplane/sluiced/sluiced
+sluicectl=$build/controlplane/sluicectl/sluicectl
+bench=$build/perf/sluice-bench
+# shellcheck source=scripts/lab-env
+source "$top/scripts/lab-env"
 
 failures=0
 checks=0
@@ -103,29 +118,23 @@ sysctl_of() { in_ns "$1" sysctl -n "$2"; }
 mac_of() { ip -n "$1" -br link show dev "$2" | awk '{print $3}'; }
 
 
-# Running sluiced in lb1. Callers set $sluiced (the binary), $pidfile and
-# $work (a scratch directory for the log) first.
+# Running sluiced in lb1. Callers set $pidfile and $work (a scratch
+# directory for the log) first.
+SLUICED=$sluiced
+# shellcheck source=scripts/lib/sluiced.sh
+source "$top/scripts/lib/sluiced.sh"
 sluiced_pid=
 stop_sluiced() {
-  [ -n "$sluiced_pid" ] || return 0
-  kill -TERM "$sluiced_pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$sluiced_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$sluiced_pid" 2>/dev/null || true
-  wait "$sluiced_pid" 2>/dev/null || true
+  sluiced_stop "$sluiced_pid"
   sluiced_pid=
 }
 # start_sluiced CONFIG: runs sluiced in lb1 and waits (bounded) until it
-# answers ARP for its address.
+# forwards: the real servers resolved, or with VRRP, lb1 master.
 start_sluiced() {
-  # `ip netns exec` execs sluiced: $! is sluiced itself, to signal and wait.
-  ip netns exec lb1 "$sluiced" -f "$1" --pidfile "$pidfile" >"$work/sluiced.log" 2>&1 &
-  sluiced_pid=$!
-  for _ in $(seq 50); do
-    grep -q "running" "$work/sluiced.log" && break
-    kill -0 "$sluiced_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if ! grep -q "running" "$work/sluiced.log"; then
+  local started=0
+  sluiced_start lb1 "$work/sluiced.log" -f "$1" --pidfile "$pidfile" && started=1
+  sluiced_pid=$SLUICED_PID
+  if [ "$started" -eq 0 ]; then
     fail "sluiced starts with $(basename "$1")"
     cat "$work/sluiced.log"
     return 1
@@ -134,31 +143,10 @@ start_sluiced() {
   # Real servers are resolved in the first second; with VRRP, the VIPs are
   # served once this router is master (Master_Down_Interval, about 3.6 s).
   if grep -q '^vrrp_instance' "$1"; then
-    check "sluiced in lb1 becomes VRRP master" wait_vrrp_states lb1 MASTER
+    check "sluiced in lb1 becomes VRRP master" sluiced_wait_states lb1 MASTER
   else
     sleep 1.5
   fi
-}
-
-# vrrp_states NS: the states of sluiced's VRRP instances in namespace NS, in
-# config order ("MASTER BACKUP"), read from its API socket there.
-vrrp_states() {
-  curl -s --max-time 3 --unix-socket "/run/sluice/sluice-$1.sock" http://sluice/v1/vrrp 2>/dev/null |
-    "$LAB_PYTHON" -c 'import json,sys; print(" ".join(i["state"] for i in json.load(sys.stdin)["instances"]))' \
-      2>/dev/null
-}
-
-# wait_vrrp_states NS STATE: true once every instance in NS is in STATE
-# (at most 10 s).
-wait_vrrp_states() {
-  local states
-  for _ in $(seq 100); do
-    states=$(vrrp_states "$1")
-    if [ -n "$states" ] && [ -z "$(tr ' ' '\n' <<<"$states" | grep -v "^$2\$")" ]; then return 0; fi
-    sleep 0.1
-  done
-  echo "VRRP states in $1: '$states', want all $2"
-  return 1
 }
 
 # jq-free reads of the counters JSON with Debian's python.

@@ -14,15 +14,10 @@
 # are stopped whatever happens.
 set -euo pipefail
 
-top=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
-build=${2:-$top/build}
-lab=$top/scripts/lab
-sluiced=$build/controlplane/sluiced/sluiced
-take_all=$build/tests/lab/take_all.bpf.o
-# shellcheck source=scripts/lab-env
-source "$top/scripts/lab-env"
 # shellcheck source=tests/lab/lib.sh
-source "$top/tests/lab/lib.sh"
+source "$(dirname "$0")/lib.sh" "$@"
+
+take_all=$build/tests/lab/take_all.bpf.o
 
 preflight "$sluiced"
 [ -f "$take_all" ] || { echo "FAIL: no $take_all (build first)"; exit 1; }

@@ -17,15 +17,10 @@
 # routers, keepalived and the lab are stopped whatever happens.
 set -euo pipefail
 
-top=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
-build=${2:-$top/build}
-lab=$top/scripts/lab
-sluiced=$build/controlplane/sluiced/sluiced
-examples=$top/docs/examples
-# shellcheck source=scripts/lab-env
-source "$top/scripts/lab-env"
 # shellcheck source=tests/lab/lib.sh
-source "$top/tests/lab/lib.sh"
+source "$(dirname "$0")/lib.sh" "$@"
+
+examples=$top/docs/examples
 
 preflight "$sluiced"
 command -v keepalived >/dev/null || { echo "FAIL: keepalived is not installed (scripts/setup)"; exit 1; }
@@ -35,13 +30,11 @@ declare -A router_pid=()
 
 # start_router NS CONFIG: sluiced in namespace NS (lb1 or lb2).
 start_router() {
-  ip netns exec "$1" "$sluiced" -f "$2" --pidfile "/run/sluice/vrrp-test-$1.pid" >"$work/$1.log" 2>&1 &
-  router_pid[$1]=$!
-  for _ in $(seq 50); do
-    grep -q "running" "$work/$1.log" && return 0
-    kill -0 "${router_pid[$1]}" 2>/dev/null || break
-    sleep 0.1
-  done
+  if sluiced_start "$1" "$work/$1.log" -f "$2" --pidfile "/run/sluice/vrrp-test-$1.pid"; then
+    router_pid[$1]=$SLUICED_PID
+    return 0
+  fi
+  router_pid[$1]=$SLUICED_PID
   echo "sluiced in $1 did not start:"
   cat "$work/$1.log"
   return 1
@@ -49,12 +42,7 @@ start_router() {
 
 # stop_router NS [SIGNAL]
 stop_router() {
-  local pid=${router_pid[$1]:-}
-  [ -n "$pid" ] || return 0
-  kill "-${2:-TERM}" "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  { wait "$pid"; } 2>/dev/null || true
+  sluiced_stop "${router_pid[$1]:-}" "${2:-TERM}"
   router_pid[$1]=
 }
 
@@ -122,7 +110,7 @@ wait_for() {
   echo timeout
 }
 
-states_are() { [ "$(vrrp_states "$1")" = "$2" ]; }
+states_are() { [ "$(sluiced_vrrp_states "$1")" = "$2" ]; }
 counter_of() {  # counter_of NS NAME: the first instance's keepalived counter
   curl -s --max-time 3 --unix-socket "/run/sluice/sluice-$1.sock" http://sluice/v1/vrrp |
     json_get "d['instances'][0]['counters']['$2']"
@@ -157,7 +145,7 @@ stop_client() {
 echo "== sluice with sluice: the guide's lb1 (priority 100) and lb2 (99), sync group VG1"
 start_router lb1 "$examples/lb1_nat.conf"
 start_router lb2 "$examples/lb2_nat.conf"
-check "lb1 becomes master of RH_EXT and RH_INT" wait_vrrp_states lb1 MASTER
+check "lb1 becomes master of RH_EXT and RH_INT" sluiced_wait_states lb1 MASTER
 check "lb2 stays backup of both" states_are lb2 "BACKUP BACKUP"
 expect "exactly one router answers ARP for the VIP: lb1" "$LAB_LB1_ETH0_MAC" vip_macs "$LAB_VIP4"
 check "a client reaches the service through lb1" http_get c1 "$LAB_VIP4"
@@ -181,7 +169,7 @@ start_router lb1 "$examples/lb1_nat.conf"
 took=$(wait_for 10 states_are lb1 "MASTER MASTER")
 echo "   lb1 master again ${took} ms after its restart"
 check "lb1 preempts on its return (higher priority)" within "$took" 6000
-check "lb2 goes back to backup" wait_vrrp_states lb2 BACKUP
+check "lb2 goes back to backup" sluiced_wait_states lb2 BACKUP
 expect "exactly one router answers ARP for the VIP: lb1 again" "$LAB_LB1_ETH0_MAC" vip_macs "$LAB_VIP4"
 check "requests are answered through lb1 again" http_get c1 "$LAB_VIP4"
 check "lb2 counted lb1's adverts" test "$(counter_of lb2 advert_rcvd)" -gt 0
@@ -189,7 +177,7 @@ check "lb2 refused none" test "$(counter_of lb2 auth_failure)" -eq 0
 
 echo "== lb1's external link goes down: FAULT, the whole sync group follows, lb2 takes over"
 ip -n "$LAB_SWITCH" link set lb1-eth0 down
-check "lb1's instances go to FAULT together" wait_vrrp_states lb1 FAULT
+check "lb1's instances go to FAULT together" sluiced_wait_states lb1 FAULT
 took=$(wait_for 8 states_are lb2 "MASTER MASTER")
 echo "   lb2 master ${took} ms after lb1's link went down"
 check "lb2 takes both over (RH_INT's priority 0 from lb1: skew only)" within "$took" 4000
@@ -243,7 +231,7 @@ keepalived_case() {
     fail "$name: keepalived accepts its config"; cat "$work/kcheck.log"; return
   fi
   start_router lb1 "$work/s.conf"
-  check "$name: sluice alone becomes master" wait_vrrp_states lb1 MASTER
+  check "$name: sluice alone becomes master" sluiced_wait_states lb1 MASTER
   start_keepalived "$work/k.conf"
   took=$(wait_for 10 states_are lb1 BACKUP)
   echo "   keepalived (150) took over ${took} ms after its start"
@@ -276,7 +264,7 @@ echo "== sluice master, keepalived backup (priority 50): keepalived takes over w
 sluice_conf "$work/s.conf" 2 PASS 100 1 4
 keepalived_conf "$work/k.conf" 2 PASS 50 1 4
 start_router lb1 "$work/s.conf"
-check "sluice becomes master" wait_vrrp_states lb1 MASTER
+check "sluice becomes master" sluiced_wait_states lb1 MASTER
 start_keepalived "$work/k.conf"
 sleep 4
 check "sluice stays master against a lower keepalived" states_are lb1 MASTER
@@ -290,7 +278,7 @@ echo "== a wrong password is counted and changes nothing"
 sluice_conf "$work/s.conf" 2 PASS 100 1 4 right
 keepalived_conf "$work/k.conf" 2 PASS 150 1 4 wrong
 start_router lb1 "$work/s.conf"
-check "sluice becomes master" wait_vrrp_states lb1 MASTER
+check "sluice becomes master" sluiced_wait_states lb1 MASTER
 start_keepalived "$work/k.conf"
 sleep 5
 check "sluice stays master: the higher-priority adverts do not authenticate" states_are lb1 MASTER
@@ -317,16 +305,16 @@ for r in 1 2; do
 done
 start_router lb1 "$work/track1.conf"
 start_router lb2 "$work/track2.conf"
-check "lb1 (101 + 2) becomes master" wait_vrrp_states lb1 MASTER
+check "lb1 (101 + 2) becomes master" sluiced_wait_states lb1 MASTER
 expect "lb1's effective priority counts its passing check" "103" \
   bash -c "curl -s --unix-socket /run/sluice/sluice-lb1.sock http://sluice/v1/vrrp | $LAB_PYTHON -c 'import json,sys; print(json.load(sys.stdin)[\"instances\"][0][\"effective_priority\"])'"
 rm -f "$work/service-up"
 took=$(wait_for 8 states_are lb2 MASTER)
 echo "   lb2 master ${took} ms after lb1's check began to fail"
 check "lb2 (100 + 2) preempts lb1 (101) once lb1's check fails" within "$took" 6000
-check "lb1 is backup" wait_vrrp_states lb1 BACKUP
+check "lb1 is backup" sluiced_wait_states lb1 BACKUP
 touch "$work/service-up"
-check "lb1 takes the VIP back when its check passes again" wait_vrrp_states lb1 MASTER
+check "lb1 takes the VIP back when its check passes again" sluiced_wait_states lb1 MASTER
 stop_router lb1
 stop_router lb2
 
@@ -340,7 +328,7 @@ ip netns exec lb1 timeout 30 "$LAB_PYTHON" "$top/tests/lab/smtp_sink.py" 127.0.0
 sink_pid=$!
 sleep 0.5
 start_router lb1 "$work/s.conf"
-check "sluice becomes master" wait_vrrp_states lb1 MASTER
+check "sluice becomes master" sluiced_wait_states lb1 MASTER
 for _ in $(seq 30); do grep -q "^Subject: .*MASTER" "$work/mail.out" 2>/dev/null && break; sleep 0.1; done
 contains "notify gets keepalived's arguments for BACKUP" "INSTANCE VI_4 BACKUP 100" cat "$work/notify.out"
 contains "notify gets keepalived's arguments for MASTER" "INSTANCE VI_4 MASTER 100" cat "$work/notify.out"

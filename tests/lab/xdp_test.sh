@@ -14,14 +14,8 @@
 # are stopped whatever happens.
 set -euo pipefail
 
-top=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
-build=${2:-$top/build}
-lab=$top/scripts/lab
-sluiced=$build/controlplane/sluiced/sluiced
-# shellcheck source=scripts/lab-env
-source "$top/scripts/lab-env"
 # shellcheck source=tests/lab/lib.sh
-source "$top/tests/lab/lib.sh"
+source "$(dirname "$0")/lib.sh" "$@"
 
 preflight "$sluiced"
 [ -f "$build/dataplane/xdp/sluice_steer.bpf.o" ] || { echo "FAIL: no XDP steering program (build first)"; exit 1; }

@@ -279,7 +279,7 @@ unsigned Runtime::pollTaps() {
   return done;
 }
 
-unsigned Runtime::pollResolves(const std::function<void(const ResolveRequest&)>& handler, unsigned max) {
+unsigned Runtime::pollResolves(const ResolveHandler& handler, unsigned max) {
   unsigned done = 0;
   ResolveRequest r{};
   while (done < max && resolves_->pop(r)) {

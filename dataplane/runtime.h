@@ -1,7 +1,8 @@
 // The DPDK side of sluiced: the packet pool, the ports, the workers and
 // the rings between them and the control plane. One per process, made
 // after the Eal. Every method is for the control-plane
-// thread; the workers only touch what their WorkerContext names.
+// thread; the workers only touch what their WorkerContext names. The
+// control loop sees it as a DataplaneHandle (tests fake that).
 #pragma once
 
 #include <array>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "dataplane/conn_state.h"
+#include "dataplane/dataplane_handle.h"
 #include "dataplane/forwarder.h"
 #include "dataplane/messages.h"
 #include "dataplane/port.h"
@@ -42,25 +44,28 @@ struct RuntimeSpec {
   ConnTimeouts timeouts;
 };
 
-class Runtime {
+class Runtime final : public DataplaneHandle {
  public:
   // Opens everything; throws std::runtime_error with the reason, after
   // undoing what was done.
   explicit Runtime(const RuntimeSpec& spec);
-  ~Runtime();
+  ~Runtime() override;
   Runtime(const Runtime&) = delete;
   Runtime& operator=(const Runtime&) = delete;
 
-  void startWorkers();
-  void stopWorkers();
+  void startWorkers() override;
+  void stopWorkers() override;
 
-  unsigned workerCount() const { return static_cast<unsigned>(contexts_.size()); }
-  unsigned portCount() const { return static_cast<unsigned>(ports_.size()); }
+  unsigned workerCount() const override { return static_cast<unsigned>(contexts_.size()); }
+  unsigned portCount() const override { return static_cast<unsigned>(ports_.size()); }
   const Port& port(unsigned index) const { return *ports_[index]; }
+  std::string portName(unsigned index) const override { return ports_.at(index)->name(); }
+  MacAddr portMac(unsigned index) const override { return ports_.at(index)->mac(); }
+  bool linkUp(unsigned index) const override { return ports_.at(index)->linkUp(); }
 
   // Snapshots (see SnapshotPublisher). A published forwarding table also
   // sets the maps of the XDP steering program on net_af_xdp ports.
-  bool publish(std::unique_ptr<ForwardingTable>&& table);
+  bool publish(std::unique_ptr<ForwardingTable>&& table) override;
 
   // The kernel interface behind port `index` holds the router's own
   // addresses of that family: the XDP steering program passes traffic to
@@ -71,31 +76,34 @@ class Runtime {
   const XdpSteering* steering(unsigned index) const { return steering_.at(index).get(); }
   // Map updates that failed since start (each also logged).
   uint64_t steeringFailures() const { return steeringFailures_; }
-  bool publish(std::unique_ptr<NeighbourSet>&& neighbours) { return publisher_->publish(std::move(neighbours)); }
-  void reclaim() { publisher_->reclaim(); }
+  bool publish(std::unique_ptr<NeighbourSet>&& neighbours) override {
+    return publisher_->publish(std::move(neighbours));
+  }
+  void reclaim() override { publisher_->reclaim(); }
   std::size_t retiredSnapshots() const { return publisher_->retiredCount(); }
-  const ForwardingTable* table() const { return publisher_->current(); }
-  const NeighbourSet* neighbours() const { return publisher_->neighbours(); }
+  const ForwardingTable* table() const override { return publisher_->current(); }
+  const NeighbourSet* neighbours() const override { return publisher_->neighbours(); }
 
   // Frames the workers passed up, with the port index they came in on. On
   // a port with an exception TAP, the frames for the kernel (ARP, neighbour
   // discovery, traffic to the router's own addresses) then go into the
   // TAP; and what the kernel writes to the TAP goes out of the port.
-  using FrameHandler = std::function<void(uint16_t port, std::span<const uint8_t> frame)>;
-  unsigned pollExceptions(const FrameHandler& handler, unsigned max);
-  unsigned pollResolves(const std::function<void(const ResolveRequest&)>& handler, unsigned max);
+  unsigned pollExceptions(const FrameHandler& handler, unsigned max) override;
+  unsigned pollResolves(const ResolveHandler& handler, unsigned max) override;
 
   // Queues a frame the control plane built for transmission on a port;
   // false when no buffer or no room (the caller may retry later).
-  bool send(uint16_t port, std::span<const uint8_t> frame);
+  bool send(uint16_t port, std::span<const uint8_t> frame) override;
 
   // Has a running worker copy one page of its connections into `request`;
   // false when it did not within `timeoutMs` (the request is withdrawn).
-  bool dumpConnections(unsigned worker, ConnDumpRequest& request, unsigned timeoutMs);
+  bool dumpConnections(unsigned worker, ConnDumpRequest& request, unsigned timeoutMs) override;
 
-  const WorkerCounters& counters(unsigned worker) const { return forwarders_[worker]->counters(); }
+  const WorkerCounters& counters(unsigned worker) const override { return forwarders_[worker]->counters(); }
   const Forwarder& forwarder(unsigned worker) const { return *forwarders_[worker]; }
-  uint64_t workerLoops(unsigned worker) const { return contexts_[worker]->loops.load(std::memory_order_relaxed); }
+  uint64_t workerLoops(unsigned worker) const override {
+    return contexts_[worker]->loops.load(std::memory_order_relaxed);
+  }
 
  private:
   std::vector<unsigned> lcores_;

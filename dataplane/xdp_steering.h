@@ -16,6 +16,7 @@
 #include <string>
 
 #include "dataplane/forwarding_table.h"
+#include "dataplane/kernel_interface.h"  // kernelInterfaceOf, for this file's callers
 
 namespace sluice::dp {
 
@@ -26,10 +27,6 @@ std::string steeringProgramPath();
 // The device string with `xdp_prog=` added when it is a net_af_xdp device
 // without one (the operator's own program is left alone). Thread-safe.
 std::string withSteeringProgram(const std::string& device);
-
-// The kernel interface named by a net_af_xdp or net_af_packet device's
-// `iface=`, or nullopt. Thread-safe.
-std::optional<std::string> kernelInterfaceOf(const std::string& device);
 
 // The name of the XDP program attached to kernel interface `ifname`, or
 // nullopt when none is (or the interface cannot be read). Thread-safe.

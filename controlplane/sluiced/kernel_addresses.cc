@@ -15,7 +15,7 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "dataplane/xdp_steering.h"
+#include "dataplane/kernel_interface.h"
 
 namespace sluice::sluiced {
 namespace {

@@ -1,0 +1,77 @@
+// What the control plane needs from a running data plane, and nothing
+// more: publishing snapshots, the frames the workers pass up, sending
+// frames the control plane built, the ports, and the workers' counters.
+// dp::Runtime implements it on DPDK; tests implement it without an EAL
+// (tests/controlplane/sluiced/fake_dataplane.h), which is why this header
+// names no DPDK type. Every call is on the control path (never per
+// packet), so the virtual calls cost nothing that matters.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "dataplane/conn_dump.h"
+#include "dataplane/forwarding_table.h"
+#include "dataplane/messages.h"
+#include "dataplane/worker_counters.h"
+
+namespace sluice::dp {
+
+class DataplaneHandle {
+ public:
+  using FrameHandler = std::function<void(uint16_t port, std::span<const uint8_t> frame)>;
+  using ResolveHandler = std::function<void(const ResolveRequest&)>;
+
+  virtual ~DataplaneHandle() = default;
+
+  // Hands `table` to every worker, or to none and returns false when a
+  // worker's ring is full; `table` is taken only on success. Control thread only.
+  virtual bool publish(std::unique_ptr<ForwardingTable>&& table) = 0;
+  // The same for the neighbours. Control thread only.
+  virtual bool publish(std::unique_ptr<NeighbourSet>&& neighbours) = 0;
+  // The newest published table, nullptr before the first. Control thread only.
+  virtual const ForwardingTable* table() const = 0;
+  // The newest published neighbours, nullptr before the first. Control thread only.
+  virtual const NeighbourSet* neighbours() const = 0;
+  // Frees the superseded snapshots every worker has moved past. Control thread only.
+  virtual void reclaim() = 0;
+
+  // Passes up to `max` frames the workers sent up (ARP, ND, VRRP, pings)
+  // to `handler`; returns how many. Control thread only.
+  virtual unsigned pollExceptions(const FrameHandler& handler, unsigned max) = 0;
+  // Passes up to `max` next hops the workers could not resolve to
+  // `handler`; returns how many. Control thread only.
+  virtual unsigned pollResolves(const ResolveHandler& handler, unsigned max) = 0;
+  // Queues a frame for transmission on port `port`; false when no buffer
+  // or no room (the caller may retry later). Control thread only.
+  virtual bool send(uint16_t port, std::span<const uint8_t> frame) = 0;
+
+  // Starts the workers (after the first publish). Control thread only.
+  virtual void startWorkers() = 0;
+  // Stops the workers and waits for them; idempotent. Control thread only.
+  virtual void stopWorkers() = 0;
+  // How many workers there are. Thread-safe (fixed at construction).
+  virtual unsigned workerCount() const = 0;
+  // Worker `worker`'s counters; the worker writes them while this is read,
+  // see worker_counters.h. Any thread.
+  virtual const WorkerCounters& counters(unsigned worker) const = 0;
+  // How many loops worker `worker` has run (it is alive when this moves). Any thread.
+  virtual uint64_t workerLoops(unsigned worker) const = 0;
+  // Has running worker `worker` copy one page of its connections into
+  // `request`; false when it did not within `timeoutMs`. Control thread only.
+  virtual bool dumpConnections(unsigned worker, ConnDumpRequest& request, unsigned timeoutMs) = 0;
+
+  // How many ports there are. Thread-safe (fixed at construction).
+  virtual unsigned portCount() const = 0;
+  // Port `index`'s name, as the config names it. Thread-safe.
+  virtual std::string portName(unsigned index) const = 0;
+  // Port `index`'s MAC address. Thread-safe.
+  virtual MacAddr portMac(unsigned index) const = 0;
+  // Whether port `index`'s driver reports its link up. Control thread only.
+  virtual bool linkUp(unsigned index) const = 0;
+};
+
+}  // namespace sluice::dp

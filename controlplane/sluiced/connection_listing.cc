@@ -34,7 +34,7 @@ std::pair<unsigned, uint64_t> parseCursor(const std::string& text, unsigned work
 
 }  // namespace
 
-json listConnections(dp::Runtime& rt, const std::string& cursorAt, unsigned limit) {
+json listConnections(dp::DataplaneHandle& rt, const std::string& cursorAt, unsigned limit) {
   auto [worker, cursor] = parseCursor(cursorAt, rt.workerCount());
   const dp::ForwardingTable& table = *rt.table();
   std::vector<std::string> names(dp::kMaxServices);

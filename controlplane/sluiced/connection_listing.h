@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "dataplane/runtime.h"
+#include "dataplane/dataplane_handle.h"
 
 namespace sluice::sluiced {
 
@@ -14,6 +14,6 @@ namespace sluice::sluiced {
 // {connections, next_cursor (null at the end)}. Throws api::ApiError 400
 // for a cursor it did not give, 503 when a worker does not answer.
 // Control-plane thread only.
-nlohmann::json listConnections(dp::Runtime& rt, const std::string& cursor, unsigned limit);
+nlohmann::json listConnections(dp::DataplaneHandle& rt, const std::string& cursor, unsigned limit);
 
 }  // namespace sluice::sluiced

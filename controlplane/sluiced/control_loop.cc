@@ -31,7 +31,9 @@ constexpr int kIdleWaitMs = 1;                 // the loop sleeps this long when
 constexpr uint64_t kResolveEveryMs = 1000;     // unresolved next hops are asked again
 constexpr uint64_t kRefreshEveryMs = 30'000;   // resolved ones are asked again (MAC changes)
 constexpr auto kApiAnswerTime = std::chrono::seconds(5);
-constexpr int kPublishPatienceMs = 200;
+// A refused publish (a worker's ring full) is tried again this often, from
+// the loop's passes: the loop never waits for a worker.
+constexpr uint64_t kPublishRetryMs = 1;
 
 std::string macText(const dp::MacAddr& m) {
   char buf[18];
@@ -41,9 +43,9 @@ std::string macText(const dp::MacAddr& m) {
 
 }  // namespace
 
-ControlLoop::ControlLoop(dp::Runtime& runtime, config::Config config, std::string configFile,
+ControlLoop::ControlLoop(dp::DataplaneHandle& dataplane, config::Config config, std::string configFile,
                          std::string statsFile, api::ListenOptions listen, const KernelAddresses& kernel)
-    : rt_(runtime),
+    : rt_(dataplane),
       config_(std::move(config)),
       configFile_(std::move(configFile)),
       statsFile_(std::move(statsFile)),
@@ -51,8 +53,9 @@ ControlLoop::ControlLoop(dp::Runtime& runtime, config::Config config, std::strin
       ids_(dp::kMaxServices, dp::kMaxDests),
       responder_([this](uint16_t port, const neighbours::Frame& f) { rt_.send(port, f); }),
       startedMs_(monotonicMs()) {
+  now_ = startedMs_;
   for (unsigned i = 0; i < rt_.portCount(); ++i) {
-    portMacs_.push_back(rt_.port(i).mac());
+    portMacs_.push_back(rt_.portMac(i));
     for (const bool v6 : {false, true}) {
       if (kernel.holds(i, v6)) responder_.leaveToKernel(static_cast<uint16_t>(i), v6, kernel.filtered(i));
     }
@@ -64,8 +67,40 @@ ControlLoop::ControlLoop(dp::Runtime& runtime, config::Config config, std::strin
 void ControlLoop::publishNeighbours() {
   // A full ring means a worker is behind: keep the change and try again.
   auto set = tables::buildNeighbours(config_, responder_.neighbours().entries());
-  set->version = ++neighbourVersion_;
+  set->version = neighbourVersion_ + 1;
   neighboursDirty_ = !rt_.publish(std::move(set));
+  if (!neighboursDirty_) ++neighbourVersion_;
+}
+
+bool ControlLoop::publishTables() {
+  auto table = tables::buildTable(config_, portMacs_, ids_, &healthState_, &ownership_);
+  table->version = rt_.table()->version + 1;
+  return rt_.publish(std::move(table));
+}
+
+void ControlLoop::publishPending(uint64_t nowMs) {
+  if ((!tablesDirty_ && !neighboursDirty_) || nowMs < nextPublishTry_) return;
+  if (tablesDirty_) {
+    try {
+      tablesDirty_ = !publishTables();
+    } catch (const std::exception& e) {
+      // config_ built before with other verdicts: not expected; retrying
+      // would only repeat it, and the next change tries again.
+      tablesDirty_ = false;
+      std::cerr << "sluiced: cannot rebuild the tables: " << e.what() << "\n";
+    }
+  }
+  if (neighboursDirty_) publishNeighbours();
+  if (tablesDirty_ || neighboursDirty_) {
+    nextPublishTry_ = nowMs + kPublishRetryMs;
+    if (!stalledSince_) {
+      stalledSince_ = nowMs;
+      std::cerr << "sluiced: a worker has not taken the previous snapshot yet; the new one waits for it\n";
+    }
+  } else if (stalledSince_) {
+    std::cerr << "sluiced: the waiting snapshot is published (after " << nowMs - *stalledSince_ << " ms)\n";
+    stalledSince_.reset();
+  }
 }
 
 void ControlLoop::resolveNextHops(uint64_t nowMs, bool all) {
@@ -102,24 +137,20 @@ void ControlLoop::apply(const config::Config& next) {
   auto neighbours = tables::buildNeighbours(next, responder_.neighbours().entries());
   table->version = rt_.table()->version + 1;
   neighbours->version = neighbourVersion_ + 1;
-  // A burst of changes can run ahead of a worker (or a worker may share its
-  // core with other processes for a moment): give it a bounded time to take
-  // the previous snapshots before refusing.
-  bool published = rt_.publish(std::move(table));
-  for (int waited = 0; !published && waited < kPublishPatienceMs; ++waited) {
-    ::usleep(1000);
-    published = rt_.publish(std::move(table));
-  }
-  if (!published) {
+  // A burst of changes can run ahead of a worker. Waiting here would stall
+  // the loop (ARP, VRRP adverts, other requests) for as long: refuse at
+  // once with nothing changed; the client tries again.
+  if (!rt_.publish(std::move(table))) {
     throw api::ApiError(503, "a worker has not taken the previous tables yet; nothing changed, try again");
   }
+  tablesDirty_ = false;  // this table carries the pending health and VRRP changes too
   const bool checksChanged = health::checksOf(next) != health::checksOf(config_);
   config_ = next;
-  ++neighbourVersion_;
   neighboursDirty_ = !rt_.publish(std::move(neighbours));
+  if (!neighboursDirty_) ++neighbourVersion_;  // else publishPending sends a newer set
   if (checksChanged) restartHealth(config_);
   if (vrrpChanged) {
-    failover_->reconfigure(config_, vrrp::Millis(monotonicMs()));
+    failover_->reconfigure(config_, vrrp::Millis(now_));
     vrrpScripts_ = std::make_unique<failover::ScriptTracker>(config_);
     alerts_ = std::make_unique<failover::SmtpAlerter>(config_.globalDefs);
     scriptsSeen_ = 0;
@@ -184,8 +215,8 @@ json ControlLoop::stats() const { return stats::countersJson(*rt_.table(), worke
 json ControlLoop::status() const {
   json ports = json::array();
   for (unsigned i = 0; i < rt_.portCount(); ++i) {
-    const dp::Port& p = rt_.port(i);
-    ports.push_back({{"name", p.name()}, {"mac", macText(p.mac())}, {"link", p.linkUp() ? "up" : "down"}});
+    ports.push_back(
+        {{"name", rt_.portName(i)}, {"mac", macText(rt_.portMac(i))}, {"link", rt_.linkUp(i) ? "up" : "down"}});
   }
   json workers = json::array();
   for (unsigned w = 0; w < rt_.workerCount(); ++w) workers.push_back({{"loops", rt_.workerLoops(w)}});
@@ -238,15 +269,77 @@ void ControlLoop::writeStats() const {
   if (ec) std::cerr << "sluiced: cannot write " << statsFile_ << ": " << ec.message() << "\n";
 }
 
-int ControlLoop::run(int signalFd) {
+void ControlLoop::start(uint64_t nowMs) {
+  now_ = nowMs;
   restartHealth(config_);
   healthState_ = healthState(false);
   ownership_ = failover_->ownership();
   ownershipSeen_ = failover_->ownershipVersion();
   auto table = tables::buildTable(config_, portMacs_, ids_, &healthState_, &ownership_);
   table->version = 1;
+  // The rings are empty before the workers start: a refusal is a bug.
+  if (!rt_.publish(std::move(table))) throw std::runtime_error("the data plane refused the first tables");
+  publishNeighbours();
+  rt_.startWorkers();
+  vrrpScripts_ = std::make_unique<failover::ScriptTracker>(config_);
+  alerts_ = std::make_unique<failover::SmtpAlerter>(config_.globalDefs);
+  tracked_ = trackedStates();
+  failover_->setTracked(tracked_, vrrp::Millis(nowMs));
+  lastLinkCheck_ = nowMs;
+  failover_->start(vrrp::Millis(nowMs));
+  lastResolve_ = 0;
+  lastRefresh_ = nowMs;
+  lastRates_ = 0;
+}
+
+void ControlLoop::poll(uint64_t nowMs) {
+  now_ = nowMs;
+  commands_.runPending();
+  bool changed = false;
+  rt_.pollExceptions(
+      [&](uint16_t port, std::span<const uint8_t> frame) {
+        if (failover_->handleFrame(port, frame, vrrp::Millis(nowMs))) return;
+        changed = responder_.handle(*rt_.table(), port, frame, nowMs) || changed;
+      },
+      kFramesPerRound);
+  rt_.pollResolves(
+      [&](const dp::ResolveRequest& r) { responder_.resolve(*rt_.table(), r.port, r.v6 != 0, r.addr, nowMs); },
+      kFramesPerRound);
+  if (changed) neighboursDirty_ = true;
+  followHealth();
+  followFailover(nowMs);
+  publishPending(nowMs);
+  if (nowMs - lastResolve_ >= kResolveEveryMs) {
+    lastResolve_ = nowMs;
+    // Unresolved next hops every second, all of them now and then.
+    const bool refresh = nowMs - lastRefresh_ >= kRefreshEveryMs;
+    if (refresh) lastRefresh_ = nowMs;
+    resolveNextHops(nowMs, refresh);
+  }
+  if (nowMs - lastRates_ >= stats::RateEstimator::kIntervalMs) {
+    lastRates_ = nowMs;
+    stats::sampleRates(rates_, *rt_.table(), workerCounters(), nowMs);
+  }
+  rt_.reclaim();
+}
+
+void ControlLoop::stop(uint64_t nowMs) {
+  commands_.close();
+  // A master resigns (priority 0) so that its backup takes over at once;
+  // the workers send what the control ring holds before they stop (a wait
+  // at shutdown only, after the loop).
+  failover_->stop(vrrp::Millis(nowMs));
+  ::usleep(20'000);
+  vrrpScripts_.reset();
+  alerts_.reset();
+  health_.reset();
+  rt_.stopWorkers();
+  writeStats();
+}
+
+int ControlLoop::run(int signalFd) {
   // Listening first: a socket in use stops the start before any worker runs.
-  // API requests run here, between the loop's other work.
+  // API requests run in poll(), between the loop's other work.
   std::optional<api::HttpServer> server;
   server.emplace(listen_, [this](const api::Request& req) {
     auto answer = commands_.call([&] { return api::handle(*this, req); }, kApiAnswerTime);
@@ -255,17 +348,7 @@ int ControlLoop::run(int signalFd) {
   std::cerr << "sluiced: API on " << listen_.socketPath
             << (listen_.tcpAddress ? " and " + *listen_.tcpAddress + ":" + std::to_string(server->tcpPort()) : "")
             << "\n";
-  // The rings are empty before the workers start: these cannot fail.
-  rt_.publish(std::move(table));
-  publishNeighbours();
-  rt_.startWorkers();
-  vrrpScripts_ = std::make_unique<failover::ScriptTracker>(config_);
-  alerts_ = std::make_unique<failover::SmtpAlerter>(config_.globalDefs);
-  tracked_ = trackedStates();
-  failover_->setTracked(tracked_, vrrp::Millis(monotonicMs()));
-  lastLinkCheck_ = monotonicMs();
-  failover_->start(vrrp::Millis(monotonicMs()));
-  uint64_t lastResolve = 0, lastRefresh = monotonicMs(), lastRates = 0;
+  start(monotonicMs());
   for (;;) {
     pollfd pfd[2] = {{signalFd, POLLIN, 0}, {commands_.eventFd(), POLLIN, 0}};
     if (::poll(pfd, 2, kIdleWaitMs) > 0 && (pfd[0].revents & POLLIN)) {
@@ -276,47 +359,11 @@ int ControlLoop::run(int signalFd) {
         if (si.ssi_signo == SIGHUP) reloadOnSignal();
       }
     }
-    commands_.runPending();
-    const uint64_t now = monotonicMs();
-    bool changed = false;
-    rt_.pollExceptions(
-        [&](uint16_t port, std::span<const uint8_t> frame) {
-          if (failover_->handleFrame(port, frame, vrrp::Millis(now))) return;
-          changed = responder_.handle(*rt_.table(), port, frame, now) || changed;
-        },
-        kFramesPerRound);
-    rt_.pollResolves(
-        [&](const dp::ResolveRequest& r) {
-          responder_.resolve(*rt_.table(), r.port, r.v6 != 0, r.addr, now);
-        },
-        kFramesPerRound);
-    if (changed || neighboursDirty_) publishNeighbours();
-    followHealth();
-    followFailover(now);
-    if (now - lastResolve >= kResolveEveryMs) {
-      lastResolve = now;
-      // Unresolved next hops every second, all of them now and then.
-      const bool refresh = now - lastRefresh >= kRefreshEveryMs;
-      if (refresh) lastRefresh = now;
-      resolveNextHops(now, refresh);
-    }
-    if (now - lastRates >= stats::RateEstimator::kIntervalMs) {
-      lastRates = now;
-      stats::sampleRates(rates_, *rt_.table(), workerCounters(), now);
-    }
-    rt_.reclaim();
+    poll(monotonicMs());
   }
   commands_.close();
   server.reset();
-  // A master resigns (priority 0) so that its backup takes over at once;
-  // the workers send what the control ring holds before they stop.
-  failover_->stop(vrrp::Millis(monotonicMs()));
-  ::usleep(20'000);
-  vrrpScripts_.reset();
-  alerts_.reset();
-  health_.reset();
-  rt_.stopWorkers();
-  writeStats();
+  stop(monotonicMs());
   return 0;
 }
 

@@ -5,9 +5,18 @@
 // time) and signals (SIGTERM/SIGINT stop, SIGHUP reloads the config file,
 // SIGUSR2 writes the counters). Neighbour changes publish a new
 // NeighbourSet only, so schedulers keep their state.
+//
+// It never sleeps inside a pass: a snapshot a worker cannot take yet (its
+// ring is full) stays pending and is tried again at the next passes, while
+// the loop goes on answering ARP, VRRP and the API. It reaches the data
+// plane through dp::DataplaneHandle only, so tests drive it on a fake:
+// start(), then poll() with the time they choose, then stop().
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,7 +33,7 @@
 #include "controlplane/sluiced/kernel_addresses.h"
 #include "controlplane/stats/estimator.h"
 #include "controlplane/tables/id_registry.h"
-#include "dataplane/runtime.h"
+#include "dataplane/dataplane_handle.h"
 
 namespace sluice::sluiced {
 
@@ -33,13 +42,27 @@ class ControlLoop : public api::Backend {
   // configFile: what a reload re-reads; statsFile: where SIGUSR2 writes the
   // counters as JSON; listen: the API's listeners.
   // kernel: which ports' own addresses the kernel holds and answers for.
-  ControlLoop(dp::Runtime& runtime, config::Config config, std::string configFile, std::string statsFile,
+  // Throws std::invalid_argument when a VRRP instance cannot run on the ports.
+  ControlLoop(dp::DataplaneHandle& dataplane, config::Config config, std::string configFile, std::string statsFile,
               api::ListenOptions listen, const KernelAddresses& kernel);
 
-  // Publishes the first snapshot, starts the workers and the API, and
-  // serves until a stop signal (which must be blocked in every thread, see
-  // run.cc). Returns the exit status; throws when the API cannot listen.
+  // Starts the API, then serves (start, poll, stop) until a stop signal
+  // (which must be blocked in every thread, see run.cc). Returns the exit
+  // status; throws when the API cannot listen. Control thread.
   int run(int signalFd);
+
+  // Publishes the first snapshot, starts the health checks, the workers
+  // and VRRP; nowMs is the loop's clock (monotonicMs() when run() drives
+  // it). Throws std::runtime_error when the first snapshot cannot be
+  // published. Control thread.
+  void start(uint64_t nowMs);
+  // One pass of the loop at time nowMs: API commands, exception frames,
+  // resolves, health and VRRP changes, pending publishes, timers. Never
+  // blocks. Control thread.
+  void poll(uint64_t nowMs);
+  // Closes the command queue, resigns VRRP mastership, stops the scripts,
+  // checks and workers and writes the stats file. Control thread.
+  void stop(uint64_t nowMs);
 
   // A previous sluiced with this pid file did not stop cleanly: /v1/status
   // says so and what was lost.
@@ -60,6 +83,13 @@ class ControlLoop : public api::Backend {
 
  private:
   void publishNeighbours();
+  // Builds the tables of config_ with the current health verdicts and VIP
+  // ownership and publishes them: false when a worker's ring is full.
+  // Throws tables::BuildError.
+  bool publishTables();
+  // Publishes the snapshots left pending (a full ring, or a health or VRRP
+  // change), at most every kPublishRetryMs.
+  void publishPending(uint64_t nowMs);
   // The health checks' verdicts for the table builder. With `log`, also
   // logs what changed since the tables were built and runs the notify and
   // quorum scripts of those changes.
@@ -86,7 +116,7 @@ class ControlLoop : public api::Backend {
   void resolveNextHops(uint64_t nowMs, bool all);
   std::vector<const dp::WorkerCounters*> workerCounters() const;
 
-  dp::Runtime& rt_;
+  dp::DataplaneHandle& rt_;
   config::Config config_;
   std::string configFile_;
   std::string statsFile_;
@@ -97,18 +127,23 @@ class ControlLoop : public api::Backend {
   stats::RateEstimator rates_;
   api::CommandQueue commands_;
   bool neighboursDirty_ = false;  // a new neighbour snapshot is due
+  bool tablesDirty_ = false;      // tables with the current health and ownership are due
+  uint64_t nextPublishTry_ = 0;   // after a refused publish: when to try again
+  std::optional<uint64_t> stalledSince_;  // a refused publish is pending since then (logged once)
+  uint64_t now_ = 0;              // the loop's clock at the current pass
+  uint64_t lastResolve_ = 0, lastRefresh_ = 0, lastRates_ = 0;
   uint64_t neighbourVersion_ = 0;
   uint64_t startedMs_ = 0;
   nlohmann::json lastReload_;     // null until a reload
   nlohmann::json previousRun_ = {{"clean", true}};
   std::unique_ptr<health::HealthMonitor> health_;
-  uint64_t healthSeen_ = 0;       // the monitor's generation the tables reflect
-  tables::HealthState healthState_;  // what the tables were built with
+  uint64_t healthSeen_ = 0;       // the monitor's generation healthState_ reflects
+  tables::HealthState healthState_;  // what the tables are (or, while tablesDirty_, will be) built with
   std::unique_ptr<failover::Driver> failover_;
   std::unique_ptr<failover::ScriptTracker> vrrpScripts_;
   std::unique_ptr<failover::SmtpAlerter> alerts_;
-  tables::VipOwnership ownership_;   // what the tables were built with
-  uint64_t ownershipSeen_ = 0;       // the driver's ownership version they reflect
+  tables::VipOwnership ownership_;   // what the tables are (or, while tablesDirty_, will be) built with
+  uint64_t ownershipSeen_ = 0;       // the driver's ownership version it reflects
   uint64_t scriptsSeen_ = 0;
   uint64_t lastLinkCheck_ = 0;
   failover::TrackedStates tracked_;

@@ -71,17 +71,10 @@ void ControlLoop::runScript(const std::optional<config::ScriptCommand>& script) 
 
 void ControlLoop::followHealth() {
   if (!health_ || health_->generation() == healthSeen_) return;
-  const uint64_t generation = health_->generation();
-  tables::HealthState previous = healthState_;
-  healthState_ = healthState(true);
-  try {
-    apply(config_);
-    healthSeen_ = generation;
-  } catch (const std::exception& e) {
-    // Tried again at the next round: a worker behind catches up.
-    healthState_ = std::move(previous);
-    std::cerr << "sluiced: health change not applied yet: " << e.what() << "\n";
-  }
+  healthSeen_ = health_->generation();
+  healthState_ = healthState(true);  // logs and runs the scripts once per change
+  // publishPending publishes it, later passes again while a worker is behind.
+  tablesDirty_ = true;
 }
 
 json ControlLoop::health() const {

@@ -6,7 +6,6 @@
 #include "controlplane/failover/status_json.h"
 #include "controlplane/sluiced/control_loop.h"
 #include "controlplane/sluiced/link_state.h"
-#include "controlplane/sluiced/monotonic_clock.h"
 #include "controlplane/tables/table_builder.h"
 
 namespace sluice::sluiced {
@@ -40,7 +39,7 @@ failover::Io ControlLoop::failoverIo() {
     const config::IpAddress a = failover::toConfigAddress(peer);
     const dp::IpAddr ip = tables::toIpAddr(a);
     if (const dp::Neighbour* n = rt_.neighbours()->find(ip, !a.isV4(), port)) return n->mac;
-    responder_.resolve(*rt_.table(), port, !a.isV4(), ip, monotonicMs());
+    responder_.resolve(*rt_.table(), port, !a.isV4(), ip, now_);
     return std::nullopt;
   };
   return {send, neighbour};
@@ -50,7 +49,7 @@ failover::TrackedStates ControlLoop::trackedStates() {
   failover::TrackedStates states;
   for (unsigned i = 0; i < rt_.portCount() && i < config_.dataplane->ports.size(); ++i) {
     const config::DataplanePort& port = config_.dataplane->ports[i];
-    states.links[port.name] = portLinkUp(rt_.port(i), port.device);
+    states.links[port.name] = portLinkUp(rt_.linkUp(i), port.device);
   }
   if (vrrpScripts_) {
     scriptsSeen_ = vrrpScripts_->generation();
@@ -73,19 +72,12 @@ void ControlLoop::followFailover(uint64_t nowMs) {
   notifyTransitions();
   const uint64_t version = failover_->ownershipVersion();
   if (version == ownershipSeen_) return;
-  tables::VipOwnership previous = ownership_;
-  ownership_ = failover_->ownership();
-  if (ownership_ == previous) {
-    ownershipSeen_ = version;
-    return;
-  }
-  try {
-    apply(config_);
-    ownershipSeen_ = version;
-  } catch (const std::exception& e) {
-    ownership_ = std::move(previous);  // tried again at the next round
-    std::cerr << "sluiced: VRRP change not applied yet: " << e.what() << "\n";
-  }
+  ownershipSeen_ = version;
+  tables::VipOwnership next = failover_->ownership();
+  if (next == ownership_) return;
+  ownership_ = std::move(next);
+  // publishPending publishes it, later passes again while a worker is behind.
+  tablesDirty_ = true;
 }
 
 void ControlLoop::notifyTransitions() {

@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-#include "dataplane/xdp_steering.h"
+#include "dataplane/kernel_interface.h"
 
 namespace sluice::sluiced {
 
@@ -22,8 +22,8 @@ bool kernelLinkUp(const std::string& iface) {
   return ok && (req.ifr_flags & IFF_UP) != 0 && (req.ifr_flags & IFF_RUNNING) != 0;
 }
 
-bool portLinkUp(const dp::Port& port, const std::string& device) {
-  if (!port.linkUp()) return false;
+bool portLinkUp(bool driverUp, const std::string& device) {
+  if (!driverUp) return false;
   const auto iface = dp::kernelInterfaceOf(device);
   return !iface || kernelLinkUp(*iface);
 }

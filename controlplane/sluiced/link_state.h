@@ -6,16 +6,14 @@
 
 #include <string>
 
-#include "dataplane/port.h"
-
 namespace sluice::sluiced {
 
 // The kernel interface's IFF_UP && IFF_RUNNING in the current network
 // namespace; false when there is no such interface.
 bool kernelLinkUp(const std::string& iface);
 
-// The port's own link state, and its kernel interface's when it has one
-// (`device` is its DPDK device string).
-bool portLinkUp(const dp::Port& port, const std::string& device);
+// The port's own link state as its driver reports it (`driverUp`), and its
+// kernel interface's when it has one (`device` is its DPDK device string).
+bool portLinkUp(bool driverUp, const std::string& device);
 
 }  // namespace sluice::sluiced

@@ -1,0 +1,119 @@
+// A data plane for tests of the control loop, without DPDK or an EAL: it
+// keeps every snapshot published and every frame sent, can refuse the
+// next publishes (as a worker's full ring does), and hands out the
+// exception frames and resolve requests a test feeds it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dataplane/dataplane_handle.h"
+
+namespace sluice::sluiced::testing {
+
+class FakeDataplane final : public dp::DataplaneHandle {
+ public:
+  struct FakePort {
+    std::string name;
+    dp::MacAddr mac;
+    bool linkUp = true;
+  };
+  using Frame = std::vector<uint8_t>;
+
+  FakeDataplane(std::vector<FakePort> ports, unsigned workers) : ports_(std::move(ports)) {
+    for (unsigned w = 0; w < workers; ++w) counters_.push_back(std::make_unique<dp::WorkerCounters>());
+  }
+
+  // What the control loop did, in order.
+  std::vector<std::unique_ptr<dp::ForwardingTable>> tables;
+  std::vector<std::unique_ptr<dp::NeighbourSet>> neighbourSets;
+  std::vector<std::pair<uint16_t, Frame>> sent;
+  unsigned refused = 0;  // publishes refused so far
+  bool running = false;
+
+  // The next `n` publishes (tables or neighbours) fail as with a full ring.
+  void refuseNext(unsigned n) { refuseNext_ = n; }
+  // A frame a worker passed up on `port`, for the next pollExceptions.
+  void feedException(uint16_t port, Frame frame) { exceptions_.emplace_back(port, std::move(frame)); }
+  void feedResolve(const dp::ResolveRequest& r) { resolves_.push_back(r); }
+  void setLink(unsigned port, bool up) { ports_.at(port).linkUp = up; }
+
+  bool publish(std::unique_ptr<dp::ForwardingTable>&& table) override {
+    if (refuse()) return false;
+    table->prepareWorkers(workerCount());  // as the runtime does: a bad scheduler throws here too
+    tables.push_back(std::move(table));
+    return true;
+  }
+  bool publish(std::unique_ptr<dp::NeighbourSet>&& neighbours) override {
+    if (refuse()) return false;
+    neighbourSets.push_back(std::move(neighbours));
+    return true;
+  }
+  const dp::ForwardingTable* table() const override { return tables.empty() ? nullptr : tables.back().get(); }
+  const dp::NeighbourSet* neighbours() const override {
+    return neighbourSets.empty() ? nullptr : neighbourSets.back().get();
+  }
+  void reclaim() override {}
+
+  unsigned pollExceptions(const FrameHandler& handler, unsigned max) override {
+    unsigned done = 0;
+    for (; done < max && !exceptions_.empty(); ++done) {
+      const auto [port, frame] = std::move(exceptions_.front());
+      exceptions_.pop_front();
+      handler(port, frame);
+    }
+    return done;
+  }
+  unsigned pollResolves(const ResolveHandler& handler, unsigned max) override {
+    unsigned done = 0;
+    for (; done < max && !resolves_.empty(); ++done) {
+      const dp::ResolveRequest r = resolves_.front();
+      resolves_.pop_front();
+      handler(r);
+    }
+    return done;
+  }
+  bool send(uint16_t port, std::span<const uint8_t> frame) override {
+    if (port >= ports_.size()) return false;
+    sent.emplace_back(port, Frame(frame.begin(), frame.end()));
+    return true;
+  }
+
+  void startWorkers() override { running = true; }
+  void stopWorkers() override { running = false; }
+  unsigned workerCount() const override { return static_cast<unsigned>(counters_.size()); }
+  const dp::WorkerCounters& counters(unsigned worker) const override { return *counters_.at(worker); }
+  uint64_t workerLoops(unsigned) const override { return 0; }
+  bool dumpConnections(unsigned, dp::ConnDumpRequest& request, unsigned) override {
+    // No connections: the page is empty and the worker's tables are done.
+    request.count = 0;
+    request.next = dp::kDumpEnd;
+    return running;
+  }
+
+  unsigned portCount() const override { return static_cast<unsigned>(ports_.size()); }
+  std::string portName(unsigned index) const override { return ports_.at(index).name; }
+  dp::MacAddr portMac(unsigned index) const override { return ports_.at(index).mac; }
+  bool linkUp(unsigned index) const override { return ports_.at(index).linkUp; }
+
+ private:
+  bool refuse() {
+    if (refuseNext_ == 0) return false;
+    --refuseNext_;
+    ++refused;
+    return true;
+  }
+
+  std::vector<FakePort> ports_;
+  std::vector<std::unique_ptr<dp::WorkerCounters>> counters_;
+  std::deque<std::pair<uint16_t, Frame>> exceptions_;
+  std::deque<dp::ResolveRequest> resolves_;
+  unsigned refuseNext_ = 0;
+};
+
+}  // namespace sluice::sluiced::testing

@@ -1,8 +1,10 @@
 // Publishes a worker cannot take yet (its ring full, told to the fake): an
 // API change is refused at once with nothing changed; a change of the
-// loop's own (VRRP here) waits and goes through at a later pass.
+// loop's own (VRRP, learned neighbours) waits and goes through at a later
+// pass.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "controlplane/api/api_error.h"
@@ -76,6 +78,49 @@ vrrp_instance VI_1 {
   ASSERT_EQ(dataplane.tables.size(), tables + 1);
   EXPECT_TRUE(ownsVip(published(), "10.0.0.10"));
   EXPECT_EQ(servicesOf(published()), (Services{{"10.0.0.10:80", {"192.168.1.1:80"}}}));
+}
+
+// An ARP reply from 192.168.1.1 (MAC 02:00:00:00:01:01) to the router's
+// 192.168.1.254 on eth1, byte by byte.
+FakeDataplane::Frame arpReplyFromServer() {
+  FakeDataplane::Frame f = {2, 0, 0, 0, 0, 2,  2, 0, 0, 0, 1, 1,  0x08, 0x06,  // Ethernet
+                            0, 1, 0x08, 0, 6, 4, 0, 2,                     // ARP reply
+                            2, 0, 0, 0, 1, 1, 192, 168, 1, 1,              // sender
+                            2, 0, 0, 0, 0, 2, 192, 168, 1, 254};           // target
+  f.resize(60);  // Ethernet minimum
+  return f;
+}
+
+// ARP requests for `target` sent on `port` (read from the bytes).
+std::size_t arpRequestsFor(const FakeDataplane& dataplane, uint16_t port, const std::string& target) {
+  const dp::IpAddr ip = sluice::testing::ip(target);
+  std::size_t n = 0;
+  for (const auto& [p, f] : dataplane.sent) {
+    if (p == port && f.size() >= 42 && f[12] == 0x08 && f[13] == 0x06 && f[21] == 1 &&
+        std::equal(ip.b, ip.b + 4, f.begin() + 38)) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+// catches: real servers' next hops not asked for through the data plane,
+// or a learned neighbour lost when its publish is refused.
+TEST_F(LoopTest, ALearnedNeighbourRefusedAtFirstIsPublishedLater) {
+  startWith(kOne);
+  runFor(20);
+  EXPECT_GE(arpRequestsFor(dataplane, 1, "192.168.1.1"), 1u);
+  ASSERT_EQ(dataplane.neighbours()->find(sluice::testing::ip("192.168.1.1"), false, 1), nullptr);
+  const std::size_t sets = dataplane.neighbourSets.size();
+  dataplane.refuseNext(3);
+  dataplane.feedException(1, arpReplyFromServer());
+  runFor(100);
+  EXPECT_EQ(dataplane.refused, 3u);
+  EXPECT_EQ(dataplane.neighbourSets.size(), sets + 1);
+  const dp::Neighbour* n = dataplane.neighbours()->find(sluice::testing::ip("192.168.1.1"), false, 1);
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(n->mac, (dp::MacAddr{{2, 0, 0, 0, 1, 1}}));
+  EXPECT_EQ(dataplane.tables.size(), 1u);  // neighbours alone: the schedulers keep their state
 }
 
 }  // namespace

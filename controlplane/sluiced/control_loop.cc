@@ -164,9 +164,11 @@ json ControlLoop::reload() {
   const auto result = config::parseFile(configFile_);
   json diagnostics = json::array();
   for (const auto& d : result.diagnostics) diagnostics.push_back(d.toString());
-  auto refuse = [&](const std::string& why) {
+  // 422: the file is at fault; 503: a worker is behind, the same reload
+  // goes through later.
+  auto refuse = [&](const std::string& why, int status = 422) {
     lastReload_ = {{"ok", false}, {"error", why}, {"uptime_s", (monotonicMs() - startedMs_) / 1000}};
-    throw api::ApiError(422, "reload of " + configFile_ + " refused: " + why + "; running configuration kept", "",
+    throw api::ApiError(status, "reload of " + configFile_ + " refused: " + why + "; running configuration kept", "",
                         {{"diagnostics", diagnostics}});
   };
   if (!result.ok()) refuse(std::to_string(result.errors().size()) + " error(s)");
@@ -182,7 +184,7 @@ json ControlLoop::reload() {
     try {
       apply(next);
     } catch (const api::ApiError& e) {
-      refuse(e.what());
+      refuse(e.what(), e.status() == 503 ? 503 : 422);
     }
   }
   json out = {{"reloaded", true},  {"added", diff.added},         {"removed", diff.removed},

@@ -1,7 +1,7 @@
 // Publishes a worker cannot take yet (its ring full, told to the fake): an
-// API change is refused at once with nothing changed; a change of the
-// loop's own (VRRP, learned neighbours) waits and goes through at a later
-// pass.
+// API change or a reload is refused at once (503) with nothing changed; a
+// change of the loop's own (VRRP, learned neighbours) waits and goes
+// through at a later pass.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -51,6 +51,27 @@ TEST_F(LoopTest, ARefusedApiChangeAnswers503AtOnceAndChangesNothing) {
   EXPECT_EQ(dataplane.tables.size(), 1u);  // the refused change is the client's to retry
 
   loop->apply(next);
+  ASSERT_EQ(dataplane.tables.size(), 2u);
+  EXPECT_EQ(servicesOf(published()), (Services{{"10.0.0.10:80", {"192.168.1.1:80", "192.168.1.2:80"}}}));
+}
+
+// catches: a reload refused for a worker behind reported as the file's
+// fault (422) or half applied, or the loop waiting for the worker.
+TEST_F(LoopTest, AReloadAWorkerCannotTakeYetAnswers503AndGoesThroughLater) {
+  startWith(kOne);
+  writeConfig(kTwo);
+  dataplane.refuseNext(1);
+  try {
+    loop->reload();
+    ADD_FAILURE() << "the reload was accepted";
+  } catch (const api::ApiError& e) {
+    EXPECT_EQ(e.status(), 503);
+  }
+  EXPECT_EQ(dataplane.tables.size(), 1u);
+  EXPECT_EQ(loop->config().virtualServers[0].realServers.size(), 1u);
+  EXPECT_EQ(loop->status()["last_reload"]["ok"], false);
+
+  loop->reload();
   ASSERT_EQ(dataplane.tables.size(), 2u);
   EXPECT_EQ(servicesOf(published()), (Services{{"10.0.0.10:80", {"192.168.1.1:80", "192.168.1.2:80"}}}));
 }

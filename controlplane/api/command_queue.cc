@@ -10,7 +10,7 @@ namespace sluice::api {
 
 struct CommandQueue::Task {
   enum class State { kWaiting, kRunning, kDone, kWithdrawn };
-  std::function<Response()> command;
+  Command command;
   State state = State::kWaiting;  // guarded by the queue's mutex
   Response response;
   std::condition_variable changed;
@@ -22,7 +22,7 @@ CommandQueue::CommandQueue() : eventFd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)
 
 CommandQueue::~CommandQueue() { ::close(eventFd_); }
 
-std::optional<Response> CommandQueue::call(std::function<Response()> command, std::chrono::milliseconds timeout) {
+std::optional<Response> CommandQueue::call(Command command, std::chrono::milliseconds timeout) {
   auto task = std::make_shared<Task>();
   task->command = std::move(command);
   std::unique_lock lock(mutex_);
@@ -34,12 +34,13 @@ std::optional<Response> CommandQueue::call(std::function<Response()> command, st
     return task->state == Task::State::kDone || task->state == Task::State::kWithdrawn;
   });
   if (!finished) {
+    // Started: a change must not be reported as refused, so wait for it,
+    // unless it puts itself off (then it changed nothing).
+    task->changed.wait(lock, [&] { return task->state != Task::State::kRunning; });
     if (task->state == Task::State::kWaiting) {
       task->state = Task::State::kWithdrawn;
       return std::nullopt;
     }
-    // Started: a change must not be reported as refused, so wait for it.
-    task->changed.wait(lock, [&] { return task->state == Task::State::kDone; });
   }
   if (task->state == Task::State::kWithdrawn) return std::nullopt;
   return std::move(task->response);
@@ -61,13 +62,23 @@ unsigned CommandQueue::runPending() {
       if (!task) return ran;
       task->state = Task::State::kRunning;
     }
-    Response response = task->command();  // the router never throws
+    std::optional<Response> response = task->command();  // the router never throws
     {
       std::lock_guard lock(mutex_);
-      task->response = std::move(response);
-      task->state = Task::State::kDone;
+      if (response) {
+        task->response = std::move(*response);
+        task->state = Task::State::kDone;
+      } else if (closed_) {
+        task->state = Task::State::kWithdrawn;
+      } else {
+        // Put off: first in line again, so later changes stay behind it;
+        // its caller may still withdraw it (it changed nothing).
+        task->state = Task::State::kWaiting;
+        tasks_.push_front(task);
+      }
     }
     task->changed.notify_all();
+    if (!response) return ran;  // the loop goes on with its other work
     ++ran;
   }
 }

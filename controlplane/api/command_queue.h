@@ -3,7 +3,9 @@
 // changes and keeps the daemon's state single-threaded. A caller waits a
 // bounded time; a request that has not started by then is withdrawn (it
 // never runs, so the caller's 503 is the truth), one already running is
-// waited for.
+// waited for. A command may put itself off (a worker has not taken the
+// previous tables yet): it changed nothing and runs again at a later pass,
+// its caller still waiting.
 #pragma once
 
 #include <chrono>
@@ -25,11 +27,14 @@ class CommandQueue {
   CommandQueue& operator=(const CommandQueue&) = delete;
 
   // Any thread: runs `command` on the control loop and returns its
-  // response; nullopt when it did not start within `timeout` or the queue
-  // is closed.
-  std::optional<Response> call(std::function<Response()> command, std::chrono::milliseconds timeout);
+  // response; nullopt when it did not start within `timeout` (or was put
+  // off until then) or the queue is closed. A command returning nullopt
+  // has changed nothing and is run again at the next runPending().
+  using Command = std::function<std::optional<Response>()>;
+  std::optional<Response> call(Command command, std::chrono::milliseconds timeout);
 
-  // Control loop: runs every command waiting now; returns how many ran.
+  // Control loop: runs the commands waiting now, in order, until one puts
+  // itself off (it stays first in line); returns how many answered.
   unsigned runPending();
 
   // Control loop, at stop: refuses new commands and withdraws waiting ones.

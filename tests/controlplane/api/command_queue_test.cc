@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -71,6 +73,59 @@ TEST(CommandQueue, AStartedCommandIsWaitedForPastTheTimeout) {
   loop.join();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 201);
+}
+
+// Runs the queue on this thread for `span`, or until `done`.
+template <typename Done>
+void driveFor(CommandQueue& q, std::chrono::milliseconds span, Done done) {
+  const auto end = std::chrono::steady_clock::now() + span;
+  while (std::chrono::steady_clock::now() < end && !done()) {
+    q.runPending();
+    std::this_thread::sleep_for(1ms);
+  }
+}
+
+// catches: a command that puts itself off being lost or answered with
+// nothing instead of run again at a later pass.
+TEST(CommandQueue, ACommandPutOffRunsAgainAndItsCallerGetsTheLaterAnswer) {
+  CommandQueue q;
+  std::atomic<int> tries{0};
+  std::optional<Response> r;
+  std::atomic<bool> answered{false};
+  std::thread caller([&] {
+    r = q.call(
+        [&]() -> std::optional<Response> {
+          if (++tries < 3) return std::nullopt;
+          return Response{200, "third time"};
+        },
+        5s);
+    answered = true;
+  });
+  driveFor(q, 5s, [&] { return answered.load(); });
+  caller.join();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "third time");
+  EXPECT_EQ(tries, 3);
+}
+
+// catches: a command put off past its caller's bound still running later
+// (its caller was told it did not run).
+TEST(CommandQueue, ACommandPutOffPastTheTimeoutIsWithdrawn) {
+  CommandQueue q;
+  std::atomic<int> tries{0};
+  std::optional<Response> r;
+  std::atomic<bool> answered{false};
+  std::thread caller([&] {
+    r = q.call([&]() -> std::optional<Response> { ++tries; return std::nullopt; }, 50ms);
+    answered = true;
+  });
+  driveFor(q, 5s, [&] { return answered.load(); });
+  caller.join();
+  EXPECT_FALSE(r);
+  EXPECT_GE(tries, 1);
+  const int before = tries;
+  EXPECT_EQ(q.runPending(), 0u);
+  EXPECT_EQ(tries, before);
 }
 
 TEST(CommandQueue, ClosedQueueRefuses) {

@@ -34,6 +34,10 @@ constexpr auto kApiAnswerTime = std::chrono::seconds(5);
 // A refused publish (a worker's ring full) is tried again this often, from
 // the loop's passes: the loop never waits for a worker.
 constexpr uint64_t kPublishRetryMs = 1;
+// How long an API change or a SIGHUP reload that a worker cannot take yet
+// is tried again before it is refused: a worker sharing its core with
+// other processes may be away for a moment.
+constexpr uint64_t kPublishPatienceMs = 200;
 
 std::string macText(const dp::MacAddr& m) {
   char buf[18];
@@ -138,9 +142,10 @@ void ControlLoop::apply(const config::Config& next) {
   table->version = rt_.table()->version + 1;
   neighbours->version = neighbourVersion_ + 1;
   // A burst of changes can run ahead of a worker. Waiting here would stall
-  // the loop (ARP, VRRP adverts, other requests) for as long: refuse at
-  // once with nothing changed; the client tries again.
+  // the loop (ARP, VRRP adverts) for as long: refuse at once with nothing
+  // changed; answer() and reloadOnSignal() try again at later passes.
   if (!rt_.publish(std::move(table))) {
+    publishRefused_ = true;
     throw api::ApiError(503, "a worker has not taken the previous tables yet; nothing changed, try again");
   }
   tablesDirty_ = false;  // this table carries the pending health and VRRP changes too
@@ -194,13 +199,34 @@ json ControlLoop::reload() {
   return out;
 }
 
+std::optional<api::Response> ControlLoop::answer(const api::Request& request) {
+  publishRefused_ = false;
+  api::Response response = api::handle(*this, request);
+  if (!publishRefused_) {
+    answerPutOffSince_.reset();
+    return response;
+  }
+  // Nothing changed: the same request runs again once the worker caught up.
+  if (!answerPutOffSince_) answerPutOffSince_ = now_;
+  if (now_ - *answerPutOffSince_ < kPublishPatienceMs) return std::nullopt;
+  answerPutOffSince_.reset();
+  return response;
+}
+
 void ControlLoop::reloadOnSignal() {
   try {
     const json r = reload();
+    reloadRetryUntil_.reset();
     for (const auto& d : r["diagnostics"]) std::cerr << d.get<std::string>() << "\n";
     std::cerr << "sluiced: reloaded " << configFile_ << ": " << r["added"].size() << " added, "
               << r["removed"].size() << " removed, " << r["changed"].size() << " changed\n";
   } catch (const api::ApiError& e) {
+    if (e.status() == 503 && (!reloadRetryUntil_ || now_ < *reloadRetryUntil_)) {
+      // A worker behind, nothing changed: poll() runs it again.
+      if (!reloadRetryUntil_) reloadRetryUntil_ = now_ + kPublishPatienceMs;
+      return;
+    }
+    reloadRetryUntil_.reset();
     for (const auto& d : e.extra().value("diagnostics", json::array())) std::cerr << d.get<std::string>() << "\n";
     std::cerr << "sluiced: " << e.what() << "\n";
   }
@@ -308,6 +334,7 @@ void ControlLoop::poll(uint64_t nowMs) {
       [&](const dp::ResolveRequest& r) { responder_.resolve(*rt_.table(), r.port, r.v6 != 0, r.addr, nowMs); },
       kFramesPerRound);
   if (changed) neighboursDirty_ = true;
+  if (reloadRetryUntil_) reloadOnSignal();
   followHealth();
   followFailover(nowMs);
   publishPending(nowMs);
@@ -344,8 +371,9 @@ int ControlLoop::run(int signalFd) {
   // API requests run in poll(), between the loop's other work.
   std::optional<api::HttpServer> server;
   server.emplace(listen_, [this](const api::Request& req) {
-    auto answer = commands_.call([&] { return api::handle(*this, req); }, kApiAnswerTime);
-    return answer ? *answer : api::errorResponse(503, "sluiced did not answer in time (stopping or busy); try again");
+    auto answered = commands_.call([&] { return answer(req); }, kApiAnswerTime);
+    return answered ? *answered
+                    : api::errorResponse(503, "sluiced did not answer in time (stopping or busy); try again");
   });
   std::cerr << "sluiced: API on " << listen_.socketPath
             << (listen_.tcpAddress ? " and " + *listen_.tcpAddress + ":" + std::to_string(server->tcpPort()) : "")

@@ -7,8 +7,9 @@
 // NeighbourSet only, so schedulers keep their state.
 //
 // It never sleeps inside a pass: a snapshot a worker cannot take yet (its
-// ring is full) stays pending and is tried again at the next passes, while
-// the loop goes on answering ARP, VRRP and the API. It reaches the data
+// ring is full) stays pending and is tried again at the next passes (an API
+// change that changed nothing is run again, for up to 200 ms), while the
+// loop goes on answering ARP, VRRP and the other requests. It reaches the data
 // plane through dp::DataplaneHandle only, so tests drive it on a fake:
 // start(), then poll() with the time they choose, then stop().
 #pragma once
@@ -63,6 +64,12 @@ class ControlLoop : public api::Backend {
   // Closes the command queue, resigns VRRP mastership, stops the scripts,
   // checks and workers and writes the stats file. Control thread.
   void stop(uint64_t nowMs);
+
+  // Runs one API request (control thread): its answer, or nullopt when a
+  // worker has not taken the previous tables yet, which changed nothing:
+  // the command queue runs it again at a later pass, for up to 200 ms,
+  // after which the answer is that 503.
+  std::optional<api::Response> answer(const api::Request& request);
 
   // A previous sluiced with this pid file did not stop cleanly: /v1/status
   // says so and what was lost.
@@ -131,6 +138,9 @@ class ControlLoop : public api::Backend {
   uint64_t nextPublishTry_ = 0;   // after a refused publish: when to try again
   std::optional<uint64_t> stalledSince_;  // a refused publish is pending since then (logged once)
   uint64_t now_ = 0;              // the loop's clock at the current pass
+  bool publishRefused_ = false;   // apply() refused a change for a worker behind
+  std::optional<uint64_t> answerPutOffSince_;  // the first API request in line is put off since then
+  std::optional<uint64_t> reloadRetryUntil_;   // a SIGHUP reload put off for a worker behind
   uint64_t lastResolve_ = 0, lastRefresh_ = 0, lastRates_ = 0;
   uint64_t neighbourVersion_ = 0;
   uint64_t startedMs_ = 0;

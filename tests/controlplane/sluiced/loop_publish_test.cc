@@ -1,7 +1,8 @@
 // Publishes a worker cannot take yet (its ring full, told to the fake): an
-// API change or a reload is refused at once (503) with nothing changed; a
-// change of the loop's own (VRRP, learned neighbours) waits and goes
-// through at a later pass.
+// API change or a reload is refused at once (503) with nothing changed, and
+// an API request is run again at later passes for up to 200 ms; a change of
+// the loop's own (VRRP, learned neighbours) waits and goes through at a
+// later pass.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -74,6 +75,42 @@ TEST_F(LoopTest, AReloadAWorkerCannotTakeYetAnswers503AndGoesThroughLater) {
   loop->reload();
   ASSERT_EQ(dataplane.tables.size(), 2u);
   EXPECT_EQ(servicesOf(published()), (Services{{"10.0.0.10:80", {"192.168.1.1:80", "192.168.1.2:80"}}}));
+}
+
+// catches: an API request a worker cannot take yet answered 503 at once
+// (instead of run again at later passes), or never answered.
+TEST_F(LoopTest, AnApiRequestAWorkerCannotTakeYetIsRunAgainAtLaterPasses) {
+  startWith(kOne);
+  writeConfig(kTwo);
+  const api::Request reload{"POST", "/v1/config/reload", {}, ""};
+  dataplane.refuseNext(2);
+  EXPECT_FALSE(loop->answer(reload));  // put off: nothing changed
+  EXPECT_EQ(loop->config().virtualServers[0].realServers.size(), 1u);
+  runFor(10);
+  EXPECT_FALSE(loop->answer(reload));
+  runFor(10);
+  const std::optional<api::Response> r = loop->answer(reload);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  ASSERT_EQ(dataplane.tables.size(), 2u);
+  EXPECT_EQ(servicesOf(published()), (Services{{"10.0.0.10:80", {"192.168.1.1:80", "192.168.1.2:80"}}}));
+}
+
+// catches: an API request put off for ever while a worker stays behind.
+TEST_F(LoopTest, AnApiRequestAWorkerStaysBehindOnIsAnswered503After200Ms) {
+  startWith(kOne);
+  writeConfig(kTwo);
+  const api::Request reload{"POST", "/v1/config/reload", {}, ""};
+  dataplane.refuseNext(1000);
+  EXPECT_FALSE(loop->answer(reload));
+  runFor(190);
+  EXPECT_FALSE(loop->answer(reload));
+  runFor(20);
+  const std::optional<api::Response> r = loop->answer(reload);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(dataplane.tables.size(), 1u);
+  EXPECT_EQ(loop->config().virtualServers[0].realServers.size(), 1u);
 }
 
 // catches: a table change the loop made itself (here: VRRP ownership) that

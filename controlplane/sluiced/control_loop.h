@@ -61,8 +61,9 @@ class ControlLoop : public api::Backend {
   // resolves, health and VRRP changes, pending publishes, timers. Never
   // blocks. Control thread.
   void poll(uint64_t nowMs);
-  // Closes the command queue, resigns VRRP mastership, stops the scripts,
-  // checks and workers and writes the stats file. Control thread.
+  // Closes the command queue, resigns VRRP mastership (then waits 20 ms so
+  // that the workers send the resignation), stops the scripts, checks and
+  // workers and writes the stats file. Control thread.
   void stop(uint64_t nowMs);
 
   // Runs one API request (control thread): its answer, or nullopt when a

@@ -38,6 +38,9 @@ class DataplaneHandle {
   virtual const NeighbourSet* neighbours() const = 0;
   // Frees the superseded snapshots every worker has moved past. Control thread only.
   virtual void reclaim() = 0;
+  // Whether every worker has taken every snapshot published so far: a
+  // packet a worker reads from now on meets them. Control thread only.
+  virtual bool allTaken() const = 0;
 
   // Passes up to `max` frames the workers sent up (ARP, ND, VRRP, pings)
   // to `handler`; returns how many. Control thread only.

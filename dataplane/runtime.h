@@ -80,6 +80,7 @@ class Runtime final : public DataplaneHandle {
     return publisher_->publish(std::move(neighbours));
   }
   void reclaim() override { publisher_->reclaim(); }
+  bool allTaken() const override { return publisher_->allTaken(); }
   std::size_t retiredSnapshots() const { return publisher_->retiredCount(); }
   const ForwardingTable* table() const override { return publisher_->current(); }
   const NeighbourSet* neighbours() const override { return publisher_->neighbours(); }

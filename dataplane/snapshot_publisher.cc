@@ -44,6 +44,13 @@ bool SnapshotPublisher::send(const SnapshotUpdate& update) {
   return true;
 }
 
+bool SnapshotPublisher::allTaken() const {
+  for (const auto& r : rings_) {
+    if (!r->empty()) return false;
+  }
+  return true;
+}
+
 void SnapshotPublisher::retire(Retired r) { retired_.push_back(std::move(r)); }
 
 bool SnapshotPublisher::publish(std::unique_ptr<ForwardingTable>&& table) {

@@ -46,6 +46,9 @@ class SnapshotPublisher {
 
   // Frees the superseded snapshots every worker has moved past.
   void reclaim();
+  // Every worker has taken every snapshot published so far (its ring is
+  // empty: a worker pops its ring before it reads its next burst).
+  bool allTaken() const;
 
   // The newest snapshot (the one the workers are moving to), or nullptr.
   const ForwardingTable* current() const { return current_.get(); }

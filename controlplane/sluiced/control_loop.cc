@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <utility>
 
 #include "controlplane/api/api_error.h"
 #include "controlplane/api/resources.h"
@@ -200,11 +201,22 @@ json ControlLoop::reload() {
 }
 
 std::optional<api::Response> ControlLoop::answer(const api::Request& request) {
+  if (heldAnswer_) {
+    // Applied already: the command queue asks again at each pass.
+    if (!rt_.allTaken() && now_ - *answerPutOffSince_ < kPublishPatienceMs) return std::nullopt;
+    answerPutOffSince_.reset();
+    return std::exchange(heldAnswer_, std::nullopt);
+  }
   publishRefused_ = false;
   api::Response response = api::handle(*this, request);
   if (!publishRefused_) {
-    answerPutOffSince_.reset();
-    return response;
+    if (rt_.allTaken()) {
+      answerPutOffSince_.reset();
+      return response;
+    }
+    heldAnswer_ = std::move(response);
+    answerPutOffSince_ = now_;
+    return std::nullopt;
   }
   // Nothing changed: the same request runs again once the worker caught up.
   if (!answerPutOffSince_) answerPutOffSince_ = now_;

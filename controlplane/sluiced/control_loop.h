@@ -69,7 +69,9 @@ class ControlLoop : public api::Backend {
   // Runs one API request (control thread): its answer, or nullopt when a
   // worker has not taken the previous tables yet, which changed nothing:
   // the command queue runs it again at a later pass, for up to 200 ms,
-  // after which the answer is that 503.
+  // after which the answer is that 503. The answer to a request that went
+  // through is held (nullopt) until every worker has taken the tables, so
+  // that the client's next packet meets them, or for 200 ms at most.
   std::optional<api::Response> answer(const api::Request& request);
 
   // A previous sluiced with this pid file did not stop cleanly: /v1/status
@@ -141,6 +143,7 @@ class ControlLoop : public api::Backend {
   uint64_t now_ = 0;              // the loop's clock at the current pass
   bool publishRefused_ = false;   // apply() refused a change for a worker behind
   std::optional<uint64_t> answerPutOffSince_;  // the first API request in line is put off since then
+  std::optional<api::Response> heldAnswer_;    // its answer, until the workers took its tables
   std::optional<uint64_t> reloadRetryUntil_;   // a SIGHUP reload put off for a worker behind
   uint64_t lastResolve_ = 0, lastRefresh_ = 0, lastRates_ = 0;
   uint64_t neighbourVersion_ = 0;

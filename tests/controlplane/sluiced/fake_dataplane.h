@@ -34,6 +34,7 @@ class FakeDataplane final : public dp::DataplaneHandle {
   std::vector<std::unique_ptr<dp::NeighbourSet>> neighbourSets;
   std::vector<std::pair<uint16_t, Frame>> sent;
   unsigned refused = 0;  // publishes refused so far
+  bool taken = true;     // the workers have taken every snapshot published
   bool running = false;
 
   // The next `n` publishes (tables or neighbours) fail as with a full ring.
@@ -59,6 +60,7 @@ class FakeDataplane final : public dp::DataplaneHandle {
     return neighbourSets.empty() ? nullptr : neighbourSets.back().get();
   }
   void reclaim() override {}
+  bool allTaken() const override { return taken; }
 
   unsigned pollExceptions(const FrameHandler& handler, unsigned max) override {
     unsigned done = 0;

@@ -181,5 +181,37 @@ TEST_F(LoopTest, ALearnedNeighbourRefusedAtFirstIsPublishedLater) {
   EXPECT_EQ(dataplane.tables.size(), 1u);  // neighbours alone: the schedulers keep their state
 }
 
+// catches: an API change answered while the workers still forward with the
+// old tables (a client's next request after a DELETE met the deleted
+// service), or held for ever when a worker does not take them.
+TEST_F(LoopTest, AnAppliedApiChangeIsAnsweredOnceTheWorkersTookItsTables) {
+  startWith(kOne);
+  writeConfig(kTwo);
+  const api::Request reload{"POST", "/v1/config/reload", {}, ""};
+  dataplane.taken = false;
+  EXPECT_FALSE(loop->answer(reload));  // applied, the answer held
+  ASSERT_EQ(dataplane.tables.size(), 2u);
+  runFor(50);
+  EXPECT_FALSE(loop->answer(reload));
+  EXPECT_EQ(dataplane.tables.size(), 2u);  // asked again: not applied twice
+  dataplane.taken = true;
+  const std::optional<api::Response> r = loop->answer(reload);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+
+  // A worker that never takes them: the change is applied, so after 200 ms
+  // the answer says so.
+  writeConfig(kOne);
+  dataplane.taken = false;
+  EXPECT_FALSE(loop->answer(reload));
+  runFor(190);
+  EXPECT_FALSE(loop->answer(reload));
+  runFor(20);
+  const std::optional<api::Response> late = loop->answer(reload);
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->status, 200) << late->body;
+  EXPECT_EQ(dataplane.tables.size(), 3u);
+}
+
 }  // namespace
 }  // namespace sluice::sluiced::testing

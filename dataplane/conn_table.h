@@ -306,13 +306,6 @@ class ConnTable {
     return end;
   }
 
-  // Visits every entry in use (control-path listings; not on the hot path).
-  template <class Visit>
-  void forEach(Visit&& visit) const {
-    for (const Entry& e : entries_)
-      if (e.flags & kConnInUse) visit(e);
-  }
-
   uint32_t hash(const A& src, uint16_t sport, const A& dst, uint16_t dport, uint8_t proto) const {
     uint64_t x = src.hashWord() * 0x9E3779B97F4A7C15ull;
     x ^= dst.hashWord() + 0xC2B2AE3D27D4EB4Full + (x << 6) + (x >> 2);

@@ -75,6 +75,9 @@ class DataplaneHandle {
   virtual MacAddr portMac(unsigned index) const = 0;
   // Whether port `index`'s driver reports its link up. Control thread only.
   virtual bool linkUp(unsigned index) const = 0;
+  // XDP steering map updates that failed since start (each also logged);
+  // 0 without net_af_xdp ports. Control thread only.
+  virtual uint64_t steeringFailures() const = 0;
 };
 
 }  // namespace sluice::dp

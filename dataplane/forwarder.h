@@ -73,8 +73,6 @@ class Forwarder {
   // Drops and transmissions decided by the worker loop around process().
   void countDrop(DropReason r) { counters_.drop(r); }
   void countTransmitted(uint32_t n) { counters_.txPackets.add(n); }
-  const ConnTable<Addr4>& conns4() const { return conns4_; }
-  const ConnTable<Addr6>& conns6() const { return conns6_; }
 
  private:
   template <class A>

@@ -75,7 +75,7 @@ class Runtime final : public DataplaneHandle {
   // net_af_xdp port, or one running an operator's own program).
   const XdpSteering* steering(unsigned index) const { return steering_.at(index).get(); }
   // Map updates that failed since start (each also logged).
-  uint64_t steeringFailures() const { return steeringFailures_; }
+  uint64_t steeringFailures() const override { return steeringFailures_; }
   bool publish(std::unique_ptr<NeighbourSet>&& neighbours) override {
     return publisher_->publish(std::move(neighbours));
   }

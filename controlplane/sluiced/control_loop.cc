@@ -279,7 +279,8 @@ json ControlLoop::status() const {
             {"ignored", r.ignored},
             {"rate_limited", r.rateLimited},
             {"neighbours", responder_.neighbours().size()},
-            {"neighbour_version", rt_.neighbours()->version}}}};
+            {"neighbour_version", rt_.neighbours()->version},
+            {"xdp_steering_failures", rt_.steeringFailures()}}}};
 }
 
 void ControlLoop::notePreviousRun(const std::string& pid) {

@@ -36,6 +36,7 @@ class FakeDataplane final : public dp::DataplaneHandle {
   unsigned refused = 0;  // publishes refused so far
   bool taken = true;     // the workers have taken every snapshot published
   bool running = false;
+  uint64_t steeringFailuresCount = 0;  // what steeringFailures() reports
 
   // The next `n` publishes (tables or neighbours) fail as with a full ring.
   void refuseNext(unsigned n) { refuseNext_ = n; }
@@ -102,6 +103,7 @@ class FakeDataplane final : public dp::DataplaneHandle {
   std::string portName(unsigned index) const override { return ports_.at(index).name; }
   dp::MacAddr portMac(unsigned index) const override { return ports_.at(index).mac; }
   bool linkUp(unsigned index) const override { return ports_.at(index).linkUp; }
+  uint64_t steeringFailures() const override { return steeringFailuresCount; }
 
  private:
   bool refuse() {

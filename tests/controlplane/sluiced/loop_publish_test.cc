@@ -213,5 +213,14 @@ TEST_F(LoopTest, AnAppliedApiChangeIsAnsweredOnceTheWorkersTookItsTables) {
   EXPECT_EQ(dataplane.tables.size(), 3u);
 }
 
+// catches: the XDP steering map failures the data plane counts (and logs)
+// no longer reaching /v1/status, where an operator sees them.
+TEST_F(LoopTest, StatusReportsTheDataPlanesSteeringFailures) {
+  startWith(kOne);
+  EXPECT_EQ(loop->status()["control"]["xdp_steering_failures"], 0u);
+  dataplane.steeringFailuresCount = 3;
+  EXPECT_EQ(loop->status()["control"]["xdp_steering_failures"], 3u);
+}
+
 }  // namespace
 }  // namespace sluice::sluiced::testing

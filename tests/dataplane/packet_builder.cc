@@ -1,10 +1,10 @@
 #include "tests/dataplane/packet_builder.h"
 
 #include <arpa/inet.h>
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "dataplane/bytes.h"
 #include "dataplane/checksum.h"
@@ -94,8 +94,9 @@ std::vector<uint8_t> ethernet(bool v6, const std::vector<uint8_t>& ip, bool vlan
 
 IpAddr ip(const std::string& text) {
   IpAddr a{};
-  const int rc = inet_pton(isV6(text) ? AF_INET6 : AF_INET, text.c_str(), a.b);
-  EXPECT_EQ(rc, 1) << "bad address in test: " << text;
+  if (inet_pton(isV6(text) ? AF_INET6 : AF_INET, text.c_str(), a.b) != 1) {
+    throw std::invalid_argument("bad address in test: " + text);
+  }
   return a;
 }
 

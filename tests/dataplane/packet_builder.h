@@ -16,7 +16,9 @@ struct Endpoint {
   uint16_t port = 0;
 };
 
-// Parses a textual IPv4/IPv6 address; aborts the test on a typo.
+// Parses a textual IPv4/IPv6 address; throws std::invalid_argument on a
+// typo (which fails the test, or stops a benchmark). Needs no GoogleTest,
+// so the micro-benchmarks (perf/) link it too.
 IpAddr ip(const std::string& text);
 
 struct FrameSpec {

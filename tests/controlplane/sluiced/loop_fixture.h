@@ -39,8 +39,10 @@ dataplane {
 
 // A table as text: "VIP:PORT" -> its real servers "RS:PORT" (and
 // " standby" when it takes no new connections).
-inline std::map<std::string, std::set<std::string>> servicesOf(const dp::ForwardingTable& t) {
-  std::map<std::string, std::set<std::string>> out;
+using Services = std::map<std::string, std::set<std::string>>;
+
+inline Services servicesOf(const dp::ForwardingTable& t) {
+  Services out;
   for (const dp::Service& s : t.services) {
     std::set<std::string>& servers = out[sluice::testing::str(s.vip, s.v6) + ":" + std::to_string(s.port)];
     for (uint32_t i = s.firstServer; i < s.firstServer + s.serverCount; ++i) {

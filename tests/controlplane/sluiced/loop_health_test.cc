@@ -10,8 +10,6 @@
 namespace sluice::sluiced::testing {
 namespace {
 
-using Services = std::map<std::string, std::set<std::string>>;
-
 // catches: a check going down (or up again) that does not reach the
 // published tables, e.g. followHealth not marking the tables due.
 TEST_F(LoopTest, ACheckGoingDownRemovesTheServerAndItsRiseBringsItBack) {

@@ -14,8 +14,6 @@
 namespace sluice::sluiced::testing {
 namespace {
 
-using Services = std::map<std::string, std::set<std::string>>;
-
 const char* kOne = R"(
 virtual_server 10.0.0.10 80 {
     protocol TCP

@@ -8,8 +8,6 @@
 namespace sluice::sluiced::testing {
 namespace {
 
-using Services = std::map<std::string, std::set<std::string>>;
-
 const char* kBefore = R"(
 virtual_server 10.0.0.10 80 {
     protocol TCP

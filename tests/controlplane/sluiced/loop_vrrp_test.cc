@@ -10,8 +10,6 @@
 namespace sluice::sluiced::testing {
 namespace {
 
-using Services = std::map<std::string, std::set<std::string>>;
-
 std::string config(int priority) {
   return R"(
 vrrp_instance VI_1 {

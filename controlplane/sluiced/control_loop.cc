@@ -79,7 +79,7 @@ void ControlLoop::publishNeighbours() {
 
 bool ControlLoop::publishTables() {
   auto table = tables::buildTable(config_, portMacs_, ids_, &healthState_, &ownership_);
-  table->version = rt_.table()->version + 1;
+  table->version = rt_.table() == nullptr ? 1 : rt_.table()->version + 1;
   return rt_.publish(std::move(table));
 }
 
@@ -316,10 +316,8 @@ void ControlLoop::start(uint64_t nowMs) {
   healthState_ = healthState(false);
   ownership_ = failover_->ownership();
   ownershipSeen_ = failover_->ownershipVersion();
-  auto table = tables::buildTable(config_, portMacs_, ids_, &healthState_, &ownership_);
-  table->version = 1;
   // The rings are empty before the workers start: a refusal is a bug.
-  if (!rt_.publish(std::move(table))) throw std::runtime_error("the data plane refused the first tables");
+  if (!publishTables()) throw std::runtime_error("the data plane refused the first tables");
   publishNeighbours();
   rt_.startWorkers();
   vrrpScripts_ = std::make_unique<failover::ScriptTracker>(config_);

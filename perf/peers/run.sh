@@ -152,11 +152,9 @@ dataplane {
     }
 }
 EOF
-  local ok=0
-  SLUICED_START_S=10 sluiced_start sbp-lb "$out/peers-sluiced-$driver.log" -f "$run/sluiced.conf" \
-    --pidfile "$run/sluiced-peers.pid" --api-socket "$run/api.sock" && ok=1
-  lb_pid=$SLUICED_PID
-  [ "$ok" = 1 ] || die "sluiced did not start (see $out/peers-sluiced-$driver.log)"
+  SLUICED_START_S=10 sluiced_start lb_pid sbp-lb "$out/peers-sluiced-$driver.log" -f "$run/sluiced.conf" \
+    --pidfile "$run/sluiced-peers.pid" --api-socket "$run/api.sock" ||
+    die "sluiced did not start (see $out/peers-sluiced-$driver.log)"
 }
 
 start_haproxy() {

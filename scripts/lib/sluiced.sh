@@ -3,30 +3,34 @@
 # namespace and wait until it forwards, wait for its VRRP states, stop it
 # (SIGTERM, SIGKILL after 5 s). Every wait is bounded.
 #
-# Sourced; set SLUICED to the binary first. Results are in variables, not
-# printed: SLUICED_PID after sluiced_start.
+# Sourced; set SLUICED to the binary first.
 
-# sluiced_start NS LOG ARG...: runs $SLUICED ARG... in network namespace NS
-# (- for this one), its output in LOG, and returns once it logs that it is
-# running (0), or when it has exited or has not said so within
-# $SLUICED_START_S seconds, 5 by default (1; the log says why). With
-# SLUICED_NICE set, it runs at that nice value, all its threads.
+# sluiced_start PIDVAR NS LOG ARG...: runs $SLUICED ARG... in network
+# namespace NS (- for this one), its output in LOG, and sets the variable
+# named PIDVAR (an array element too) to its pid, whatever happens next, so
+# that the caller can stop it. Returns once it logs that it is running (0),
+# or when it has exited or has not said so within $SLUICED_START_S seconds,
+# 5 by default (1; the log says why). With SLUICED_NICE set, it runs at that
+# nice value, all its threads.
 sluiced_start() {
-  local ns=$1 log=$2 _
-  shift 2
-  local run=("$SLUICED" "$@")
-  [ -z "${SLUICED_NICE:-}" ] || run=(nice -n "$SLUICED_NICE" "${run[@]}")
+  # Prefixed locals: PIDVAR names the caller's variable, which a local of
+  # the same name would hide.
+  local _ss_pidvar=$1 _ss_ns=$2 _ss_log=$3 _ss_pid _
+  shift 3
+  local _ss_run=("$SLUICED" "$@")
+  [ -z "${SLUICED_NICE:-}" ] || _ss_run=(nice -n "$SLUICED_NICE" "${_ss_run[@]}")
   # `ip netns exec` and nice exec sluiced: $! is sluiced itself, to signal
   # and wait.
-  if [ "$ns" = - ]; then
-    "${run[@]}" >"$log" 2>&1 &
+  if [ "$_ss_ns" = - ]; then
+    "${_ss_run[@]}" >"$_ss_log" 2>&1 &
   else
-    ip netns exec "$ns" "${run[@]}" >"$log" 2>&1 &
+    ip netns exec "$_ss_ns" "${_ss_run[@]}" >"$_ss_log" 2>&1 &
   fi
-  SLUICED_PID=$!
+  _ss_pid=$!
+  printf -v "$_ss_pidvar" '%s' "$_ss_pid"
   for _ in $(seq $((${SLUICED_START_S:-5} * 10))); do
-    grep -qs "sluiced: running" "$log" && return 0
-    kill -0 "$SLUICED_PID" 2>/dev/null || return 1
+    grep -qs "sluiced: running" "$_ss_log" && return 0
+    kill -0 "$_ss_pid" 2>/dev/null || return 1
     sleep 0.1
   done
   return 1

@@ -131,10 +131,7 @@ stop_sluiced() {
 # start_sluiced CONFIG: runs sluiced in lb1 and waits (bounded) until it
 # forwards: the real servers resolved, or with VRRP, lb1 master.
 start_sluiced() {
-  local started=0
-  sluiced_start lb1 "$work/sluiced.log" -f "$1" --pidfile "$pidfile" && started=1
-  sluiced_pid=$SLUICED_PID
-  if [ "$started" -eq 0 ]; then
+  if ! sluiced_start sluiced_pid lb1 "$work/sluiced.log" -f "$1" --pidfile "$pidfile"; then
     fail "sluiced starts with $(basename "$1")"
     cat "$work/sluiced.log"
     return 1

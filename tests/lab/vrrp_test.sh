@@ -30,11 +30,7 @@ declare -A router_pid=()
 
 # start_router NS CONFIG: sluiced in namespace NS (lb1 or lb2).
 start_router() {
-  if sluiced_start "$1" "$work/$1.log" -f "$2" --pidfile "/run/sluice/vrrp-test-$1.pid"; then
-    router_pid[$1]=$SLUICED_PID
-    return 0
-  fi
-  router_pid[$1]=$SLUICED_PID
+  sluiced_start "router_pid[$1]" "$1" "$work/$1.log" -f "$2" --pidfile "/run/sluice/vrrp-test-$1.pid" && return 0
   echo "sluiced in $1 did not start:"
   cat "$work/$1.log"
   return 1

@@ -122,7 +122,7 @@ int runDaemon(const Options& options, const config::Config& config) {
                 << ") did not stop cleanly: the connections it held are gone (open TCP flows are dropped as "
                    "no_connection and their clients reconnect), and its counters since its last stats file "
                 << statsFileFor(lock.path()) << " are lost\n";
-      loop.notePreviousRun(lock.previousPid());
+      loop.api().notePreviousRun(lock.previousPid());
     }
     const int status = loop.run(signalFd);
     ::close(signalFd);

@@ -37,11 +37,11 @@ virtual_server 10.0.0.10 80 {
 
   std::filesystem::remove(flag);
   ASSERT_TRUE(pollUntil([&] { return servicesOf(published()) == one; })) << "the server stayed in the tables";
-  EXPECT_EQ(loop->health()["checkers"][0]["state"], "DOWN");
+  EXPECT_EQ(loop->api().health()["checkers"][0]["state"], "DOWN");
 
   std::ofstream{flag};
   ASSERT_TRUE(pollUntil([&] { return servicesOf(published()) == both; })) << "the server did not come back";
-  EXPECT_EQ(loop->health()["checkers"][0]["state"], "UP");
+  EXPECT_EQ(loop->api().health()["checkers"][0]["state"], "UP");
 }
 
 }  // namespace

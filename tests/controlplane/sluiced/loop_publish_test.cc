@@ -37,7 +37,7 @@ TEST_F(LoopTest, ARefusedApiChangeAnswers503AtOnceAndChangesNothing) {
   dataplane.refuseNext(1);
   const auto before = std::chrono::steady_clock::now();
   try {
-    loop->apply(next);
+    loop->api().apply(next);
     ADD_FAILURE() << "the change was accepted";
   } catch (const api::ApiError& e) {
     EXPECT_EQ(e.status(), 503);
@@ -45,11 +45,11 @@ TEST_F(LoopTest, ARefusedApiChangeAnswers503AtOnceAndChangesNothing) {
   EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::milliseconds(50));
   EXPECT_EQ(dataplane.refused, 1u);
   EXPECT_EQ(dataplane.tables.size(), 1u);
-  EXPECT_EQ(loop->config().virtualServers[0].realServers.size(), 1u);
+  EXPECT_EQ(loop->api().config().virtualServers[0].realServers.size(), 1u);
   runFor(50);
   EXPECT_EQ(dataplane.tables.size(), 1u);  // the refused change is the client's to retry
 
-  loop->apply(next);
+  loop->api().apply(next);
   ASSERT_EQ(dataplane.tables.size(), 2u);
   EXPECT_EQ(servicesOf(published()), (Services{{"10.0.0.10:80", {"192.168.1.1:80", "192.168.1.2:80"}}}));
 }
@@ -61,16 +61,16 @@ TEST_F(LoopTest, AReloadAWorkerCannotTakeYetAnswers503AndGoesThroughLater) {
   writeConfig(kTwo);
   dataplane.refuseNext(1);
   try {
-    loop->reload();
+    loop->api().reload();
     ADD_FAILURE() << "the reload was accepted";
   } catch (const api::ApiError& e) {
     EXPECT_EQ(e.status(), 503);
   }
   EXPECT_EQ(dataplane.tables.size(), 1u);
-  EXPECT_EQ(loop->config().virtualServers[0].realServers.size(), 1u);
-  EXPECT_EQ(loop->status()["last_reload"]["ok"], false);
+  EXPECT_EQ(loop->api().config().virtualServers[0].realServers.size(), 1u);
+  EXPECT_EQ(loop->api().status()["last_reload"]["ok"], false);
 
-  loop->reload();
+  loop->api().reload();
   ASSERT_EQ(dataplane.tables.size(), 2u);
   EXPECT_EQ(servicesOf(published()), (Services{{"10.0.0.10:80", {"192.168.1.1:80", "192.168.1.2:80"}}}));
 }
@@ -82,12 +82,12 @@ TEST_F(LoopTest, AnApiRequestAWorkerCannotTakeYetIsRunAgainAtLaterPasses) {
   writeConfig(kTwo);
   const api::Request reload{"POST", "/v1/config/reload", {}, ""};
   dataplane.refuseNext(2);
-  EXPECT_FALSE(loop->answer(reload));  // put off: nothing changed
-  EXPECT_EQ(loop->config().virtualServers[0].realServers.size(), 1u);
+  EXPECT_FALSE(loop->api().answer(reload));  // put off: nothing changed
+  EXPECT_EQ(loop->api().config().virtualServers[0].realServers.size(), 1u);
   runFor(10);
-  EXPECT_FALSE(loop->answer(reload));
+  EXPECT_FALSE(loop->api().answer(reload));
   runFor(10);
-  const std::optional<api::Response> r = loop->answer(reload);
+  const std::optional<api::Response> r = loop->api().answer(reload);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200) << r->body;
   ASSERT_EQ(dataplane.tables.size(), 2u);
@@ -100,15 +100,15 @@ TEST_F(LoopTest, AnApiRequestAWorkerStaysBehindOnIsAnswered503After200Ms) {
   writeConfig(kTwo);
   const api::Request reload{"POST", "/v1/config/reload", {}, ""};
   dataplane.refuseNext(1000);
-  EXPECT_FALSE(loop->answer(reload));
+  EXPECT_FALSE(loop->api().answer(reload));
   runFor(190);
-  EXPECT_FALSE(loop->answer(reload));
+  EXPECT_FALSE(loop->api().answer(reload));
   runFor(20);
-  const std::optional<api::Response> r = loop->answer(reload);
+  const std::optional<api::Response> r = loop->api().answer(reload);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503);
   EXPECT_EQ(dataplane.tables.size(), 1u);
-  EXPECT_EQ(loop->config().virtualServers[0].realServers.size(), 1u);
+  EXPECT_EQ(loop->api().config().virtualServers[0].realServers.size(), 1u);
 }
 
 // catches: a table change the loop made itself (here: VRRP ownership) that
@@ -181,43 +181,48 @@ TEST_F(LoopTest, ALearnedNeighbourRefusedAtFirstIsPublishedLater) {
 
 // catches: an API change answered while the workers still forward with the
 // old tables (a client's next request after a DELETE met the deleted
-// service), or held for ever when a worker does not take them.
-TEST_F(LoopTest, AnAppliedApiChangeIsAnsweredOnceTheWorkersTookItsTables) {
+// service), held for ever when a worker does not take them, or left half
+// applied (answered 503 but kept) when a worker does not take them in time.
+TEST_F(LoopTest, AnApiChangeIsAnsweredOnceTheWorkersTookItsTablesOrRolledBack) {
   startWith(kOne);
   writeConfig(kTwo);
   const api::Request reload{"POST", "/v1/config/reload", {}, ""};
   dataplane.taken = false;
-  EXPECT_FALSE(loop->answer(reload));  // applied, the answer held
+  EXPECT_FALSE(loop->api().answer(reload));  // applied, the answer held
   ASSERT_EQ(dataplane.tables.size(), 2u);
   runFor(50);
-  EXPECT_FALSE(loop->answer(reload));
+  EXPECT_FALSE(loop->api().answer(reload));
   EXPECT_EQ(dataplane.tables.size(), 2u);  // asked again: not applied twice
   dataplane.taken = true;
-  const std::optional<api::Response> r = loop->answer(reload);
+  const std::optional<api::Response> r = loop->api().answer(reload);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200) << r->body;
 
-  // A worker that never takes them: the change is applied, so after 200 ms
-  // the answer says so.
+  // A worker that does not take them within 200 ms: the answer is 503 and
+  // the change is undone, the tables of before published again.
   writeConfig(kOne);
   dataplane.taken = false;
-  EXPECT_FALSE(loop->answer(reload));
+  EXPECT_FALSE(loop->api().answer(reload));
+  EXPECT_EQ(servicesOf(published()), (Services{{"10.0.0.10:80", {"192.168.1.1:80"}}}));
   runFor(190);
-  EXPECT_FALSE(loop->answer(reload));
+  EXPECT_FALSE(loop->api().answer(reload));
   runFor(20);
-  const std::optional<api::Response> late = loop->answer(reload);
+  const std::optional<api::Response> late = loop->api().answer(reload);
   ASSERT_TRUE(late);
-  EXPECT_EQ(late->status, 200) << late->body;
-  EXPECT_EQ(dataplane.tables.size(), 3u);
+  EXPECT_EQ(late->status, 503) << late->body;
+  EXPECT_EQ(loop->api().config().virtualServers[0].realServers.size(), 2u);
+  runFor(10);
+  ASSERT_EQ(dataplane.tables.size(), 4u);
+  EXPECT_EQ(servicesOf(published()), (Services{{"10.0.0.10:80", {"192.168.1.1:80", "192.168.1.2:80"}}}));
 }
 
 // catches: the XDP steering map failures the data plane counts (and logs)
 // no longer reaching /v1/status, where an operator sees them.
 TEST_F(LoopTest, StatusReportsTheDataPlanesSteeringFailures) {
   startWith(kOne);
-  EXPECT_EQ(loop->status()["control"]["xdp_steering_failures"], 0u);
+  EXPECT_EQ(loop->api().status()["control"]["xdp_steering_failures"], 0u);
   dataplane.steeringFailuresCount = 3;
-  EXPECT_EQ(loop->status()["control"]["xdp_steering_failures"], 3u);
+  EXPECT_EQ(loop->api().status()["control"]["xdp_steering_failures"], 3u);
 }
 
 }  // namespace

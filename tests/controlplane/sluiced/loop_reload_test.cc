@@ -46,7 +46,7 @@ TEST_F(LoopTest, AReloadPublishesExactlyTheNewTables) {
   ASSERT_EQ(dataplane.tables.size(), 1u);  // nothing changed, nothing published
 
   writeConfig(kAfter);
-  const nlohmann::json r = loop->reload();
+  const nlohmann::json r = loop->api().reload();
   EXPECT_EQ(r["added"].size(), 1u);
   EXPECT_EQ(r["removed"].size(), 1u);
   EXPECT_EQ(r["changed"].size(), 1u);
@@ -66,7 +66,7 @@ TEST_F(LoopTest, ARefusedReloadPublishesNothing) {
   const std::size_t tables = dataplane.tables.size(), neighbours = dataplane.neighbourSets.size();
   writeConfig(std::string(kAfter) + "virtual_server 10.0.0.13 {\n");  // unbalanced brace, no port
   try {
-    loop->reload();
+    loop->api().reload();
     ADD_FAILURE() << "the reload was accepted";
   } catch (const api::ApiError& e) {
     EXPECT_EQ(e.status(), 422);
@@ -74,7 +74,7 @@ TEST_F(LoopTest, ARefusedReloadPublishesNothing) {
   runFor(50);
   EXPECT_EQ(dataplane.tables.size(), tables);
   EXPECT_EQ(dataplane.neighbourSets.size(), neighbours);
-  EXPECT_EQ(loop->config().virtualServers.size(), 2u);
+  EXPECT_EQ(loop->api().config().virtualServers.size(), 2u);
   EXPECT_EQ(servicesOf(published()).count("10.0.0.11:80"), 1u);
 }
 

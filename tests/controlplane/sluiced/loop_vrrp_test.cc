@@ -45,7 +45,7 @@ std::size_t gratuitousArps(const FakeDataplane& dataplane, uint16_t port, const 
   return n;
 }
 
-std::string state(ControlLoop& loop) { return loop.vrrp()["instances"][0]["state"].get<std::string>(); }
+std::string state(ControlLoop& loop) { return loop.api().vrrp()["instances"][0]["state"].get<std::string>(); }
 
 // catches: a VRRP transition that does not reach the published table (the
 // VIP left unowned and its service on standby), or no gratuitous ARP sent

@@ -1,0 +1,209 @@
+#include "controlplane/sluiced/api_backend.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <utility>
+
+#include "controlplane/api/api_error.h"
+#include "controlplane/api/router.h"
+#include "controlplane/config/parser.h"
+#include "controlplane/sluiced/config_diff.h"
+#include "controlplane/sluiced/connection_listing.h"
+#include "controlplane/sluiced/monotonic_clock.h"
+
+namespace sluice::sluiced {
+namespace {
+
+using nlohmann::json;
+
+// How long an HTTP thread waits for the control loop to run its request.
+constexpr auto kAnswerTime = std::chrono::seconds(5);
+
+std::string macText(const dp::MacAddr& m) {
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", m.b[0], m.b[1], m.b[2], m.b[3], m.b[4], m.b[5]);
+  return buf;
+}
+
+}  // namespace
+
+ApiBackend::ApiBackend(Parts parts, std::string configFile, api::ListenOptions listen)
+    : parts_(std::move(parts)),
+      configFile_(std::move(configFile)),
+      listenOptions_(std::move(listen)),
+      startedMs_(monotonicMs()) {}
+
+uint64_t ApiBackend::uptimeS() const { return (monotonicMs() - startedMs_) / 1000; }
+
+void ApiBackend::listen() {
+  server_.emplace(listenOptions_, [this](const api::Request& req) {
+    auto answered = commands_.call([&] { return answer(req); }, kAnswerTime);
+    return answered ? *answered
+                    : api::errorResponse(503, "sluiced did not answer in time (stopping or busy); try again");
+  });
+  std::cerr << "sluiced: API on " << listenOptions_.socketPath
+            << (listenOptions_.tcpAddress
+                    ? " and " + *listenOptions_.tcpAddress + ":" + std::to_string(server_->tcpPort())
+                    : "")
+            << "\n";
+}
+
+void ApiBackend::close() {
+  commands_.close();
+  server_.reset();
+}
+
+void ApiBackend::poll(uint64_t nowMs) {
+  now_ = nowMs;
+  commands_.runPending();
+  if (reloadRetryUntil_) reloadOnSignal();
+}
+
+void ApiBackend::apply(const config::Config& next) {
+  try {
+    parts_.apply(next);
+  } catch (const api::ApiError& e) {
+    publishRefused_ = e.status() == 503;
+    throw;
+  }
+}
+
+json ApiBackend::reload() {
+  // All or nothing: a file that does not parse, changes what only a restart
+  // can change, or does not build leaves the running tables as they are.
+  const auto result = config::parseFile(configFile_);
+  json diagnostics = json::array();
+  for (const auto& d : result.diagnostics) diagnostics.push_back(d.toString());
+  // 422: the file is at fault; 503: a worker is behind, the same reload
+  // goes through later.
+  auto refuse = [&](const std::string& why, int status = 422) {
+    lastReload_ = {{"ok", false}, {"error", why}, {"uptime_s", uptimeS()}};
+    throw api::ApiError(status, "reload of " + configFile_ + " refused: " + why + "; running configuration kept", "",
+                        {{"diagnostics", diagnostics}});
+  };
+  if (!result.ok()) refuse(std::to_string(result.errors().size()) + " error(s)");
+  const config::Config& next = *result.config;
+  const config::Config& running = config();
+  if (!next.dataplane || next.dataplane->ports != running.dataplane->ports ||
+      next.dataplane->lcores != running.dataplane->lcores) {
+    refuse("ports and lcores of the dataplane block change only with a restart");
+  }
+  const ServiceDiff diff = diffServices(running, next);
+  json notes = json::array();
+  if (next.api != running.api) notes.push_back("api block changes take effect at the next start");
+  if (!(next == running)) {
+    try {
+      apply(next);
+    } catch (const api::ApiError& e) {
+      refuse(e.what(), e.status() == 503 ? 503 : 422);
+    }
+  }
+  lastReload_ = {{"ok", true},
+                 {"uptime_s", uptimeS()},
+                 {"added", diff.added.size()},
+                 {"removed", diff.removed.size()},
+                 {"changed", diff.changed.size()}};
+  return {{"reloaded", true},         {"added", diff.added},         {"removed", diff.removed},
+          {"changed", diff.changed}, {"diagnostics", diagnostics}, {"notes", notes}};
+}
+
+std::optional<api::Response> ApiBackend::answer(const api::Request& request) {
+  if (heldAnswer_) {
+    // Applied already: the command queue asks again at each pass.
+    if (parts_.dataplane.allTaken()) {
+      putOffSince_.reset();
+      heldPrevious_.reset();
+      return std::exchange(heldAnswer_, std::nullopt);
+    }
+    if (now_ - *putOffSince_ < kPatienceMs) return std::nullopt;
+    // A worker did not take the change in time: undo it, so that it is
+    // either everywhere or nowhere.
+    putOffSince_.reset();
+    heldAnswer_.reset();
+    if (!(*heldPrevious_ == config())) parts_.rollBack(*heldPrevious_);
+    heldPrevious_.reset();
+    std::cerr << "sluiced: a worker did not take an API change within " << kPatienceMs << " ms; rolled back\n";
+    return api::errorResponse(503, "a worker did not take the change in time; it was rolled back, try again");
+  }
+  publishRefused_ = false;
+  config::Config before = config();
+  api::Response response = api::handle(*this, request);
+  if (!publishRefused_) {
+    if (parts_.dataplane.allTaken()) {
+      putOffSince_.reset();
+      return response;
+    }
+    heldAnswer_ = std::move(response);
+    heldPrevious_ = std::move(before);
+    putOffSince_ = now_;
+    return std::nullopt;
+  }
+  // Nothing changed: the same request runs again once the worker caught up.
+  if (!putOffSince_) putOffSince_ = now_;
+  if (now_ - *putOffSince_ < kPatienceMs) return std::nullopt;
+  putOffSince_.reset();
+  return response;
+}
+
+void ApiBackend::reloadOnSignal() {
+  try {
+    const json r = reload();
+    reloadRetryUntil_.reset();
+    for (const auto& d : r["diagnostics"]) std::cerr << d.get<std::string>() << "\n";
+    std::cerr << "sluiced: reloaded " << configFile_ << ": " << r["added"].size() << " added, "
+              << r["removed"].size() << " removed, " << r["changed"].size() << " changed\n";
+  } catch (const api::ApiError& e) {
+    if (e.status() == 503 && (!reloadRetryUntil_ || now_ < *reloadRetryUntil_)) {
+      // A worker behind, nothing changed: poll() runs it again.
+      if (!reloadRetryUntil_) reloadRetryUntil_ = now_ + kPatienceMs;
+      return;
+    }
+    reloadRetryUntil_.reset();
+    for (const auto& d : e.extra().value("diagnostics", json::array())) std::cerr << d.get<std::string>() << "\n";
+    std::cerr << "sluiced: " << e.what() << "\n";
+  }
+}
+
+json ApiBackend::control() const {
+  json c = parts_.neighbours.json();
+  c["neighbour_version"] = parts_.dataplane.neighbours()->version;
+  c["xdp_steering_failures"] = parts_.dataplane.steeringFailures();
+  return c;
+}
+
+json ApiBackend::status() const {
+  const dp::DataplaneHandle& dp = parts_.dataplane;
+  json ports = json::array();
+  for (unsigned i = 0; i < dp.portCount(); ++i) {
+    ports.push_back({{"name", dp.portName(i)}, {"mac", macText(dp.portMac(i))}, {"link", dp.linkUp(i) ? "up" : "down"}});
+  }
+  json workers = json::array();
+  for (unsigned w = 0; w < dp.workerCount(); ++w) workers.push_back({{"loops", dp.workerLoops(w)}});
+  return {{"version", SLUICE_VERSION},
+          {"pid", ::getpid()},
+          {"uptime_s", uptimeS()},
+          {"config_file", configFile_},
+          {"table_version", dp.table()->version},
+          {"workers", dp.workerCount()},
+          {"worker_loops", std::move(workers)},
+          {"ports", std::move(ports)},
+          {"last_reload", lastReload_},
+          {"previous_run", previousRun_},
+          {"control", control()}};
+}
+
+void ApiBackend::notePreviousRun(const std::string& pid) {
+  previousRun_ = {{"clean", false},
+                  {"pid", pid},
+                  {"lost",
+                   "the connection table (open TCP flows are dropped as no_connection and reconnect) and the "
+                   "counters since the last stats file " + parts_.stats.file()}};
+}
+
+json ApiBackend::connections(const std::string& cursor, unsigned limit) {
+  return listConnections(parts_.dataplane, cursor, limit);
+}
+
+}  // namespace sluice::sluiced

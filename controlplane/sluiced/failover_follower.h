@@ -1,0 +1,80 @@
+// Follows VRRP: runs the configuration's vrrp_instances (failover::Driver)
+// on the data plane's ports, feeds it the ports' links and the
+// vrrp_scripts' results it tracks, and runs the notify scripts and sends
+// the smtp_alert mails of its transitions. The control loop reads which
+// VIPs this router holds from poll(). Control thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "controlplane/config/model.h"
+#include "controlplane/failover/driver.h"
+#include "controlplane/failover/script_tracker.h"
+#include "controlplane/failover/smtp_alert.h"
+#include "dataplane/dataplane_handle.h"
+
+namespace sluice::sluiced {
+
+class FailoverFollower {
+ public:
+  // Runs a notify script (fire and forget).
+  using RunScript = std::function<void(const config::ScriptCommand&)>;
+  // Asks for a unicast peer's MAC address (ARP/ND) on a port.
+  using Resolve = std::function<void(uint16_t port, bool v6, const dp::IpAddr& addr)>;
+
+  // Throws std::invalid_argument when an instance cannot run on the ports.
+  FailoverFollower(dp::DataplaneHandle& dataplane, const config::Config& config, std::span<const dp::MacAddr> portMacs,
+                   Resolve resolve, RunScript runScript);
+
+  // Whether the instances of `next` can run on these ports: throws
+  // std::invalid_argument (why) when not. Changes nothing.
+  void check(const config::Config& next) const;
+  // The parts of two configurations that VRRP runs on are equal.
+  static bool same(const config::Config& a, const config::Config& b);
+
+  // Starts the instances (as BACKUP, or MASTER at priority 255).
+  void start(const config::Config& config, uint64_t nowMs);
+  // Takes the VRRP frames among the frames the workers pass up.
+  bool handleFrame(uint16_t port, std::span<const uint8_t> frame, uint64_t nowMs);
+  // Timers, tracked objects, transitions; the VIPs held when they changed.
+  std::optional<tables::VipOwnership> poll(const config::Config& config, uint64_t nowMs);
+  // Runs `next`'s instances (call when !same(current, next)), at the time
+  // of the last call.
+  void reconfigure(const config::Config& next);
+  // A master resigns (priority 0); scripts and mails stop.
+  void stop(uint64_t nowMs);
+
+  tables::VipOwnership ownership() const { return driver_->ownership(); }
+  // /v1/vrrp.
+  nlohmann::json json() const;
+
+ private:
+  std::vector<failover::PortInfo> portInfos(const config::Config& config) const;
+  failover::TrackedStates trackedStates(const config::Config& config);
+  void notifyTransitions(const config::Config& config);
+
+  dp::DataplaneHandle& dataplane_;
+  std::vector<dp::MacAddr> portMacs_;
+  Resolve resolve_;
+  RunScript runScript_;
+  std::unique_ptr<failover::Driver> driver_;
+  std::unique_ptr<failover::ScriptTracker> scripts_;
+  std::unique_ptr<failover::SmtpAlerter> alerts_;
+  failover::TrackedStates tracked_;
+  uint64_t ownershipSeen_ = 0;  // the driver's ownership version last read
+  uint64_t scriptsSeen_ = 0;    // the script tracker's generation last read
+  uint64_t lastLinkCheck_ = 0;
+  uint64_t now_ = 0;            // the loop's clock at the last call
+  std::map<std::string, vrrp::State> groupStates_;  // vrrp_sync_group -> state last notified
+};
+
+}  // namespace sluice::sluiced

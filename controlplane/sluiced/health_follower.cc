@@ -1,0 +1,115 @@
+#include "controlplane/sluiced/health_follower.h"
+
+#include <chrono>
+#include <iostream>
+
+#include "controlplane/health/server_health.h"
+#include "controlplane/tables/keys.h"
+
+namespace sluice::sluiced {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::chrono::milliseconds kNotifyTimeout{30'000};  // notify and quorum scripts
+
+const config::RealServer* realServerOf(const config::Config& config, const std::string& service,
+                                       const std::string& server) {
+  for (const config::VirtualServer& vs : config.virtualServers) {
+    if (tables::serviceKey(vs) != service) continue;
+    for (const config::RealServer& rs : vs.realServers) {
+      if (tables::serverKey(rs.address, rs.port) == server) return &rs;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+tables::HealthState HealthFollower::start(const config::Config& config) {
+  reconfigure(config);
+  return verdicts(config, {}, false);
+}
+
+void HealthFollower::reconfigure(const config::Config& next) {
+  std::vector<health::CheckKey> checks = health::checksOf(next);
+  if (monitor_ && checks == checks_) return;
+  checks_ = std::move(checks);
+  std::vector<health::CheckerStatus> previous;
+  if (monitor_) previous = monitor_->snapshot();
+  monitor_.reset();  // stops its thread, closes its sockets, kills its scripts
+  monitor_ = std::make_unique<health::HealthMonitor>(next, previous);
+  seen_ = monitor_->generation();
+}
+
+void HealthFollower::runNotify(const config::ScriptCommand& script, const config::GlobalDefs& globals) {
+  if (monitor_) monitor_->runScript(script, globals, kNotifyTimeout);
+}
+
+std::optional<tables::HealthState> HealthFollower::poll(const config::Config& config,
+                                                        const tables::HealthState& before) {
+  if (!monitor_ || monitor_->generation() == seen_) return std::nullopt;
+  seen_ = monitor_->generation();
+  return verdicts(config, before, true);
+}
+
+tables::HealthState HealthFollower::verdicts(const config::Config& config, const tables::HealthState& before,
+                                             bool log) {
+  tables::HealthState state;
+  if (!monitor_) return state;
+  const std::vector<health::CheckerStatus> checkers = monitor_->snapshot();
+  state.servers = health::aggregate(checkers);
+  state.quorumLost = health::quorumLost(config, state.servers, before.quorumLost);
+  if (!log) return state;
+  auto run = [this](const std::optional<config::ScriptCommand>& script) {
+    if (script) runScript_(*script);
+  };
+  for (const auto& [key, now] : state.servers) {
+    const auto was = before.servers.find(key);
+    const bool wasUp = was == before.servers.end() || was->second.up;
+    if (wasUp == now.up) continue;
+    std::string why;
+    for (const health::CheckerStatus& c : checkers) {
+      if (c.service == key.first && c.server == key.second && !c.up) why = c.type + ": " + c.lastError;
+    }
+    std::cerr << "sluiced: real server " << key.second << " of " << key.first << " is "
+              << (now.up ? "up" : "down (" + why + ")") << "\n";
+    if (const config::RealServer* rs = realServerOf(config, key.first, key.second)) {
+      run(now.up ? rs->notifyUp : rs->notifyDown);
+    }
+  }
+  for (const config::VirtualServer& vs : config.virtualServers) {
+    const std::string key = tables::serviceKey(vs);
+    const bool lost = state.quorumLost.contains(key), wasLost = before.quorumLost.contains(key);
+    if (lost == wasLost) continue;
+    std::cerr << "sluiced: service " << key << (lost ? " lost its quorum" : " has its quorum again") << "\n";
+    run(lost ? vs.quorumDown : vs.quorumUp);
+  }
+  return state;
+}
+
+json HealthFollower::json(const tables::HealthState& current) const {
+  nlohmann::json checkers = nlohmann::json::array();
+  if (monitor_) {
+    for (const health::CheckerStatus& c : monitor_->snapshot()) {
+      nlohmann::json j = {
+          {"service", c.service},
+          {"real_server", c.server},
+          {"type", c.type},
+          {"state", c.up ? "UP" : "DOWN"},
+          {"last_error", c.lastError.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.lastError)},
+          {"probes", c.probes},
+          {"failures", c.failures},
+          {"transitions", c.transitions},
+          {"last_change_unix",
+           std::chrono::duration_cast<std::chrono::seconds>(c.lastChange.time_since_epoch()).count()}};
+      if (c.weight) j["weight"] = *c.weight;
+      checkers.push_back(std::move(j));
+    }
+  }
+  nlohmann::json lost = nlohmann::json::array();
+  for (const std::string& s : current.quorumLost) lost.push_back(s);
+  return {{"running", monitor_ != nullptr}, {"checkers", std::move(checkers)}, {"quorum_lost", std::move(lost)}};
+}
+
+}  // namespace sluice::sluiced

@@ -1,0 +1,53 @@
+// Follows the health checks: runs a monitor of the configuration's checks
+// and, when a verdict changes, logs it, runs the real server's notify_up /
+// notify_down and the service's quorum_up / quorum_down scripts, and hands
+// the control loop the verdicts the tables are to be built with.
+// Control thread only (the monitor runs the checks on its own thread).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "controlplane/config/model.h"
+#include "controlplane/health/monitor.h"
+#include "controlplane/tables/health_state.h"
+
+namespace sluice::sluiced {
+
+class HealthFollower {
+ public:
+  // Runs a notify or quorum script (fire and forget).
+  using RunScript = std::function<void(const config::ScriptCommand&)>;
+  explicit HealthFollower(RunScript runScript) : runScript_(std::move(runScript)) {}
+
+  // Starts checking `config`'s real servers; the verdicts to start from.
+  tables::HealthState start(const config::Config& config);
+  // A monitor for `next` when its checks differ from the running ones,
+  // starting each check that still exists in the state it had.
+  void reconfigure(const config::Config& next);
+  // The new verdicts when a check changed state since the last call
+  // (logged, their scripts run), else nullopt. `before`: the verdicts the
+  // tables are built with now.
+  std::optional<tables::HealthState> poll(const config::Config& config, const tables::HealthState& before);
+  // Runs a notify script on the checks' event loop.
+  void runNotify(const config::ScriptCommand& script, const config::GlobalDefs& globals);
+  // Stops the checks (and their scripts).
+  void stop() { monitor_.reset(); }
+
+  // /v1/health: the checkers and the services whose quorum is lost.
+  nlohmann::json json(const tables::HealthState& current) const;
+
+ private:
+  tables::HealthState verdicts(const config::Config& config, const tables::HealthState& before, bool log);
+
+  RunScript runScript_;
+  std::unique_ptr<health::HealthMonitor> monitor_;
+  std::vector<health::CheckKey> checks_;  // what the monitor checks
+  uint64_t seen_ = 0;                     // the monitor's generation last read
+};
+
+}  // namespace sluice::sluiced

@@ -118,12 +118,14 @@ std::optional<api::Response> ApiBackend::answer(const api::Request& request) {
       return std::exchange(heldAnswer_, std::nullopt);
     }
     if (now_ - *putOffSince_ < kPatienceMs) return std::nullopt;
+    putOffSince_.reset();
+    const config::Config previous = *std::exchange(heldPrevious_, std::nullopt);
+    // A request that changed nothing waited for an older change only.
+    if (previous == config()) return std::exchange(heldAnswer_, std::nullopt);
     // A worker did not take the change in time: undo it, so that it is
     // either everywhere or nowhere.
-    putOffSince_.reset();
     heldAnswer_.reset();
-    if (!(*heldPrevious_ == config())) parts_.rollBack(*heldPrevious_);
-    heldPrevious_.reset();
+    parts_.rollBack(previous);
     std::cerr << "sluiced: a worker did not take an API change within " << kPatienceMs << " ms; rolled back\n";
     return api::errorResponse(503, "a worker did not take the change in time; it was rolled back, try again");
   }

@@ -216,6 +216,22 @@ TEST_F(LoopTest, AnApiChangeIsAnsweredOnceTheWorkersTookItsTablesOrRolledBack) {
   EXPECT_EQ(servicesOf(published()), (Services{{"10.0.0.10:80", {"192.168.1.1:80", "192.168.1.2:80"}}}));
 }
 
+// catches: a request that changed nothing answered 503 (or rolling a
+// change back) because a worker had not yet taken an older change.
+TEST_F(LoopTest, AReadWaitingBehindAnOlderChangeIsAnsweredWithoutARollback) {
+  startWith(kTwo);
+  dataplane.taken = false;
+  const api::Request status{"GET", "/v1/status", {}, ""};
+  EXPECT_FALSE(loop->api().answer(status));
+  runFor(210);
+  const std::optional<api::Response> r = loop->api().answer(status);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  runFor(10);
+  EXPECT_EQ(dataplane.tables.size(), 1u);
+  EXPECT_EQ(loop->api().config().virtualServers[0].realServers.size(), 2u);
+}
+
 // catches: the XDP steering map failures the data plane counts (and logs)
 // no longer reaching /v1/status, where an operator sees them.
 TEST_F(LoopTest, StatusReportsTheDataPlanesSteeringFailures) {

@@ -116,11 +116,16 @@ std::string prometheusText(const json& stats) {
     tx.add(labels, count(workers[w], "tx_packets"));
     conns.add(labels, count(workers[w], "connections"));
   }
+  // The control plane's counters that tell of a fault an operator must see.
+  Family steering("sluice_xdp_steering_failures_total", "counter",
+                  "Addresses the XDP steering maps could not take (a full map): their traffic stays in the kernel.");
+  const json& control = member(stats, "control", noObject);
+  if (control.contains("xdp_steering_failures")) steering.add({}, count(control, "xdp_steering_failures"));
   std::ostringstream out;
   service.writeTo(out);
   server.writeTo(out);
   weight.writeTo(out);
-  for (const Family* f : {&drops, &rx, &tx, &conns}) f->writeTo(out);
+  for (const Family* f : {&drops, &rx, &tx, &conns, &steering}) f->writeTo(out);
   return out.str();
 }
 

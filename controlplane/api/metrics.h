@@ -1,6 +1,7 @@
 // Prometheus text exposition (format 0.0.4) of the counters /v1/stats
 // shows: per service and real server (labels service, real_server), drops
-// by reason, and per-worker packet counters. Pure; thread-safe.
+// by reason, per-worker packet counters, and the control plane's XDP
+// steering failures (from stats["control"], when present). Pure; thread-safe.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -196,6 +196,12 @@ json ApiBackend::status() const {
           {"control", control()}};
 }
 
+json ApiBackend::stats() const {
+  json j = parts_.stats.json();
+  j["control"] = control();
+  return j;
+}
+
 void ApiBackend::notePreviousRun(const std::string& pid) {
   previousRun_ = {{"clean", false},
                   {"pid", pid},

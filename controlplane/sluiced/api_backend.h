@@ -80,7 +80,7 @@ class ApiBackend : public api::Backend {
   void apply(const config::Config& next) override;
   nlohmann::json reload() override;
   nlohmann::json status() const override;
-  nlohmann::json stats() const override { return parts_.stats.json(); }
+  nlohmann::json stats() const override;
   nlohmann::json health() const override { return parts_.health.json(parts_.state.health()); }
   nlohmann::json vrrp() const override { return parts_.failover.json(); }
   nlohmann::json connections(const std::string& cursor, unsigned limit) override;

@@ -55,8 +55,8 @@ class ControlLoop {
   void stop(uint64_t nowMs);
 
   ApiBackend& api() { return api_; }
-  // Writes the counters to the stats file.
-  void writeStats() const { stats_.write(api_.control()); }
+  // Writes the counters (/v1/stats) to the stats file.
+  void writeStats() const { stats_.write(api_.stats()); }
 
  private:
   // ApiBackend::Parts::apply and rollBack.

@@ -22,13 +22,11 @@ void StatsFollower::poll(uint64_t nowMs) {
 
 nlohmann::json StatsFollower::json() const { return stats::countersJson(*dataplane_.table(), workers(), rates_); }
 
-void StatsFollower::write(const nlohmann::json& control) const {
-  nlohmann::json j = json();
-  j["control"] = control;
+void StatsFollower::write(const nlohmann::json& stats) const {
   const std::string tmp = statsFile_ + ".tmp";
   {
     std::ofstream out(tmp);
-    out << j.dump(2) << "\n";
+    out << stats.dump(2) << "\n";
     if (!out) {
       std::cerr << "sluiced: cannot write " << tmp << "\n";
       return;

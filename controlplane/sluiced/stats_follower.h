@@ -22,9 +22,9 @@ class StatsFollower {
   void poll(uint64_t nowMs);
   // /v1/stats: the counters and rates per service and real server, drops.
   nlohmann::json json() const;
-  // Writes json() with `control` added to the stats file (atomically, by
-  // rename); a failure is logged.
-  void write(const nlohmann::json& control) const;
+  // Writes `stats` to the stats file (atomically, by rename); a failure is
+  // logged.
+  void write(const nlohmann::json& stats) const;
   const std::string& file() const { return statsFile_; }
 
  private:

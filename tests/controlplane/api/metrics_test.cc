@@ -31,6 +31,18 @@ TEST(Metrics, ServicesRealServersDropsAndWorkersInTextFormat) {
   EXPECT_EQ(types, 1u);
 }
 
+// catches: the XDP steering failures (traffic left in the kernel) missing
+// from /metrics, where alerting reads them.
+TEST(Metrics, TheControlPlanesSteeringFailuresAreACounter) {
+  testing::FakeBackend b;
+  nlohmann::json stats = b.stats();
+  EXPECT_EQ(prometheusText(stats).find("\nsluice_xdp_steering_failures_total "), std::string::npos);
+  stats["control"] = {{"xdp_steering_failures", 3}};
+  const std::string text = prometheusText(stats);
+  EXPECT_NE(text.find("# TYPE sluice_xdp_steering_failures_total counter\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nsluice_xdp_steering_failures_total 3\n"), std::string::npos) << text;
+}
+
 TEST(Metrics, LabelValuesAreEscaped) {
   const nlohmann::json stats = {{"services", {{{"id", "group-a\"b\\c"}, {"conns", 1}}}}};
   EXPECT_NE(prometheusText(stats).find("service=\"group-a\\\"b\\\\c\""), std::string::npos);

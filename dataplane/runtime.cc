@@ -126,6 +126,7 @@ Runtime::Runtime(const RuntimeSpec& spec) : lcores_(spec.workerLcores) {
       ctx->resolves = resolves_.get();
       ctx->qsbr = publisher_->qsbr();
       ctx->stop = &stop_;
+      ctx->busyPoll = spec.busyPoll;
       contexts_.push_back(std::move(ctx));
     }
     // Every RX queue has one poller; queues are dealt out across workers,

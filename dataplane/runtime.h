@@ -42,6 +42,7 @@ struct RuntimeSpec {
   std::vector<unsigned> workerLcores;
   uint32_t connCapacity = 1u << 20;  // per worker, per family (IPv6: a quarter)
   ConnTimeouts timeouts;
+  bool busyPoll = false;  // workers never back off when idle
 };
 
 class Runtime final : public DataplaneHandle {

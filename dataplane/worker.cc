@@ -6,6 +6,9 @@
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
+#include <time.h>
+
+#include <algorithm>
 #include <array>
 
 #include "dataplane/steering.h"
@@ -16,6 +19,9 @@ namespace {
 constexpr unsigned kBurst = 32;
 constexpr unsigned kPrefetchAhead = 4;
 constexpr uint32_t kSweepBudget = 256;  // connections examined per table per millisecond
+constexpr unsigned kSpinPolls = 1024;   // empty passes before an idle worker sleeps
+constexpr uint32_t kMinSleepUs = 16;
+constexpr uint32_t kMaxSleepUs = 1000;  // the longest an idle worker sleeps
 
 class WorkerLoop {
   struct TxBatch {
@@ -32,17 +38,21 @@ class WorkerLoop {
       takeNewestTable();
       const uint32_t t = now();
       rte_mbuf* pkts[kBurst];
+      unsigned work = 0;
       for (const RxQueue& q : c_.rx) {
         const uint16_t n = rte_eth_rx_burst(c_.portIds[q.port], q.queue, pkts, kBurst);
         if (n != 0) handle(pkts, n, t, false);
+        work += n;
       }
       if (c_.workerCount > 1) {
         const unsigned n = c_.steering[c_.index]->popBurst(pkts, kBurst);
         if (n != 0) handle(pkts, n, t, true);
+        work += n;
       }
       for (uint16_t port : c_.drains) {
         const unsigned n = c_.controlTx[port]->popBurst(pkts, kBurst);
         for (unsigned i = 0; i < n; ++i) queueTx(port, pkts[i]);
+        work += n;
       }
       flush();
       if (t != lastSweep && c_.forwarder->table() != nullptr) {
@@ -54,12 +64,35 @@ class WorkerLoop {
       // SnapshotPublisher::reclaim for why that is enough).
       rte_rcu_qsbr_quiescent(c_.qsbr, c_.index);
       c_.loops.store(c_.loops.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      if (!c_.busyPoll) idle(work);
     }
     flush();
     rte_rcu_qsbr_thread_offline(c_.qsbr, c_.index);
   }
 
  private:
+  // The idle policy: after kSpinPolls empty passes (pausing between them)
+  // the worker sleeps, kMinSleepUs first and twice as long each empty pass
+  // after, up to kMaxSleepUs: the wake-up delay a packet arriving at an
+  // idle worker can meet. Any work ends the back-off at once. The worker
+  // stays online for RCU while asleep: it still points at its snapshot
+  // (setTable reads the old one for its schedulers), so reclaiming waits
+  // for it to wake, 1 ms at most.
+  void idle(unsigned work) {
+    if (work != 0) {
+      emptyPasses_ = 0;
+      sleepUs_ = 0;
+      return;
+    }
+    if (++emptyPasses_ < kSpinPolls) {
+      rte_pause();
+      return;
+    }
+    sleepUs_ = sleepUs_ == 0 ? kMinSleepUs : std::min(sleepUs_ * 2, kMaxSleepUs);
+    const timespec ts{0, static_cast<long>(sleepUs_) * 1000};
+    nanosleep(&ts, nullptr);
+  }
+
   uint32_t now() const { return static_cast<uint32_t>(rte_get_tsc_cycles() / cyclesPerMs_); }
 
   // Taking the request (exchange) tells the control plane it may no longer
@@ -155,6 +188,8 @@ class WorkerLoop {
   }
 
   WorkerContext& c_;
+  unsigned emptyPasses_ = 0;  // passes without work in a row
+  uint32_t sleepUs_ = 0;      // the last back-off sleep
   const uint64_t cyclesPerMs_;
   std::array<TxBatch, kMaxPorts> tx_{};
 };

@@ -45,6 +45,7 @@ struct WorkerContext {
   TypedRing<ResolveRequest>* resolves = nullptr;
   rte_rcu_qsbr* qsbr = nullptr;
   const std::atomic<bool>* stop = nullptr;
+  bool busyPoll = false;  // never back off when idle (dedicated cores)
   std::atomic<uint64_t> loops{0};  // iterations, for liveness checks
   std::atomic<ConnDumpRequest*> dump{nullptr};  // a listing the control plane asked for
 };

@@ -47,25 +47,60 @@ std::optional<std::pair<std::uint32_t, std::uint32_t>> readSpan(const std::strin
   return std::pair{*first, *last};
 }
 
-// `lcores 0-1` / `lcores 0,2,4` / `lcores 0 2-3`.
-std::vector<std::uint32_t> readLcores(const Args& a) {
-  std::vector<std::uint32_t> cores;
-  for (std::size_t i = 0; i < std::max<std::size_t>(a.size(), 1); ++i) {
-    for (const auto& part : splitCommas(a.text(i))) {
-      const auto span = readSpan(part, 0, kMaxLcore);
-      if (!span) {
-        a.fail(i, "lcores '" + a.text(i) + "' is not a core list like 0-3 or 0,2,4 (cores 0-" +
-                      std::to_string(kMaxLcore) + ")");
-      }
-      for (auto core = span->first; core <= span->second; ++core) {
-        if (std::find(cores.begin(), cores.end(), core) != cores.end()) {
-          a.fail(i, "lcores lists core " + std::to_string(core) + " twice");
-        }
-        cores.push_back(core);
-      }
+// The top-level parts of a comma list: commas inside (...) stay.
+std::vector<std::string> splitOutsideParens(const std::string& s) {
+  std::vector<std::string> parts(1);
+  int depth = 0;
+  for (const char c : s) {
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if (c == ',' && depth == 0) {
+      parts.emplace_back();
+    } else {
+      parts.back() += c;
     }
   }
-  return cores;
+  return parts;
+}
+
+// "N", "N-M" or DPDK's group "(N,M-K)": the numbers in [0, kMaxLcore];
+// nullopt when malformed.
+std::optional<std::vector<std::uint32_t>> readGroup(const std::string& s) {
+  std::string inner = s;
+  if (s.size() >= 2 && s.front() == '(' && s.back() == ')') inner = s.substr(1, s.size() - 2);
+  if (inner.empty() || inner.find_first_of("()@") != std::string::npos) return std::nullopt;
+  std::vector<std::uint32_t> out;
+  for (const std::string& part : splitCommas(inner)) {
+    const auto span = readSpan(part, 0, kMaxLcore);
+    if (!span) return std::nullopt;
+    for (auto n = span->first; n <= span->second; ++n) out.push_back(n);
+  }
+  return out;
+}
+
+// `lcores 0-1` / `lcores 0,2,4` / `lcores 0 2-3`, or DPDK's lcore-to-CPU
+// map `lcores 0@0,(1-2)@1`: lcores 0, 1 and 2, the last two sharing CPU 1
+// (more workers than CPUs: a lab, or a VM).
+void readLcores(Dataplane& dp, const Args& a) {
+  std::string words;
+  for (std::size_t i = 0; i < std::max<std::size_t>(a.size(), 1); ++i) words += (i ? "," : "") + a.text(i);
+  const bool map = words.find_first_of("@(") != std::string::npos;
+  const std::string form = map ? "a core list like 0-3 or 0,2,4, or an lcore map like 0@0,(1-2)@1"
+                               : "a core list like 0-3 or 0,2,4";
+  for (const std::string& part : map ? splitOutsideParens(words) : splitCommas(words)) {
+    const auto at = part.find('@');
+    const auto ids = readGroup(part.substr(0, at));
+    if (!ids || (at != std::string::npos && !readGroup(part.substr(at + 1)))) {
+      a.fail("lcores '" + part + "' is not " + form + " (lcores and CPUs 0-" + std::to_string(kMaxLcore) + ")");
+    }
+    for (const auto id : *ids) {
+      if (std::find(dp.lcores.begin(), dp.lcores.end(), id) != dp.lcores.end()) {
+        a.fail("lcores lists lcore " + std::to_string(id) + " twice");
+      }
+      dp.lcores.push_back(id);
+    }
+  }
+  if (map) dp.lcoreMap = words;
 }
 
 // `80,443`, `10000-20000`, or both mixed; may span several words.
@@ -141,12 +176,15 @@ void addDataplaneValues(Block<Dataplane>& b) {
   b.value("lcores", [](Dataplane& dp, const Args& a) {
     // Kept even when too short, so the block's end does not also
     // report "needs lcores".
-    dp.lcores = readLcores(a);
+    dp.lcores.clear();
+    dp.lcoreMap.reset();
+    readLcores(dp, a);
     if (dp.lcores.size() < 2) {
       a.fail("lcores needs at least two cores: the first runs the control plane, the others are workers");
     }
   });
   b.value("no_huge", [](Dataplane& dp, const Args& a) { dp.noHuge = a.flag(); });
+  b.value("busy_poll", [](Dataplane& dp, const Args& a) { dp.busyPoll = a.flag(); });
   b.value("memory", [](Dataplane& dp, const Args& a) {
     a.expect(1, 1);
     dp.memoryMb = a.number<std::uint32_t>(0, 64, kMaxMemoryMb);

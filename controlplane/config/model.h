@@ -398,7 +398,13 @@ struct FwmarkRule {
 
 struct Dataplane {
   std::vector<std::uint32_t> lcores;  // first: control plane; the rest: workers
+  // DPDK's lcore-to-CPU map (`0@0,(1-2)@1`) as written, when lcores used
+  // that form; the EAL gets it as --lcores.
+  std::optional<std::string> lcoreMap;
   bool noHuge = false;
+  // Workers poll their queues without pause even when idle (dedicated
+  // cores); without it an idle worker backs off (see docs/dataplane.md).
+  bool busyPoll = false;
   std::optional<std::uint32_t> memoryMb;
   std::optional<std::uint32_t> connTableSize;  // per worker
   std::optional<LvsTimeouts> lvsTimeouts;      // overrides global_defs lvs_timeouts

@@ -87,8 +87,9 @@ json ApiBackend::reload() {
   const config::Config& next = *result.config;
   const config::Config& running = config();
   if (!next.dataplane || next.dataplane->ports != running.dataplane->ports ||
-      next.dataplane->lcores != running.dataplane->lcores) {
-    refuse("ports and lcores of the dataplane block change only with a restart");
+      next.dataplane->lcores != running.dataplane->lcores || next.dataplane->lcoreMap != running.dataplane->lcoreMap ||
+      next.dataplane->busyPoll != running.dataplane->busyPoll) {
+    refuse("ports, lcores and busy_poll of the dataplane block change only with a restart");
   }
   const ServiceDiff diff = diffServices(running, next);
   json notes = json::array();

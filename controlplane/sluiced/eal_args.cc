@@ -7,11 +7,14 @@ namespace sluice::sluiced {
 
 std::vector<std::string> ealArguments(const config::Dataplane& dataplane, const std::string& filePrefix) {
   std::vector<std::string> args = {"sluiced"};
-  std::string lcores;
-  for (unsigned lcore : dataplane.lcores) {
-    lcores += (lcores.empty() ? "" : ",") + std::to_string(lcore);
+  if (dataplane.lcoreMap) {
+    args.insert(args.end(), {"--lcores", *dataplane.lcoreMap});
+  } else {
+    std::string lcores;
+    for (unsigned lcore : dataplane.lcores) lcores += (lcores.empty() ? "" : ",") + std::to_string(lcore);
+    args.insert(args.end(), {"-l", lcores});
   }
-  args.insert(args.end(), {"-l", lcores, "--main-lcore", std::to_string(dataplane.lcores.at(0))});
+  args.insert(args.end(), {"--main-lcore", std::to_string(dataplane.lcores.at(0))});
   if (dataplane.noHuge) args.push_back("--no-huge");
   args.insert(args.end(), {"-m", std::to_string(dataplane.memoryMb.value_or(kDefaultMemoryMb))});
   bool onBus = false;

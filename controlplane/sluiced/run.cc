@@ -46,6 +46,7 @@ dp::RuntimeSpec runtimeSpec(const config::Config& config) {
   }
   if (d.connTableSize) spec.connCapacity = *d.connTableSize;
   spec.timeouts = tables::timeoutsOf(config);
+  spec.busyPoll = d.busyPoll;
   return spec;
 }
 

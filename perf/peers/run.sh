@@ -139,6 +139,7 @@ virtual_server 10.0.0.1 80 {
 }
 dataplane {
     lcores 0-1
+    busy_poll
     no_huge
     memory 512
     conn_table_size 1048576

@@ -112,6 +112,44 @@ TEST(Dataplane, LcoreLists) {
   EXPECT_EQ(lcores("0 5"), (std::vector<std::uint32_t>{0, 5}));
 }
 
+// catches: DPDK's lcore-to-CPU map refused, or its lcores misread (two
+// workers on one CPU is how a 2-CPU machine runs more than one worker).
+TEST(Dataplane, LcoreMaps) {
+  const auto r = parseString("dataplane {\n lcores 0@0,(1-2)@1\n busy_poll\n port p { device d }\n}\n", "d.conf");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(errorsOf(r));
+  const Dataplane& dp = *r.config->dataplane;
+  EXPECT_EQ(dp.lcores, (std::vector<std::uint32_t>{0, 1, 2}));
+  EXPECT_EQ(dp.lcoreMap, "0@0,(1-2)@1");
+  EXPECT_TRUE(dp.busyPoll);
+  const auto plain = parseString("dataplane {\n lcores 0-1\n port p { device d }\n}\n", "d.conf");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain.config->dataplane->lcoreMap);
+  EXPECT_FALSE(plain.config->dataplane->busyPoll);
+  const auto groups = parseString("dataplane {\n lcores 0@(0,1) (1,3)@1\n port p { device d }\n}\n", "d.conf");
+  ASSERT_TRUE(groups.ok()) << ::testing::PrintToString(errorsOf(groups));
+  EXPECT_EQ(groups.config->dataplane->lcores, (std::vector<std::uint32_t>{0, 1, 3}));
+}
+
+// catches: a malformed lcore map passed on to the EAL, which then fails
+// with a message about its own arguments.
+TEST(Dataplane, BadLcoreMaps) {
+  auto error = [](const std::string& spec) {
+    const auto r = parseString("dataplane {\n lcores " + spec + "\n port p { device d }\n}\n", "d.conf");
+    const Lines e = errorsOf(r);
+    return e.empty() ? std::string() : e[0];
+  };
+  EXPECT_EQ(error("0@0,(1-2@1"),
+            "d.conf:2: lcores '(1-2@1' is not a core list like 0-3 or 0,2,4, or an lcore map like 0@0,(1-2)@1 "
+            "(lcores and CPUs 0-1023)");
+  EXPECT_EQ(error("0@x,1@1"),
+            "d.conf:2: lcores '0@x' is not a core list like 0-3 or 0,2,4, or an lcore map like 0@0,(1-2)@1 "
+            "(lcores and CPUs 0-1023)");
+  EXPECT_EQ(error("0@0,(0-1)@1"), "d.conf:2: lcores lists lcore 0 twice");
+  EXPECT_EQ(error("0@0,1@2000"),
+            "d.conf:2: lcores '1@2000' is not a core list like 0-3 or 0,2,4, or an lcore map like 0@0,(1-2)@1 "
+            "(lcores and CPUs 0-1023)");
+}
+
 TEST(Dataplane, NeedsAWorkerCore) {
   const auto r = parseString("dataplane {\n lcores 0\n port p { device d }\n}\n", "d.conf");
   EXPECT_EQ(errorsOf(r), Lines{"d.conf:2: lcores needs at least two cores: the first runs the control plane, "
@@ -143,7 +181,7 @@ TEST(Dataplane, BadValues) {
                              "d.conf");
   EXPECT_EQ(
       errorsOf(r),
-      (Lines{"d.conf:2: lcores lists core 1 twice",
+      (Lines{"d.conf:2: lcores lists lcore 1 twice",
              "d.conf:4: address '10.0.0.2' needs a prefix length, e.g. 10.0.0.2/24",
              "d.conf:3: port 'eth0' needs a device (a PCI address or a DPDK vdev string)",
              "d.conf:11: queues 0 is out of range 1-128",
@@ -152,8 +190,7 @@ TEST(Dataplane, BadValues) {
              "d.conf:14: lladdr '02:00:00:00:20' is not a MAC address like 02:00:00:00:00:20",
              "d.conf:16: match 'icmp' is not one of tcp, udp, sctp", "d.conf:15: fwmark 5 has no match line",
              "d.conf:19: ports '0-10' is not a port list like 80,443 or 10000-20000",
-             "d.conf:18: fwmark 6 has no match line",
-             "d.conf:1: dataplane needs lcores (the first runs the control plane, the others are workers)"}));
+             "d.conf:18: fwmark 6 has no match line"}));
 }
 
 TEST(Dataplane, ExceptionTap) {

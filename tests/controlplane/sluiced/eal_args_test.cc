@@ -54,6 +54,17 @@ TEST(EalArgs, ProgramNameLcoresAndMainLcore) {
   EXPECT_EQ(valuesOf(a, "-l").size(), 1u);
 }
 
+// catches: an lcore map given to the EAL as a plain list (-l), which
+// refuses it, or without the main lcore.
+TEST(EalArgs, AnLcoreMapGoesToTheEalAsLcores) {
+  config::Dataplane d = dataplane({0, 1, 2}, {"net_ring0"});
+  d.lcoreMap = "0@0,(1-2)@1";
+  const Args a = ealArguments(d, "p");
+  EXPECT_EQ(valueOf(a, "--lcores"), "0@0,(1-2)@1");
+  EXPECT_TRUE(valuesOf(a, "-l").empty());
+  EXPECT_EQ(valueOf(a, "--main-lcore"), "0");
+}
+
 TEST(EalArgs, MemoryDefaultsTo1024AndFollowsTheBlock) {
   config::Dataplane d = dataplane({0, 1}, {"net_ring0"});
   EXPECT_EQ(valueOf(ealArguments(d, "p"), "-m"), "1024");

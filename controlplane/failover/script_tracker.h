@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "controlplane/config/model.h"
-#include "controlplane/health/event_loop.h"
+#include "controlplane/common/event_loop.h"
 #include "controlplane/health/probe.h"
 
 namespace sluice::failover {
@@ -42,7 +42,7 @@ class ScriptTracker {
   void run(std::size_t index);
   void record(std::size_t index, const health::ProbeResult& result);
 
-  health::EventLoop loop_;
+  common::EventLoop loop_;
   std::vector<Script> scripts_;  // loop thread only, once started
   mutable std::mutex mutex_;
   std::map<std::string, bool> states_;  // guarded by mutex_

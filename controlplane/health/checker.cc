@@ -2,7 +2,7 @@
 
 namespace sluice::health {
 
-Checker::Checker(EventLoop& loop, CheckerSpec spec, OnResult onResult, uint64_t seed)
+Checker::Checker(common::EventLoop& loop, CheckerSpec spec, OnResult onResult, uint64_t seed)
     : loop_(loop), spec_(std::move(spec)), onResult_(std::move(onResult)), random_(seed) {
   status_.service = spec_.service;
   status_.server = spec_.server;

@@ -13,7 +13,7 @@
 #include <random>
 #include <string>
 
-#include "controlplane/health/event_loop.h"
+#include "controlplane/common/event_loop.h"
 #include "controlplane/health/probe.h"
 
 namespace sluice::health {
@@ -45,7 +45,7 @@ class Checker {
   // onResult runs on the loop's thread after every probe, with whether the
   // state changed (up/down, or a new dynamic weight).
   using OnResult = std::function<void(const CheckerStatus&, bool changed)>;
-  Checker(EventLoop& loop, CheckerSpec spec, OnResult onResult, uint64_t seed);
+  Checker(common::EventLoop& loop, CheckerSpec spec, OnResult onResult, uint64_t seed);
   ~Checker();
   Checker(const Checker&) = delete;
   Checker& operator=(const Checker&) = delete;
@@ -58,12 +58,12 @@ class Checker {
   void runProbe();
   void onResult(const ProbeResult& r);
 
-  EventLoop& loop_;
+  common::EventLoop& loop_;
   CheckerSpec spec_;
   OnResult onResult_;
   std::mt19937_64 random_;
   std::unique_ptr<Probe> probe_;
-  EventLoop::TimerId timer_ = 0;
+  common::EventLoop::TimerId timer_ = 0;
   uint32_t consecutiveFailures_ = 0;
   uint32_t consecutiveSuccesses_ = 0;
   CheckerStatus status_;

@@ -236,7 +236,7 @@ MiscProbe::MiscProbe(MiscSpec spec) : spec_(std::move(spec)) {}
 
 MiscProbe::~MiscProbe() { abandon(); }
 
-void MiscProbe::start(EventLoop& loop, Done done) {
+void MiscProbe::start(common::EventLoop& loop, Done done) {
   abandon();                             // a new attempt replaces a running one
   alive_ = std::make_shared<int>(0);     // and its posted failure, if any
   loop_ = &loop;
@@ -252,7 +252,7 @@ void MiscProbe::start(EventLoop& loop, Done done) {
   if (error) failLater(loop, std::move(*error));
 }
 
-std::optional<std::string> MiscProbe::launch(EventLoop& loop) {
+std::optional<std::string> MiscProbe::launch(common::EventLoop& loop) {
   auto words = splitMiscCommand(spec_.command);
   if (!words) return "misc_path '" + spec_.command + "' is empty or has an unterminated quote";
   script_ = words->front();
@@ -349,7 +349,7 @@ void MiscProbe::finish(ProbeResult result) {
   if (done) done(std::move(result));
 }
 
-void MiscProbe::failLater(EventLoop& loop, std::string error) {
+void MiscProbe::failLater(common::EventLoop& loop, std::string error) {
   loop.post([this, alive = std::weak_ptr<int>(alive_), error = std::move(error)]() mutable {
     if (alive.expired()) return;  // destroyed or restarted since
     finish({.error = std::move(error)});

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "controlplane/health/event_loop.h"
+#include "controlplane/common/event_loop.h"
 #include "controlplane/health/probe.h"
 
 namespace sluice::health {
@@ -66,29 +66,29 @@ class MiscProbe : public Probe {
 
   // Runs the script; `done` gets the result later, never from inside
   // start(). Starting again while a run is under way abandons that run.
-  void start(EventLoop& loop, Done done) override;
+  void start(common::EventLoop& loop, Done done) override;
 
  private:
-  std::optional<std::string> launch(EventLoop& loop);  // error text, or nullopt once the child runs
+  std::optional<std::string> launch(common::EventLoop& loop);  // error text, or nullopt once the child runs
   void onChildReady();
   void onTimeout();
   std::string readChildError();
   void finish(ProbeResult result);
-  void failLater(EventLoop& loop, std::string error);
+  void failLater(common::EventLoop& loop, std::string error);
   void abandon();  // kill and reap a running script, stop watching it
   void stopWatching();
   void signalGroup(int sig) const;
 
   MiscSpec spec_;
   std::string script_;  // the executable: the first word of the command
-  EventLoop* loop_ = nullptr;
+  common::EventLoop* loop_ = nullptr;
   Done done_;
   pid_t pid_ = -1;     // the running script (and its process group), or -1
   int pidfd_ = -1;     // readable once the script has exited
   int errPipe_ = -1;   // the child writes why it could not exec the script
   bool timedOut_ = false;
-  std::optional<EventLoop::TimerId> timeoutTimer_;
-  std::optional<EventLoop::TimerId> killTimer_;
+  std::optional<common::EventLoop::TimerId> timeoutTimer_;
+  std::optional<common::EventLoop::TimerId> killTimer_;
   // Posted callbacks hold a weak_ptr to this token: a probe destroyed (or
   // restarted) before they run is not touched.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);

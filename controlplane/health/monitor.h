@@ -14,7 +14,7 @@
 
 #include "controlplane/config/model.h"
 #include "controlplane/health/checker.h"
-#include "controlplane/health/event_loop.h"
+#include "controlplane/common/event_loop.h"
 
 namespace sluice::health {
 
@@ -52,7 +52,7 @@ class HealthMonitor {
   std::size_t size() const { return checkers_.size(); }
 
  private:
-  EventLoop loop_;
+  common::EventLoop loop_;
   std::vector<std::unique_ptr<Checker>> checkers_;
   std::vector<std::unique_ptr<Probe>> scripts_;  // notify scripts running (loop thread only)
   mutable std::mutex mutex_;

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "controlplane/health/event_loop.h"
+#include "controlplane/common/event_loop.h"
 
 namespace sluice::health {
 
@@ -27,7 +27,7 @@ class Probe {
   // Starts the attempt; `done` is called once, on the loop's thread, and
   // never from inside start(). Destroying the probe before that abandons
   // it (sockets closed, children killed) without calling `done`.
-  virtual void start(EventLoop& loop, Done done) = 0;
+  virtual void start(common::EventLoop& loop, Done done) = 0;
 };
 
 }  // namespace sluice::health

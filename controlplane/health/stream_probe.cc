@@ -96,7 +96,7 @@ void StreamProbe::finish(bool ok, std::string error) {
 
 void StreamProbe::want(uint32_t events) { loop_->modify(fd_, events); }
 
-void StreamProbe::start(EventLoop& loop, Done done) {
+void StreamProbe::start(common::EventLoop& loop, Done done) {
   loop_ = &loop;
   done_ = std::move(done);
   // Failures found here are reported from the loop, never from inside

@@ -42,7 +42,7 @@ class StreamProbe : public Probe {
   explicit StreamProbe(StreamSpec spec);
   ~StreamProbe() override;
 
-  void start(EventLoop& loop, Done done) override;
+  void start(common::EventLoop& loop, Done done) override;
 
   // The lower-case hex MD5 of `data` (OpenSSL EVP), as genhash prints it.
   static std::string md5Hex(const std::string& data);
@@ -61,7 +61,7 @@ class StreamProbe : public Probe {
   void close();
 
   StreamSpec spec_;
-  EventLoop* loop_ = nullptr;
+  common::EventLoop* loop_ = nullptr;
   Done done_;
   int fd_ = -1;
   SSL* ssl_ = nullptr;
@@ -70,7 +70,7 @@ class StreamProbe : public Probe {
   std::string out_;
   std::size_t sent_ = 0;
   std::string in_;
-  EventLoop::TimerId timer_ = 0;
+  common::EventLoop::TimerId timer_ = 0;
   bool finished_ = false;
 };
 

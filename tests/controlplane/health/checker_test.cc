@@ -20,7 +20,7 @@ class ScriptedProbe : public Probe {
   ~ScriptedProbe() override {
     if (loop_ != nullptr && timer_ != 0) loop_->cancel(timer_);
   }
-  void start(EventLoop& loop, Done done) override {
+  void start(common::EventLoop& loop, Done done) override {
     loop_ = &loop;
     const bool ok = script_.empty() ? true : script_.front();
     if (!script_.empty()) script_.pop_front();
@@ -32,14 +32,14 @@ class ScriptedProbe : public Probe {
 
  private:
   std::deque<bool>& script_;
-  EventLoop* loop_ = nullptr;
-  EventLoop::TimerId timer_ = 0;
+  common::EventLoop* loop_ = nullptr;
+  common::EventLoop::TimerId timer_ = 0;
 };
 
 struct CheckerRun {
-  EventLoop loop;
+  common::EventLoop loop;
   std::deque<bool> script;
-  std::vector<std::pair<bool, Clock::time_point>> changes;
+  std::vector<std::pair<bool, common::Clock::time_point>> changes;
   std::unique_ptr<Checker> checker;
 
   explicit CheckerRun(CheckerSpec spec) {
@@ -47,7 +47,7 @@ struct CheckerRun {
     checker = std::make_unique<Checker>(
         loop, std::move(spec),
         [this](const CheckerStatus& s, bool changed) {
-          if (changed) changes.emplace_back(s.up, Clock::now());
+          if (changed) changes.emplace_back(s.up, common::Clock::now());
         },
         1);
   }
@@ -71,7 +71,7 @@ TEST(Checker, DownAfterFallConsecutiveFailuresSpacedByDelayBeforeRetry) {
   CheckerRun run(fastSpec());
   run.script = {true, false, false, false};
   run.checker->start();
-  const auto begin = Clock::now();
+  const auto begin = common::Clock::now();
   ASSERT_TRUE(testing::runUntil(run.loop, [&] { return !run.changes.empty(); }, 5s));
   EXPECT_FALSE(run.changes[0].first);
   EXPECT_EQ(run.probes(), 4u);

@@ -71,25 +71,25 @@ MiscSpec spec(std::string command) {
 }
 
 // Starts `probe` and runs the loop until it reports (at most 10 s).
-std::optional<ProbeResult> run(MiscProbe& probe, EventLoop& loop) {
+std::optional<ProbeResult> run(MiscProbe& probe, common::EventLoop& loop) {
   std::optional<ProbeResult> result;
   probe.start(loop, [&](ProbeResult r) { result = std::move(r); });
   EXPECT_FALSE(result.has_value()) << "done must not be called from inside start()";
-  const auto deadline = Clock::now() + 10s;
-  while (!result && Clock::now() < deadline) loop.runOnce(50ms);
+  const auto deadline = common::Clock::now() + 10s;
+  while (!result && common::Clock::now() < deadline) loop.runOnce(50ms);
   return result;
 }
 
 std::optional<ProbeResult> run(MiscSpec s) {
-  EventLoop loop;
+  common::EventLoop loop;
   MiscProbe probe(std::move(s));
   return run(probe, loop);
 }
 
 // The pid a script wrote to `file`, waiting up to 5 s for it to appear.
 pid_t readPid(const fs::path& file) {
-  const auto deadline = Clock::now() + 5s;
-  while (Clock::now() < deadline) {
+  const auto deadline = common::Clock::now() + 5s;
+  while (common::Clock::now() < deadline) {
     std::ifstream in(file);
     pid_t pid = 0;
     if (in >> pid && pid > 0) return pid;
@@ -187,10 +187,10 @@ TEST(MiscProbe, TimeoutKillsTheScriptAndReapsIt) {
   const fs::path pidFile = dir.path() / "pid";
   MiscSpec s = spec(dir.script("slow.sh", "echo $$ > " + pidFile.string() + "\nsleep 30"));
   s.timeout = 300ms;
-  const auto started = Clock::now();
+  const auto started = common::Clock::now();
   const auto result = run(s);
   ASSERT_TRUE(result);
-  EXPECT_LT(Clock::now() - started, 2s);
+  EXPECT_LT(common::Clock::now() - started, 2s);
   EXPECT_FALSE(result->ok);
   EXPECT_EQ(result->error, "timed out after 300 ms, killed");
   const pid_t pid = readPid(pidFile);
@@ -203,11 +203,11 @@ TEST(MiscProbe, ScriptIgnoringSigtermIsKilledASecondLater) {
   // `exec sleep` so the process that ignores SIGTERM is the one we signal.
   MiscSpec s = spec(dir.script("stubborn.sh", "trap '' TERM\nexec sleep 30"));
   s.timeout = 100ms;
-  const auto started = Clock::now();
+  const auto started = common::Clock::now();
   const auto result = run(s);
   ASSERT_TRUE(result);
-  EXPECT_GE(Clock::now() - started, 1s);
-  EXPECT_LT(Clock::now() - started, 3s);
+  EXPECT_GE(common::Clock::now() - started, 1s);
+  EXPECT_LT(common::Clock::now() - started, 3s);
   EXPECT_EQ(result->error, "timed out after 100 ms, killed");
 }
 
@@ -334,7 +334,7 @@ TEST(MiscProbe, DaemonDescriptorsDoNotReachTheScript) {
 TEST(MiscProbe, DestructorKillsARunningScript) {
   ScriptDir dir;
   const fs::path pidFile = dir.path() / "pid";
-  EventLoop loop;
+  common::EventLoop loop;
   bool called = false;
   pid_t pid = -1;
   {
@@ -350,7 +350,7 @@ TEST(MiscProbe, DestructorKillsARunningScript) {
 }
 
 TEST(MiscProbe, DestroyedBeforeAPostedFailureRuns) {
-  EventLoop loop;
+  common::EventLoop loop;
   bool called = false;
   {
     MiscProbe probe(spec("relative.sh"));
@@ -362,7 +362,7 @@ TEST(MiscProbe, DestroyedBeforeAPostedFailureRuns) {
 
 TEST(MiscProbe, RunsAgainAfterReporting) {
   ScriptDir dir;
-  EventLoop loop;
+  common::EventLoop loop;
   MiscProbe probe(spec(dir.script("up.sh", "exit 0")));
   for (int i = 0; i < 3; ++i) {
     const auto result = run(probe, loop);

@@ -53,7 +53,7 @@ TEST(HealthScale, AThousandServersEverySecondOnOneLoop) {
   }
   Listener web;
   ::fcntl(web.fd, F_SETFL, O_NONBLOCK);
-  EventLoop loop;
+  common::EventLoop loop;
   loop.watch(web.fd, EPOLLIN, [&](uint32_t) { web.drain(); });
   constexpr int kServers = 1000;
   std::vector<std::unique_ptr<Checker>> checkers;
@@ -86,9 +86,9 @@ TEST(HealthScale, AThousandServersEverySecondOnOneLoop) {
   hung.makeProbe = [h] { return std::make_unique<StreamProbe>(h); };
   checkers.push_back(std::make_unique<Checker>(loop, hung, [](const CheckerStatus&, bool) {}, 7));
   for (auto& c : checkers) c->start();
-  const auto begin = Clock::now();
+  const auto begin = common::Clock::now();
   testing::runUntil(loop, [&] { return false; }, 3500ms);
-  const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  const double seconds = std::chrono::duration<double>(common::Clock::now() - begin).count();
   // Warmup spreads the first probe over the first second, then one a second:
   // about three probes per server in 3.5 s.
   EXPECT_GE(results, uint64_t{kServers} * 5 / 2) << "in " << seconds << " s";

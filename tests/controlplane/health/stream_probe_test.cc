@@ -72,7 +72,7 @@ StreamSpec http(uint16_t port, const std::string& path) {
 
 TEST(StreamProbe, TcpCheckIsAConnect) {
   WebServer web;
-  EventLoop loop;
+  common::EventLoop loop;
   StreamProbe up(StreamSpec{loopback(), web.port()});
   auto r = runProbe(loop, up);
   ASSERT_TRUE(r);
@@ -85,21 +85,21 @@ TEST(StreamProbe, TcpCheckIsAConnect) {
 }
 
 TEST(StreamProbe, ConnectTimesOutWithinItsBound) {
-  EventLoop loop;
+  common::EventLoop loop;
   // TEST-NET-1 is never routed: the SYN goes nowhere (or the route fails at once).
   StreamSpec s{*config::IpAddress::parse("192.0.2.1"), 80};
   s.timeout = 300ms;
   StreamProbe p(s);
-  const auto begin = Clock::now();
+  const auto begin = common::Clock::now();
   const auto r = runProbe(loop, p);
   ASSERT_TRUE(r);
   EXPECT_FALSE(r->ok);
-  EXPECT_LT(Clock::now() - begin, 2s);
+  EXPECT_LT(common::Clock::now() - begin, 2s);
 }
 
 TEST(StreamProbe, HttpGetChecksStatusAndDigest) {
   WebServer web;
-  EventLoop loop;
+  common::EventLoop loop;
   StreamProbe ok(http(web.port(), "/"));
   auto r = runProbe(loop, ok);
   ASSERT_TRUE(r);
@@ -129,7 +129,7 @@ TEST(StreamProbe, HttpGetChecksStatusAndDigest) {
 
 TEST(StreamProbe, EveryUrlMustPass) {
   WebServer web;
-  EventLoop loop;
+  common::EventLoop loop;
   StreamSpec both = http(web.port(), "/");
   both.urls.push_back(both.urls[0]);
   both.urls[1].path = "/broken";
@@ -141,7 +141,7 @@ TEST(StreamProbe, EveryUrlMustPass) {
 
 TEST(StreamProbe, ASlowServerTimesOutWithoutBlockingTheLoop) {
   WebServer web;
-  EventLoop loop;
+  common::EventLoop loop;
   StreamSpec slow = http(web.port(), "/slow");
   slow.timeout = 300ms;
   StreamProbe p(slow);

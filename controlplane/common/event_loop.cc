@@ -1,4 +1,4 @@
-#include "controlplane/health/event_loop.h"
+#include "controlplane/common/event_loop.h"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -6,10 +6,10 @@
 #include <cerrno>
 #include <stdexcept>
 
-namespace sluice::health {
+namespace sluice::common {
 
 EventLoop::EventLoop() : epoll_(::epoll_create1(EPOLL_CLOEXEC)), wake_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
-  if (epoll_ < 0 || wake_ < 0) throw std::runtime_error("cannot create the health checker's event loop");
+  if (epoll_ < 0 || wake_ < 0) throw std::runtime_error("cannot create an event loop");
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.fd = wake_;
@@ -115,4 +115,4 @@ void EventLoop::run() {
   }
 }
 
-}  // namespace sluice::health
+}  // namespace sluice::common

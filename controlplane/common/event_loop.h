@@ -1,8 +1,9 @@
-// The health checker's one event loop: every check of every real server is
-// a set of callbacks on it (non-blocking sockets, child processes, timers),
-// so a server that hangs delays nothing but its own check, and a thousand
-// servers need no thousand threads. Single-threaded: everything but post()
-// and stop() is called from the loop's thread.
+// An epoll event loop for the control plane's background work: health
+// checks, vrrp_script and notify scripts are each a set of callbacks on one
+// (non-blocking sockets, child processes, timers), so a server or script
+// that hangs delays nothing but itself, and a thousand checks need no
+// thousand threads. Single-threaded: everything but post() and stop() is
+// called from the loop's thread.
 #pragma once
 
 #include <sys/epoll.h>
@@ -15,7 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace sluice::health {
+namespace sluice::common {
 
 using Clock = std::chrono::steady_clock;
 
@@ -63,4 +64,4 @@ class EventLoop {
   bool stopped_ = false;  // guarded by postMutex_
 };
 
-}  // namespace sluice::health
+}  // namespace sluice::common

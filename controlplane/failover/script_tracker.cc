@@ -1,9 +1,10 @@
 #include "controlplane/failover/script_tracker.h"
 
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 
-#include "controlplane/health/misc_probe.h"
+#include "controlplane/common/script_config.h"
 
 namespace sluice::failover {
 namespace {
@@ -23,13 +24,9 @@ bool tracked(const config::Config& config, const std::string& name) {
 ScriptTracker::ScriptTracker(const config::Config& config) {
   for (const config::VrrpScript& s : config.vrrpScripts) {
     if (!tracked(config, s.name)) continue;  // keepalived runs only the scripts in use
-    health::MiscSpec m;
-    m.command = s.script;
-    m.timeout = s.timeout.value_or(s.interval);
-    m.user = s.user ? s.user : config.globalDefs.scriptUser;
-    m.group = s.user ? s.group : config.globalDefs.scriptGroup;
-    m.scriptSecurity = config.globalDefs.enableScriptSecurity;
-    Script script{s, std::make_unique<health::MiscProbe>(m)};
+    const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(s.timeout.value_or(s.interval));
+    Script script{s, std::make_unique<common::ScriptRunner>(common::scriptSpec(
+                         config::ScriptCommand{s.script, s.user, s.group}, config.globalDefs, timeout))};
     script.ok = !s.initFail;
     states_[s.name] = script.ok;
     scripts_.push_back(std::move(script));
@@ -48,23 +45,24 @@ ScriptTracker::~ScriptTracker() {
 }
 
 void ScriptTracker::run(std::size_t index) {
-  scripts_[index].probe->start(loop_, [this, index](const health::ProbeResult& r) {
-    record(index, r);
+  scripts_[index].runner->start(loop_, [this, index](const common::ScriptResult& end) {
+    record(index, end);
     loop_.after(scripts_[index].config.interval, [this, index] { run(index); });
   });
 }
 
-void ScriptTracker::record(std::size_t index, const health::ProbeResult& result) {
+void ScriptTracker::record(std::size_t index, const common::ScriptResult& end) {
   Script& s = scripts_[index];
-  if (result.ok == s.ok) {
+  const bool ok = end.exitedWith(0);  // keepalived: any other end is a failure
+  if (ok == s.ok) {
     s.streak = 0;
     return;
   }
-  if (++s.streak < (result.ok ? s.config.rise : s.config.fall)) return;
-  s.ok = result.ok;
+  if (++s.streak < (ok ? s.config.rise : s.config.fall)) return;
+  s.ok = ok;
   s.streak = 0;
   std::cerr << "sluiced: VRRP_Script(" << s.config.name << ") " << (s.ok ? "succeeded" : "failed")
-            << (s.ok || result.error.empty() ? "" : ": " + result.error) << "\n";
+            << (s.ok ? "" : ": " + end.why) << "\n";
   {
     const std::lock_guard lock(mutex_);
     states_[s.config.name] = s.ok;

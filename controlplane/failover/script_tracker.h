@@ -14,9 +14,9 @@
 #include <thread>
 #include <vector>
 
-#include "controlplane/config/model.h"
 #include "controlplane/common/event_loop.h"
-#include "controlplane/health/probe.h"
+#include "controlplane/common/script_runner.h"
+#include "controlplane/config/model.h"
 
 namespace sluice::failover {
 
@@ -35,12 +35,12 @@ class ScriptTracker {
  private:
   struct Script {
     config::VrrpScript config;
-    std::unique_ptr<health::Probe> probe;
+    std::unique_ptr<common::ScriptRunner> runner;
     bool ok = true;
     uint32_t streak = 0;  // results in a row that disagree with `ok`
   };
   void run(std::size_t index);
-  void record(std::size_t index, const health::ProbeResult& result);
+  void record(std::size_t index, const common::ScriptResult& end);
 
   common::EventLoop loop_;
   std::vector<Script> scripts_;  // loop thread only, once started

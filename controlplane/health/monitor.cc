@@ -1,6 +1,5 @@
 #include "controlplane/health/monitor.h"
 
-#include <iostream>
 #include <random>
 
 #include "controlplane/health/misc_probe.h"
@@ -21,12 +20,12 @@ std::function<std::unique_ptr<Probe>()> probeFactory(const config::Config& cfg, 
                                                      const config::RealServer& rs, const config::HealthCheck& c) {
   if (c.type == config::CheckType::kMisc) {
     MiscSpec m;
-    m.command = c.miscPath;
-    m.timeout = duration_cast<milliseconds>(c.miscTimeout.value_or(c.delayLoop));
+    m.script.command = c.miscPath;
+    m.script.timeout = duration_cast<milliseconds>(c.miscTimeout.value_or(c.delayLoop));
+    m.script.user = c.user ? c.user : cfg.globalDefs.scriptUser;
+    m.script.group = c.group;
+    m.script.scriptSecurity = cfg.globalDefs.enableScriptSecurity;
     m.dynamic = c.miscDynamic;
-    m.user = c.user ? c.user : cfg.globalDefs.scriptUser;
-    m.group = c.group;
-    m.scriptSecurity = cfg.globalDefs.enableScriptSecurity;
     return [m] { return std::make_unique<MiscProbe>(m); };
   }
   StreamSpec s;
@@ -109,30 +108,12 @@ HealthMonitor::HealthMonitor(const config::Config& config, const std::vector<Che
 
 void HealthMonitor::runScript(const config::ScriptCommand& script, const config::GlobalDefs& globals,
                               std::chrono::milliseconds timeout) {
-  MiscSpec m;
-  m.command = script.command;
-  m.timeout = timeout;
-  m.user = script.user ? script.user : globals.scriptUser;
-  m.group = script.user ? script.group : globals.scriptGroup;
-  m.scriptSecurity = globals.enableScriptSecurity;
-  loop_.post([this, m] {
-    auto probe = std::make_unique<MiscProbe>(m);
-    Probe* raw = probe.get();
-    scripts_.push_back(std::move(probe));
-    raw->start(loop_, [this, raw, command = m.command](const ProbeResult& r) {
-      if (!r.ok) std::cerr << "sluiced: script " << command << ": " << r.error << "\n";
-      // Freed from the loop, after the probe has returned.
-      loop_.post([this, raw] {
-        std::erase_if(scripts_, [raw](const std::unique_ptr<Probe>& p) { return p.get() == raw; });
-      });
-    });
-  });
+  notifyScripts_.run(script, globals, timeout);
 }
 
 HealthMonitor::~HealthMonitor() {
   loop_.stop();
   thread_.join();
-  scripts_.clear();
   // The checkers (and their probes: sockets closed, scripts killed) go
   // before the loop they are registered on.
   checkers_.clear();

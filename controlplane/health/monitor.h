@@ -15,6 +15,7 @@
 #include "controlplane/config/model.h"
 #include "controlplane/health/checker.h"
 #include "controlplane/common/event_loop.h"
+#include "controlplane/common/notify_scripts.h"
 
 namespace sluice::health {
 
@@ -43,9 +44,8 @@ class HealthMonitor {
   // Any thread.
   std::vector<CheckerStatus> snapshot() const;
 
-  // Any thread: runs a notify or quorum script on the loop (as MISC_CHECK
-  // scripts run: as script_user, killed after `timeout`); failures are
-  // logged, never retried.
+  // Any thread: runs a notify or quorum script (common::NotifyScripts: as
+  // script_user, killed after `timeout`); failures are logged, never retried.
   void runScript(const config::ScriptCommand& script, const config::GlobalDefs& globals,
                  std::chrono::milliseconds timeout);
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
@@ -54,7 +54,7 @@ class HealthMonitor {
  private:
   common::EventLoop loop_;
   std::vector<std::unique_ptr<Checker>> checkers_;
-  std::vector<std::unique_ptr<Probe>> scripts_;  // notify scripts running (loop thread only)
+  common::NotifyScripts notifyScripts_;
   mutable std::mutex mutex_;
   std::vector<CheckerStatus> statuses_;  // guarded by mutex_, by checker index
   std::atomic<uint64_t> generation_{0};

@@ -16,8 +16,8 @@
 #include <string>
 #include <thread>
 
+#include "controlplane/common/script_runner.h"
 #include "controlplane/config/parser.h"
-#include "controlplane/health/misc_probe.h"
 #include "controlplane/health/monitor.h"
 
 namespace sluice::health {
@@ -71,17 +71,17 @@ class Sandbox : public ::testing::Test {
 };
 
 TEST_F(Sandbox, ARootOwnedScriptInRootOwnedDirectoriesIsAccepted) {
-  EXPECT_EQ(scriptInsecurity(script("ok.sh")), std::nullopt);
+  EXPECT_EQ(common::scriptInsecurity(script("ok.sh")), std::nullopt);
   // Group-writable is fine when the group is root's.
   const std::string rootGroup = script("root-group.sh", 0775);
   ::chown(rootGroup.c_str(), 0, 0);
-  EXPECT_EQ(scriptInsecurity(rootGroup), std::nullopt);
+  EXPECT_EQ(common::scriptInsecurity(rootGroup), std::nullopt);
 }
 
 TEST_F(Sandbox, AScriptOwnedByAnotherUserIsRefused) {
   const std::string s = script("theirs.sh");
   ASSERT_EQ(::chown(s.c_str(), nobody_->pw_uid, 0), 0);
-  EXPECT_EQ(scriptInsecurity(s), s + " is owned by uid " + std::to_string(nobody_->pw_uid) + ", not root");
+  EXPECT_EQ(common::scriptInsecurity(s), s + " is owned by uid " + std::to_string(nobody_->pw_uid) + ", not root");
 }
 
 TEST_F(Sandbox, AScriptWritableByANonRootGroupIsRefused) {
@@ -90,7 +90,7 @@ TEST_F(Sandbox, AScriptWritableByANonRootGroupIsRefused) {
   const std::string s = script("group.sh", 0775);
   ASSERT_EQ(::chown(s.c_str(), 0, daemon->gr_gid), 0);
   ::chmod(s.c_str(), 0775);
-  EXPECT_EQ(scriptInsecurity(s), s + " is writable by group " + std::to_string(daemon->gr_gid));
+  EXPECT_EQ(common::scriptInsecurity(s), s + " is writable by group " + std::to_string(daemon->gr_gid));
 }
 
 TEST_F(Sandbox, ADirectoryAboveOwnedByAnotherUserIsRefused) {
@@ -99,7 +99,7 @@ TEST_F(Sandbox, ADirectoryAboveOwnedByAnotherUserIsRefused) {
   ::chmod(theirs.c_str(), 0755);
   ASSERT_EQ(::chown(theirs.c_str(), nobody_->pw_uid, 0), 0);
   const std::string s = script("inside.sh", 0755, theirs);
-  EXPECT_EQ(scriptInsecurity(s), theirs.string() + " is owned by uid " + std::to_string(nobody_->pw_uid) + ", not root");
+  EXPECT_EQ(common::scriptInsecurity(s), theirs.string() + " is owned by uid " + std::to_string(nobody_->pw_uid) + ", not root");
 }
 
 TEST_F(Sandbox, ARootOwnedLinkToAnotherUsersScriptIsRefused) {
@@ -110,7 +110,7 @@ TEST_F(Sandbox, ARootOwnedLinkToAnotherUsersScriptIsRefused) {
   ASSERT_EQ(::chown(target.c_str(), nobody_->pw_uid, 0), 0);
   const fs::path link = dir_ / "link.sh";
   fs::create_symlink(target, link);  // the link itself is root's
-  const auto why = scriptInsecurity(link.string());
+  const auto why = common::scriptInsecurity(link.string());
   ASSERT_TRUE(why.has_value());
   EXPECT_NE(why->find("owned by uid " + std::to_string(nobody_->pw_uid)), std::string::npos) << *why;
 }
@@ -120,9 +120,9 @@ TEST_F(Sandbox, AStickyWorldWritableDirectoryIsAcceptedAPlainOneIsNot) {
   const fs::path open = dir_ / "open";
   fs::create_directory(open);
   ::chmod(open.c_str(), 0777);
-  EXPECT_EQ(scriptInsecurity(script("open.sh", 0755, open)), open.string() + " is world-writable");
+  EXPECT_EQ(common::scriptInsecurity(script("open.sh", 0755, open)), open.string() + " is world-writable");
   ::chmod(open.c_str(), 01777);
-  EXPECT_EQ(scriptInsecurity((open / "open.sh").string()), std::nullopt);
+  EXPECT_EQ(common::scriptInsecurity((open / "open.sh").string()), std::nullopt);
 }
 
 config::Config parse(const std::string& text) {

@@ -1,0 +1,45 @@
+// keepalived's fire-and-forget scripts: notify, notify_up/notify_down,
+// quorum_up/quorum_down, notify_master/backup/fault/stop. Each runs once on
+// this class's own event loop and thread, as script_user, killed at its
+// timeout; a failure is logged, never retried.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <list>
+#include <string>
+#include <thread>
+
+#include "controlplane/common/event_loop.h"
+#include "controlplane/common/script_runner.h"
+#include "controlplane/config/model.h"
+
+namespace sluice::common {
+
+class NotifyScripts {
+ public:
+  // One line per script that did not exit 0, called on the loop's thread.
+  using Log = std::function<void(const std::string& line)>;
+
+  // Starts the loop's thread. `log` defaults to stderr.
+  explicit NotifyScripts(Log log = {});
+  // Stops the thread and kills the scripts still running.
+  ~NotifyScripts();
+  NotifyScripts(const NotifyScripts&) = delete;
+  NotifyScripts& operator=(const NotifyScripts&) = delete;
+
+  // Any thread: runs `script` soon, resolved against `globals` (user,
+  // group, script security), killed after `timeout`.
+  void run(const config::ScriptCommand& script, const config::GlobalDefs& globals,
+           std::chrono::milliseconds timeout);
+
+ private:
+  void launch(ScriptSpec spec);  // loop thread
+
+  Log log_;
+  EventLoop loop_;
+  std::list<ScriptRunner> running_;  // loop thread only; a list, so entries stay put
+  std::thread thread_;
+};
+
+}  // namespace sluice::common

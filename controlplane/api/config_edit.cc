@@ -5,7 +5,7 @@
 #include "controlplane/api/api_error.h"
 #include "controlplane/config/grammars.h"
 #include "controlplane/config/json.h"
-#include "controlplane/tables/keys.h"
+#include "controlplane/config/keys.h"
 
 namespace sluice::api {
 namespace {
@@ -67,7 +67,7 @@ void refuseCommands(const json& body) {
 template <class Cfg>
 auto& serviceIn(Cfg& config, std::string_view service) {
   for (auto& vs : config.virtualServers) {
-    if (tables::serviceKey(vs) == service) return vs;
+    if (config::serviceKey(vs) == service) return vs;
   }
   throw ApiError(404, "no service '" + std::string(service) + "'");
 }
@@ -75,10 +75,10 @@ auto& serviceIn(Cfg& config, std::string_view service) {
 template <class Vs>
 auto serverIn(Vs& vs, std::string_view server) {
   const auto it = std::find_if(vs.realServers.begin(), vs.realServers.end(), [&](const RealServer& rs) {
-    return tables::serverKey(rs.address, rs.port) == server;
+    return config::serverKey(rs.address, rs.port) == server;
   });
   if (it == vs.realServers.end()) {
-    throw ApiError(404, "service '" + tables::serviceKey(vs) + "' has no real server '" + std::string(server) + "'");
+    throw ApiError(404, "service '" + config::serviceKey(vs) + "' has no real server '" + std::string(server) + "'");
   }
   return it;
 }
@@ -173,7 +173,7 @@ void validate(const Config& config, VirtualServer& vs) {
     validateServer(vs, vs.realServers[i], family);
     for (std::size_t j = 0; j < i; ++j) {
       if (vs.realServers[j].address == vs.realServers[i].address && vs.realServers[j].port == vs.realServers[i].port) {
-        throw ApiError(409, "real server " + tables::serverKey(vs.realServers[i].address, vs.realServers[i].port) +
+        throw ApiError(409, "real server " + config::serverKey(vs.realServers[i].address, vs.realServers[i].port) +
                                 " is listed twice",
                        "real_servers");
       }
@@ -193,9 +193,9 @@ Config addService(const Config& config, const json& body) {
     throw ApiError(400, "a virtual server needs an address (or kind fwmark / group)", "address");
   }
   validate(config, vs);
-  const std::string key = tables::serviceKey(vs);
+  const std::string key = config::serviceKey(vs);
   for (const VirtualServer& other : config.virtualServers) {
-    if (tables::serviceKey(other) == key) throw ApiError(409, "service '" + key + "' exists already");
+    if (config::serviceKey(other) == key) throw ApiError(409, "service '" + key + "' exists already");
   }
   Config next = config;
   next.virtualServers.push_back(std::move(vs));

@@ -12,7 +12,7 @@
 
 namespace sluice::api {
 
-// Lookups by the API's names (tables/keys.h); throw ApiError 404.
+// Lookups by the API's names (config/keys.h); throw ApiError 404.
 const config::VirtualServer& findService(const config::Config& config, std::string_view service);
 const config::RealServer& findServer(const config::VirtualServer& vs, std::string_view server);
 

@@ -1,6 +1,7 @@
 #include "controlplane/api/resources.h"
 
 #include "controlplane/config/json.h"
+#include "controlplane/config/keys.h"
 #include "controlplane/stats/stats.h"
 #include "controlplane/tables/keys.h"
 
@@ -10,13 +11,13 @@ using nlohmann::json;
 
 json serverJson(const config::RealServer& rs) {
   json j = rs;
-  j["id"] = tables::serverKey(rs.address, rs.port);
+  j["id"] = config::serverKey(rs.address, rs.port);
   return j;
 }
 
 json serviceJson(const config::VirtualServer& vs) {
   json j = vs;
-  j["id"] = tables::serviceKey(vs);
+  j["id"] = config::serviceKey(vs);
   json servers = json::array();
   for (const config::RealServer& rs : vs.realServers) servers.push_back(serverJson(rs));
   j["real_servers"] = std::move(servers);

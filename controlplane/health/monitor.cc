@@ -2,9 +2,9 @@
 
 #include <random>
 
+#include "controlplane/config/keys.h"
 #include "controlplane/health/misc_probe.h"
 #include "controlplane/health/stream_probe.h"
-#include "controlplane/tables/keys.h"
 
 namespace sluice::health {
 namespace {
@@ -56,7 +56,7 @@ std::vector<CheckKey> checksOf(const config::Config& config) {
   for (const config::VirtualServer& vs : config.virtualServers) {
     for (const config::RealServer& rs : vs.realServers) {
       for (const config::HealthCheck& c : rs.checks) {
-        keys.push_back(CheckKey{tables::serviceKey(vs), tables::serverKey(rs.address, rs.port), c, vs.alpha,
+        keys.push_back(CheckKey{config::serviceKey(vs), config::serverKey(rs.address, rs.port), c, vs.alpha,
                                 rs.address, rs.virtualhost ? rs.virtualhost : vs.virtualhost});
       }
     }
@@ -70,8 +70,8 @@ HealthMonitor::HealthMonitor(const config::Config& config, const std::vector<Che
     for (const config::RealServer& rs : vs.realServers) {
       for (const config::HealthCheck& c : rs.checks) {
         CheckerSpec spec;
-        spec.service = tables::serviceKey(vs);
-        spec.server = tables::serverKey(rs.address, rs.port);
+        spec.service = config::serviceKey(vs);
+        spec.server = config::serverKey(rs.address, rs.port);
         spec.type = typeName(c.type);
         spec.delayLoop = duration_cast<milliseconds>(c.delayLoop);
         spec.delayBeforeRetry = duration_cast<milliseconds>(c.delayBeforeRetry);

@@ -1,6 +1,6 @@
 #include "controlplane/health/server_health.h"
 
-#include "controlplane/tables/keys.h"
+#include "controlplane/config/keys.h"
 
 namespace sluice::health {
 
@@ -23,10 +23,10 @@ std::set<std::string> quorumLost(const config::Config& config, const HealthView&
                                  const std::set<std::string>& lostBefore) {
   std::set<std::string> lost;
   for (const config::VirtualServer& vs : config.virtualServers) {
-    const std::string key = tables::serviceKey(vs);
+    const std::string key = config::serviceKey(vs);
     uint64_t live = 0;
     for (const config::RealServer& rs : vs.realServers) {
-      const auto it = servers.find({key, tables::serverKey(rs.address, rs.port)});
+      const auto it = servers.find({key, config::serverKey(rs.address, rs.port)});
       if (it == servers.end()) {
         live += rs.weight;
       } else if (it->second.up) {

@@ -2,14 +2,14 @@
 
 #include <algorithm>
 
-#include "controlplane/tables/keys.h"
+#include "controlplane/config/keys.h"
 
 namespace sluice::sluiced {
 namespace {
 
 const config::VirtualServer* find(const config::Config& c, const std::string& key) {
   const auto it = std::find_if(c.virtualServers.begin(), c.virtualServers.end(),
-                               [&](const config::VirtualServer& vs) { return tables::serviceKey(vs) == key; });
+                               [&](const config::VirtualServer& vs) { return config::serviceKey(vs) == key; });
   return it == c.virtualServers.end() ? nullptr : &*it;
 }
 
@@ -26,7 +26,7 @@ bool sameGroup(const config::Config& a, const config::Config& b, const config::V
 ServiceDiff diffServices(const config::Config& from, const config::Config& to) {
   ServiceDiff d;
   for (const config::VirtualServer& vs : to.virtualServers) {
-    const std::string key = tables::serviceKey(vs);
+    const std::string key = config::serviceKey(vs);
     const config::VirtualServer* old = find(from, key);
     if (old == nullptr) {
       d.added.push_back(key);
@@ -35,7 +35,7 @@ ServiceDiff diffServices(const config::Config& from, const config::Config& to) {
     }
   }
   for (const config::VirtualServer& vs : from.virtualServers) {
-    const std::string key = tables::serviceKey(vs);
+    const std::string key = config::serviceKey(vs);
     if (find(to, key) == nullptr) d.removed.push_back(key);
   }
   return d;

@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "controlplane/health/server_health.h"
-#include "controlplane/tables/keys.h"
+#include "controlplane/config/keys.h"
 
 namespace sluice::sluiced {
 namespace {
@@ -16,9 +16,9 @@ constexpr std::chrono::milliseconds kNotifyTimeout{30'000};  // notify and quoru
 const config::RealServer* realServerOf(const config::Config& config, const std::string& service,
                                        const std::string& server) {
   for (const config::VirtualServer& vs : config.virtualServers) {
-    if (tables::serviceKey(vs) != service) continue;
+    if (config::serviceKey(vs) != service) continue;
     for (const config::RealServer& rs : vs.realServers) {
-      if (tables::serverKey(rs.address, rs.port) == server) return &rs;
+      if (config::serverKey(rs.address, rs.port) == server) return &rs;
     }
   }
   return nullptr;
@@ -79,7 +79,7 @@ tables::HealthState HealthFollower::verdicts(const config::Config& config, const
     }
   }
   for (const config::VirtualServer& vs : config.virtualServers) {
-    const std::string key = tables::serviceKey(vs);
+    const std::string key = config::serviceKey(vs);
     const bool lost = state.quorumLost.contains(key), wasLost = before.quorumLost.contains(key);
     if (lost == wasLost) continue;
     std::cerr << "sluiced: service " << key << (lost ? " lost its quorum" : " has its quorum again") << "\n";

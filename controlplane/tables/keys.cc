@@ -1,26 +1,24 @@
 #include "controlplane/tables/keys.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
-#include <cctype>
+#include <array>
+
+#include "controlplane/config/keys.h"
 
 namespace sluice::tables {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
+// The config model's form of a snapshot address, whose text is the API's.
+config::IpAddress configAddress(const dp::IpAddr& a, bool v6) {
+  if (!v6) return config::IpAddress::fromV4(a.v4());
+  std::array<uint8_t, 16> bytes{};
+  std::copy(std::begin(a.b), std::end(a.b), bytes.begin());
+  return config::IpAddress::fromV6(bytes);
 }
 
 }  // namespace
 
-std::string addressText(const dp::IpAddr& a, bool v6) {
-  char buf[INET6_ADDRSTRLEN] = {};
-  inet_ntop(v6 ? AF_INET6 : AF_INET, a.b, buf, sizeof buf);
-  return buf;
-}
+std::string addressText(const dp::IpAddr& a, bool v6) { return configAddress(a, v6).toString(); }
 
 std::string protocolText(uint8_t proto) {
   switch (proto) {
@@ -35,27 +33,11 @@ std::string protocolText(uint8_t proto) {
   }
 }
 
-std::string serviceKey(const config::VirtualServer& vs) {
-  switch (vs.kind) {
-    case config::VirtualServerKind::kFwmark:
-      return "fwmark-" + std::to_string(vs.fwmark);
-    case config::VirtualServerKind::kGroup:
-      return "group-" + vs.group;
-    case config::VirtualServerKind::kAddress:
-      break;
-  }
-  return lower(config::toString(vs.protocol)) + "-" + vs.address.toString() + "-" + std::to_string(vs.port);
-}
-
-std::string serverKey(const config::IpAddress& address, uint16_t port) {
-  return address.toString() + "-" + std::to_string(port);
-}
-
 std::string serviceKey(const dp::Service& s) {
-  if (s.byMark) return "fwmark-" + std::to_string(s.mark);
-  return lower(protocolText(s.proto)) + "-" + addressText(s.vip, s.v6) + "-" + std::to_string(s.port);
+  if (s.byMark) return config::fwmarkServiceKey(s.mark);
+  return config::serviceKey(protocolText(s.proto), configAddress(s.vip, s.v6), s.port);
 }
 
-std::string serverKey(const dp::RealServer& rs) { return addressText(rs.addr, rs.v6) + "-" + std::to_string(rs.port); }
+std::string serverKey(const dp::RealServer& rs) { return config::serverKey(configAddress(rs.addr, rs.v6), rs.port); }
 
 }  // namespace sluice::tables

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "controlplane/tables/keys.h"
+#include "controlplane/config/keys.h"
 
 namespace sluice::tables {
 namespace {
@@ -134,7 +134,7 @@ dp::RealServer realServer(const config::IpAddress& addr, uint16_t port, uint32_t
 // The weight a real server gets from its health; nullopt: left out.
 std::optional<uint32_t> healthyWeight(const VirtualServer& vs, const config::RealServer& r, const HealthState* health) {
   if (health == nullptr) return r.weight;
-  const auto it = health->servers.find({serviceKey(vs), serverKey(r.address, r.port)});
+  const auto it = health->servers.find({config::serviceKey(vs), config::serverKey(r.address, r.port)});
   if (it == health->servers.end()) return r.weight;
   if (!it->second.up) {
     if (r.inhibitOnFailure.value_or(vs.inhibitOnFailure)) return 0u;
@@ -146,7 +146,7 @@ std::optional<uint32_t> healthyWeight(const VirtualServer& vs, const config::Rea
 void addServices(const config::Config& cfg, const VirtualServer& vs, dp::ForwardingTable& t, IdRegistry& ids,
                  const HealthState* health, const VipOwnership& ownership) {
   // A lost quorum hands every new connection to the sorry server.
-  const bool sorryOnly = vs.sorryServer && health != nullptr && health->quorumLost.contains(serviceKey(vs));
+  const bool sorryOnly = vs.sorryServer && health != nullptr && health->quorumLost.contains(config::serviceKey(vs));
   for (const ServiceAddress& a : expand(cfg, vs)) {
     const std::string key = idKey(a, vs.protocol);
     // IPVS refuses a service that exists; so do we (e.g. in a group and alone).
@@ -184,7 +184,7 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
       s.persistencePrefix = vs.persistenceGranularity.value_or(v6 ? 128 : 32);
     }
     s.scheduler = vs.scheduler;
-    s.origin = serviceKey(vs);
+    s.origin = config::serviceKey(vs);
     s.firstServer = static_cast<uint32_t>(t.servers.size());
     for (const config::RealServer& r : vs.realServers) {
       const std::optional<uint32_t> weight = healthyWeight(vs, r, health);

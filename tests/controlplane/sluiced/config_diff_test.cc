@@ -1,5 +1,5 @@
 // diffServices: what a reload adds, removes and changes, by the API's
-// service names (tables::serviceKey), as /v1/config/reload reports it.
+// service names (config::serviceKey), as /v1/config/reload reports it.
 #include "controlplane/sluiced/config_diff.h"
 
 #include <gtest/gtest.h>

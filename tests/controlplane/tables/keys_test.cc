@@ -1,3 +1,4 @@
+// The snapshot's names, which follow the API's (config/keys.h).
 #include "controlplane/tables/keys.h"
 
 #include <gtest/gtest.h>
@@ -7,24 +8,6 @@
 
 namespace sluice::tables {
 namespace {
-
-TEST(Keys, NameVirtualServersAsTheApiDoes) {
-  const auto r = config::parseString(R"(
-virtual_server_group web { 10.0.0.5 80 }
-virtual_server 10.0.0.1 80 { protocol TCP }
-virtual_server 2001:db8::1 53 { protocol UDP }
-virtual_server fwmark 7 { persistence_timeout 60 }
-virtual_server group web { protocol TCP }
-)",
-                                     "k.conf");
-  ASSERT_TRUE(r.ok());
-  const auto& vs = r.config->virtualServers;
-  EXPECT_EQ(serviceKey(vs[0]), "tcp-10.0.0.1-80");
-  EXPECT_EQ(serviceKey(vs[1]), "udp-2001:db8::1-53");
-  EXPECT_EQ(serviceKey(vs[2]), "fwmark-7");
-  EXPECT_EQ(serviceKey(vs[3]), "group-web");
-  EXPECT_EQ(serverKey(*config::IpAddress::parse("2001:db8::20"), 80), "2001:db8::20-80");
-}
 
 TEST(Keys, SnapshotServicesCarryTheirOrigin) {
   const auto r = config::parseString(R"(
@@ -47,6 +30,13 @@ dataplane { lcores 0-1
   EXPECT_EQ(table->services[1].origin, "group-web");
   EXPECT_EQ(serverKey(table->servers[0]), "192.168.1.20-80");
   EXPECT_EQ(protocolText(132), "SCTP");
+  EXPECT_EQ(protocolText(47), "47");
+}
+
+TEST(Keys, SnapshotAddressesAsText) {
+  EXPECT_EQ(addressText(dp::IpAddr::fromV4(0x0a000001), false), "10.0.0.1");
+  const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20};
+  EXPECT_EQ(addressText(dp::IpAddr::fromBytes(v6, true), true), "2001:db8::20");
 }
 
 }  // namespace

@@ -18,6 +18,9 @@ namespace sluice::common {
 
 class NotifyScripts {
  public:
+  // keepalived's default for notify scripts (script_timeout is for checks).
+  static constexpr std::chrono::milliseconds kDefaultTimeout{30'000};
+
   // One line per script that did not exit 0, called on the loop's thread.
   using Log = std::function<void(const std::string& line)>;
 
@@ -31,7 +34,7 @@ class NotifyScripts {
   // Any thread: runs `script` soon, resolved against `globals` (user,
   // group, script security), killed after `timeout`.
   void run(const config::ScriptCommand& script, const config::GlobalDefs& globals,
-           std::chrono::milliseconds timeout);
+           std::chrono::milliseconds timeout = kDefaultTimeout);
 
  private:
   void launch(ScriptSpec spec);  // loop thread

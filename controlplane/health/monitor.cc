@@ -106,11 +106,6 @@ HealthMonitor::HealthMonitor(const config::Config& config, const std::vector<Che
   thread_ = std::thread([this] { loop_.run(); });
 }
 
-void HealthMonitor::runScript(const config::ScriptCommand& script, const config::GlobalDefs& globals,
-                              std::chrono::milliseconds timeout) {
-  notifyScripts_.run(script, globals, timeout);
-}
-
 HealthMonitor::~HealthMonitor() {
   loop_.stop();
   thread_.join();

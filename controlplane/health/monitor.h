@@ -15,7 +15,6 @@
 #include "controlplane/config/model.h"
 #include "controlplane/health/checker.h"
 #include "controlplane/common/event_loop.h"
-#include "controlplane/common/notify_scripts.h"
 
 namespace sluice::health {
 
@@ -44,17 +43,12 @@ class HealthMonitor {
   // Any thread.
   std::vector<CheckerStatus> snapshot() const;
 
-  // Any thread: runs a notify or quorum script (common::NotifyScripts: as
-  // script_user, killed after `timeout`); failures are logged, never retried.
-  void runScript(const config::ScriptCommand& script, const config::GlobalDefs& globals,
-                 std::chrono::milliseconds timeout);
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   std::size_t size() const { return checkers_.size(); }
 
  private:
   common::EventLoop loop_;
   std::vector<std::unique_ptr<Checker>> checkers_;
-  common::NotifyScripts notifyScripts_;
   mutable std::mutex mutex_;
   std::vector<CheckerStatus> statuses_;  // guarded by mutex_, by checker index
   std::atomic<uint64_t> generation_{0};

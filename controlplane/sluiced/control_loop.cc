@@ -23,11 +23,10 @@ ControlLoop::ControlLoop(dp::DataplaneHandle& dataplane, const config::Config& c
     : dataplane_(dataplane),
       state_(dataplane, config),
       neighbours_(dataplane, kernel),
-      health_([this](const config::ScriptCommand& s) { health_.runNotify(s, state_.config().globalDefs); }),
+      health_(scripts_),
       failover_(
           dataplane, config, state_.portMacs(),
-          [this](uint16_t port, bool v6, const dp::IpAddr& addr) { neighbours_.resolve(port, v6, addr); },
-          [this](const config::ScriptCommand& s) { health_.runNotify(s, state_.config().globalDefs); }),
+          [this](uint16_t port, bool v6, const dp::IpAddr& addr) { neighbours_.resolve(port, v6, addr); }, scripts_),
       stats_(dataplane, std::move(statsFile)),
       api_({dataplane, state_, health_, failover_, neighbours_, stats_,
             [this](const config::Config& next) { apply(next); },

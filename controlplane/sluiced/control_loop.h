@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 
+#include "controlplane/common/notify_scripts.h"
 #include "controlplane/config/model.h"
 #include "controlplane/sluiced/api_backend.h"
 #include "controlplane/sluiced/desired_state.h"
@@ -64,6 +65,7 @@ class ControlLoop {
   void rollBack(const config::Config& previous);
 
   dp::DataplaneHandle& dataplane_;
+  common::NotifyScripts scripts_;  // the followers' notify scripts run here
   DesiredState state_;
   NeighbourFollower neighbours_;
   HealthFollower health_;

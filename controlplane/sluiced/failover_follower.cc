@@ -17,11 +17,12 @@ std::string notifyState(vrrp::State s) { return s == vrrp::State::kInit ? "STOP"
 }  // namespace
 
 FailoverFollower::FailoverFollower(dp::DataplaneHandle& dataplane, const config::Config& config,
-                                   std::span<const dp::MacAddr> portMacs, Resolve resolve, RunScript runScript)
+                                   std::span<const dp::MacAddr> portMacs, Resolve resolve,
+                                   common::NotifyScripts& scripts)
     : dataplane_(dataplane),
       portMacs_(portMacs.begin(), portMacs.end()),
       resolve_(std::move(resolve)),
-      runScript_(std::move(runScript)) {
+      notify_(scripts) {
   auto send = [this](uint16_t port, const failover::Frame& frame) { dataplane_.send(port, frame); };
   // Unicast peers are neighbours like any next hop: resolved on demand.
   auto neighbour = [this](uint16_t port, const vrrp::IpAddress& peer) -> std::optional<dp::MacAddr> {
@@ -126,13 +127,13 @@ void FailoverFollower::notifyTransitions(const config::Config& config) {
       case vrrp::State::kFault: script = &n.fault; break;
       case vrrp::State::kInit: script = &n.stop; break;
     }
-    if (*script) runScript_(**script);
+    if (*script) notify_.run(**script, config.globalDefs);
     if (!n.any) return;
     // keepalived's arguments: INSTANCE|GROUP, the name, the state, the priority.
     config::ScriptCommand any = *n.any;
     any.command += " " + kind + " \"" + name + "\" " + notifyState(state);
     if (priority) any.command += " " + std::to_string(*priority);
-    runScript_(any);
+    notify_.run(any, config.globalDefs);
   };
   for (const failover::Transition& t : driver_->takeTransitions()) {
     if (const config::VrrpInstance* vi = config.findVrrpInstance(t.instance)) {

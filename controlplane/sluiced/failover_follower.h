@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "controlplane/common/notify_scripts.h"
 #include "controlplane/config/model.h"
 #include "controlplane/failover/driver.h"
 #include "controlplane/failover/script_tracker.h"
@@ -26,14 +27,13 @@ namespace sluice::sluiced {
 
 class FailoverFollower {
  public:
-  // Runs a notify script (fire and forget).
-  using RunScript = std::function<void(const config::ScriptCommand&)>;
   // Asks for a unicast peer's MAC address (ARP/ND) on a port.
   using Resolve = std::function<void(uint16_t port, bool v6, const dp::IpAddr& addr)>;
 
-  // Throws std::invalid_argument when an instance cannot run on the ports.
+  // scripts: where the notify scripts run. Throws std::invalid_argument
+  // when an instance cannot run on the ports.
   FailoverFollower(dp::DataplaneHandle& dataplane, const config::Config& config, std::span<const dp::MacAddr> portMacs,
-                   Resolve resolve, RunScript runScript);
+                   Resolve resolve, common::NotifyScripts& scripts);
 
   // Whether the instances of `next` can run on these ports: throws
   // std::invalid_argument (why) when not. Changes nothing.
@@ -65,7 +65,7 @@ class FailoverFollower {
   dp::DataplaneHandle& dataplane_;
   std::vector<dp::MacAddr> portMacs_;
   Resolve resolve_;
-  RunScript runScript_;
+  common::NotifyScripts& notify_;
   std::unique_ptr<failover::Driver> driver_;
   std::unique_ptr<failover::ScriptTracker> scripts_;
   std::unique_ptr<failover::SmtpAlerter> alerts_;

@@ -11,8 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::chrono::milliseconds kNotifyTimeout{30'000};  // notify and quorum scripts
-
 const config::RealServer* realServerOf(const config::Config& config, const std::string& service,
                                        const std::string& server) {
   for (const config::VirtualServer& vs : config.virtualServers) {
@@ -42,10 +40,6 @@ void HealthFollower::reconfigure(const config::Config& next) {
   seen_ = monitor_->generation();
 }
 
-void HealthFollower::runNotify(const config::ScriptCommand& script, const config::GlobalDefs& globals) {
-  if (monitor_) monitor_->runScript(script, globals, kNotifyTimeout);
-}
-
 std::optional<tables::HealthState> HealthFollower::poll(const config::Config& config,
                                                         const tables::HealthState& before) {
   if (!monitor_ || monitor_->generation() == seen_) return std::nullopt;
@@ -61,8 +55,8 @@ tables::HealthState HealthFollower::verdicts(const config::Config& config, const
   state.servers = health::aggregate(checkers);
   state.quorumLost = health::quorumLost(config, state.servers, before.quorumLost);
   if (!log) return state;
-  auto run = [this](const std::optional<config::ScriptCommand>& script) {
-    if (script) runScript_(*script);
+  auto run = [&](const std::optional<config::ScriptCommand>& script) {
+    if (script) notify_.run(*script, config.globalDefs);
   };
   for (const auto& [key, now] : state.servers) {
     const auto was = before.servers.find(key);

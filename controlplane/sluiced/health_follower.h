@@ -5,13 +5,13 @@
 // Control thread only (the monitor runs the checks on its own thread).
 #pragma once
 
-#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "controlplane/common/notify_scripts.h"
 #include "controlplane/config/model.h"
 #include "controlplane/health/monitor.h"
 #include "controlplane/tables/health_state.h"
@@ -20,9 +20,8 @@ namespace sluice::sluiced {
 
 class HealthFollower {
  public:
-  // Runs a notify or quorum script (fire and forget).
-  using RunScript = std::function<void(const config::ScriptCommand&)>;
-  explicit HealthFollower(RunScript runScript) : runScript_(std::move(runScript)) {}
+  // scripts: where the notify and quorum scripts run.
+  explicit HealthFollower(common::NotifyScripts& scripts) : notify_(scripts) {}
 
   // Starts checking `config`'s real servers; the verdicts to start from.
   tables::HealthState start(const config::Config& config);
@@ -33,8 +32,6 @@ class HealthFollower {
   // (logged, their scripts run), else nullopt. `before`: the verdicts the
   // tables are built with now.
   std::optional<tables::HealthState> poll(const config::Config& config, const tables::HealthState& before);
-  // Runs a notify script on the checks' event loop.
-  void runNotify(const config::ScriptCommand& script, const config::GlobalDefs& globals);
   // Stops the checks (and their scripts).
   void stop() { monitor_.reset(); }
 
@@ -44,7 +41,7 @@ class HealthFollower {
  private:
   tables::HealthState verdicts(const config::Config& config, const tables::HealthState& before, bool log);
 
-  RunScript runScript_;
+  common::NotifyScripts& notify_;
   std::unique_ptr<health::HealthMonitor> monitor_;
   std::vector<health::CheckKey> checks_;  // what the monitor checks
   uint64_t seen_ = 0;                     // the monitor's generation last read

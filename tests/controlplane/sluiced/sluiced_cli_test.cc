@@ -8,11 +8,11 @@
 
 #include "tests/controlplane/config/test_util.h"
 
-namespace sluice::config {
+namespace sluice::sluiced {
 namespace {
 
-using testing::seedsDir;
-using testing::TempDir;
+using config::testing::seedsDir;
+using config::testing::TempDir;
 
 struct RunResult {
   int status = -1;
@@ -143,4 +143,4 @@ TEST(SluicedCli, BadCommandLinesExitTwo) {
 }
 
 }  // namespace
-}  // namespace sluice::config
+}  // namespace sluice::sluiced

@@ -1,9 +1,12 @@
 // A data plane for tests of the control loop, without DPDK or an EAL: it
 // keeps every snapshot published and every frame sent, can refuse the
-// next publishes (as a worker's full ring does), and hands out the
-// exception frames and resolve requests a test feeds it.
+// next publishes (as a worker's full ring does), hands out the exception
+// frames and resolve requests a test feeds it, and pages through the
+// connections a test gives each worker (or stays silent, as a stuck
+// worker does).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -27,6 +30,8 @@ class FakeDataplane final : public dp::DataplaneHandle {
 
   FakeDataplane(std::vector<FakePort> ports, unsigned workers) : ports_(std::move(ports)) {
     for (unsigned w = 0; w < workers; ++w) counters_.push_back(std::make_unique<dp::WorkerCounters>());
+    connections_.resize(workers);
+    silent_.resize(workers, false);
   }
 
   // What the control loop did, in order.
@@ -44,6 +49,14 @@ class FakeDataplane final : public dp::DataplaneHandle {
   void feedException(uint16_t port, Frame frame) { exceptions_.emplace_back(port, std::move(frame)); }
   void feedResolve(const dp::ResolveRequest& r) { resolves_.push_back(r); }
   void setLink(unsigned port, bool up) { ports_.at(port).linkUp = up; }
+  // Worker `worker`'s connections, each in the dump table a worker keeps
+  // it in (connections v4, v6, templates v4, v6), in the order given.
+  void setConnections(unsigned worker, const std::vector<dp::ConnRecord>& records) {
+    for (auto& table : connections_.at(worker)) table.clear();
+    for (const dp::ConnRecord& r : records) connections_.at(worker)[(r.isTemplate ? 2 : 0) + (r.v6 ? 1 : 0)].push_back(r);
+  }
+  // Worker `worker` no longer answers dump requests.
+  void silence(unsigned worker) { silent_.at(worker) = true; }
 
   bool publish(std::unique_ptr<dp::ForwardingTable>&& table) override {
     if (refuse()) return false;
@@ -92,11 +105,25 @@ class FakeDataplane final : public dp::DataplaneHandle {
   unsigned workerCount() const override { return static_cast<unsigned>(counters_.size()); }
   const dp::WorkerCounters& counters(unsigned worker) const override { return *counters_.at(worker); }
   uint64_t workerLoops(unsigned) const override { return 0; }
-  bool dumpConnections(unsigned, dp::ConnDumpRequest& request, unsigned) override {
-    // No connections: the page is empty and the worker's tables are done.
+  // A page as a worker copies it: from the cursor's (table, slot) on, at
+  // most `capacity` records; `next` is the slot of the first record left
+  // out, kDumpEnd when none is. A slot here is a record's index in its table.
+  bool dumpConnections(unsigned worker, dp::ConnDumpRequest& request, unsigned) override {
+    if (!running || silent_.at(worker)) return false;
+    const auto& tables = connections_.at(worker);
     request.count = 0;
+    auto slot = static_cast<uint32_t>(request.cursor);
+    for (auto table = static_cast<uint32_t>(request.cursor >> 32); table < dp::kDumpTables; ++table, slot = 0) {
+      for (; slot < tables[table].size(); ++slot) {
+        if (request.count == request.capacity) {
+          request.next = uint64_t{table} << 32 | slot;
+          return true;
+        }
+        request.out[request.count++] = tables[table][slot];
+      }
+    }
     request.next = dp::kDumpEnd;
-    return running;
+    return true;
   }
 
   unsigned portCount() const override { return static_cast<unsigned>(ports_.size()); }
@@ -117,6 +144,8 @@ class FakeDataplane final : public dp::DataplaneHandle {
   std::vector<std::unique_ptr<dp::WorkerCounters>> counters_;
   std::deque<std::pair<uint16_t, Frame>> exceptions_;
   std::deque<dp::ResolveRequest> resolves_;
+  std::vector<std::array<std::vector<dp::ConnRecord>, dp::kDumpTables>> connections_;  // [worker][table]
+  std::vector<bool> silent_;                                                          // [worker]
   unsigned refuseNext_ = 0;
 };
 

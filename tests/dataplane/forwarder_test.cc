@@ -5,6 +5,7 @@
 #include <map>
 
 #include "tests/dataplane/packet_builder.h"
+#include "tests/dataplane/test_table.h"
 
 namespace sluice::dp {
 namespace {
@@ -14,71 +15,10 @@ using testing::buildIcmpError;
 using testing::checkChecksums;
 using testing::FrameSpec;
 using testing::ip;
-
-constexpr uint16_t kExt = 0;
-constexpr uint16_t kInt = 1;
-
-MacAddr mac(uint8_t last) { return MacAddr{{0x02, 0, 0, 0, 0, last}}; }
-
-Prefix prefix(const char* a, uint8_t len) { return Prefix{ip(a), len, std::string(a).find(':') != std::string::npos}; }
-
-// The lab of seed section 4.1: VIP 10.0.0.1 outside, real servers
-// 192.168.1.20.. inside, the router at 10.0.0.2 and 192.168.1.2.
-struct Lab {
-  std::unique_ptr<ForwardingTable> table = std::make_unique<ForwardingTable>();
-  NeighbourSet neighbours;
-
-  Lab() {
-    table->ports = {PortConfig{mac(0xE0), {prefix("10.0.0.2", 24), prefix("fd00:10::2", 64)}},
-                    PortConfig{mac(0xE1), {prefix("192.168.1.2", 24), prefix("fd00:192:168:1::2", 64)}}};
-    table->routes = {Route{prefix("10.0.0.0", 24), {}, false, kExt},
-                     Route{prefix("192.168.1.0", 24), {}, false, kInt},
-                     Route{prefix("fd00:10::", 64), {}, false, kExt},
-                     Route{prefix("fd00:192:168:1::", 64), {}, false, kInt}};
-    for (int i = 0; i < 4; ++i) {
-      const std::string v4 = "192.168.1." + std::to_string(20 + i);
-      const std::string v6 = "fd00:192:168:1::" + std::to_string(20 + i);
-      neighbours.entries.push_back(Neighbour{ip(v4), false, kInt, mac(static_cast<uint8_t>(0x20 + i))});
-      neighbours.entries.push_back(Neighbour{ip(v6), true, kInt, mac(static_cast<uint8_t>(0x20 + i))});
-    }
-    neighbours.entries.push_back(Neighbour{ip("10.0.0.101"), false, kExt, mac(0x65)});
-    neighbours.entries.push_back(Neighbour{ip("10.0.0.102"), false, kExt, mac(0x66)});
-    neighbours.entries.push_back(Neighbour{ip("fd00:10::101"), true, kExt, mac(0x65)});
-  }
-
-  // Adds a service with `n` real servers 192.168.1.20.. (or v6) and weights.
-  Service& addService(const char* vip, uint16_t port, uint8_t proto, std::vector<int32_t> weights,
-                      const char* algo = "rr", FwdMethod method = FwdMethod::kNat) {
-    Service s;
-    s.serviceId = static_cast<uint16_t>(table->services.size());
-    s.vip = ip(vip);
-    s.v6 = std::string(vip).find(':') != std::string::npos;
-    s.port = port;
-    s.proto = proto;
-    s.scheduler = algo;
-    s.firstServer = static_cast<uint32_t>(table->servers.size());
-    s.serverCount = static_cast<uint32_t>(weights.size());
-    for (std::size_t i = 0; i < weights.size(); ++i) {
-      RealServer rs;
-      rs.destId = static_cast<uint16_t>(table->servers.size());
-      rs.v6 = s.v6;
-      rs.addr = ip((s.v6 ? "fd00:192:168:1::" : "192.168.1.") + std::to_string(20 + i));
-      rs.port = port;
-      rs.weight = weights[i];
-      rs.method = method;
-      table->servers.push_back(rs);
-    }
-    table->services.push_back(s);
-    return table->services.back();
-  }
-
-  // Hands the table, ready for one worker, and the neighbours to f.
-  void attach(Forwarder& f) {
-    table->prepareWorkers(1);
-    f.setTable(table.get());
-    f.setNeighbours(&neighbours);
-  }
-};
+using testing::kExt;
+using testing::kInt;
+using testing::Lab;
+using testing::prefix;
 
 struct Sent {
   Verdict verdict;

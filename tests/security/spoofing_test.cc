@@ -10,66 +10,29 @@
 
 #include "dataplane/forwarder.h"
 #include "tests/dataplane/packet_builder.h"
+#include "tests/dataplane/test_table.h"
 
 namespace sluice::dp {
 namespace {
 
 using testing::buildFrame;
-using testing::ip;
+using testing::Lab;
+using testing::prefix;
 
-constexpr uint16_t kExt = 0;
-constexpr uint16_t kInt = 1;
-
-MacAddr mac(uint8_t last) { return MacAddr{{0x02, 0, 0, 0, 0, last}}; }
-Prefix prefix(const char* a, uint8_t len) { return Prefix{ip(a), len, std::string(a).find(':') != std::string::npos}; }
-
-// VIP 10.0.0.1 (TCP 80, UDP 53) and fd00:10::1 (UDP 53) outside, real
-// servers 192.168.1.20-21 / fd00:192:168:1::20 inside; the router is
-// 10.0.0.2 and 192.168.1.2.
+// The shared lab (tests/dataplane/test_table.h) with VIP 10.0.0.1 (TCP 80,
+// UDP 53) and fd00:10::1 (UDP 53) outside, over real servers
+// 192.168.1.20-21 / fd00:192:168:1::20; 10.0.0.9 is a VIP of this router
+// too, with no service.
 struct Router {
-  ForwardingTable table;
-  NeighbourSet neighbours;
+  Lab lab;
   Forwarder fwd{0, 1024, ConnTimeouts{}};
 
   Router() {
-    table.ports = {PortConfig{mac(0xE0), {prefix("10.0.0.2", 24), prefix("fd00:10::2", 64)}},
-                   PortConfig{mac(0xE1), {prefix("192.168.1.2", 24), prefix("fd00:192:168:1::2", 64)}}};
-    table.routes = {Route{prefix("10.0.0.0", 24), {}, false, kExt}, Route{prefix("192.168.1.0", 24), {}, false, kInt},
-                    Route{prefix("fd00:10::", 64), {}, false, kExt},
-                    Route{prefix("fd00:192:168:1::", 64), {}, false, kInt}};
-    table.ownedVips = {prefix("10.0.0.1", 32), prefix("10.0.0.9", 32), prefix("fd00:10::1", 128)};
-    add("10.0.0.1", 80, kProtoTcp, {"192.168.1.20", "192.168.1.21"});
-    add("10.0.0.1", 53, kProtoUdp, {"192.168.1.20", "192.168.1.21"});
-    add("fd00:10::1", 53, kProtoUdp, {"fd00:192:168:1::20"});
-    neighbours.entries.push_back(Neighbour{ip("192.168.1.20"), false, kInt, mac(0x20)});
-    neighbours.entries.push_back(Neighbour{ip("192.168.1.21"), false, kInt, mac(0x21)});
-    neighbours.entries.push_back(Neighbour{ip("10.0.0.101"), false, kExt, mac(0x65)});
-    neighbours.entries.push_back(Neighbour{ip("fd00:192:168:1::20"), true, kInt, mac(0x20)});
-    neighbours.entries.push_back(Neighbour{ip("fd00:10::101"), true, kExt, mac(0x65)});
-    table.prepareWorkers(1);
-    fwd.setTable(&table);
-    fwd.setNeighbours(&neighbours);
-  }
-
-  void add(const char* vip, uint16_t port, uint8_t proto, std::vector<const char*> servers) {
-    Service s;
-    s.serviceId = static_cast<uint16_t>(table.services.size());
-    s.vip = ip(vip);
-    s.v6 = std::string(vip).find(':') != std::string::npos;
-    s.port = port;
-    s.proto = proto;
-    s.scheduler = "rr";
-    s.firstServer = static_cast<uint32_t>(table.servers.size());
-    s.serverCount = static_cast<uint32_t>(servers.size());
-    for (const char* a : servers) {
-      RealServer rs;
-      rs.destId = static_cast<uint16_t>(table.servers.size());
-      rs.addr = ip(a);
-      rs.v6 = s.v6;
-      rs.port = port;
-      table.servers.push_back(rs);
-    }
-    table.services.push_back(s);
+    lab.table->ownedVips = {prefix("10.0.0.1", 32), prefix("10.0.0.9", 32), prefix("fd00:10::1", 128)};
+    lab.addService("10.0.0.1", 80, kProtoTcp, {1, 1});
+    lab.addService("10.0.0.1", 53, kProtoUdp, {1, 1});
+    lab.addService("fd00:10::1", 53, kProtoUdp, {1});
+    lab.attach(fwd);
   }
 
   Verdict send(std::vector<uint8_t> frame) {

@@ -125,6 +125,11 @@ class ForwardingTable {
   std::vector<Route> routes;  // sorted by prefix length, longest first
   std::vector<PortConfig> ports;
   std::vector<Prefix> ownedVips;  // VIPs this router answers for (/32, /128)
+  // Steering (steering.h) hashes a client's address cut to these prefix
+  // lengths: the coarsest persistence_granularity of the persistent
+  // services, so that all the clients one template covers meet one worker.
+  uint8_t steerPrefix4 = 32;
+  uint8_t steerPrefix6 = 128;
   uint64_t version = 0;
   // Connection timeouts (lvs_timeouts); unset: the worker keeps its own.
   // Carried by the snapshot so that a reload changes them.

@@ -1,8 +1,16 @@
 // Which worker owns a packet when several workers receive from the same
-// ports. Both directions of a NAT connection must meet in one worker's
-// connection table, and NAT changes every field but the client's endpoint,
-// so the owner is a hash of the client's address and port: the source of a
-// packet to a service, the destination of a reply from a real server.
+// ports. The owner is a hash of the client's address alone: the source of
+// a packet to a service, the destination of a reply from a real server
+// (NAT changes every field but the client's endpoint) or of an ICMP error
+// about the client's flow (parse.h reads those in the error's direction).
+// Leaving the client's port out keeps every connection of one client on
+// one worker, which is what IPVS's semantics need from per-worker state:
+// persistence templates (across ports and under one fwmark, e.g. 80 and
+// 443, or FTP's control and data connections) and the fragments of one
+// datagram. The address is first cut to the coarsest
+// persistence_granularity of the table, so that all the clients of one
+// template meet too. The cost: one client's load is never spread over
+// workers (a router has many clients; see docs/dataplane.md).
 #pragma once
 
 #include <cstdint>
@@ -19,12 +27,12 @@ inline unsigned steerWorker(const ForwardingTable& table, const ParsedPacket& p,
   if (workers <= 1 || (p.kind != PacketKind::kIpv4 && p.kind != PacketKind::kIpv6)) return self;
   const FlowTuple& t = p.tuple;
   const bool toService = table.isVip(t.dst, t.v6) || (!table.fwmarkRules.empty() && table.markOf(t) != 0);
-  const IpAddr& addr = toService ? t.src : t.dst;
-  const uint16_t port = toService ? t.srcPort : t.dstPort;
+  const uint8_t prefix = t.v6 ? table.steerPrefix6 : table.steerPrefix4;
+  const IpAddr client = maskAddress(toService ? t.src : t.dst, prefix);
   uint64_t lo, hi;
-  std::memcpy(&lo, addr.b, 8);
-  std::memcpy(&hi, addr.b + 8, 8);
-  uint64_t h = (lo ^ (hi * 0x9E3779B97F4A7C15ull) ^ port) * 0xC2B2AE3D27D4EB4Full;
+  std::memcpy(&lo, client.b, 8);
+  std::memcpy(&hi, client.b + 8, 8);
+  uint64_t h = (lo ^ (hi * 0x9E3779B97F4A7C15ull)) * 0xC2B2AE3D27D4EB4Full;
   h ^= h >> 29;
   return static_cast<unsigned>((h >> 32) % workers);
 }

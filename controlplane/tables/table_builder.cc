@@ -182,6 +182,8 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
       // Without persistence_granularity a client is its whole address.
       const bool v6 = !a.byMark ? !a.vip.isV4() : (!vs.realServers.empty() && !vs.realServers[0].address.isV4());
       s.persistencePrefix = vs.persistenceGranularity.value_or(v6 ? 128 : 32);
+      uint8_t& steer = v6 ? t.steerPrefix6 : t.steerPrefix4;
+      steer = std::min(steer, s.persistencePrefix);
     }
     s.scheduler = vs.scheduler;
     s.origin = config::serviceKey(vs);

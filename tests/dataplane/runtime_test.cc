@@ -1,7 +1,9 @@
 // The DPDK runtime end to end in one process: two ring ports stand in for
-// the external and internal segments, two workers poll them, and the test
+// the external and internal segments, four workers poll them, and the test
 // injects frames and reads what the workers transmit. Checks steering
-// (both directions of a NAT flow meet in one worker), snapshot publishing
+// (both directions of a NAT flow meet in one worker, a persistent client
+// and its /24 meet one real server, flows spread over every worker),
+// snapshot publishing
 // under traffic (a weight change reaches the workers, old snapshots are
 // reclaimed), the exception path both ways and named drops.
 #include <gtest/gtest.h>
@@ -11,7 +13,9 @@
 #include <rte_ring.h>
 
 #include <chrono>
+#include <cstdio>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "controlplane/config/parser.h"
@@ -29,7 +33,7 @@ using testing::checkChecksums;
 using testing::ip;
 using Clock = std::chrono::steady_clock;
 
-constexpr unsigned kWorkers = 2;
+constexpr unsigned kWorkers = 4;
 
 // A ring-backed port: what the test enqueues on rx the port receives, what
 // the workers send lands on one tx ring per worker.
@@ -56,7 +60,8 @@ struct RingPort {
   // After the runtime closed the port.
   ~RingPort() {
     void* obj = nullptr;
-    for (rte_ring* r : {rx, tx[0], tx[1]}) {
+    for (unsigned i = 0; i <= kWorkers; ++i) {
+      rte_ring* r = i == kWorkers ? rx : tx[i];
       while (rte_ring_dequeue(r, &obj) == 0) rte_pktmbuf_free(static_cast<rte_mbuf*>(obj));
       rte_ring_free(r);
     }
@@ -76,18 +81,28 @@ virtual_server 10.0.0.1 80 {
         weight )" + std::to_string(weight21) + R"(
     }
 }
+virtual_server 10.0.0.1 443 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    persistence_timeout 60
+    persistence_granularity 255.255.255.0
+    real_server 192.168.1.20 443
+    real_server 192.168.1.21 443
+}
 dataplane {
-    lcores 0-2
+    lcores 0-4
     conn_table_size 4096
     port eth0 {
         device ext
         address 10.0.0.2/24
+        gateway 10.0.0.254
     }
     port eth1 {
         device int
         address 192.168.1.2/24
     }
-    neighbor 10.0.0.101 lladdr 02:00:00:00:0c:01 dev eth0
+    neighbor 10.0.0.254 lladdr 02:00:00:00:0c:01 dev eth0
     neighbor 192.168.1.20 lladdr 02:00:00:00:05:01 dev eth1
     neighbor 192.168.1.21 lladdr 02:00:00:00:05:02 dev eth1
 }
@@ -110,7 +125,7 @@ class RuntimeTest : public ::testing::Test {
     config_ = parse(configText(1, 1));
     RuntimeSpec spec;
     spec.ports = {{"eth0", ext_->name, 1}, {"eth1", int_->name, 1}};
-    spec.workerLcores = {1, 2};
+    spec.workerLcores = {1, 2, 3, 4};
     spec.connCapacity = 4096;
     rt_ = std::make_unique<Runtime>(spec);
     publish(config_);
@@ -172,14 +187,34 @@ class RuntimeTest : public ::testing::Test {
     return n;
   }
 
-  // SYNs from 10.0.0.101 ports first.., returns the frames sent to real servers.
-  std::vector<std::vector<uint8_t>> syns(uint16_t first, unsigned count) {
+  // Client i: 172.16.i.1 behind the gateway, one /24 each (the table
+  // steers by /24: a service has persistence_granularity 255.255.255.0).
+  static std::string client(unsigned i) { return "172.16." + std::to_string(i % 256) + ".1"; }
+
+  // SYNs from clients 0..count-1 (port first + i) to VIP port `port`;
+  // returns the frames sent to real servers.
+  std::vector<std::vector<uint8_t>> syns(uint16_t first, unsigned count, uint16_t port = 80) {
     for (unsigned i = 0; i < count; ++i) {
       inject(*ext_, 0,
-             buildFrame({.src = {"10.0.0.101", static_cast<uint16_t>(first + i)}, .dst = {"10.0.0.1", 80},
+             buildFrame({.src = {client(i), static_cast<uint16_t>(first + i)}, .dst = {"10.0.0.1", port},
                          .tcpFlags = kTcpSyn}));
     }
     return collect(*int_, count);
+  }
+
+  // SYNs from `from`, ports first.., to VIP port `port`: the real servers
+  // they reached.
+  std::set<std::string> serversReached(const std::string& from, uint16_t first, unsigned count, uint16_t port) {
+    for (unsigned i = 0; i < count; ++i) {
+      inject(*ext_, 0,
+             buildFrame({.src = {from, static_cast<uint16_t>(first + i)}, .dst = {"10.0.0.1", port},
+                         .tcpFlags = kTcpSyn}));
+    }
+    std::set<std::string> servers;
+    for (const auto& f : collect(*int_, count)) {
+      servers.insert(std::to_string(parsePacket(f.data(), static_cast<uint32_t>(f.size())).tuple.dst.b[3]));
+    }
+    return servers;
   }
 
   std::unique_ptr<RingPort> ext_;
@@ -200,9 +235,12 @@ TEST_F(RuntimeTest, BothDirectionsOfNatFlowsMeetInTheirWorker) {
     const ParsedPacket p = parsePacket(f.data(), static_cast<uint32_t>(f.size()));
     perServer[std::to_string(p.tuple.dst.b[3])]++;
     // The real server answers from itself to the client.
+    char clientText[16];
+    std::snprintf(clientText, sizeof clientText, "%u.%u.%u.%u", p.tuple.src.b[0], p.tuple.src.b[1], p.tuple.src.b[2],
+                  p.tuple.src.b[3]);
     inject(*int_, 1,
            buildFrame({.src = {p.tuple.dst.b[3] == 20 ? "192.168.1.20" : "192.168.1.21", 80},
-                       .dst = {"10.0.0.101", p.tuple.srcPort},
+                       .dst = {clientText, p.tuple.srcPort},
                        .tcpFlags = kTcpSyn | kTcpAck}));
   }
   // Each worker runs its own rr: the split is even within one per worker.
@@ -217,29 +255,49 @@ TEST_F(RuntimeTest, BothDirectionsOfNatFlowsMeetInTheirWorker) {
     EXPECT_EQ(p.tuple.src, ip("10.0.0.1"));
     EXPECT_EQ(p.tuple.srcPort, 80);
   }
-  // The flows spread over both workers, and each kept both directions.
+  // The flows spread over every worker, and each kept both directions.
   for (unsigned w = 0; w < kWorkers; ++w) EXPECT_GT(rt_->counters(w).connections.get(), 0u) << "worker " << w;
+  EXPECT_EQ(drops(), 0u);
+}
+
+// catches: a persistent client's connections steered by port to several
+// workers, each with its own template and so its own real server (the
+// guide's section 2.5), or two clients of one persistence_granularity
+// network split the same way.
+TEST_F(RuntimeTest, APersistentClientAndItsNetworkMeetOneRealServer) {
+  const std::set<std::string> first = serversReached("172.16.7.1", 40000, 30, 443);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(serversReached("172.16.7.200", 41000, 10, 443), first);
+  // Other clients still spread: the service is rr between templates.
+  std::set<std::string> all;
+  for (unsigned i = 0; i < 8; ++i) {
+    const auto s = serversReached("172.16." + std::to_string(100 + i) + ".1", 42000, 1, 443);
+    all.insert(s.begin(), s.end());
+  }
+  EXPECT_EQ(all.size(), 2u);
   EXPECT_EQ(drops(), 0u);
 }
 
 TEST_F(RuntimeTest, WeightChangeReachesEveryWorkerWithoutPause) {
   ASSERT_EQ(syns(20000, 16).size(), 16u);
-  const uint64_t loops0 = rt_->workerLoops(0) + rt_->workerLoops(1);
+  auto allLoops = [&] {
+    uint64_t n = 0;
+    for (unsigned w = 0; w < kWorkers; ++w) n += rt_->workerLoops(w);
+    return n;
+  };
+  const uint64_t loops0 = allLoops();
 
   publish(parse(configText(0, 1)));  // drain .20
   // Publishing is asynchronous: a worker takes the snapshot at the top of
-  // its next loop, so two more loops each guarantee it is in use.
-  const uint64_t l0 = rt_->workerLoops(0), l1 = rt_->workerLoops(1);
+  // its next loop.
   const auto taken = Clock::now() + std::chrono::seconds(5);
-  while ((rt_->workerLoops(0) < l0 + 2 || rt_->workerLoops(1) < l1 + 2) && Clock::now() < taken) {
-    std::this_thread::yield();
-  }
+  while (!rt_->allTaken() && Clock::now() < taken) std::this_thread::yield();
   const auto after = syns(21000, 32);
   ASSERT_EQ(after.size(), 32u);
   for (const auto& f : after) {
     EXPECT_EQ(parsePacket(f.data(), static_cast<uint32_t>(f.size())).tuple.dst, ip("192.168.1.21"));
   }
-  EXPECT_GT(rt_->workerLoops(0) + rt_->workerLoops(1), loops0);
+  EXPECT_GT(allLoops(), loops0);
 
   // The superseded snapshot is freed once both workers moved past it.
   const auto deadline = Clock::now() + std::chrono::seconds(5);
@@ -345,9 +403,9 @@ TEST_F(RuntimeTest, StrayAckAndUnknownMacAreNamedDrops) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  // Three lcores floating over the first two CPUs: the main one and two
+  // Five lcores floating over the first two CPUs: the main one and four
   // workers, whatever the machine has.
-  sluice::dp::Eal eal({"runtime_test", "--lcores", "(0-2)@(0,1)", "--main-lcore", "0", "--no-huge", "-m", "512",
+  sluice::dp::Eal eal({"runtime_test", "--lcores", "(0-4)@(0,1)", "--main-lcore", "0", "--no-huge", "-m", "512",
                        "--no-pci", "--file-prefix", "sluice-runtime-test", "--no-telemetry", "--log-level",
                        "*:warning"});
   return RUN_ALL_TESTS();

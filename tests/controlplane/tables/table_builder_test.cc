@@ -289,6 +289,24 @@ virtual_server 10.0.0.1 8080 {
   ASSERT_NE(v6, nullptr);
   EXPECT_EQ(v6->persistenceMs, 360'000u);  // a granularity implies persistence
   EXPECT_EQ(v6->persistencePrefix, 64);
+
+  // Steering cuts client addresses to the coarsest granularity per family,
+  // so every client of a template meets one worker.
+  EXPECT_EQ(t->steerPrefix4, 24);
+  EXPECT_EQ(t->steerPrefix6, 64);
+}
+
+// catches: a table without persistence steering whole networks to one
+// worker (it steers each client address on its own).
+TEST_F(TableBuilder, WithoutPersistenceSteeringKeepsWholeAddresses) {
+  const auto t = build(std::string(kDataplane) + R"(
+virtual_server 10.0.0.1 80 {
+    protocol TCP
+    real_server 192.168.1.20 80
+}
+)");
+  EXPECT_EQ(t->steerPrefix4, 32);
+  EXPECT_EQ(t->steerPrefix6, 128);
 }
 
 TEST_F(TableBuilder, PortlessServiceIsPersistentOnEveryPort) {

@@ -21,7 +21,7 @@ constexpr unsigned kPrefetchAhead = 4;
 constexpr uint32_t kSweepBudget = 256;  // connections examined per table per millisecond
 constexpr unsigned kSpinPolls = 1024;   // empty passes before an idle worker sleeps
 constexpr uint32_t kMinSleepUs = 16;
-constexpr uint32_t kMaxSleepUs = 1000;  // the longest an idle worker sleeps
+constexpr uint32_t kMaxSleepUs = 2000;  // the longest an idle worker sleeps
 
 class WorkerLoop {
   struct TxBatch {
@@ -77,7 +77,7 @@ class WorkerLoop {
   // idle worker can meet. Any work ends the back-off at once. The worker
   // stays online for RCU while asleep: it still points at its snapshot
   // (setTable reads the old one for its schedulers), so reclaiming waits
-  // for it to wake, 1 ms at most.
+  // for it to wake, 2 ms at most.
   void idle(unsigned work) {
     if (work != 0) {
       emptyPasses_ = 0;

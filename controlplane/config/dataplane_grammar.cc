@@ -253,10 +253,25 @@ void addDataplaneValues(Block<Dataplane>& b) {
   });
 }
 
+// net_af_packet's qpairs=N opens N sockets that the kernel spreads a
+// port's packets over (PACKET_FANOUT): a socket no worker reads loses its
+// share without a trace, so the port must poll exactly N queues.
+void checkAfPacketQueues(const DataplanePort& p, const Args& a) {
+  if (p.device.rfind("net_af_packet", 0) != 0) return;
+  const auto at = p.device.find(",qpairs=");
+  if (at == std::string::npos) return;
+  const std::string n = p.device.substr(at + 8, p.device.find(',', at + 8) - at - 8);
+  if (n != std::to_string(p.queues.value_or(1))) {
+    a.fail("port '" + p.name + "': net_af_packet with qpairs=" + n + " spreads the packets over " + n +
+           " queues; give the port `queues " + n + "` so that every queue is read");
+  }
+}
+
 void closePort(Dataplane& dp, DataplanePort&& p, const Args& a) {
   if (p.device.empty()) {
     a.fail("port '" + p.name + "' needs a device (a PCI address or a DPDK vdev string)");
   }
+  checkAfPacketQueues(p, a);
   if (p.gateway) {
     const bool reachable = std::any_of(p.addresses.begin(), p.addresses.end(),
                                        [&](const IpPrefix& own) { return own.contains(*p.gateway); });

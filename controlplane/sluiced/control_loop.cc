@@ -14,7 +14,11 @@ namespace sluice::sluiced {
 namespace {
 
 constexpr unsigned kFramesPerPass = 256;
-constexpr int kIdleWaitMs = 1;  // the loop sleeps this long when idle
+// How long a pass waits for a signal or an API request: 10 ms idle (the
+// frames the workers pass up, VRRP's and the checks' changes wait that long
+// at most), 1 ms while a publish waits for a worker.
+constexpr int kIdleWaitMs = 10;
+constexpr int kPendingWaitMs = 1;
 
 }  // namespace
 
@@ -106,7 +110,7 @@ int ControlLoop::run(int signalFd) {
   start(monotonicMs());
   for (;;) {
     pollfd pfd[2] = {{signalFd, POLLIN, 0}, {api_.eventFd(), POLLIN, 0}};
-    if (::poll(pfd, 2, kIdleWaitMs) > 0 && (pfd[0].revents & POLLIN)) {
+    if (::poll(pfd, 2, state_.pending() ? kPendingWaitMs : kIdleWaitMs) > 0 && (pfd[0].revents & POLLIN)) {
       signalfd_siginfo si{};
       if (::read(signalFd, &si, sizeof si) == sizeof si) {
         if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) break;

@@ -58,6 +58,8 @@ class DesiredState {
   // Publishes what changed since the last publish, when the retry timer
   // allows. Logs the first refusal and the recovery.
   void publishPending(uint64_t nowMs);
+  // Something waits to be published (the loop should come back soon).
+  bool pending() const { return tableDirty_ || neighboursDirty_; }
 
  private:
   std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config);

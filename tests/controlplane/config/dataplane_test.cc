@@ -150,6 +150,20 @@ TEST(Dataplane, BadLcoreMaps) {
             "(lcores and CPUs 0-1023)");
 }
 
+// catches: an af_packet port whose second fanout socket no worker reads,
+// which loses half its packets without a counter.
+TEST(Dataplane, AfPacketQpairsNeedAsManyQueues) {
+  const auto bad = parseString(
+      "dataplane {\n lcores 0-2\n port eth0 {\n  device net_af_packet0,iface=eth0,qpairs=2\n }\n}\n", "d.conf");
+  ASSERT_FALSE(errorsOf(bad).empty());
+  EXPECT_EQ(errorsOf(bad)[0], "d.conf:3: port 'eth0': net_af_packet with qpairs=2 spreads the packets over 2 "
+                              "queues; give the port `queues 2` so that every queue is read");
+  const auto good = parseString(
+      "dataplane {\n lcores 0-2\n port eth0 {\n  device net_af_packet0,iface=eth0,qpairs=2\n  queues 2\n }\n}\n",
+      "d.conf");
+  EXPECT_TRUE(good.ok()) << ::testing::PrintToString(errorsOf(good));
+}
+
 TEST(Dataplane, NeedsAWorkerCore) {
   const auto r = parseString("dataplane {\n lcores 0\n port p { device d }\n}\n", "d.conf");
   EXPECT_EQ(errorsOf(r), Lines{"d.conf:2: lcores needs at least two cores: the first runs the control plane, "

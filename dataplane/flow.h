@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "wire/ip_address.h"
+
 namespace sluice::dp {
 
 inline constexpr uint8_t kProtoIcmp = 1;
@@ -15,6 +17,12 @@ inline constexpr uint8_t kProtoSctp = 132;
 inline constexpr uint8_t kProtoVrrp = 112;
 inline constexpr uint8_t kProtoAh = 51;  // IPsec AH: VRRPv2 adverts with auth_type AH
 
+// The key form of an address: the 16 bytes a packet's flow is keyed and
+// hashed by, without a family. A FlowTuple carries its family once for both
+// of its addresses; a family in every address would grow the connection
+// table's keys and the bytes hashed per packet. Everything that is not a
+// per-packet key (services, real servers, routes, the config) holds a
+// wire::IpAddress; of() and toWire() are the one conversion between them.
 // An IPv4 address sits in b[0..3] with the rest zero; bytes in network order.
 struct IpAddr {
   alignas(8) uint8_t b[16];
@@ -34,6 +42,21 @@ struct IpAddr {
   static IpAddr fromBytes(const uint8_t* p, bool v6) {
     IpAddr a{};
     std::memcpy(a.b, p, v6 ? 16 : 4);
+    return a;
+  }
+
+  // The key of an address (its family is the caller's to keep).
+  static constexpr IpAddr of(const wire::IpAddress& a) {
+    IpAddr r{};
+    for (std::size_t i = 0; i < 16; ++i) r.b[i] = a.bytes[i];
+    return r;
+  }
+
+  // The address this key holds, in the family its tuple says.
+  constexpr wire::IpAddress toWire(bool v6) const {
+    wire::IpAddress a;
+    for (std::size_t i = 0; i < 16; ++i) a.bytes[i] = b[i];
+    a.family = v6 ? wire::IpFamily::kV6 : wire::IpFamily::kV4;
     return a;
   }
 

@@ -45,13 +45,6 @@ bool startsNewFlow(const uint8_t* data, const ParsedPacket& p) {
   }
 }
 
-sched::Address schedAddress(const IpAddr& a, bool v6) {
-  sched::Address r;
-  std::memcpy(r.bytes.data(), a.b, 16);
-  r.v6 = v6;
-  return r;
-}
-
 Verdict dropVerdict(DropReason r) {
   Verdict v;
   v.kind = Verdict::Kind::kDrop;
@@ -279,8 +272,8 @@ Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint3
 
   if (index < 0) {
     sched::FlowKey key;
-    key.src = schedAddress(t.src, t.v6);
-    key.dst = schedAddress(t.dst, t.v6);
+    key.src = t.src.toWire(t.v6);
+    key.dst = t.dst.toWire(t.v6);
     key.srcPort = t.srcPort;
     key.dstPort = t.dstPort;
     key.protocol = t.proto;

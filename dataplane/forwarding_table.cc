@@ -55,8 +55,7 @@ void ForwardingTable::prepareWorkers(unsigned workerCount) {
     w.dests.resize(servers.size());
     for (std::size_t i = 0; i < servers.size(); ++i) {
       sched::Destination& d = w.dests[i];
-      d.addr.bytes = std::to_array(servers[i].addr.b);
-      d.addr.v6 = servers[i].v6;
+      d.addr = servers[i].addr.toWire(servers[i].v6);
       d.port = servers[i].port;
       d.weight = servers[i].weight;
     }

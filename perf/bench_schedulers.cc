@@ -11,18 +11,12 @@
 
 namespace {
 
-using sluice::sched::Address;
 using sluice::sched::Destination;
 using sluice::sched::FlowKey;
 
 constexpr size_t kFlows = 4096;  // a power of two; fits the lblc/lblcr tables
 
-Address ipv4(uint32_t host) {
-  Address a;
-  a.bytes = {static_cast<uint8_t>(host >> 24), static_cast<uint8_t>(host >> 16),
-             static_cast<uint8_t>(host >> 8), static_cast<uint8_t>(host)};
-  return a;
-}
+sluice::wire::IpAddress ipv4(uint32_t host) { return sluice::wire::IpAddress::fromV4(host); }
 
 std::vector<Destination> servers(size_t n, std::mt19937& rng) {
   std::vector<Destination> dests(n);

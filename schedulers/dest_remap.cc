@@ -8,7 +8,7 @@ namespace sluice::sched::detail {
 const std::vector<int32_t>& DestRemap::update(std::span<const Destination> dests) {
   std::vector<Identity> next;
   next.reserve(dests.size());
-  for (const Destination& d : dests) next.push_back({d.addr.bytes, d.addr.v6, d.port});
+  for (const Destination& d : dests) next.push_back({d.addr, d.port});
 
   std::vector<std::pair<Identity, int32_t>> sorted;
   sorted.reserve(next.size());

@@ -3,7 +3,6 @@
 // identity (address and port) across the change.
 #pragma once
 
-#include <array>
 #include <compare>
 #include <cstdint>
 #include <span>
@@ -29,8 +28,7 @@ class DestRemap {
 
  private:
   struct Identity {
-    std::array<uint8_t, 16> bytes;
-    bool v6;
+    wire::IpAddress addr;
     uint16_t port;
     friend auto operator<=>(const Identity&, const Identity&) = default;
   };

@@ -21,9 +21,9 @@ inline uint32_t loadBe32(const uint8_t* p) {
 
 // IPVS's 32-bit view of an address (host order): the IPv4 address itself, or
 // the XOR of the four 32-bit words of an IPv6 one. Thread-safe.
-inline uint32_t foldAddress(const Address& a) {
+inline uint32_t foldAddress(const wire::IpAddress& a) {
   const uint8_t* b = a.bytes.data();
-  if (!a.v6) return loadBe32(b);
+  if (a.isV4()) return loadBe32(b);
   return loadBe32(b) ^ loadBe32(b + 4) ^ loadBe32(b + 8) ^ loadBe32(b + 12);
 }
 
@@ -48,12 +48,12 @@ inline uint64_t mix64(uint64_t z) {
 // A 64-bit hash of every byte of an address and its family under a seed, so
 // that IPv6 addresses differing only inside a folded word still differ.
 // Thread-safe.
-inline uint64_t hashAddress(const Address& a, uint64_t seed) {
+inline uint64_t hashAddress(const wire::IpAddress& a, uint64_t seed) {
   uint64_t lo = 0;
   uint64_t hi = 0;
   std::memcpy(&lo, a.bytes.data(), sizeof lo);
   std::memcpy(&hi, a.bytes.data() + sizeof lo, sizeof hi);
-  return mix64(mix64(seed ^ lo) ^ hi ^ (a.v6 ? 0x6ull : 0x4ull));
+  return mix64(mix64(seed ^ lo) ^ hi ^ (a.isV6() ? 0x6ull : 0x4ull));
 }
 
 }  // namespace sluice::sched::detail

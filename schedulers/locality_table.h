@@ -20,7 +20,7 @@ class LocalityTable {
   static constexpr uint32_t kMaxEntries = 1u << 24;
 
   struct Entry {
-    Address addr;
+    wire::IpAddress addr;
     bool used = false;
     uint64_t lastUseMs = 0;
     Payload payload{};
@@ -35,7 +35,7 @@ class LocalityTable {
 
   // The live entry for addr, or nullptr when it has none or it expired by
   // nowMs. Never allocates; not thread-safe.
-  Entry* find(const Address& addr, uint64_t nowMs) {
+  Entry* find(const wire::IpAddress& addr, uint64_t nowMs) {
     Entry* way = bucket(addr);
     for (uint32_t i = 0; i < kWays; ++i) {
       if (way[i].used && way[i].addr == addr) return expired(way[i], nowMs) ? nullptr : &way[i];
@@ -47,7 +47,7 @@ class LocalityTable {
   // free or expired way, or else the least recently used way of its bucket.
   // Marks it used by addr at nowMs with a default payload. Never allocates;
   // not thread-safe.
-  Entry& claim(const Address& addr, uint64_t nowMs) {
+  Entry& claim(const wire::IpAddress& addr, uint64_t nowMs) {
     Entry* way = bucket(addr);
     Entry* victim = nullptr;
     bool victimFree = false;
@@ -88,7 +88,7 @@ class LocalityTable {
     return nowMs >= e.lastUseMs && nowMs - e.lastUseMs >= expirationMs_;
   }
 
-  Entry* bucket(const Address& addr) {
+  Entry* bucket(const wire::IpAddress& addr) {
     const uint64_t h = hashAddress(addr, 0x5851f42d4c957f2dull);
     return &entries_[(h & mask_) * kWays];
   }

@@ -7,26 +7,19 @@
 // keeps per-lcore state.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string_view>
 
+#include "wire/ip_address.h"
+
 namespace sluice::sched {
-
-// An IPv4 address lives in bytes[0..3] with v6 == false; network byte order.
-struct Address {
-  std::array<uint8_t, 16> bytes{};
-  bool v6 = false;
-
-  friend bool operator==(const Address&, const Address&) = default;
-};
 
 // What a scheduler sees of one real server. The caller owns the array and
 // keeps weight, the connection counters and the overload flag current.
 struct Destination {
-  Address addr;
+  wire::IpAddress addr;
   uint16_t port = 0;          // host byte order
   int32_t weight = 1;         // 0: takes no new connections (quiesced)
   uint32_t activeConns = 0;   // ESTABLISHED (TCP) connections
@@ -36,8 +29,8 @@ struct Destination {
 
 // The new flow being scheduled (addresses in network order, ports host order).
 struct FlowKey {
-  Address src;
-  Address dst;
+  wire::IpAddress src;
+  wire::IpAddress dst;
   uint16_t srcPort = 0;
   uint16_t dstPort = 0;
   uint8_t protocol = 0;

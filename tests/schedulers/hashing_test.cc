@@ -15,16 +15,16 @@ namespace {
 using test::v4;
 using test::v6;
 
-std::vector<Address> randomAddresses(size_t n, uint32_t seed) {
+std::vector<wire::IpAddress> randomAddresses(size_t n, uint32_t seed) {
   std::mt19937 rng(seed);
-  std::vector<Address> out;
+  std::vector<wire::IpAddress> out;
   for (size_t i = 0; i < n; ++i) out.push_back(v4(static_cast<uint32_t>(rng())));
   return out;
 }
 
 // The flow keyed by addr for this scheduler: dh hashes the destination, the
 // others the source.
-FlowKey keyed(std::string_view name, const Address& addr, uint16_t port = 40000) {
+FlowKey keyed(std::string_view name, const wire::IpAddress& addr, uint16_t port = 40000) {
   return name == "dh" ? test::flowTo(addr) : test::flowFrom(addr, port);
 }
 
@@ -43,7 +43,7 @@ TEST_P(Hashing, SameKeySameServerWhateverTheLoad) {
   auto dests = test::destsWithWeights({1, 2, 3, 1});
   s->update(dests);
   std::mt19937 rng(5);
-  for (const Address& a : randomAddresses(500, 1)) {
+  for (const wire::IpAddress& a : randomAddresses(500, 1)) {
     const int first = s->pick(dests, keyed(GetParam(), a), 0);
     ASSERT_NE(first, kNoDestination);
     for (int i = 0; i < 5; ++i) {
@@ -60,7 +60,7 @@ TEST_P(Hashing, AnotherInstanceAgrees) {
   auto dests = test::destsWithWeights({2, 1, 3});
   one->update(dests);
   two->update(dests);
-  for (const Address& a : randomAddresses(300, 2)) {
+  for (const wire::IpAddress& a : randomAddresses(300, 2)) {
     EXPECT_EQ(one->pick(dests, keyed(GetParam(), a), 0), two->pick(dests, keyed(GetParam(), a), 0));
   }
 }
@@ -71,7 +71,7 @@ TEST_P(Hashing, SpreadsInProportionToWeight) {
   s->update(dests);
   std::vector<int> counts(dests.size(), 0);
   const auto keys = randomAddresses(40000, 3);
-  for (const Address& a : keys) ++counts[static_cast<size_t>(s->pick(dests, keyed(GetParam(), a), 0))];
+  for (const wire::IpAddress& a : keys) ++counts[static_cast<size_t>(s->pick(dests, keyed(GetParam(), a), 0))];
   for (size_t i = 0; i < dests.size(); ++i) {
     const double share = static_cast<double>(counts[i]) / static_cast<double>(keys.size());
     EXPECT_NEAR(share, dests[i].weight / 8.0, 0.02) << "server " << i;
@@ -96,7 +96,7 @@ TEST_P(Hashing, WithoutFallbackAnUnavailableServerMeansNone) {
   s->update(dests);
   dests[1].overloaded = true;
   int refused = 0;
-  for (const Address& a : randomAddresses(3000, 4)) {
+  for (const wire::IpAddress& a : randomAddresses(3000, 4)) {
     const int d = s->pick(dests, keyed(GetParam(), a), 0);
     EXPECT_NE(d, 1);
     refused += d == kNoDestination;
@@ -115,7 +115,7 @@ TEST_P(HashingWithFallback, MovesOnlyTheKeysOfAnUnavailableServer) {
   s->update(dests);
   const auto keys = randomAddresses(4000, 6);
   std::vector<int> before;
-  for (const Address& a : keys) before.push_back(s->pick(dests, keyed(GetParam(), a), 0));
+  for (const wire::IpAddress& a : keys) before.push_back(s->pick(dests, keyed(GetParam(), a), 0));
   dests[2].overloaded = true;
   std::vector<int> movedTo(dests.size(), 0);
   for (size_t k = 0; k < keys.size(); ++k) {
@@ -140,7 +140,7 @@ TEST_P(HashingWithFallback, MovesOnlyTheKeysOfAnUnavailableServer) {
 }
 
 TEST_P(HashingWithFallback, HashPortSpreadsOneClientOverServers) {
-  const Address client = v4(0xcb007101);
+  const wire::IpAddress client = v4(0xcb007101);
   auto plain = make(false, false);
   auto ported = make(false, true);
   auto dests = test::equalDests(4);
@@ -177,9 +177,9 @@ TEST(Dh, KeysOnTheDestinationNotTheSource) {
   auto s = makeScheduler("dh");
   auto dests = test::equalDests(8);
   s->update(dests);
-  const Address dst = v4(0xc6120001);
+  const wire::IpAddress dst = v4(0xc6120001);
   const int home = s->pick(dests, test::flowTo(dst), 0);
-  for (const Address& src : randomAddresses(200, 8)) {
+  for (const wire::IpAddress& src : randomAddresses(200, 8)) {
     FlowKey f = test::flowTo(dst);
     f.src = src;
     EXPECT_EQ(s->pick(dests, f, 0), home);
@@ -194,15 +194,15 @@ TEST(Sh, BucketsFollowWeightChanges) {
   s->update(dests);
   int second = 0;
   const auto keys = randomAddresses(20000, 10);
-  for (const Address& a : keys) second += s->pick(dests, test::flowFrom(a), 0) == 1;
+  for (const wire::IpAddress& a : keys) second += s->pick(dests, test::flowFrom(a), 0) == 1;
   EXPECT_NEAR(second / 20000.0, 0.75, 0.02);
 }
 
 // Server i's key owners, for the Maglev disruption tests.
 std::vector<std::string> ownersByAddress(Scheduler& s, const std::vector<Destination>& dests,
-                                         const std::vector<Address>& keys) {
+                                         const std::vector<wire::IpAddress>& keys) {
   std::vector<std::string> out;
-  for (const Address& a : keys) {
+  for (const wire::IpAddress& a : keys) {
     const int d = s.pick(dests, test::flowFrom(a), 0);
     out.push_back(d == kNoDestination ? "-" : std::to_string(dests[static_cast<size_t>(d)].addr.bytes[3]));
   }
@@ -270,7 +270,7 @@ TEST(Mh, SmallPrimeTableStillSpreadsByWeight) {
   auto dests = test::destsWithWeights({1, 3});
   s->update(dests);
   int heavy = 0;
-  for (const Address& a : randomAddresses(20000, 15)) heavy += s->pick(dests, test::flowFrom(a), 0) == 1;
+  for (const wire::IpAddress& a : randomAddresses(20000, 15)) heavy += s->pick(dests, test::flowFrom(a), 0) == 1;
   EXPECT_NEAR(heavy / 20000.0, 0.75, 0.03);
 }
 
@@ -279,7 +279,7 @@ TEST(Mh, HugeWeightRatioStillLeavesTheLightServerSlots) {
   auto dests = test::destsWithWeights({1, 1000000});
   s->update(dests);
   int light = 0;
-  for (const Address& a : randomAddresses(200000, 16)) light += s->pick(dests, test::flowFrom(a), 0) == 0;
+  for (const wire::IpAddress& a : randomAddresses(200000, 16)) light += s->pick(dests, test::flowFrom(a), 0) == 0;
   EXPECT_GT(light, 0);
 }
 

@@ -13,8 +13,8 @@ using test::flowTo;
 using test::v4;
 using test::v6;
 
-const Address kDstX = v4(0xc6330001);
-const Address kDstY = v4(0xc6330002);
+const wire::IpAddress kDstX = v4(0xc6330001);
+const wire::IpAddress kDstY = v4(0xc6330002);
 
 std::vector<Destination> fourServers() { return test::destsWithWeights({10, 10, 10, 10}); }
 
@@ -121,7 +121,7 @@ TEST(Lblc, FollowsItsServerAcrossAListChange) {
   s->update(dests);
   ASSERT_EQ(s->pick(dests, flowTo(kDstX), 0), 0);
   ASSERT_EQ(s->pick(dests, flowTo(kDstY), 0), 0);
-  const Address serverOfX = dests[0].addr;
+  const wire::IpAddress serverOfX = dests[0].addr;
   std::reverse(dests.begin(), dests.end());
   dests[0].activeConns = 1;
   dests[1].activeConns = 1;

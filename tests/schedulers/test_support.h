@@ -12,19 +12,12 @@
 namespace sluice::sched::test {
 
 // An IPv4 address from a host-order integer.
-inline Address v4(uint32_t host) {
-  Address a;
-  a.bytes[0] = static_cast<uint8_t>(host >> 24);
-  a.bytes[1] = static_cast<uint8_t>(host >> 16);
-  a.bytes[2] = static_cast<uint8_t>(host >> 8);
-  a.bytes[3] = static_cast<uint8_t>(host);
-  return a;
-}
+inline wire::IpAddress v4(uint32_t host) { return wire::IpAddress::fromV4(host); }
 
 // An IPv6 address 2001:db8::<low> .
-inline Address v6(uint32_t low) {
-  Address a = v4(0x20010db8);
-  a.v6 = true;
+inline wire::IpAddress v6(uint32_t low) {
+  wire::IpAddress a = v4(0x20010db8);
+  a.family = wire::IpFamily::kV6;
   a.bytes[12] = static_cast<uint8_t>(low >> 24);
   a.bytes[13] = static_cast<uint8_t>(low >> 16);
   a.bytes[14] = static_cast<uint8_t>(low >> 8);
@@ -59,7 +52,7 @@ inline std::vector<Destination> equalDests(size_t n) {
 }
 
 // A TCP flow from src:srcPort to 192.0.2.1:80 .
-inline FlowKey flowFrom(const Address& src, uint16_t srcPort = 40000) {
+inline FlowKey flowFrom(const wire::IpAddress& src, uint16_t srcPort = 40000) {
   FlowKey f;
   f.src = src;
   f.dst = v4(0xc0000201);
@@ -70,7 +63,7 @@ inline FlowKey flowFrom(const Address& src, uint16_t srcPort = 40000) {
 }
 
 // A TCP flow from 198.51.100.7 to dst:80 (lblc/lblcr/dh key on dst).
-inline FlowKey flowTo(const Address& dst) {
+inline FlowKey flowTo(const wire::IpAddress& dst) {
   FlowKey f;
   f.src = v4(0xc6336407);
   f.dst = dst;

@@ -23,7 +23,7 @@ std::optional<DecodeError> checkV2Auth(const Advert& advert, const InstanceExpec
   return std::nullopt;
 }
 
-bool carries(const Advert& advert, const IpAddress& wanted) {
+bool carries(const Advert& advert, const wire::IpAddress& wanted) {
   for (std::size_t i = 0; i < advert.addressCount; ++i) {
     if (advert.address(i) == wanted) return true;
   }
@@ -32,7 +32,7 @@ bool carries(const Advert& advert, const IpAddress& wanted) {
 
 std::optional<DecodeError> checkAddresses(const Advert& advert, const InstanceExpectations& expected) {
   if (advert.addressCount != expected.addresses.size()) return DecodeError::kAddressCountMismatch;
-  const auto present = [&](const IpAddress& a) { return carries(advert, a); };
+  const auto present = [&](const wire::IpAddress& a) { return carries(advert, a); };
   if (!std::all_of(expected.addresses.begin(), expected.addresses.end(), present)) {
     return DecodeError::kAddressMismatch;
   }

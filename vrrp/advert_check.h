@@ -25,7 +25,7 @@ struct InstanceExpectations {
   // keepalived drops others so two masters cannot share a VRID). VRRPv3
   // backups learn the master's instead.
   uint16_t advertIntervalCs = 100;
-  std::span<const IpAddress> addresses;  // the configured virtual addresses
+  std::span<const wire::IpAddress> addresses;  // the configured virtual addresses
   // keepalived's skip_check_adv_addr: false skips the address checks (it
   // does so only for adverts from the master it already knows).
   bool checkAddresses = true;

@@ -2,7 +2,7 @@
 
 namespace sluice::vrrp {
 
-uint32_t pseudoHeaderSum(const IpAddress& source, const IpAddress& destination, uint32_t length) {
+uint32_t pseudoHeaderSum(const wire::IpAddress& source, const wire::IpAddress& destination, uint32_t length) {
   uint32_t sum = csumAdd(0, source.view());
   sum = csumAdd(sum, destination.view());
   // The 32-bit IPv6 length and the 16-bit IPv4 one add the same words for a

@@ -20,6 +20,6 @@ using wire::csumFold;
 // protocol 112: IPv4 {src, dst, 0, 112, length16} (RFC 768 style) or IPv6
 // {src, dst, length32, 0, 0, 0, 112} (RFC 8200 section 8.1). Both addresses
 // must be of one family.
-uint32_t pseudoHeaderSum(const IpAddress& source, const IpAddress& destination, uint32_t length);
+uint32_t pseudoHeaderSum(const wire::IpAddress& source, const wire::IpAddress& destination, uint32_t length);
 
 }  // namespace sluice::vrrp

@@ -18,11 +18,11 @@ namespace sluice::vrrp {
 // What the receiver read from the IPv4 header, or from the IPv6 header and
 // its ancillary data.
 struct ReceivedIpHeader {
-  Family family = Family::kIpv4;
+  wire::IpFamily family = wire::IpFamily::kV4;
   uint8_t ttl = 0;       // IPv4 TTL or IPv6 hop limit
   uint8_t protocol = 0;  // IPv4 protocol or IPv6 next header of the payload
-  IpAddress source;
-  IpAddress destination;
+  wire::IpAddress source;
+  wire::IpAddress destination;
   // IPv4 only: the header's total length and the bytes actually received
   // (header included); the id and options, which AH covers.
   uint16_t totalLength = 0;
@@ -36,7 +36,7 @@ struct IpExpectations {
   bool ah = false;       // auth_type AH (VRRPv2 over IPv4)
   // The group adverts go to in multicast mode (keepalived's
   // vrrp_mcast_group4/6); unset: 224.0.0.18 or ff02::12.
-  std::optional<IpAddress> group;
+  std::optional<wire::IpAddress> group;
 };
 
 // nullopt when the header is acceptable. Thread-safe.

@@ -87,7 +87,7 @@ Result<std::size_t, EncodeError> encodeAh(const Ipv4Header& ip, uint32_t sequenc
                                           std::span<const uint8_t> vrrpMessage, const AuthKey& key,
                                           bool ttlIsMutable, std::span<uint8_t> out) {
   if (!validOptions(ip.options)) return EncodeError::kBadIpOptions;
-  if (ip.source.family != Family::kIpv4 || ip.destination.family != Family::kIpv4) return EncodeError::kWrongFamily;
+  if (!ip.source.isV4() || !ip.destination.isV4()) return EncodeError::kWrongFamily;
   if (vrrpMessage.size() > kMaxVrrpMessage) return EncodeError::kTooManyAddresses;
   const std::size_t size = kAhHeaderSize + vrrpMessage.size();
   if (out.size() < size) return EncodeError::kBufferTooSmall;

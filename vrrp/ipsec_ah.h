@@ -42,8 +42,8 @@ inline constexpr std::size_t kMaxIpv4Options = 40;
 // The IPv4 header fields the ICV covers (the rest are zeroed, or derived:
 // version 4, IHL from the options, protocol 51, total length from the sizes).
 struct Ipv4Header {
-  IpAddress source;       // IPv4
-  IpAddress destination;  // IPv4: 224.0.0.18 or the unicast peer
+  wire::IpAddress source;       // IPv4
+  wire::IpAddress destination;  // IPv4: 224.0.0.18 or the unicast peer
   uint16_t id = 0;
   uint8_t ttl = kRequiredTtl;
   std::span<const uint8_t> options;  // whole 32-bit words, at most 40 bytes

@@ -21,12 +21,12 @@ constexpr std::size_t kOffV3Interval = 4;     // VRRPv3, 16 bits
 constexpr std::size_t kOffChecksum = 6;
 constexpr uint16_t kV3IntervalMask = 0x0fff;  // the 4 high bits are reserved
 
-std::size_t addressSize(Family family) { return family == Family::kIpv4 ? 4 : 16; }
+std::size_t addressSize(wire::IpFamily family) { return family == wire::IpFamily::kV4 ? 4 : 16; }
 
 // The sum the checksum field must make zero: the message, plus the
 // pseudo-header where it is covered.
-uint32_t messageSum(Version version, std::span<const uint8_t> message, const IpAddress& source,
-                    const IpAddress& destination) {
+uint32_t messageSum(Version version, std::span<const uint8_t> message, const wire::IpAddress& source,
+                    const wire::IpAddress& destination) {
   uint32_t sum = 0;
   if (checksumCoversPseudoHeader(version, source.family)) {
     sum = pseudoHeaderSum(source, destination, static_cast<uint32_t>(message.size()));
@@ -36,7 +36,7 @@ uint32_t messageSum(Version version, std::span<const uint8_t> message, const IpA
 
 std::optional<EncodeError> validate(const AdvertFields& f) {
   if (f.addresses.size() > kMaxAddresses) return EncodeError::kTooManyAddresses;
-  const auto ofFamily = [&](const IpAddress& a) { return a.family == f.family; };
+  const auto ofFamily = [&](const wire::IpAddress& a) { return a.family == f.family; };
   if (!std::all_of(f.addresses.begin(), f.addresses.end(), ofFamily)) return EncodeError::kWrongFamily;
   if (checksumCoversPseudoHeader(f.version, f.family) && (!ofFamily(f.source) || !ofFamily(f.destination))) {
     return EncodeError::kWrongFamily;
@@ -68,7 +68,7 @@ void writeHeader(const AdvertFields& f, uint8_t* p) {
 // none and for AH (keepalived sends zeros there; AH carries the ICV).
 AuthKey authDataFor(const AdvertFields& f) { return f.authType == AuthType::kPass ? f.password : AuthKey{}; }
 
-Result<Advert, DecodeError> parseHeader(std::span<const uint8_t> m, Family family) {
+Result<Advert, DecodeError> parseHeader(std::span<const uint8_t> m, wire::IpFamily family) {
   Advert a;
   const uint8_t version = m[kOffVersionType] >> 4;
   if (version != 2 && version != 3) return DecodeError::kBadVersion;
@@ -90,15 +90,15 @@ Result<Advert, DecodeError> parseHeader(std::span<const uint8_t> m, Family famil
 
 }  // namespace
 
-bool hasAuthData(Version version, Family family) {
-  return version == Version::kV2 && family == Family::kIpv4;
+bool hasAuthData(Version version, wire::IpFamily family) {
+  return version == Version::kV2 && family == wire::IpFamily::kV4;
 }
 
-bool checksumCoversPseudoHeader(Version version, Family family) {
-  return version == Version::kV3 || family == Family::kIpv6;
+bool checksumCoversPseudoHeader(Version version, wire::IpFamily family) {
+  return version == Version::kV3 || family == wire::IpFamily::kV6;
 }
 
-std::size_t advertSize(Version version, Family family, std::size_t addressCount) {
+std::size_t advertSize(Version version, wire::IpFamily family, std::size_t addressCount) {
   return kHeaderSize + addressCount * addressSize(family) + (hasAuthData(version, family) ? kAuthDataSize : 0);
 }
 
@@ -119,7 +119,7 @@ Result<std::size_t, EncodeError> encodeAdvert(const AdvertFields& f, std::span<u
   uint8_t* p = out.data();
   writeHeader(f, p);
   std::size_t at = kHeaderSize;
-  for (const IpAddress& a : f.addresses) {
+  for (const wire::IpAddress& a : f.addresses) {
     std::copy_n(a.bytes.begin(), a.size(), p + at);
     at += a.size();
   }
@@ -132,14 +132,14 @@ Result<std::size_t, EncodeError> encodeAdvert(const AdvertFields& f, std::span<u
   return size;
 }
 
-IpAddress Advert::address(std::size_t i) const {
+wire::IpAddress Advert::address(std::size_t i) const {
   const std::size_t n = addressSize(family);
   if (i >= addressCount || (i + 1) * n > addressBytes.size()) return {};
-  return IpAddress::fromBytes(addressBytes.subspan(i * n, n));
+  return wire::IpAddress::fromBytes(addressBytes.subspan(i * n, n));
 }
 
-Result<Advert, DecodeError> decodeAdvert(std::span<const uint8_t> message, const IpAddress& source,
-                                         const IpAddress& destination) {
+Result<Advert, DecodeError> decodeAdvert(std::span<const uint8_t> message, const wire::IpAddress& source,
+                                         const wire::IpAddress& destination) {
   if (message.size() < kHeaderSize) return DecodeError::kTooShort;
   auto parsed = parseHeader(message, source.family);
   if (!parsed) return parsed.error();

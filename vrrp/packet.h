@@ -46,14 +46,14 @@ inline constexpr uint16_t kMaxV2IntervalCs = 255 * 100;    // one byte of second
 
 // Whether the message ends with 8 bytes of authentication data: VRRPv2 over
 // IPv4 only. Thread-safe.
-bool hasAuthData(Version version, Family family);
+bool hasAuthData(Version version, wire::IpFamily family);
 
 // Whether the checksum covers the pseudo-header: VRRPv3, and any advert over
 // IPv6. Thread-safe.
-bool checksumCoversPseudoHeader(Version version, Family family);
+bool checksumCoversPseudoHeader(Version version, wire::IpFamily family);
 
 // The size of a message with `addressCount` addresses. Thread-safe.
-std::size_t advertSize(Version version, Family family, std::size_t addressCount);
+std::size_t advertSize(Version version, wire::IpFamily family, std::size_t addressCount);
 
 // What to send.
 struct AdvertFields {
@@ -61,13 +61,13 @@ struct AdvertFields {
   uint8_t vrid = 0;
   uint8_t priority = 100;
   uint16_t advertIntervalCs = 100;  // VRRPv2: whole seconds only
-  Family family = Family::kIpv4;
-  std::span<const IpAddress> addresses;  // all of `family`
+  wire::IpFamily family = wire::IpFamily::kV4;
+  std::span<const wire::IpAddress> addresses;  // all of `family`
   AuthType authType = AuthType::kNone;   // VRRPv2 over IPv4 only
   AuthKey password{};                    // the auth data when authType is kPass
   // The IP header's addresses, for the pseudo-header (when it is covered).
-  IpAddress source;
-  IpAddress destination;
+  wire::IpAddress source;
+  wire::IpAddress destination;
 };
 
 #define SLUICE_VRRP_ENCODE_ERRORS(X)                                         \
@@ -100,12 +100,12 @@ struct Advert {
   uint8_t addressCount = 0;
   AuthType authType = AuthType::kNone;  // VRRPv3: always kNone
   uint16_t advertIntervalCs = 0;        // VRRPv2 seconds are given x 100
-  Family family = Family::kIpv4;
+  wire::IpFamily family = wire::IpFamily::kV4;
   std::span<const uint8_t> addressBytes;  // addressCount x 4 or 16 bytes
   std::span<const uint8_t> authData;      // 8 bytes, or empty
 
   // The i-th address, i < addressCount.
-  IpAddress address(std::size_t i) const;
+  wire::IpAddress address(std::size_t i) const;
 };
 
 // Decodes a VRRP message received from `source` to `destination` (the IP
@@ -113,7 +113,7 @@ struct Advert {
 // against the address count, the version (2 or 3), the type, the VRRPv2
 // auth type and the checksum; what must match the local instance is
 // vrrp/advert_check.h. Never reads outside `message`. Thread-safe.
-Result<Advert, DecodeError> decodeAdvert(std::span<const uint8_t> message, const IpAddress& source,
-                                         const IpAddress& destination);
+Result<Advert, DecodeError> decodeAdvert(std::span<const uint8_t> message, const wire::IpAddress& source,
+                                         const wire::IpAddress& destination);
 
 }  // namespace sluice::vrrp

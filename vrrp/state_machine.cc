@@ -224,7 +224,7 @@ void StateMachine::learnInterval(const ReceivedAdvert& advert) {
 // ---------------------------------------------------------------- MASTER
 
 void StateMachine::masterReceive(Step& step, const ReceivedAdvert& advert, Millis now) {
-  const auto order = compareAddresses(advert.source, config_.primaryAddress);
+  const auto order = advert.source <=> config_.primaryAddress;
   if (advert.priority == kPriorityResign) {
     // Another master resigned: advertise at once so backups hear us.
     emit(step, Action::kSendAdvert);

@@ -55,16 +55,16 @@ struct MachineConfig {
   uint32_t downTimerAdverts = 3;    // adverts missed before Master_Down
   bool lowerPrioNoAdvert = false;   // MASTER: do not answer lower-priority adverts
   bool higherPrioSendAdvert = false;// MASTER: send one advert before stepping down
-  IpAddress primaryAddress;         // the source of our adverts (priority ties)
+  wire::IpAddress primaryAddress;         // the source of our adverts (priority ties)
 };
 
 // An advert that passed decoding and the instance checks.
 struct ReceivedAdvert {
   uint8_t priority = 0;
-  IpAddress source;               // the IP header's source address
+  wire::IpAddress source;               // the IP header's source address
   uint16_t advertIntervalCs = 0;  // what the advert carries
 
-  static ReceivedAdvert from(const Advert& advert, const IpAddress& source) {
+  static ReceivedAdvert from(const Advert& advert, const wire::IpAddress& source) {
     return {advert.priority, source, advert.advertIntervalCs};
   }
 };
@@ -99,7 +99,7 @@ class StateMachine {
   std::optional<Millis> nextDeadline() const { return deadline_; }
   std::optional<Millis> preemptAt() const { return preemptAt_; }
   // The master as last heard in BACKUP (ourselves in MASTER).
-  std::optional<IpAddress> masterAddress() const { return masterAddress_; }
+  std::optional<wire::IpAddress> masterAddress() const { return masterAddress_; }
   const Counters& counters() const { return counters_; }
   const MachineConfig& config() const { return config_; }
 
@@ -128,7 +128,7 @@ class StateMachine {
   bool faulted_ = false;
   std::optional<Millis> deadline_;
   std::optional<Millis> preemptAt_;
-  std::optional<IpAddress> masterAddress_;
+  std::optional<wire::IpAddress> masterAddress_;
   Counters counters_;
 };
 

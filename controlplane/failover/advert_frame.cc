@@ -49,11 +49,11 @@ std::optional<ReceivedFrame> parseIpv4(std::span<const uint8_t> ip) {
   if (protocol != vrrp::kProtocolVrrp && protocol != vrrp::kProtocolAh) return std::nullopt;
   if ((wire::loadBe16(ip.data() + 6) & 0x3fff) != 0) return std::nullopt;  // a fragment
   ReceivedFrame r;
-  r.ip.family = vrrp::Family::kIpv4;
+  r.ip.family = wire::IpFamily::kV4;
   r.ip.ttl = ip[8];
   r.ip.protocol = protocol;
-  r.ip.source = vrrp::IpAddress::fromBytes(ip.subspan(12, 4));
-  r.ip.destination = vrrp::IpAddress::fromBytes(ip.subspan(16, 4));
+  r.ip.source = wire::IpAddress::fromBytes(ip.subspan(12, 4));
+  r.ip.destination = wire::IpAddress::fromBytes(ip.subspan(16, 4));
   r.ip.totalLength = wire::loadBe16(ip.data() + 2);
   r.ip.id = wire::loadBe16(ip.data() + 4);
   r.ip.options = ip.subspan(kIpv4Header, ihl - kIpv4Header);
@@ -71,11 +71,11 @@ std::optional<ReceivedFrame> parseIpv6(std::span<const uint8_t> ip) {
   if (next != vrrp::kProtocolVrrp && next != vrrp::kProtocolAh) return std::nullopt;
   const std::size_t length = std::min<std::size_t>(wire::loadBe16(ip.data() + 4), ip.size() - kIpv6Header);
   ReceivedFrame r;
-  r.ip.family = vrrp::Family::kIpv6;
+  r.ip.family = wire::IpFamily::kV6;
   r.ip.ttl = ip[7];
   r.ip.protocol = next;
-  r.ip.source = vrrp::IpAddress::fromBytes(ip.subspan(8, 16));
-  r.ip.destination = vrrp::IpAddress::fromBytes(ip.subspan(24, 16));
+  r.ip.source = wire::IpAddress::fromBytes(ip.subspan(8, 16));
+  r.ip.destination = wire::IpAddress::fromBytes(ip.subspan(24, 16));
   r.ip.receivedLength = kIpv6Header + length;
   r.payload = ip.subspan(kIpv6Header, length);
   return r;
@@ -84,7 +84,7 @@ std::optional<ReceivedFrame> parseIpv6(std::span<const uint8_t> ip) {
 }  // namespace
 
 Frame advertFrame(const AdvertHeader& h, std::span<const uint8_t> payload) {
-  const bool v4 = h.source.family == vrrp::Family::kIpv4;
+  const bool v4 = h.source.family == wire::IpFamily::kV4;
   const std::size_t ipHeader = v4 ? kIpv4Header : kIpv6Header;
   Frame f(std::max(kEthHeader + ipHeader + payload.size(), kEthMinimum), 0);
   std::memcpy(f.data(), h.dstMac.b.data(), 6);
@@ -114,17 +114,17 @@ std::optional<ReceivedFrame> parseAdvertFrame(std::span<const uint8_t> frame) {
   return std::nullopt;
 }
 
-dp::MacAddr multicastMac(const vrrp::IpAddress& group) {
+dp::MacAddr multicastMac(const wire::IpAddress& group) {
   const auto& b = group.bytes;
-  if (group.family == vrrp::Family::kIpv4) {
+  if (group.family == wire::IpFamily::kV4) {
     return dp::MacAddr{{0x01, 0x00, 0x5e, static_cast<uint8_t>(b[1] & 0x7f), b[2], b[3]}};
   }
   return dp::MacAddr{{0x33, 0x33, b[12], b[13], b[14], b[15]}};
 }
 
-vrrp::IpAddress linkLocalOf(const dp::MacAddr& mac) {
-  vrrp::IpAddress a;
-  a.family = vrrp::Family::kIpv6;
+wire::IpAddress linkLocalOf(const dp::MacAddr& mac) {
+  wire::IpAddress a;
+  a.family = wire::IpFamily::kV6;
   a.bytes[0] = 0xfe;
   a.bytes[1] = 0x80;
   a.bytes[8] = mac.b[0] ^ 0x02;  // the universal/local bit flipped

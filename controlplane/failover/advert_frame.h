@@ -18,8 +18,8 @@ using Frame = std::vector<uint8_t>;
 struct AdvertHeader {
   dp::MacAddr srcMac;
   dp::MacAddr dstMac;
-  vrrp::IpAddress source;       // its family is the frame's
-  vrrp::IpAddress destination;
+  wire::IpAddress source;       // its family is the frame's
+  wire::IpAddress destination;
   uint8_t protocol = vrrp::kProtocolVrrp;  // or kProtocolAh (IPv4)
   uint16_t id = 0;              // IPv4 identification
 };
@@ -42,10 +42,10 @@ std::optional<ReceivedFrame> parseAdvertFrame(std::span<const uint8_t> frame);
 
 // The Ethernet group address of an IPv4 (01:00:5e) or IPv6 (33:33)
 // multicast address.
-dp::MacAddr multicastMac(const vrrp::IpAddress& group);
+dp::MacAddr multicastMac(const wire::IpAddress& group);
 
 // The EUI-64 link-local address of a MAC (fe80::/64), which VRRPv3 over
 // IPv6 sends from, as the kernel forms it for the same interface.
-vrrp::IpAddress linkLocalOf(const dp::MacAddr& mac);
+wire::IpAddress linkLocalOf(const dp::MacAddr& mac);
 
 }  // namespace sluice::failover

@@ -16,7 +16,7 @@ namespace {
 
 constexpr std::size_t kMaxMessage = vrrp::kHeaderSize + vrrp::kMaxAddresses * 16 + vrrp::kAuthDataSize;
 
-std::string addressText(const vrrp::IpAddress& a) { return toConfigAddress(a).toString(); }
+std::string addressText(const wire::IpAddress& a) { return toConfigAddress(a).toString(); }
 
 std::string instanceLabel(const Instance& inst) { return "VRRP_Instance(" + inst.config.name + ")"; }
 
@@ -128,7 +128,7 @@ bool Driver::handleFrame(uint16_t port, std::span<const uint8_t> bytes, Millis n
     refuse(*inst, advert.error());
     return true;
   }
-  const std::vector<vrrp::IpAddress>& peers = inst->setup.peers;
+  const std::vector<wire::IpAddress>& peers = inst->setup.peers;
   if (!peers.empty() && std::find(peers.begin(), peers.end(), frame->ip.source) == peers.end()) {
     if (worthLogging(++inst->unknownPeer)) {
       std::cerr << "sluiced: " << instanceLabel(*inst) << " advert from " << addressText(frame->ip.source)
@@ -268,8 +268,8 @@ void Driver::sendAdvert(Instance& inst, uint8_t priority) {
   const InstanceSetup& s = inst.setup;
   const PortInfo& port = ports_[s.port];
   const bool unicast = !s.peers.empty();
-  const std::vector<vrrp::IpAddress> destinations = unicast ? s.peers : std::vector<vrrp::IpAddress>{s.group};
-  for (const vrrp::IpAddress& to : destinations) {
+  const std::vector<wire::IpAddress> destinations = unicast ? s.peers : std::vector<wire::IpAddress>{s.group};
+  for (const wire::IpAddress& to : destinations) {
     vrrp::AdvertFields f;
     f.version = s.version;
     f.vrid = inst.config.virtualRouterId;

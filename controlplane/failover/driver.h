@@ -35,7 +35,7 @@ struct Io {
   std::function<void(uint16_t port, const Frame& frame)> send;
   // A unicast peer's MAC address on a port, or nullopt when not known yet
   // (the driver then skips that peer's advert; the caller resolves it).
-  std::function<std::optional<dp::MacAddr>(uint16_t port, const vrrp::IpAddress& peer)> neighbour;
+  std::function<std::optional<dp::MacAddr>(uint16_t port, const wire::IpAddress& peer)> neighbour;
 };
 
 struct Transition {

@@ -8,7 +8,7 @@
 namespace sluice::failover {
 namespace {
 
-vrrp::Family familyOf(const config::IpAddress& a) { return a.isV4() ? vrrp::Family::kIpv4 : vrrp::Family::kIpv6; }
+wire::IpFamily familyOf(const config::IpAddress& a) { return a.isV4() ? wire::IpFamily::kV4 : wire::IpFamily::kV6; }
 
 [[noreturn]] void refuse(const config::VrrpInstance& vi, const std::string& why) {
   throw std::invalid_argument("vrrp_instance " + vi.name + ": " + why);
@@ -23,13 +23,13 @@ uint16_t portNamed(const std::vector<PortInfo>& ports, const std::string& name) 
 
 // The advert's source: unicast_src_ip / mcast_src_ip when given, else the
 // port's first IPv4 address, or its link-local address for IPv6.
-vrrp::IpAddress sourceOf(const config::VrrpInstance& vi, const PortInfo& port, vrrp::Family family) {
+wire::IpAddress sourceOf(const config::VrrpInstance& vi, const PortInfo& port, wire::IpFamily family) {
   const std::optional<config::IpAddress>& chosen = vi.unicastPeers.empty() ? vi.mcastSrcIp : vi.unicastSrcIp;
   if (chosen) {
     if (familyOf(*chosen) != family) refuse(vi, "the source address " + chosen->toString() + " is of another family");
     return toVrrpAddress(*chosen);
   }
-  if (family == vrrp::Family::kIpv6) return linkLocalOf(port.mac);
+  if (family == wire::IpFamily::kV6) return linkLocalOf(port.mac);
   for (const config::IpPrefix& a : port.addresses) {
     if (a.address.isV4()) return toVrrpAddress(a.address);
   }
@@ -38,12 +38,12 @@ vrrp::IpAddress sourceOf(const config::VrrpInstance& vi, const PortInfo& port, v
 
 }  // namespace
 
-vrrp::IpAddress toVrrpAddress(const config::IpAddress& a) {
-  return vrrp::IpAddress::fromBytes(std::span<const uint8_t>(a.bytes().data(), a.isV4() ? 4 : 16));
+wire::IpAddress toVrrpAddress(const config::IpAddress& a) {
+  return wire::IpAddress::fromBytes(std::span<const uint8_t>(a.bytes().data(), a.isV4() ? 4 : 16));
 }
 
-config::IpAddress toConfigAddress(const vrrp::IpAddress& a) {
-  if (a.family == vrrp::Family::kIpv6) return config::IpAddress::fromV6(a.bytes);
+config::IpAddress toConfigAddress(const wire::IpAddress& a) {
+  if (a.family == wire::IpFamily::kV6) return config::IpAddress::fromV6(a.bytes);
   return config::IpAddress::fromV4((uint32_t{a.bytes[0]} << 24) | (uint32_t{a.bytes[1]} << 16) |
                                    (uint32_t{a.bytes[2]} << 8) | a.bytes[3]);
 }
@@ -61,7 +61,7 @@ InstanceSetup resolveInstance(const config::VrrpInstance& vi, const config::Glob
     refuse(vi, "a fractional advert_int needs VRRPv3 (version 3)");
   }
   s.source = sourceOf(vi, ports[s.port], s.family);
-  s.group = toVrrpAddress(s.family == vrrp::Family::kIpv4 ? globals.vrrpMcastGroup4 : globals.vrrpMcastGroup6);
+  s.group = toVrrpAddress(s.family == wire::IpFamily::kV4 ? globals.vrrpMcastGroup4 : globals.vrrpMcastGroup6);
   for (const config::IpAddress& p : vi.unicastPeers) {
     if (familyOf(p) == s.family) s.peers.push_back(toVrrpAddress(p));
   }
@@ -79,7 +79,7 @@ InstanceSetup resolveInstance(const config::VrrpInstance& vi, const config::Glob
   if (s.addresses.size() > vrrp::kMaxAddresses) refuse(vi, "more than 255 virtual addresses");
   // keepalived: authentication exists only in VRRPv2 over IPv4; elsewhere it
   // is ignored.
-  if (vi.authentication && s.version == vrrp::Version::kV2 && s.family == vrrp::Family::kIpv4) {
+  if (vi.authentication && s.version == vrrp::Version::kV2 && s.family == wire::IpFamily::kV4) {
     s.auth = vi.authentication->type == config::AuthType::kAh ? vrrp::AuthType::kAh : vrrp::AuthType::kPass;
     s.key = vrrp::authKeyFromPassword(vi.authentication->password);
   }

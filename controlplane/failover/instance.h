@@ -31,20 +31,20 @@ struct PortInfo {
 // std::invalid_argument naming the instance and the reason.
 struct InstanceSetup {
   uint16_t port = 0;
-  vrrp::Family family = vrrp::Family::kIpv4;
+  wire::IpFamily family = wire::IpFamily::kV4;
   vrrp::Version version = vrrp::Version::kV2;
-  vrrp::IpAddress source;
-  vrrp::IpAddress group;                    // multicast mode
-  std::vector<vrrp::IpAddress> peers;       // unicast mode when not empty
-  std::vector<vrrp::IpAddress> addresses;   // the VIPs the adverts carry (of `family`)
+  wire::IpAddress source;
+  wire::IpAddress group;                    // multicast mode
+  std::vector<wire::IpAddress> peers;       // unicast mode when not empty
+  std::vector<wire::IpAddress> addresses;   // the VIPs the adverts carry (of `family`)
   std::vector<std::pair<uint16_t, config::IpAddress>> announced;  // (port, address) for GARP / NA
   vrrp::AuthType auth = vrrp::AuthType::kNone;
   vrrp::AuthKey key{};
   vrrp::MachineConfig machine;
 };
 // Between the config's addresses and the VRRP library's.
-vrrp::IpAddress toVrrpAddress(const config::IpAddress& a);
-config::IpAddress toConfigAddress(const vrrp::IpAddress& a);
+wire::IpAddress toVrrpAddress(const config::IpAddress& a);
+config::IpAddress toConfigAddress(const wire::IpAddress& a);
 
 InstanceSetup resolveInstance(const config::VrrpInstance& vi, const config::GlobalDefs& globals,
                               const std::vector<PortInfo>& ports);

@@ -34,7 +34,7 @@ json instanceJson(const Instance& inst) {
   json vips = json::array();
   for (const config::VirtualIp& v : inst.config.virtualIpAddresses) vips.push_back(v.address.address.toString());
   json peers = json::array();
-  for (const vrrp::IpAddress& p : inst.setup.peers) peers.push_back(toConfigAddress(p).toString());
+  for (const wire::IpAddress& p : inst.setup.peers) peers.push_back(toConfigAddress(p).toString());
   const auto master = m.masterAddress();
   const bool ever = inst.lastTransition != std::chrono::system_clock::time_point{};
   return {{"name", inst.config.name},

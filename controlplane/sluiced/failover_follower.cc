@@ -25,7 +25,7 @@ FailoverFollower::FailoverFollower(dp::DataplaneHandle& dataplane, const config:
       notify_(scripts) {
   auto send = [this](uint16_t port, const failover::Frame& frame) { dataplane_.send(port, frame); };
   // Unicast peers are neighbours like any next hop: resolved on demand.
-  auto neighbour = [this](uint16_t port, const vrrp::IpAddress& peer) -> std::optional<dp::MacAddr> {
+  auto neighbour = [this](uint16_t port, const wire::IpAddress& peer) -> std::optional<dp::MacAddr> {
     const config::IpAddress a = failover::toConfigAddress(peer);
     const dp::IpAddr ip = tables::toIpAddr(a);
     if (const dp::Neighbour* n = dataplane_.neighbours()->find(ip, !a.isV4(), port)) return n->mac;

@@ -27,26 +27,27 @@
 namespace {
 
 using namespace sluice::vrrp;
+namespace wire = sluice::wire;
 
 [[noreturn]] void broken(const char* what) {
   std::fprintf(stderr, "vrrp_fuzz: %s\n", what);
   std::abort();
 }
 
-IpAddress address(const uint8_t* p, bool v6) {
-  IpAddress a;
-  a.family = v6 ? Family::kIpv6 : Family::kIpv4;
+wire::IpAddress address(const uint8_t* p, bool v6) {
+  wire::IpAddress a;
+  a.family = v6 ? wire::IpFamily::kV6 : wire::IpFamily::kV4;
   std::copy(p, p + (v6 ? 16 : 4), a.bytes.begin());
   return a;
 }
 
 // decode(encode(decoded)) gives the same fields back.
-void roundTrip(const Advert& a, const IpAddress& source, const IpAddress& destination) {
+void roundTrip(const Advert& a, const wire::IpAddress& source, const wire::IpAddress& destination) {
   if (a.authType == AuthType::kAh) return;  // AH is its own header, outside the message
   // VRRPv2 over IPv6 carries an auth type but no auth data: decoded as sent
   // (keepalived then counts authtype_mismatch), never sent by us.
   if (a.authType != AuthType::kNone && !hasAuthData(a.version, a.family)) return;
-  std::vector<IpAddress> addresses;
+  std::vector<wire::IpAddress> addresses;
   for (std::size_t i = 0; i < a.addressCount; ++i) addresses.push_back(a.address(i));
   AdvertFields f{.version = a.version, .vrid = a.vrid, .priority = a.priority,
                  .advertIntervalCs = a.advertIntervalCs, .family = a.family, .addresses = addresses,
@@ -69,7 +70,7 @@ void roundTrip(const Advert& a, const IpAddress& source, const IpAddress& destin
   }
 }
 
-ReceiveExpectations expectations(uint8_t flags, uint8_t vrid, const std::vector<IpAddress>& vips) {
+ReceiveExpectations expectations(uint8_t flags, uint8_t vrid, const std::vector<wire::IpAddress>& vips) {
   ReceiveExpectations expected;
   expected.ip.unicast = flags & 4;
   expected.ip.ah = flags & 2;
@@ -93,7 +94,7 @@ void frameInput(const uint8_t* data, size_t size) {
   if (received->payload.data() < begin || received->payload.data() + received->payload.size() > begin + len) {
     broken("the payload of a parsed frame lies outside the frame");
   }
-  const std::vector<IpAddress> vips = {IpAddress::v4(10, 0, 0, 1), IpAddress::v4(10, 0, 0, 2)};
+  const std::vector<wire::IpAddress> vips = {wire::IpAddress::v4(10, 0, 0, 1), wire::IpAddress::v4(10, 0, 0, 2)};
   AhSequence sequence;
   const auto advert = receiveAdvert(received->ip, received->payload, expectations(data[0], data[3], vips), &sequence);
   if (advert.ok() && advert->vrid != data[3]) broken("an advert for another VRID was accepted");
@@ -113,8 +114,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool v6 = flags & 1;
   const std::size_t addrLen = v6 ? 16 : 4;
   if (size < 6 + 2 * addrLen) return 0;
-  const IpAddress source = address(data + 6, v6);
-  const IpAddress destination = address(data + 6 + addrLen, v6);
+  const wire::IpAddress source = address(data + 6, v6);
+  const wire::IpAddress destination = address(data + 6 + addrLen, v6);
   const std::size_t start = 6 + 2 * addrLen;
   // The payload in a buffer of its own exact size.
   const std::size_t len = size - start;
@@ -123,7 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> message(payload.get(), len);
 
   ReceivedIpHeader header;
-  header.family = v6 ? Family::kIpv6 : Family::kIpv4;
+  header.family = v6 ? wire::IpFamily::kV6 : wire::IpFamily::kV4;
   header.ttl = data[1];
   header.protocol = data[2];
   header.source = source;
@@ -134,8 +135,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     header.id = static_cast<uint16_t>(data[4] << 8 | data[5]);
   }
 
-  const std::vector<IpAddress> vips = v6 ? std::vector<IpAddress>{address(data + 6 + addrLen, true)}
-                                         : std::vector<IpAddress>{IpAddress::v4(10, 0, 0, 1), IpAddress::v4(10, 0, 0, 2)};
+  const std::vector<wire::IpAddress> vips = v6 ? std::vector<wire::IpAddress>{address(data + 6 + addrLen, true)}
+                                         : std::vector<wire::IpAddress>{wire::IpAddress::v4(10, 0, 0, 1), wire::IpAddress::v4(10, 0, 0, 2)};
   AhSequence sequence;
   const auto received = receiveAdvert(header, message, expectations(flags, data[3], vips), &sequence);
   if (received.ok() && received->vrid != data[3]) broken("an advert for another VRID was accepted");

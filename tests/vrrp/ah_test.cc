@@ -20,8 +20,8 @@ using test::fromHex;
 using test::ip;
 using test::toHex;
 
-const std::vector<IpAddress>& vips() {
-  static const std::vector<IpAddress> v = {ip("10.0.0.1")};
+const std::vector<wire::IpAddress>& vips() {
+  static const std::vector<wire::IpAddress> v = {ip("10.0.0.1")};
   return v;
 }
 

@@ -19,12 +19,12 @@ using test::ip;
 std::string name(std::optional<DecodeError> e) { return e ? std::string(decodeErrorName(*e)) : "ok"; }
 
 ReceivedIpHeader v4Header() {
-  return {.family = Family::kIpv4, .ttl = 255, .protocol = kProtocolVrrp, .destination = kMulticastV4,
+  return {.family = wire::IpFamily::kV4, .ttl = 255, .protocol = kProtocolVrrp, .destination = kMulticastV4,
           .totalLength = 40, .receivedLength = 40};
 }
 
 ReceivedIpHeader v6Header() {
-  return {.family = Family::kIpv6, .ttl = 255, .protocol = kProtocolVrrp, .destination = kMulticastV6};
+  return {.family = wire::IpFamily::kV6, .ttl = 255, .protocol = kProtocolVrrp, .destination = kMulticastV6};
 }
 
 TEST(VrrpIpChecks, Table) {
@@ -79,12 +79,12 @@ TEST(VrrpIpChecks, Table) {
 // ---------------------------------------------------------------- instance checks
 
 struct Fixture {
-  std::vector<IpAddress> vips = {ip("10.0.0.1"), ip("10.0.0.2")};
+  std::vector<wire::IpAddress> vips = {ip("10.0.0.1"), ip("10.0.0.2")};
   std::vector<uint8_t> bytes;
-  IpAddress src = ip("192.168.1.10");
+  wire::IpAddress src = ip("192.168.1.10");
 
   Advert decode(AdvertFields f) {
-    f.addresses = f.addresses.empty() ? std::span<const IpAddress>(vips) : f.addresses;
+    f.addresses = f.addresses.empty() ? std::span<const wire::IpAddress>(vips) : f.addresses;
     f.source = src;
     f.destination = kMulticastV4;
     bytes.assign(2048, 0);
@@ -98,9 +98,9 @@ struct Fixture {
 };
 
 TEST(VrrpAdvertCheck, Table) {
-  const std::vector<IpAddress> reordered = {ip("10.0.0.2"), ip("10.0.0.1")};
-  const std::vector<IpAddress> other = {ip("10.0.0.1"), ip("10.0.0.3")};
-  const std::vector<IpAddress> three = {ip("10.0.0.1"), ip("10.0.0.2"), ip("10.0.0.3")};
+  const std::vector<wire::IpAddress> reordered = {ip("10.0.0.2"), ip("10.0.0.1")};
+  const std::vector<wire::IpAddress> other = {ip("10.0.0.1"), ip("10.0.0.3")};
+  const std::vector<wire::IpAddress> three = {ip("10.0.0.1"), ip("10.0.0.2"), ip("10.0.0.3")};
   const AuthKey pass = authKeyFromPassword("passw123");
   struct Row {
     const char* name;
@@ -153,7 +153,7 @@ TEST(VrrpAdvertCheck, Table) {
 
 TEST(VrrpAdvertCheck, NoAddressesConfiguredNeedsNoneAdvertised) {
   Fixture fx;
-  const std::vector<IpAddress> none;
+  const std::vector<wire::IpAddress> none;
   std::vector<uint8_t> bytes(64);
   auto size = encodeAdvert({.vrid = 5, .addresses = none}, bytes);
   ASSERT_TRUE(size.ok());

@@ -32,7 +32,7 @@ std::vector<uint8_t> encode(const AdvertFields& f) {
 struct KnownAnswer {
   const char* name;
   AdvertFields fields;
-  std::vector<IpAddress> addresses;
+  std::vector<wire::IpAddress> addresses;
   std::vector<uint8_t> handBuilt;  // the RFC layout with a zero checksum field
   uint16_t checksum;               // computed with Python's struct + sum, see below
 };
@@ -73,7 +73,7 @@ std::vector<KnownAnswer> knownAnswers() {
     KnownAnswer k{"v3_ipv6_half_second", {}, {ip("2001:db8::100")},
                   fromHex("3107c80100320000" "20010db8000000000000000000000100"), 0xd9ec};
     k.fields = {.version = Version::kV3, .vrid = 7, .priority = 200, .advertIntervalCs = 50,
-                .family = Family::kIpv6, .source = ip("fe80::1"), .destination = ip("ff02::12")};
+                .family = wire::IpFamily::kV6, .source = ip("fe80::1"), .destination = ip("ff02::12")};
     v.push_back(k);
   }
   return v;
@@ -129,17 +129,17 @@ TEST(VrrpCodecKnownAnswer, PassAuthDataIsTheFirstEightCharactersZeroPadded) {
 struct RoundTrip {
   const char* name;
   Version version;
-  Family family;
+  wire::IpFamily family;
   AuthType auth;
   uint8_t priority;
   uint16_t intervalCs;
   std::size_t addressCount;
 };
 
-std::vector<IpAddress> makeAddresses(Family family, std::size_t n) {
-  std::vector<IpAddress> v;
+std::vector<wire::IpAddress> makeAddresses(wire::IpFamily family, std::size_t n) {
+  std::vector<wire::IpAddress> v;
   for (std::size_t i = 0; i < n; ++i) {
-    IpAddress a = family == Family::kIpv4 ? ip("10.1.0.0") : ip("2001:db8::");
+    wire::IpAddress a = family == wire::IpFamily::kV4 ? ip("10.1.0.0") : ip("2001:db8::");
     a.bytes[a.size() - 1] = static_cast<uint8_t>(i);
     a.bytes[a.size() - 2] = static_cast<uint8_t>(i >> 8);
     v.push_back(a);
@@ -149,25 +149,25 @@ std::vector<IpAddress> makeAddresses(Family family, std::size_t n) {
 
 TEST(VrrpCodec, RoundTrips) {
   const RoundTrip rows[] = {
-      {"v2 none", Version::kV2, Family::kIpv4, AuthType::kNone, 100, 100, 1},
-      {"v2 PASS", Version::kV2, Family::kIpv4, AuthType::kPass, 150, 200, 2},
-      {"v2 AH (inner message)", Version::kV2, Family::kIpv4, AuthType::kAh, 200, 100, 3},
-      {"v2 owner 255", Version::kV2, Family::kIpv4, AuthType::kNone, 255, 100, 1},
-      {"v2 priority 0", Version::kV2, Family::kIpv4, AuthType::kPass, 0, 100, 1},
-      {"v2 no address", Version::kV2, Family::kIpv4, AuthType::kNone, 100, 100, 0},
-      {"v2 255 addresses", Version::kV2, Family::kIpv4, AuthType::kNone, 100, 25500, 255},
-      {"v2 over IPv6 (keepalived)", Version::kV2, Family::kIpv6, AuthType::kNone, 100, 100, 2},
-      {"v3 IPv4", Version::kV3, Family::kIpv4, AuthType::kNone, 100, 100, 1},
-      {"v3 IPv4 0.5 s", Version::kV3, Family::kIpv4, AuthType::kNone, 100, 50, 4},
-      {"v3 IPv4 max interval", Version::kV3, Family::kIpv4, AuthType::kNone, 1, 4095, 1},
-      {"v3 IPv6", Version::kV3, Family::kIpv6, AuthType::kNone, 254, 100, 1},
-      {"v3 IPv6 0.01 s", Version::kV3, Family::kIpv6, AuthType::kNone, 100, 1, 16},
+      {"v2 none", Version::kV2, wire::IpFamily::kV4, AuthType::kNone, 100, 100, 1},
+      {"v2 PASS", Version::kV2, wire::IpFamily::kV4, AuthType::kPass, 150, 200, 2},
+      {"v2 AH (inner message)", Version::kV2, wire::IpFamily::kV4, AuthType::kAh, 200, 100, 3},
+      {"v2 owner 255", Version::kV2, wire::IpFamily::kV4, AuthType::kNone, 255, 100, 1},
+      {"v2 priority 0", Version::kV2, wire::IpFamily::kV4, AuthType::kPass, 0, 100, 1},
+      {"v2 no address", Version::kV2, wire::IpFamily::kV4, AuthType::kNone, 100, 100, 0},
+      {"v2 255 addresses", Version::kV2, wire::IpFamily::kV4, AuthType::kNone, 100, 25500, 255},
+      {"v2 over IPv6 (keepalived)", Version::kV2, wire::IpFamily::kV6, AuthType::kNone, 100, 100, 2},
+      {"v3 IPv4", Version::kV3, wire::IpFamily::kV4, AuthType::kNone, 100, 100, 1},
+      {"v3 IPv4 0.5 s", Version::kV3, wire::IpFamily::kV4, AuthType::kNone, 100, 50, 4},
+      {"v3 IPv4 max interval", Version::kV3, wire::IpFamily::kV4, AuthType::kNone, 1, 4095, 1},
+      {"v3 IPv6", Version::kV3, wire::IpFamily::kV6, AuthType::kNone, 254, 100, 1},
+      {"v3 IPv6 0.01 s", Version::kV3, wire::IpFamily::kV6, AuthType::kNone, 100, 1, 16},
   };
   for (const RoundTrip& r : rows) {
     SCOPED_TRACE(r.name);
     const auto addresses = makeAddresses(r.family, r.addressCount);
-    const IpAddress src = r.family == Family::kIpv4 ? ip("192.168.1.10") : ip("fe80::10");
-    const IpAddress dst = multicastGroup(r.family);
+    const wire::IpAddress src = r.family == wire::IpFamily::kV4 ? ip("192.168.1.10") : ip("fe80::10");
+    const wire::IpAddress dst = multicastGroup(r.family);
     AdvertFields f{.version = r.version, .vrid = 42, .priority = r.priority, .advertIntervalCs = r.intervalCs,
                    .family = r.family, .addresses = addresses, .authType = r.auth,
                    .password = authKeyFromPassword("secret"), .source = src, .destination = dst};
@@ -183,7 +183,7 @@ TEST(VrrpCodec, RoundTrips) {
     EXPECT_EQ(a->family, r.family);
     ASSERT_EQ(a->addressCount, r.addressCount);
     for (std::size_t i = 0; i < addresses.size(); ++i) EXPECT_EQ(a->address(i), addresses[i]);
-    EXPECT_EQ(a->address(r.addressCount), IpAddress{});  // out of range: a blank address
+    EXPECT_EQ(a->address(r.addressCount), wire::IpAddress{});  // out of range: a blank address
     if (hasAuthData(r.version, r.family)) {
       ASSERT_EQ(a->authData.size(), kAuthDataSize);
       const AuthKey expected = r.auth == AuthType::kPass ? authKeyFromPassword("secret") : AuthKey{};
@@ -199,24 +199,24 @@ TEST(VrrpCodec, RoundTrips) {
 // A valid advert of each layout, and ways to break it.
 struct Sample {
   std::vector<uint8_t> bytes;
-  IpAddress src;
-  IpAddress dst;
+  wire::IpAddress src;
+  wire::IpAddress dst;
 };
 
 Sample v2Sample() {
-  static const std::vector<IpAddress> addresses = {ip("10.0.0.1"), ip("10.0.0.2")};
+  static const std::vector<wire::IpAddress> addresses = {ip("10.0.0.1"), ip("10.0.0.2")};
   Sample s{{}, ip("192.168.1.10"), kMulticastV4};
   s.bytes = encode({.vrid = 9, .addresses = addresses, .authType = AuthType::kPass,
                     .password = authKeyFromPassword("pw")});
   return s;
 }
 
-Sample v3Sample(Family family) {
-  static const std::vector<IpAddress> v4 = {ip("10.0.0.1")};
-  static const std::vector<IpAddress> v6 = {ip("2001:db8::1")};
-  Sample s{{}, family == Family::kIpv4 ? ip("192.168.1.10") : ip("fe80::1"), multicastGroup(family)};
+Sample v3Sample(wire::IpFamily family) {
+  static const std::vector<wire::IpAddress> v4 = {ip("10.0.0.1")};
+  static const std::vector<wire::IpAddress> v6 = {ip("2001:db8::1")};
+  Sample s{{}, family == wire::IpFamily::kV4 ? ip("192.168.1.10") : ip("fe80::1"), multicastGroup(family)};
   s.bytes = encode({.version = Version::kV3, .vrid = 9, .family = family,
-                    .addresses = family == Family::kIpv4 ? v4 : v6, .source = s.src, .destination = s.dst});
+                    .addresses = family == wire::IpFamily::kV4 ? v4 : v6, .source = s.src, .destination = s.dst});
   return s;
 }
 
@@ -240,8 +240,8 @@ struct Breakage {
   DecodeError expected;
 };
 
-Sample v3v4() { return v3Sample(Family::kIpv4); }
-Sample v3v6() { return v3Sample(Family::kIpv6); }
+Sample v3v4() { return v3Sample(wire::IpFamily::kV4); }
+Sample v3v6() { return v3Sample(wire::IpFamily::kV6); }
 
 TEST(VrrpCodec, EveryDecodeError) {
   const Breakage rows[] = {
@@ -319,10 +319,10 @@ TEST(VrrpCodec, RandomInputStaysInBounds) {
   std::uniform_int_distribution<std::size_t> anyLength(0, 80);
   std::size_t decoded = 0;
   for (int i = 0; i < 100000; ++i) {
-    const Family family = i % 3 == 0 ? Family::kIpv6 : Family::kIpv4;
+    const wire::IpFamily family = i % 3 == 0 ? wire::IpFamily::kV6 : wire::IpFamily::kV4;
     const Version version = i % 5 < 2 ? Version::kV2 : Version::kV3;
     const std::size_t count = static_cast<std::size_t>(byte(rng) % 4);
-    Sample s{{}, family == Family::kIpv4 ? ip("10.0.0.1") : ip("fe80::1"), multicastGroup(family)};
+    Sample s{{}, family == wire::IpFamily::kV4 ? ip("10.0.0.1") : ip("fe80::1"), multicastGroup(family)};
     s.bytes.resize(i % 2 ? advertSize(version, family, count) : anyLength(rng));
     for (auto& b : s.bytes) b = static_cast<uint8_t>(byte(rng));
     if (i % 2 && s.bytes.size() >= kHeaderSize) {
@@ -347,9 +347,9 @@ TEST(VrrpCodec, RandomInputStaysInBounds) {
 // ---------------------------------------------------------------- encode errors
 
 TEST(VrrpCodec, EveryEncodeError) {
-  const std::vector<IpAddress> one = {ip("10.0.0.1")};
-  const std::vector<IpAddress> six = {ip("2001:db8::1")};
-  const std::vector<IpAddress> tooMany = makeAddresses(Family::kIpv4, 256);
+  const std::vector<wire::IpAddress> one = {ip("10.0.0.1")};
+  const std::vector<wire::IpAddress> six = {ip("2001:db8::1")};
+  const std::vector<wire::IpAddress> tooMany = makeAddresses(wire::IpFamily::kV4, 256);
   struct Row {
     const char* name;
     AdvertFields fields;
@@ -370,7 +370,7 @@ TEST(VrrpCodec, EveryEncodeError) {
         .source = ip("10.0.0.9"), .destination = kMulticastV4}, 64, EncodeError::kBadInterval},
       {"v3 with PASS", {.version = Version::kV3, .addresses = one, .authType = AuthType::kPass,
         .source = ip("10.0.0.9"), .destination = kMulticastV4}, 64, EncodeError::kAuthNotSupported},
-      {"v2 IPv6 with AH", {.family = Family::kIpv6, .addresses = six, .authType = AuthType::kAh,
+      {"v2 IPv6 with AH", {.family = wire::IpFamily::kV6, .addresses = six, .authType = AuthType::kAh,
         .source = ip("fe80::1"), .destination = kMulticastV6}, 64, EncodeError::kAuthNotSupported},
       {"buffer one byte short", {.addresses = one}, 19, EncodeError::kBufferTooSmall},
   };
@@ -384,7 +384,7 @@ TEST(VrrpCodec, EveryEncodeError) {
 }
 
 TEST(VrrpCodec, ExactBufferIsEnough) {
-  const std::vector<IpAddress> one = {ip("10.0.0.1")};
+  const std::vector<wire::IpAddress> one = {ip("10.0.0.1")};
   std::vector<uint8_t> out(20);
   auto size = encodeAdvert({.addresses = one}, out);
   ASSERT_TRUE(size.ok());

@@ -15,13 +15,13 @@ namespace {
 
 using test::ip;
 
-const std::vector<IpAddress>& vips4() {
-  static const std::vector<IpAddress> v = {ip("10.0.0.1"), ip("10.0.0.2")};
+const std::vector<wire::IpAddress>& vips4() {
+  static const std::vector<wire::IpAddress> v = {ip("10.0.0.1"), ip("10.0.0.2")};
   return v;
 }
 
-const std::vector<IpAddress>& vips6() {
-  static const std::vector<IpAddress> v = {ip("2001:db8::1")};
+const std::vector<wire::IpAddress>& vips6() {
+  static const std::vector<wire::IpAddress> v = {ip("2001:db8::1")};
   return v;
 }
 
@@ -34,17 +34,17 @@ struct Packet {
 
 struct Sender {
   Version version = Version::kV2;
-  Family family = Family::kIpv4;
+  wire::IpFamily family = wire::IpFamily::kV4;
   AuthType auth = AuthType::kNone;
   const char* password = "passw123";
   uint8_t priority = 150;
   uint16_t intervalCs = 100;
-  IpAddress source = ip("192.168.1.10");
-  IpAddress destination = kMulticastV4;
+  wire::IpAddress source = ip("192.168.1.10");
+  wire::IpAddress destination = kMulticastV4;
   uint8_t ttl = 255;
   bool unicast = false;
   uint32_t sequence = 1;
-  std::vector<IpAddress> addresses = vips4();
+  std::vector<wire::IpAddress> addresses = vips4();
 };
 
 Packet send(const Sender& s) {
@@ -66,7 +66,7 @@ Packet send(const Sender& s) {
     const Ipv4Header h{.source = s.source, .destination = s.destination, .id = 0x4242, .ttl = s.ttl};
     EXPECT_TRUE(encodeAh(h, s.sequence, vrrp, authKeyFromPassword(s.password), s.unicast, p.payload).ok());
   }
-  if (s.family == Family::kIpv4) {
+  if (s.family == wire::IpFamily::kV4) {
     p.header.totalLength = static_cast<uint16_t>(kIpv4HeaderSize + p.payload.size());
     p.header.receivedLength = p.header.totalLength;
   }
@@ -115,9 +115,9 @@ TEST(VrrpReceive, Table) {
       {"v2 interval 2 s", {.intervalCs = 200}, local(), "advert_interval_mismatch"},
       {"v3 IPv4", {.version = Version::kV3}, local(AuthType::kNone, Version::kV3), "ok"},
       {"v3 received by a v2 instance", {.version = Version::kV3}, local(), "bad_version"},
-      {"v3 IPv6", {.version = Version::kV3, .family = Family::kIpv6, .source = ip("fe80::1"),
+      {"v3 IPv6", {.version = Version::kV3, .family = wire::IpFamily::kV6, .source = ip("fe80::1"),
                    .destination = kMulticastV6, .addresses = vips6()}, v6(), "ok"},
-      {"v3 IPv6 hop limit 64", {.version = Version::kV3, .family = Family::kIpv6, .source = ip("fe80::1"),
+      {"v3 IPv6 hop limit 64", {.version = Version::kV3, .family = wire::IpFamily::kV6, .source = ip("fe80::1"),
                                 .destination = kMulticastV6, .ttl = 64, .addresses = vips6()}, v6(), "bad_ttl"},
       {"other VIPs", {.addresses = {ip("10.0.0.1"), ip("10.0.0.9")}}, local(), "address_mismatch"},
       {"unicast to a multicast instance", {.destination = ip("192.168.1.2")}, local(), "bad_destination"},

@@ -19,15 +19,15 @@ namespace {
 using namespace std::chrono_literals;
 using test::ip;
 
-const IpAddress kOurs = ip("10.0.0.2");
-const IpAddress kLowerPeer = ip("10.0.0.1");
-const IpAddress kHigherPeer = ip("10.0.0.3");
+const wire::IpAddress kOurs = ip("10.0.0.2");
+const wire::IpAddress kLowerPeer = ip("10.0.0.1");
+const wire::IpAddress kHigherPeer = ip("10.0.0.3");
 
 struct Event {
   enum Kind { kStart, kAdvert, kTimer, kShutdown, kFault, kClear, kPriority, kSyncMaster, kSyncBackup } kind;
   Millis at;
   int priority = 0;  // the advert's, or the new effective one
-  IpAddress source = kLowerPeer;
+  wire::IpAddress source = kLowerPeer;
   uint16_t intervalCs = 100;
 };
 
@@ -39,7 +39,7 @@ Event clear(Millis at) { return {Event::kClear, at}; }
 Event priority(Millis at, int p) { return {Event::kPriority, at, p}; }
 Event syncMaster(Millis at) { return {Event::kSyncMaster, at}; }
 Event syncBackup(Millis at) { return {Event::kSyncBackup, at}; }
-Event advert(Millis at, int p, IpAddress from = kLowerPeer, uint16_t intervalCs = 100) {
+Event advert(Millis at, int p, wire::IpAddress from = kLowerPeer, uint16_t intervalCs = 100) {
   return {Event::kAdvert, at, p, from, intervalCs};
 }
 
@@ -343,7 +343,7 @@ class Lan {
  public:
   struct Router {
     StateMachine machine;
-    IpAddress address;
+    wire::IpAddress address;
     bool up = true;
   };
 
@@ -394,7 +394,7 @@ class Lan {
       if (a != Action::kSendAdvert && a != Action::kSendPriorityZero) continue;
       Router& sender = router(from);
       Router& peer = router(1 - from);
-      const std::vector<IpAddress> vips = {ip("192.168.50.1")};
+      const std::vector<wire::IpAddress> vips = {ip("192.168.50.1")};
       const auto& cfg = sender.machine.config();
       std::vector<uint8_t> wire(64);
       auto size = encodeAdvert({.version = cfg.version, .vrid = 51,

@@ -14,10 +14,10 @@
 
 namespace sluice::vrrp::test {
 
-inline IpAddress ip(const std::string& text) {
-  IpAddress a;
+inline wire::IpAddress ip(const std::string& text) {
+  wire::IpAddress a;
   if (text.find(':') != std::string::npos) {
-    a.family = Family::kIpv6;
+    a.family = wire::IpFamily::kV6;
     inet_pton(AF_INET6, text.c_str(), a.bytes.data());
   } else {
     inet_pton(AF_INET, text.c_str(), a.bytes.data());
@@ -45,7 +45,7 @@ inline std::string toHex(const uint8_t* p, std::size_t n) {
 
 inline std::string toHex(const std::vector<uint8_t>& v) { return toHex(v.data(), v.size()); }
 
-inline void append(std::vector<uint8_t>& v, const IpAddress& a) {
+inline void append(std::vector<uint8_t>& v, const wire::IpAddress& a) {
   v.insert(v.end(), a.bytes.begin(), a.bytes.begin() + static_cast<std::ptrdiff_t>(a.size()));
 }
 
@@ -62,11 +62,11 @@ inline uint16_t independentChecksum(const std::vector<uint8_t>& bytes) {
 }
 
 // The pseudo-header of RFC 5798 5.2.8 for a VRRP message of `length` bytes.
-inline std::vector<uint8_t> pseudoHeader(const IpAddress& src, const IpAddress& dst, std::size_t length) {
+inline std::vector<uint8_t> pseudoHeader(const wire::IpAddress& src, const wire::IpAddress& dst, std::size_t length) {
   std::vector<uint8_t> p;
   append(p, src);
   append(p, dst);
-  if (src.family == Family::kIpv4) {
+  if (src.family == wire::IpFamily::kV4) {
     p.insert(p.end(), {0, 112, static_cast<uint8_t>(length >> 8), static_cast<uint8_t>(length)});
   } else {
     p.insert(p.end(), {0, 0, static_cast<uint8_t>(length >> 8), static_cast<uint8_t>(length), 0, 0, 0, 112});

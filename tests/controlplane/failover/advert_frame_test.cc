@@ -15,7 +15,7 @@ namespace {
 
 const dp::MacAddr kMac{{0x02, 0, 0, 0, 1, 1}};
 
-vrrp::IpAddress v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) { return vrrp::IpAddress::v4(a, b, c, d); }
+wire::IpAddress v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) { return wire::IpAddress::v4(a, b, c, d); }
 
 // RFC 1071, written out independently of wire/checksum.h.
 uint16_t ipChecksum(const uint8_t* p, std::size_t n) {
@@ -26,7 +26,7 @@ uint16_t ipChecksum(const uint8_t* p, std::size_t n) {
 }
 
 TEST(AdvertFrame, AnIpv4AdvertRoundTripsThroughTheReceiveChecks) {
-  const std::array<vrrp::IpAddress, 1> vips = {v4(10, 0, 0, 1)};
+  const std::array<wire::IpAddress, 1> vips = {v4(10, 0, 0, 1)};
   vrrp::AdvertFields f;
   f.vrid = 50;
   f.addresses = vips;
@@ -93,7 +93,7 @@ TEST(AdvertFrame, AShortIpv4FrameIsALengthErrorNotAnOverread) {
 TEST(AdvertFrame, GroupMacsAndLinkLocalAddresses) {
   EXPECT_EQ(multicastMac(vrrp::kMulticastV4), (dp::MacAddr{{0x01, 0x00, 0x5e, 0, 0, 0x12}}));
   EXPECT_EQ(multicastMac(vrrp::kMulticastV6), (dp::MacAddr{{0x33, 0x33, 0, 0, 0, 0x12}}));
-  const vrrp::IpAddress ll = linkLocalOf(dp::MacAddr{{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}});
+  const wire::IpAddress ll = linkLocalOf(dp::MacAddr{{0x52, 0x54, 0x00, 0x12, 0x34, 0x56}});
   const std::array<uint8_t, 16> want = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x50, 0x54, 0x00, 0xff, 0xfe, 0x12, 0x34, 0x56};
   EXPECT_EQ(ll.bytes, want);
 }

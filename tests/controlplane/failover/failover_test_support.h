@@ -34,7 +34,7 @@ struct Router {
                     sent.emplace_back(port, f);
                     log.emplace_back(port, f);
                   },
-                  [](uint16_t, const vrrp::IpAddress&) { return dp::MacAddr{{0x02, 0, 0, 0, 9, 9}}; }}) {}
+                  [](uint16_t, const wire::IpAddress&) { return dp::MacAddr{{0x02, 0, 0, 0, 9, 9}}; }}) {}
 
   bool holds(const char* vip) const { return driver.ownership().holds(addr(vip)); }
   std::string state(std::size_t instance = 0) const {

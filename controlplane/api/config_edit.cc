@@ -102,12 +102,12 @@ json merge(json current, const json& patch, std::span<const std::string_view> id
   return current;
 }
 
-std::optional<config::IpFamily> familyOf(const VirtualServer& vs) {
-  if (vs.kind == VirtualServerKind::kAddress) return vs.address.family();
+std::optional<wire::IpFamily> familyOf(const VirtualServer& vs) {
+  if (vs.kind == VirtualServerKind::kAddress) return vs.address.family;
   return std::nullopt;
 }
 
-void validateServer(const VirtualServer& vs, RealServer& rs, std::optional<config::IpFamily>& family) {
+void validateServer(const VirtualServer& vs, RealServer& rs, std::optional<wire::IpFamily>& family) {
   if (rs.weight > kMaxWeight) {
     throw ApiError(400, "weight " + std::to_string(rs.weight) + " is out of range (0-2147483647)", "weight");
   }
@@ -117,9 +117,9 @@ void validateServer(const VirtualServer& vs, RealServer& rs, std::optional<confi
   if (rs.port == 0 && vs.kind == VirtualServerKind::kAddress) rs.port = vs.port;
   // IPVS forwards within one family except through tunnels.
   if (rs.method.value_or(vs.method) != config::ForwardingMethod::kTun) {
-    if (!family) family = rs.address.family();
-    if (*family != rs.address.family()) {
-      throw ApiError(400, "real server " + rs.address.toString() + " is not of the virtual server's address family",
+    if (!family) family = rs.address.family;
+    if (*family != rs.address.family) {
+      throw ApiError(400, "real server " + config::toString(rs.address) + " is not of the virtual server's address family",
                      "address");
     }
   }
@@ -168,7 +168,7 @@ void validate(const Config& config, VirtualServer& vs) {
                             std::to_string(vs.quorum),
                    "hysteresis");
   }
-  std::optional<config::IpFamily> family = familyOf(vs);
+  std::optional<wire::IpFamily> family = familyOf(vs);
   for (std::size_t i = 0; i < vs.realServers.size(); ++i) {
     validateServer(vs, vs.realServers[i], family);
     for (std::size_t j = 0; j < i; ++j) {
@@ -180,7 +180,7 @@ void validate(const Config& config, VirtualServer& vs) {
     }
   }
   if (vs.sorryServer && vs.sorryServer->method.value_or(vs.method) != config::ForwardingMethod::kTun && family &&
-      vs.sorryServer->address.family() != *family) {
+      vs.sorryServer->address.family != *family) {
     throw ApiError(400, "sorry_server is not of the virtual server's address family", "sorry_server");
   }
 }

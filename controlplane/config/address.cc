@@ -2,67 +2,31 @@
 
 #include <arpa/inet.h>
 
+#include <array>
 #include <charconv>
 #include <cstdio>
+#include <span>
 
 namespace sluice::config {
 
-std::optional<IpAddress> IpAddress::parse(std::string_view text) {
+std::optional<wire::IpAddress> parseAddress(std::string_view text) {
   // inet_pton needs a terminated string; addresses are short.
   if (text.empty() || text.size() > INET6_ADDRSTRLEN) {
     return std::nullopt;
   }
   const std::string s(text);
-  IpAddress ip;
-  if (s.find(':') == std::string::npos) {
-    in_addr a4{};
-    if (inet_pton(AF_INET, s.c_str(), &a4) != 1) {
-      return std::nullopt;
-    }
-    ip.family_ = IpFamily::kV4;
-    const auto* p = reinterpret_cast<const std::uint8_t*>(&a4);
-    std::copy(p, p + 4, ip.bytes_.begin());
-    return ip;
-  }
-  in6_addr a6{};
-  if (inet_pton(AF_INET6, s.c_str(), &a6) != 1) {
+  const bool v6 = s.find(':') != std::string::npos;
+  std::array<std::uint8_t, 16> raw{};
+  if (inet_pton(v6 ? AF_INET6 : AF_INET, s.c_str(), raw.data()) != 1) {
     return std::nullopt;
   }
-  ip.family_ = IpFamily::kV6;
-  const auto* p = reinterpret_cast<const std::uint8_t*>(&a6);
-  std::copy(p, p + 16, ip.bytes_.begin());
-  return ip;
+  return wire::IpAddress::fromBytes(std::span(raw).first(v6 ? 16 : 4));
 }
 
-IpAddress IpAddress::fromV4(std::uint32_t hostOrder) {
-  IpAddress ip;
-  ip.family_ = IpFamily::kV4;
-  ip.bytes_[0] = static_cast<std::uint8_t>(hostOrder >> 24);
-  ip.bytes_[1] = static_cast<std::uint8_t>(hostOrder >> 16);
-  ip.bytes_[2] = static_cast<std::uint8_t>(hostOrder >> 8);
-  ip.bytes_[3] = static_cast<std::uint8_t>(hostOrder);
-  return ip;
-}
-
-IpAddress IpAddress::fromV6(const std::array<std::uint8_t, 16>& bytes) {
-  IpAddress ip;
-  ip.family_ = IpFamily::kV6;
-  ip.bytes_ = bytes;
-  return ip;
-}
-
-std::uint32_t IpAddress::v4() const {
-  if (!isV4()) {
-    return 0;
-  }
-  return (std::uint32_t{bytes_[0]} << 24) | (std::uint32_t{bytes_[1]} << 16) |
-         (std::uint32_t{bytes_[2]} << 8) | std::uint32_t{bytes_[3]};
-}
-
-std::string IpAddress::toString() const {
+std::string toString(const wire::IpAddress& address) {
   char buf[INET6_ADDRSTRLEN] = {};
-  const int af = isV4() ? AF_INET : AF_INET6;
-  if (inet_ntop(af, bytes_.data(), buf, sizeof buf) == nullptr) {
+  const int af = address.isV4() ? AF_INET : AF_INET6;
+  if (inet_ntop(af, address.bytes.data(), buf, sizeof buf) == nullptr) {
     return "?";
   }
   return buf;
@@ -70,7 +34,7 @@ std::string IpAddress::toString() const {
 
 std::optional<IpPrefix> IpPrefix::parse(std::string_view text) {
   const auto slash = text.find('/');
-  const auto ip = IpAddress::parse(text.substr(0, slash));
+  const auto ip = parseAddress(text.substr(0, slash));
   if (!ip) {
     return std::nullopt;
   }
@@ -89,21 +53,21 @@ std::optional<IpPrefix> IpPrefix::parse(std::string_view text) {
   return prefix;
 }
 
-bool IpPrefix::contains(const IpAddress& ip) const {
-  if (ip.family() != address.family()) {
+bool IpPrefix::contains(const wire::IpAddress& ip) const {
+  if (ip.family != address.family) {
     return false;
   }
   int bits = length;
   for (std::size_t i = 0; bits > 0; ++i, bits -= 8) {
     const auto mask = static_cast<std::uint8_t>(bits >= 8 ? 0xff : (0xff << (8 - bits)));
-    if ((ip.bytes()[i] & mask) != (address.bytes()[i] & mask)) {
+    if ((ip.bytes[i] & mask) != (address.bytes[i] & mask)) {
       return false;
     }
   }
   return true;
 }
 
-std::string IpPrefix::toString() const { return address.toString() + "/" + std::to_string(length); }
+std::string IpPrefix::toString() const { return config::toString(address) + "/" + std::to_string(length); }
 
 std::optional<MacAddress> MacAddress::parse(std::string_view text) {
   // Exactly six two-digit hex groups with one consistent separator.
@@ -138,7 +102,7 @@ std::string MacAddress::toString() const {
 }
 
 std::optional<std::uint8_t> netmaskToPrefixLength(std::string_view text) {
-  const auto ip = IpAddress::parse(text);
+  const auto ip = parseAddress(text);
   if (!ip || !ip->isV4()) {
     return std::nullopt;
   }

@@ -14,7 +14,7 @@ Block<ApiConfig> apiGrammar() {
   // `listen PORT` (loopback) or `listen ADDRESS PORT`.
   b.value("listen", [](ApiConfig& api, const Args& a) {
     a.expect(1, 2);
-    api.listenAddress = a.size() == 2 ? a.ip(0) : *IpAddress::parse("127.0.0.1");
+    api.listenAddress = a.size() == 2 ? a.ip(0) : *parseAddress("127.0.0.1");
     api.listenPort = a.port(a.size() - 1);
   });
   b.value("token", [](ApiConfig& api, const Args& a) {

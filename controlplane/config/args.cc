@@ -183,8 +183,8 @@ bool Args::flag() const {
   return size() == 0 ? true : boolean(0);
 }
 
-IpAddress Args::ip(std::size_t i) const {
-  const auto parsed = IpAddress::parse(text(i));
+wire::IpAddress Args::ip(std::size_t i) const {
+  const auto parsed = parseAddress(text(i));
   if (!parsed) {
     fail(i, label_ + " '" + text(i) + "' is not an IP address");
   }

@@ -74,7 +74,7 @@ class Args {
   // A flag that may carry a boolean: `alpha` or `alpha off`. Not thread-safe.
   bool flag() const;
   // An IPv4/IPv6 address. Not thread-safe.
-  IpAddress ip(std::size_t i) const;
+  wire::IpAddress ip(std::size_t i) const;
   // ADDR or ADDR/LEN. Not thread-safe.
   IpPrefix prefix(std::size_t i) const;
   // TCP/UDP port 1-65535 (0 allowed when allowZero). Not thread-safe.

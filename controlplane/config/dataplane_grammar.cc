@@ -219,8 +219,8 @@ void addDataplaneValues(Block<Dataplane>& b) {
     if (!via || !dev) {
       a.fail("route needs both 'via ADDRESS' and 'dev PORT'");
     }
-    if (r.via.family() != r.destination.address.family()) {
-      a.fail("route via " + r.via.toString() + " is not of the destination's address family");
+    if (r.via.family != r.destination.address.family) {
+      a.fail("route via " + config::toString(r.via) + " is not of the destination's address family");
     }
     dp.routes.push_back(std::move(r));
   });
@@ -276,7 +276,7 @@ void closePort(Dataplane& dp, DataplanePort&& p, const Args& a) {
     const bool reachable = std::any_of(p.addresses.begin(), p.addresses.end(),
                                        [&](const IpPrefix& own) { return own.contains(*p.gateway); });
     if (!reachable) {
-      a.error("gateway " + p.gateway->toString() + " is not inside any address of port '" + p.name + "'");
+      a.error("gateway " + config::toString(*p.gateway) + " is not inside any address of port '" + p.name + "'");
     }
   }
   for (const DataplanePort& other : dp.ports) {

@@ -70,7 +70,7 @@ Block<GlobalDefs> globalDefsGrammar() {
   });
   g.value("vrrp_mcast_group4", [](GlobalDefs& d, const Args& a) {
     a.expect(1, 1);
-    const IpAddress ip = a.ip(0);
+    const wire::IpAddress ip = a.ip(0);
     if (!ip.isV4() || (ip.v4() >> 28) != 0xe) {
       a.fail(0, "vrrp_mcast_group4 '" + a.text(0) + "' is not an IPv4 multicast address");
     }
@@ -78,8 +78,8 @@ Block<GlobalDefs> globalDefsGrammar() {
   });
   g.value("vrrp_mcast_group6", [](GlobalDefs& d, const Args& a) {
     a.expect(1, 1);
-    const IpAddress ip = a.ip(0);
-    if (ip.isV4() || ip.bytes()[0] != 0xff) {
+    const wire::IpAddress ip = a.ip(0);
+    if (ip.isV4() || ip.bytes[0] != 0xff) {
       a.fail(0, "vrrp_mcast_group6 '" + a.text(0) + "' is not an IPv6 multicast address");
     }
     d.vrrpMcastGroup6 = ip;

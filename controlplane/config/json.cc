@@ -453,8 +453,9 @@ json encode(const T& v) {
     return v.count();
   } else if constexpr (std::is_enum_v<T>) {
     return std::string(toString(v));
-  } else if constexpr (std::is_same_v<T, IpAddress> || std::is_same_v<T, IpPrefix> ||
-                       std::is_same_v<T, MacAddress>) {
+  } else if constexpr (std::is_same_v<T, wire::IpAddress>) {
+    return config::toString(v);
+  } else if constexpr (std::is_same_v<T, IpPrefix> || std::is_same_v<T, MacAddress>) {
     return v.toString();
   } else if constexpr (IsVector<T>::value) {
     json arr = json::array();
@@ -515,11 +516,16 @@ void decode(const json& j, T& out, const std::string& key, Keys keys) {
       }
     }
     bad(key, "unknown value '" + name + "'");
-  } else if constexpr (std::is_same_v<T, IpAddress> || std::is_same_v<T, IpPrefix> ||
+  } else if constexpr (std::is_same_v<T, wire::IpAddress> || std::is_same_v<T, IpPrefix> ||
                        std::is_same_v<T, MacAddress>) {
     std::string text;
     decode(j, text, key);
-    const auto parsed = T::parse(text);
+    std::optional<T> parsed;
+    if constexpr (std::is_same_v<T, wire::IpAddress>) {
+      parsed = parseAddress(text);
+    } else {
+      parsed = T::parse(text);
+    }
     if (!parsed) {
       bad(key, "'" + text + "' is not a valid address");
     }

@@ -17,14 +17,14 @@ std::string serviceKey(const VirtualServer& vs) {
   return serviceKey(toString(vs.protocol), vs.address, vs.port);
 }
 
-std::string serverKey(const IpAddress& address, uint16_t port) {
-  return address.toString() + "-" + std::to_string(port);
+std::string serverKey(const wire::IpAddress& address, uint16_t port) {
+  return toString(address) + "-" + std::to_string(port);
 }
 
-std::string serviceKey(std::string_view protocol, const IpAddress& vip, uint16_t port) {
+std::string serviceKey(std::string_view protocol, const wire::IpAddress& vip, uint16_t port) {
   std::string name(protocol);
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  return name + "-" + vip.toString() + "-" + std::to_string(port);
+  return name + "-" + toString(vip) + "-" + std::to_string(port);
 }
 
 std::string fwmarkServiceKey(uint32_t mark) { return "fwmark-" + std::to_string(mark); }

@@ -19,11 +19,11 @@ namespace sluice::config {
 std::string serviceKey(const VirtualServer& vs);
 
 // The name of a real server (or sorry server) by address and port. Thread-safe.
-std::string serverKey(const IpAddress& address, uint16_t port);
+std::string serverKey(const wire::IpAddress& address, uint16_t port);
 
 // The name of an address service from its parts; `protocol` as keepalived
 // writes it (TCP, UDP, SCTP), lower-cased in the name. Thread-safe.
-std::string serviceKey(std::string_view protocol, const IpAddress& vip, uint16_t port);
+std::string serviceKey(std::string_view protocol, const wire::IpAddress& vip, uint16_t port);
 
 // The name of a fwmark service. Thread-safe.
 std::string fwmarkServiceKey(uint32_t mark);

@@ -101,7 +101,7 @@ std::string_view toString(VirtualServerKind k) {
 std::string describe(const VirtualServer& vs) {
   switch (vs.kind) {
     case VirtualServerKind::kAddress:
-      return vs.address.toString() + " " + std::to_string(vs.port) + " " + std::string(toString(vs.protocol));
+      return config::toString(vs.address) + " " + std::to_string(vs.port) + " " + std::string(toString(vs.protocol));
     case VirtualServerKind::kFwmark:
       return "fwmark " + std::to_string(vs.fwmark);
     case VirtualServerKind::kGroup:

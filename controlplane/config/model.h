@@ -52,11 +52,11 @@ struct SmtpServer {
 };
 
 // RFC 5798's VRRP multicast groups, keepalived's defaults. Thread-safe.
-inline IpAddress defaultVrrpGroup4() { return IpAddress::fromV4(0xe0000012u); }  // 224.0.0.18
+inline wire::IpAddress defaultVrrpGroup4() { return wire::IpAddress::v4(224, 0, 0, 18); }
 
 // ff02::12. Thread-safe.
-inline IpAddress defaultVrrpGroup6() {
-  return IpAddress::fromV6({0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12});  // ff02::12
+inline wire::IpAddress defaultVrrpGroup6() {
+  return wire::IpAddress{{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12}, wire::IpFamily::kV6};
 }
 
 struct GlobalDefs {
@@ -77,8 +77,8 @@ struct GlobalDefs {
   std::uint32_t vrrpGarpMasterRepeat = 5;  // GARPs per burst
   Duration vrrpGarpMasterRefresh = std::chrono::seconds{0};  // periodic GARP while master; 0: none
   std::uint32_t vrrpGarpMasterRefreshRepeat = 1;
-  IpAddress vrrpMcastGroup4 = defaultVrrpGroup4();
-  IpAddress vrrpMcastGroup6 = defaultVrrpGroup6();
+  wire::IpAddress vrrpMcastGroup4 = defaultVrrpGroup4();
+  wire::IpAddress vrrpMcastGroup6 = defaultVrrpGroup6();
   bool vrrpStrict = false;
 
   bool operator==(const GlobalDefs&) const = default;
@@ -156,7 +156,7 @@ struct VirtualIp {
   IpPrefix address;                // no /LEN given: /32 or /128
   std::optional<std::string> dev;  // unset: the instance's interface
   std::optional<std::string> label;
-  std::optional<IpAddress> broadcast;
+  std::optional<wire::IpAddress> broadcast;
   std::optional<std::string> scope;
   bool noTrack = false;
 
@@ -183,9 +183,9 @@ struct VrrpInstance {
   std::optional<std::uint32_t> garpMasterRefreshRepeat;
   NotifyScripts notify;
   std::optional<bool> smtpAlert;
-  std::optional<IpAddress> mcastSrcIp;
-  std::optional<IpAddress> unicastSrcIp;
-  std::vector<IpAddress> unicastPeers;  // empty: multicast
+  std::optional<wire::IpAddress> mcastSrcIp;
+  std::optional<wire::IpAddress> unicastSrcIp;
+  std::vector<wire::IpAddress> unicastPeers;  // empty: multicast
   std::uint8_t version = 2;  // resolved: own `version`, else IPv6 VIPs -> 3, else global vrrp_version
   bool accept = true;        // accept packets to the VIPs when not address owner
   bool dontTrackPrimary = false;
@@ -198,8 +198,8 @@ struct VrrpInstance {
 // One `IP[-RANGE] [PORT]` entry of a virtual_server_group; first == last for
 // a single address.
 struct AddressRange {
-  IpAddress first;
-  IpAddress last;
+  wire::IpAddress first;
+  wire::IpAddress last;
   std::uint16_t port = 0;  // 0: every port (persistent services only)
 
   bool operator==(const AddressRange&) const = default;
@@ -259,9 +259,9 @@ struct HealthCheck {
   std::uint32_t rise = 1;
   std::uint32_t fall = 2;  // always retry + 1
 
-  std::optional<IpAddress> connectIp;        // unset: the real server's address
+  std::optional<wire::IpAddress> connectIp;        // unset: the real server's address
   std::optional<std::uint16_t> connectPort;  // unset: the real server's port
-  std::optional<IpAddress> bindTo;
+  std::optional<wire::IpAddress> bindTo;
   std::optional<std::uint16_t> bindPort;
 
   // HTTP_GET / SSL_GET
@@ -280,7 +280,7 @@ struct HealthCheck {
 };
 
 struct RealServer {
-  IpAddress address;
+  wire::IpAddress address;
   std::uint16_t port = 0;  // resolved to the virtual server's port when not given
   std::uint32_t weight = 1;
   std::optional<ForwardingMethod> method;  // unset: the virtual server's
@@ -298,7 +298,7 @@ struct RealServer {
 };
 
 struct SorryServer {
-  IpAddress address;
+  wire::IpAddress address;
   std::uint16_t port = 0;
   bool inhibit = false;
   std::optional<ForwardingMethod> method;  // unset: the virtual server's
@@ -314,7 +314,7 @@ inline constexpr std::string_view kSchedulers[] = {"rr", "wrr", "lc", "wlc", "lb
 
 struct VirtualServer {
   VirtualServerKind kind = VirtualServerKind::kAddress;
-  IpAddress address;         // kAddress
+  wire::IpAddress address;         // kAddress
   std::uint16_t port = 0;    // kAddress; 0: every port (persistent only)
   std::uint32_t fwmark = 0;  // kFwmark
   std::string group;         // kGroup: a virtual_server_group name
@@ -347,7 +347,7 @@ struct DataplanePort {
   std::string name;    // e.g. eth0, as in `interface eth0`
   std::string device;  // DPDK device string: PCI address or vdev with args
   std::vector<IpPrefix> addresses;
-  std::optional<IpAddress> gateway;
+  std::optional<wire::IpAddress> gateway;
   std::optional<std::uint16_t> queues;
   // A TAP interface of this name carries the router's own traffic to and
   // from the kernel (for ports without a kernel interface of their own).
@@ -358,14 +358,14 @@ struct DataplanePort {
 
 struct StaticRoute {
   IpPrefix destination;
-  IpAddress via;
+  wire::IpAddress via;
   std::string dev;
 
   bool operator==(const StaticRoute&) const = default;
 };
 
 struct StaticNeighbor {
-  IpAddress address;
+  wire::IpAddress address;
   MacAddress lladdr;
   std::string dev;
 
@@ -427,7 +427,7 @@ struct Dataplane {
 // sluice's control API listeners (docs/api.md).
 struct ApiConfig {
   std::optional<std::string> socket;            // Unix socket path; unset: the default
-  std::optional<IpAddress> listenAddress;       // TCP listener address (127.0.0.1 when only a port is given)
+  std::optional<wire::IpAddress> listenAddress;       // TCP listener address (127.0.0.1 when only a port is given)
   std::optional<std::uint16_t> listenPort;      // set: listen on TCP too
   std::optional<std::string> token;             // bearer token for TCP
   std::optional<std::string> tokenFile;         // or the first line of this file

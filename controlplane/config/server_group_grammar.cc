@@ -6,8 +6,8 @@ namespace sluice::config {
 namespace {
 
 // Sets host bits of an address to zero (network) or one (broadcast).
-IpAddress withHostBits(const IpPrefix& p, bool ones) {
-  auto bytes = p.address.bytes();
+wire::IpAddress withHostBits(const IpPrefix& p, bool ones) {
+  auto bytes = p.address.bytes;
   const int total = p.address.bitCount();
   for (int bit = p.length; bit < total; ++bit) {
     const auto mask = static_cast<std::uint8_t>(0x80 >> (bit % 8));
@@ -18,10 +18,10 @@ IpAddress withHostBits(const IpPrefix& p, bool ones) {
     }
   }
   if (p.address.isV4()) {
-    return IpAddress::fromV4((std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) |
+    return wire::IpAddress::fromV4((std::uint32_t{bytes[0]} << 24) | (std::uint32_t{bytes[1]} << 16) |
                              (std::uint32_t{bytes[2]} << 8) | bytes[3]);
   }
-  return IpAddress::fromV6(bytes);
+  return wire::IpAddress::fromBytes(bytes);
 }
 
 // IP, IP-LAST (last part only or full address) or IP/LEN.
@@ -33,25 +33,25 @@ AddressRange readRange(const Args& a) {
     r.first = withHostBits(p, false);
     r.last = withHostBits(p, true);
   } else if (const auto dash = s.find('-'); dash != std::string::npos) {
-    const auto first = IpAddress::parse(s.substr(0, dash));
+    const auto first = parseAddress(s.substr(0, dash));
     const std::string end = s.substr(dash + 1);
-    std::optional<IpAddress> last;
+    std::optional<wire::IpAddress> last;
     if (first && end.find_first_of(".:") != std::string::npos) {
-      last = IpAddress::parse(end);
+      last = parseAddress(end);
     } else if (first && !end.empty() && end.size() <= 4 &&
                end.find_first_not_of(first->isV4() ? "0123456789" : "0123456789abcdefABCDEF") ==
                    std::string::npos) {
       const unsigned long n = std::stoul(end, nullptr, first->isV4() ? 10 : 16);
-      auto bytes = first->bytes();
+      auto bytes = first->bytes;
       if (first->isV4() && n <= 255) {
-        last = IpAddress::fromV4((first->v4() & 0xffffff00u) | static_cast<std::uint32_t>(n));
+        last = wire::IpAddress::fromV4((first->v4() & 0xffffff00u) | static_cast<std::uint32_t>(n));
       } else if (!first->isV4()) {
         bytes[14] = static_cast<std::uint8_t>(n >> 8);
         bytes[15] = static_cast<std::uint8_t>(n);
-        last = IpAddress::fromV6(bytes);
+        last = wire::IpAddress::fromBytes(bytes);
       }
     }
-    if (!first || !last || last->family() != first->family() || *last < *first) {
+    if (!first || !last || last->family != first->family || *last < *first) {
       a.fail(0, "'" + s + "' is not an address range (e.g. 10.0.0.1-10 or 10.0.0.1-10.0.0.10)");
     }
     r.first = *first;

@@ -15,7 +15,7 @@ struct ServerDraft {
   VirtualServer vs;
   bool protocolGiven = false;
   // Real server addresses already seen, for the duplicate check.
-  std::vector<std::pair<IpAddress, std::uint16_t>> seen;
+  std::vector<std::pair<wire::IpAddress, std::uint16_t>> seen;
 };
 
 // persistence_granularity: an IPv4 netmask, or an IPv6 prefix length.
@@ -132,7 +132,7 @@ Block<ServerDraft> virtualServerGrammar() {
       [](ServerDraft& d, RealServer&& rs, const Args& a) {
         const std::pair key{rs.address, rs.port};
         if (std::find(d.seen.begin(), d.seen.end(), key) != d.seen.end()) {
-          a.fail("duplicate real_server " + rs.address.toString() + " " + std::to_string(rs.port) +
+          a.fail("duplicate real_server " + config::toString(rs.address) + " " + std::to_string(rs.port) +
                  " in this virtual_server");
         }
         if (rs.upperThreshold != 0 && rs.lowerThreshold > rs.upperThreshold) {
@@ -147,18 +147,18 @@ Block<ServerDraft> virtualServerGrammar() {
 
 // Address family checks: IPVS forwards within one family except through tunnels.
 void checkFamilies(const VirtualServer& vs, const Args& a) {
-  std::optional<IpFamily> family;
+  std::optional<wire::IpFamily> family;
   if (vs.kind == VirtualServerKind::kAddress) {
-    family = vs.address.family();
+    family = vs.address.family;
   }
-  auto check = [&](const IpAddress& ip, std::optional<ForwardingMethod> method, const std::string& what) {
+  auto check = [&](const wire::IpAddress& ip, std::optional<ForwardingMethod> method, const std::string& what) {
     if (method.value_or(vs.method) == ForwardingMethod::kTun) {
       return;
     }
     if (!family) {
-      family = ip.family();
-    } else if (*family != ip.family()) {
-      a.error(what + " " + ip.toString() + " is not of the virtual server's address family");
+      family = ip.family;
+    } else if (*family != ip.family) {
+      a.error(what + " " + config::toString(ip) + " is not of the virtual server's address family");
     }
   };
   for (const auto& rs : vs.realServers) {
@@ -178,7 +178,7 @@ void closeVirtualServer(Config& c, ServerDraft&& d, const Args& a) {
     // keepalived does the same, because that is what IPVS does with protocol 0.
     const std::string what = vs.kind == VirtualServerKind::kGroup
                                  ? "group " + vs.group
-                                 : vs.address.toString() + " " + std::to_string(vs.port);
+                                 : config::toString(vs.address) + " " + std::to_string(vs.port);
     a.warn("virtual_server " + what + " has no protocol; using UDP as keepalived does");
     vs.protocol = Protocol::kUdp;
   }

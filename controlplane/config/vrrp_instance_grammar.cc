@@ -14,7 +14,7 @@ struct InstanceDraft {
   std::optional<SourceLocation> advertAt;  // where advert_int was written
 };
 
-std::string familyName(const IpAddress& ip) { return ip.isV4() ? "IPv4" : "IPv6"; }
+std::string familyName(const wire::IpAddress& ip) { return ip.isV4() ? "IPv4" : "IPv6"; }
 
 // A virtual_ipaddress line: ADDR[/LEN] [brd IP] [dev IF] [scope S] [label L] [no_track] ...
 VirtualIp readVirtualIp(const Args& a) {
@@ -245,9 +245,9 @@ void closeInstance(Config& c, InstanceDraft&& draft, const Args& a) {
   if (v.virtualIpAddresses.empty()) {
     a.warn("vrrp_instance '" + v.name + "' has no virtual_ipaddress");
   } else {
-    const auto family = v.virtualIpAddresses.front().address.address.family();
+    const auto family = v.virtualIpAddresses.front().address.address.family;
     for (const auto& vip : v.virtualIpAddresses) {
-      if (vip.address.address.family() != family) {
+      if (vip.address.address.family != family) {
         a.error("virtual_ipaddress of vrrp_instance '" + v.name +
                 "' mixes IPv4 and IPv6 (use virtual_ipaddress_excluded for the other family)");
         break;

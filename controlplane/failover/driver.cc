@@ -16,7 +16,7 @@ namespace {
 
 constexpr std::size_t kMaxMessage = vrrp::kHeaderSize + vrrp::kMaxAddresses * 16 + vrrp::kAuthDataSize;
 
-std::string addressText(const wire::IpAddress& a) { return toConfigAddress(a).toString(); }
+std::string addressText(const wire::IpAddress& a) { return config::toString(a); }
 
 std::string instanceLabel(const Instance& inst) { return "VRRP_Instance(" + inst.config.name + ")"; }
 
@@ -79,13 +79,13 @@ void Driver::start(Millis now) {
 
 void Driver::warnUnserved() const {
   if (instances_.empty()) return;
-  std::set<config::IpAddress> announced;
+  std::set<wire::IpAddress> announced;
   for (const auto& inst : instances_) {
     for (const auto& [port, addr] : inst->setup.announced) announced.insert(addr);
   }
   for (const config::VirtualServer& vs : config_.virtualServers) {
     if (vs.kind == config::VirtualServerKind::kAddress && !announced.contains(vs.address)) {
-      std::cerr << "sluiced: warning: virtual_server " << vs.address.toString() << " " << vs.port
+      std::cerr << "sluiced: warning: virtual_server " << config::toString(vs.address) << " " << vs.port
                 << ": its address is in no vrrp_instance, so no router serves it\n";
     }
   }

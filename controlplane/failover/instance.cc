@@ -8,8 +8,6 @@
 namespace sluice::failover {
 namespace {
 
-wire::IpFamily familyOf(const config::IpAddress& a) { return a.isV4() ? wire::IpFamily::kV4 : wire::IpFamily::kV6; }
-
 [[noreturn]] void refuse(const config::VrrpInstance& vi, const std::string& why) {
   throw std::invalid_argument("vrrp_instance " + vi.name + ": " + why);
 }
@@ -24,29 +22,19 @@ uint16_t portNamed(const std::vector<PortInfo>& ports, const std::string& name) 
 // The advert's source: unicast_src_ip / mcast_src_ip when given, else the
 // port's first IPv4 address, or its link-local address for IPv6.
 wire::IpAddress sourceOf(const config::VrrpInstance& vi, const PortInfo& port, wire::IpFamily family) {
-  const std::optional<config::IpAddress>& chosen = vi.unicastPeers.empty() ? vi.mcastSrcIp : vi.unicastSrcIp;
+  const std::optional<wire::IpAddress>& chosen = vi.unicastPeers.empty() ? vi.mcastSrcIp : vi.unicastSrcIp;
   if (chosen) {
-    if (familyOf(*chosen) != family) refuse(vi, "the source address " + chosen->toString() + " is of another family");
-    return toVrrpAddress(*chosen);
+    if (chosen->family != family) refuse(vi, "the source address " + config::toString(*chosen) + " is of another family");
+    return *chosen;
   }
   if (family == wire::IpFamily::kV6) return linkLocalOf(port.mac);
   for (const config::IpPrefix& a : port.addresses) {
-    if (a.address.isV4()) return toVrrpAddress(a.address);
+    if (a.address.isV4()) return a.address;
   }
   refuse(vi, "port " + port.name + " has no IPv4 address to send adverts from (give it one, or mcast_src_ip)");
 }
 
 }  // namespace
-
-wire::IpAddress toVrrpAddress(const config::IpAddress& a) {
-  return wire::IpAddress::fromBytes(std::span<const uint8_t>(a.bytes().data(), a.isV4() ? 4 : 16));
-}
-
-config::IpAddress toConfigAddress(const wire::IpAddress& a) {
-  if (a.family == wire::IpFamily::kV6) return config::IpAddress::fromV6(a.bytes);
-  return config::IpAddress::fromV4((uint32_t{a.bytes[0]} << 24) | (uint32_t{a.bytes[1]} << 16) |
-                                   (uint32_t{a.bytes[2]} << 8) | a.bytes[3]);
-}
 
 InstanceSetup resolveInstance(const config::VrrpInstance& vi, const config::GlobalDefs& globals,
                               const std::vector<PortInfo>& ports) {
@@ -55,15 +43,15 @@ InstanceSetup resolveInstance(const config::VrrpInstance& vi, const config::Glob
   s.port = portNamed(ports, *vi.interface);
   if (s.port == dp::kNoPort) refuse(vi, "interface " + *vi.interface + " is not a port of the dataplane block");
   if (vi.virtualIpAddresses.empty()) refuse(vi, "has no virtual_ipaddress");
-  s.family = familyOf(vi.virtualIpAddresses.front().address.address);
+  s.family = vi.virtualIpAddresses.front().address.address.family;
   s.version = vi.version == 3 ? vrrp::Version::kV3 : vrrp::Version::kV2;
   if (s.version == vrrp::Version::kV2 && vi.advertIntCs % 100 != 0) {
     refuse(vi, "a fractional advert_int needs VRRPv3 (version 3)");
   }
   s.source = sourceOf(vi, ports[s.port], s.family);
-  s.group = toVrrpAddress(s.family == wire::IpFamily::kV4 ? globals.vrrpMcastGroup4 : globals.vrrpMcastGroup6);
-  for (const config::IpAddress& p : vi.unicastPeers) {
-    if (familyOf(p) == s.family) s.peers.push_back(toVrrpAddress(p));
+  s.group = s.family == wire::IpFamily::kV4 ? globals.vrrpMcastGroup4 : globals.vrrpMcastGroup6;
+  for (const wire::IpAddress& p : vi.unicastPeers) {
+    if (p.family == s.family) s.peers.push_back(p);
   }
   for (const auto* list : {&vi.virtualIpAddresses, &vi.virtualIpAddressesExcluded}) {
     for (const config::VirtualIp& v : *list) {
@@ -71,8 +59,8 @@ InstanceSetup resolveInstance(const config::VrrpInstance& vi, const config::Glob
       if (port == dp::kNoPort) refuse(vi, "virtual address " + v.address.toString() + ": no port " + *v.dev);
       s.announced.emplace_back(port, v.address.address);
       // Only the first list's addresses of the instance's family are advertised.
-      if (list == &vi.virtualIpAddresses && familyOf(v.address.address) == s.family) {
-        s.addresses.push_back(toVrrpAddress(v.address.address));
+      if (list == &vi.virtualIpAddresses && v.address.address.family == s.family) {
+        s.addresses.push_back(v.address.address);
       }
     }
   }

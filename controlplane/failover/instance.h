@@ -37,15 +37,11 @@ struct InstanceSetup {
   wire::IpAddress group;                    // multicast mode
   std::vector<wire::IpAddress> peers;       // unicast mode when not empty
   std::vector<wire::IpAddress> addresses;   // the VIPs the adverts carry (of `family`)
-  std::vector<std::pair<uint16_t, config::IpAddress>> announced;  // (port, address) for GARP / NA
+  std::vector<std::pair<uint16_t, wire::IpAddress>> announced;  // (port, address) for GARP / NA
   vrrp::AuthType auth = vrrp::AuthType::kNone;
   vrrp::AuthKey key{};
   vrrp::MachineConfig machine;
 };
-// Between the config's addresses and the VRRP library's.
-wire::IpAddress toVrrpAddress(const config::IpAddress& a);
-config::IpAddress toConfigAddress(const wire::IpAddress& a);
-
 InstanceSetup resolveInstance(const config::VrrpInstance& vi, const config::GlobalDefs& globals,
                               const std::vector<PortInfo>& ports);
 

@@ -32,9 +32,9 @@ json countersJson(const Instance& inst) {
 json instanceJson(const Instance& inst) {
   const vrrp::StateMachine& m = inst.machine;
   json vips = json::array();
-  for (const config::VirtualIp& v : inst.config.virtualIpAddresses) vips.push_back(v.address.address.toString());
+  for (const config::VirtualIp& v : inst.config.virtualIpAddresses) vips.push_back(config::toString(v.address.address));
   json peers = json::array();
-  for (const wire::IpAddress& p : inst.setup.peers) peers.push_back(toConfigAddress(p).toString());
+  for (const wire::IpAddress& p : inst.setup.peers) peers.push_back(config::toString(p));
   const auto master = m.masterAddress();
   const bool ever = inst.lastTransition != std::chrono::system_clock::time_point{};
   return {{"name", inst.config.name},
@@ -46,9 +46,9 @@ json instanceJson(const Instance& inst) {
           {"priority", inst.config.priority},
           {"effective_priority", m.priority()},
           {"track_weight", inst.trackWeight},
-          {"master_address", master && m.state() != vrrp::State::kFault ? json(toConfigAddress(*master).toString())
+          {"master_address", master && m.state() != vrrp::State::kFault ? json(config::toString(*master))
                                                                         : json(nullptr)},
-          {"source_address", toConfigAddress(inst.setup.source).toString()},
+          {"source_address", config::toString(inst.setup.source)},
           {"unicast_peers", std::move(peers)},
           {"advert_int_ms", inst.config.advertIntCs * 10},
           {"master_advert_int_ms", m.masterAdverIntervalCs() * 10},

@@ -43,7 +43,7 @@ std::function<std::unique_ptr<Probe>()> probeFactory(const config::Config& cfg, 
     url.status.clear();
     for (const config::StatusRange& r : u.statusCodes) url.status.emplace_back(r.first, r.last);
     url.host = u.virtualhost.value_or(c.virtualhost.value_or(rs.virtualhost.value_or(vs.virtualhost.value_or(
-        s.address.isV4() ? s.address.toString() : "[" + s.address.toString() + "]"))));
+        s.address.isV4() ? config::toString(s.address) : "[" + config::toString(s.address) + "]"))));
     s.urls.push_back(std::move(url));
   }
   return [s] { return std::make_unique<StreamProbe>(s); };

@@ -24,7 +24,7 @@ struct CheckKey {
   std::string service, server;
   config::HealthCheck check;
   bool alpha = false;
-  config::IpAddress address;
+  wire::IpAddress address;
   std::optional<std::string> virtualhost;
   bool operator==(const CheckKey&) const = default;
 };

@@ -35,9 +35,9 @@ std::string sslError(const char* what) {
 }
 
 // sockaddr for an address and port.
-socklen_t toSockaddr(const config::IpAddress& a, uint16_t port, sockaddr_storage& out) {
+socklen_t toSockaddr(const wire::IpAddress& a, uint16_t port, sockaddr_storage& out) {
   std::memset(&out, 0, sizeof out);
-  const std::string text = a.toString();
+  const std::string text = config::toString(a);
   if (a.isV4()) {
     auto* s = reinterpret_cast<sockaddr_in*>(&out);
     s->sin_family = AF_INET;
@@ -114,7 +114,7 @@ void StreamProbe::start(common::EventLoop& loop, Done done) {
     const int one = 1;
     ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_storage local{};
-    const config::IpAddress any = *config::IpAddress::parse(spec_.address.isV4() ? "0.0.0.0" : "::");
+    const wire::IpAddress any = *config::parseAddress(spec_.address.isV4() ? "0.0.0.0" : "::");
     const socklen_t len = toSockaddr(spec_.bindTo.value_or(any), spec_.bindPort.value_or(0), local);
     if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), len) != 0) {
       return fail(std::string("bind: ") + std::strerror(errno));

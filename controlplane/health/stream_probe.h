@@ -27,9 +27,9 @@ struct UrlSpec {
 };
 
 struct StreamSpec {
-  config::IpAddress address;
+  wire::IpAddress address;
   uint16_t port = 0;
-  std::optional<config::IpAddress> bindTo;
+  std::optional<wire::IpAddress> bindTo;
   std::optional<uint16_t> bindPort;
   std::chrono::milliseconds timeout{5000};
   std::vector<UrlSpec> urls;  // empty: TCP_CHECK (the connect is the check)

@@ -87,10 +87,10 @@ int protocolNumber(const std::string& protocol) {
 }
 
 SortKey sortKey(const json& entry) {
-  const auto ip = config::IpAddress::parse(text(entry, "address"));
-  const int family = ip ? static_cast<int>(ip->family()) : 2;
+  const auto ip = config::parseAddress(text(entry, "address"));
+  const int family = ip ? static_cast<int>(ip->family) : 2;
   return {counter(entry, "fwmark"), family, protocolNumber(text(entry, "protocol")),
-          ip ? ip->bytes() : std::array<std::uint8_t, 16>{}, counter(entry, "port"), text(entry, "id")};
+          ip ? ip->bytes : std::array<std::uint8_t, 16>{}, counter(entry, "port"), text(entry, "id")};
 }
 
 std::vector<const json*> sorted(const json& entries) {

@@ -77,12 +77,12 @@ std::optional<std::uint64_t> readNumber(std::string_view text, std::uint64_t min
 std::optional<Endpoint> readEndpoint(const std::string& text, std::string& why) {
   const auto hp = splitHostPort(text, why);
   if (!hp) return std::nullopt;
-  const auto ip = config::IpAddress::parse(hp->host);
+  const auto ip = config::parseAddress(hp->host);
   if (!ip || (hp->bracketed && ip->isV4())) {
     why = "'" + hp->host + "' is not an " + (hp->bracketed ? "IPv6 address" : "IP address");
     return std::nullopt;
   }
-  Endpoint e{ip->toString(), std::nullopt};
+  Endpoint e{config::toString(*ip), std::nullopt};
   if (hp->port) {
     std::string portWhy;
     const auto n = readNumber(*hp->port, 0, 65535, portWhy);

@@ -28,8 +28,7 @@ int changeAddress(int fd, uint16_t type, int ifindex, const config::IpPrefix& p)
     char attrs[64];
   } req{};
   const bool v4 = p.address.isV4();
-  unsigned char bytes[16] = {};
-  inet_pton(v4 ? AF_INET : AF_INET6, p.address.toString().c_str(), bytes);
+  const uint8_t* bytes = p.address.bytes.data();
   const unsigned len = v4 ? 4 : 16;
   req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(ifaddrmsg));
   req.nh.nlmsg_type = type;

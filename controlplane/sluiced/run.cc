@@ -75,7 +75,7 @@ api::ListenOptions listenOptions(const Options& options, const config::Config& c
   const std::optional<config::ApiConfig>& api = config.api;
   l.socketPath = options.apiSocket.value_or(api && api->socket ? *api->socket : paths::defaultApiSocket());
   if (!api || !api->listenPort) return l;
-  l.tcpAddress = api->listenAddress->toString();
+  l.tcpAddress = config::toString(*api->listenAddress);
   l.tcpPort = *api->listenPort;
   if (api->token) {
     l.token = *api->token;

@@ -1,24 +1,20 @@
 #include "controlplane/tables/keys.h"
 
-#include <algorithm>
-#include <array>
+#include <span>
 
 #include "controlplane/config/keys.h"
 
 namespace sluice::tables {
 namespace {
 
-// The config model's form of a snapshot address, whose text is the API's.
-config::IpAddress configAddress(const dp::IpAddr& a, bool v6) {
-  if (!v6) return config::IpAddress::fromV4(a.v4());
-  std::array<uint8_t, 16> bytes{};
-  std::copy(std::begin(a.b), std::end(a.b), bytes.begin());
-  return config::IpAddress::fromV6(bytes);
+// The address type of the model, whose text is the API's.
+wire::IpAddress modelAddress(const dp::IpAddr& a, bool v6) {
+  return wire::IpAddress::fromBytes(std::span<const uint8_t>(a.b, v6 ? 16 : 4));
 }
 
 }  // namespace
 
-std::string addressText(const dp::IpAddr& a, bool v6) { return configAddress(a, v6).toString(); }
+std::string addressText(const dp::IpAddr& a, bool v6) { return config::toString(modelAddress(a, v6)); }
 
 std::string protocolText(uint8_t proto) {
   switch (proto) {

@@ -42,27 +42,27 @@ dp::FwdMethod method(ForwardingMethod m) {
 }
 
 // The next address (the last octet and upward carry), for group ranges.
-config::IpAddress nextAddress(const config::IpAddress& a) {
-  auto bytes = a.bytes();
+wire::IpAddress nextAddress(const wire::IpAddress& a) {
+  auto bytes = a.bytes;
   for (int i = a.isV4() ? 3 : 15; i >= 0; --i) {
     if (++bytes[static_cast<std::size_t>(i)] != 0) break;
   }
   if (a.isV4()) {
-    return config::IpAddress::fromV4((uint32_t{bytes[0]} << 24) | (uint32_t{bytes[1]} << 16) |
+    return wire::IpAddress::fromV4((uint32_t{bytes[0]} << 24) | (uint32_t{bytes[1]} << 16) |
                                      (uint32_t{bytes[2]} << 8) | bytes[3]);
   }
-  return config::IpAddress::fromV6(bytes);
+  return wire::IpAddress::fromBytes(bytes);
 }
 
 // One data-plane service a virtual_server becomes (a group becomes several).
 struct ServiceAddress {
   bool byMark = false;
   uint32_t mark = 0;
-  config::IpAddress vip;
+  wire::IpAddress vip;
   uint16_t port = 0;
 };
 
-dp::Prefix hostPrefix(const config::IpAddress& a) {
+dp::Prefix hostPrefix(const wire::IpAddress& a) {
   return dp::Prefix{toIpAddr(a), static_cast<uint8_t>(a.bitCount()), !a.isV4()};
 }
 
@@ -92,7 +92,7 @@ std::vector<ServiceAddress> expand(const config::Config& cfg, const VirtualServe
       if (g == nullptr) throw BuildError("virtual_server_group " + vs.group + " is not defined");
       uint32_t count = 0;
       for (const config::AddressRange& r : g->ranges) {
-        for (config::IpAddress a = r.first;; a = nextAddress(a)) {
+        for (wire::IpAddress a = r.first;; a = nextAddress(a)) {
           if (++count > kMaxGroupAddresses) {
             throw BuildError("virtual_server_group " + vs.group + " expands to more than " +
                              std::to_string(kMaxGroupAddresses) + " addresses");
@@ -111,15 +111,15 @@ std::vector<ServiceAddress> expand(const config::Config& cfg, const VirtualServe
 // The id registry's name of one expanded service.
 std::string idKey(const ServiceAddress& a, Protocol proto) {
   if (a.byMark) return "fwmark " + std::to_string(a.mark);
-  return std::string(config::toString(proto)) + " " + a.vip.toString() + " " + std::to_string(a.port);
+  return std::string(config::toString(proto)) + " " + config::toString(a.vip) + " " + std::to_string(a.port);
 }
 
-dp::RealServer realServer(const config::IpAddress& addr, uint16_t port, uint32_t weight, ForwardingMethod m,
+dp::RealServer realServer(const wire::IpAddress& addr, uint16_t port, uint32_t weight, ForwardingMethod m,
                           uint16_t destId) {
   // Sending a TUN server's packets unencapsulated would reach the wrong
   // host or none: refuse the configuration instead.
   if (m == ForwardingMethod::kTun) {
-    throw BuildError("real server " + addr.toString() + ": lb_kind TUN (IPIP) is not supported by the data plane yet");
+    throw BuildError("real server " + config::toString(addr) + ": lb_kind TUN (IPIP) is not supported by the data plane yet");
   }
   dp::RealServer rs;
   rs.destId = destId;
@@ -161,7 +161,7 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
     for (const config::RealServer& r : vs.realServers) {
       if (!a.byMark && r.address.isV4() != a.vip.isV4() &&
           r.method.value_or(vs.method) == ForwardingMethod::kNat) {
-        throw BuildError("virtual service " + key + ": NAT real server " + r.address.toString() +
+        throw BuildError("virtual service " + key + ": NAT real server " + config::toString(r.address) +
                          " is of another address family");
       }
     }
@@ -192,7 +192,7 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
       const std::optional<uint32_t> weight = healthyWeight(vs, r, health);
       if (!weight || sorryOnly) continue;
       dp::RealServer rs = realServer(r.address, r.port, *weight, r.method.value_or(vs.method),
-                                     ids.dest(key + " " + r.address.toString() + " " + std::to_string(r.port)));
+                                     ids.dest(key + " " + config::toString(r.address) + " " + std::to_string(r.port)));
       rs.upperThreshold = r.upperThreshold;
       rs.lowerThreshold = r.lowerThreshold;
       t.servers.push_back(rs);
@@ -202,7 +202,7 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
       const config::SorryServer& sorry = *vs.sorryServer;
       s.sorryServer = static_cast<int32_t>(t.servers.size());
       t.servers.push_back(realServer(sorry.address, sorry.port, 1, sorry.method.value_or(vs.method),
-                                     ids.dest(key + " sorry " + sorry.address.toString() + " " +
+                                     ids.dest(key + " sorry " + config::toString(sorry.address) + " " +
                                               std::to_string(sorry.port))));
     }
     if (t.services.size() >= dp::kMaxServices || t.servers.size() > dp::kMaxDests) {
@@ -289,8 +289,8 @@ void addFwmarkRules(const config::Dataplane& dp, dp::ForwardingTable& t) {
 
 }  // namespace
 
-dp::IpAddr toIpAddr(const config::IpAddress& a) {
-  return dp::IpAddr::fromBytes(a.bytes().data(), !a.isV4());
+dp::IpAddr toIpAddr(const wire::IpAddress& a) {
+  return dp::IpAddr::fromBytes(a.bytes.data(), !a.isV4());
 }
 
 dp::Prefix toPrefix(const config::IpPrefix& p) {
@@ -352,7 +352,7 @@ std::unique_ptr<dp::NeighbourSet> buildNeighbours(const config::Config& config,
       e.addr = toIpAddr(n.address);
       e.v6 = !n.address.isV4();
       e.port = portIndex(*config.dataplane, n.dev);
-      if (e.port == dp::kNoPort) throw BuildError("neighbor " + n.address.toString() + ": no port " + n.dev);
+      if (e.port == dp::kNoPort) throw BuildError("neighbor " + config::toString(n.address) + ": no port " + n.dev);
       std::copy(n.lladdr.bytes.begin(), n.lladdr.bytes.end(), e.mac.b.begin());
       set->entries.push_back(e);
     }

@@ -15,9 +15,9 @@ namespace sluice::tables {
 
 struct VipOwnership {
   bool vrrp = false;                // false: every VIP is held
-  std::set<config::IpAddress> held;
+  std::set<wire::IpAddress> held;
 
-  bool holds(const config::IpAddress& a) const { return !vrrp || held.contains(a); }
+  bool holds(const wire::IpAddress& a) const { return !vrrp || held.contains(a); }
   bool operator==(const VipOwnership&) const = default;
 };
 

@@ -5,25 +5,36 @@
 namespace sluice::config {
 namespace {
 
-TEST(IpAddress, ParsesAndFormatsBothFamilies) {
-  const auto v4 = IpAddress::parse("192.168.1.20");
+TEST(AddressText, ParsesAndFormatsBothFamilies) {
+  const auto v4 = parseAddress("192.168.1.20");
   ASSERT_TRUE(v4);
   EXPECT_TRUE(v4->isV4());
   EXPECT_EQ(v4->v4(), 0xc0a80114u);
-  EXPECT_EQ(v4->toString(), "192.168.1.20");
+  EXPECT_EQ(toString(*v4), "192.168.1.20");
 
-  const auto v6 = IpAddress::parse("2001:DB8::1");
+  const auto v6 = parseAddress("2001:DB8::1");
   ASSERT_TRUE(v6);
-  EXPECT_EQ(v6->family(), IpFamily::kV6);
-  EXPECT_EQ(v6->toString(), "2001:db8::1");
+  EXPECT_EQ(v6->family, wire::IpFamily::kV6);
+  EXPECT_EQ(toString(*v6), "2001:db8::1");
   EXPECT_NE(*v4, *v6);
 }
 
-TEST(IpAddress, RejectsMalformedText) {
+TEST(AddressText, RejectsMalformedText) {
   for (const char* bad :
        {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "a.b.c.d", "1.2.3.4/24", "::g", " 1.2.3.4"}) {
-    EXPECT_FALSE(IpAddress::parse(bad)) << bad;
+    EXPECT_FALSE(parseAddress(bad)) << bad;
   }
+}
+
+// The ordering sorts IPv4 before IPv6 and each family as numbers; VRRP's
+// priority tie and the config's address ranges rely on it.
+TEST(AddressText, OrdersByFamilyThenNumerically) {
+  EXPECT_LT(*parseAddress("10.0.0.2"), *parseAddress("10.0.0.10"));
+  EXPECT_LT(*parseAddress("9.255.255.255"), *parseAddress("10.0.0.0"));
+  EXPECT_LT(*parseAddress("255.255.255.255"), *parseAddress("::"));
+  EXPECT_LT(*parseAddress("2001:db8::9"), *parseAddress("2001:db8::a"));
+  EXPECT_EQ(*parseAddress("10.0.0.1"), wire::IpAddress::v4(10, 0, 0, 1));
+  EXPECT_EQ(parseAddress("::ffff:10.0.0.1")->size(), 16u);
 }
 
 TEST(IpPrefix, ParsesWithAndWithoutLength) {
@@ -45,10 +56,10 @@ TEST(IpPrefix, ParsesWithAndWithoutLength) {
 
 TEST(IpPrefix, ContainsChecksFamilyAndBits) {
   const auto net = *IpPrefix::parse("10.0.0.2/23");
-  EXPECT_TRUE(net.contains(*IpAddress::parse("10.0.1.254")));
-  EXPECT_FALSE(net.contains(*IpAddress::parse("10.0.2.1")));
-  EXPECT_FALSE(net.contains(*IpAddress::parse("::a00:1")));
-  EXPECT_TRUE(IpPrefix::parse("0.0.0.0/0")->contains(*IpAddress::parse("8.8.8.8")));
+  EXPECT_TRUE(net.contains(*parseAddress("10.0.1.254")));
+  EXPECT_FALSE(net.contains(*parseAddress("10.0.2.1")));
+  EXPECT_FALSE(net.contains(*parseAddress("::a00:1")));
+  EXPECT_TRUE(IpPrefix::parse("0.0.0.0/0")->contains(*parseAddress("8.8.8.8")));
 }
 
 TEST(MacAddress, ParsesColonAndDashForms) {

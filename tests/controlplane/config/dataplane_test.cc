@@ -73,7 +73,7 @@ TEST(Dataplane, FullBlock) {
   ASSERT_EQ(eth0.addresses.size(), 2u);
   EXPECT_EQ(eth0.addresses[0].toString(), "10.0.0.2/24");
   EXPECT_EQ(eth0.addresses[1].toString(), "fd00::2/64");
-  EXPECT_EQ(eth0.gateway->toString(), "10.0.0.254");
+  EXPECT_EQ(config::toString(*eth0.gateway), "10.0.0.254");
   EXPECT_EQ(eth0.queues, 2);
   EXPECT_EQ(dp.ports[1].device, "0000:03:00.1");
   EXPECT_FALSE(dp.ports[1].gateway);
@@ -82,7 +82,7 @@ TEST(Dataplane, FullBlock) {
 
   ASSERT_EQ(dp.routes.size(), 1u);
   EXPECT_EQ(dp.routes[0].destination.toString(), "172.16.0.0/16");
-  EXPECT_EQ(dp.routes[0].via.toString(), "192.168.1.1");
+  EXPECT_EQ(config::toString(dp.routes[0].via), "192.168.1.1");
   EXPECT_EQ(dp.routes[0].dev, "eth1");
   ASSERT_EQ(dp.neighbors.size(), 1u);
   EXPECT_EQ(dp.neighbors[0].lladdr.toString(), "02:00:00:00:00:20");

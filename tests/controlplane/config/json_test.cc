@@ -185,7 +185,7 @@ TEST(Json, MissingKeysTakeModelDefaults) {
   EXPECT_EQ(c.vrrpInstances[0].priority, 100);
   EXPECT_EQ(c.vrrpInstances[0].virtualRouterId, 3);
   EXPECT_EQ(c.virtualServers.at(0).scheduler, "wlc");
-  EXPECT_EQ(c.globalDefs.vrrpMcastGroup4.toString(), "224.0.0.18");
+  EXPECT_EQ(config::toString(c.globalDefs.vrrpMcastGroup4), "224.0.0.18");
 }
 
 TEST(Json, BadValuesAreRefusedNotWrapped) {
@@ -243,7 +243,7 @@ TEST(Json, ApiBlockRoundTrips) {
   const auto r = parseString("api {\n socket /run/x.sock\n listen 9180\n token 0123456789abcdef\n}\n", "a.conf");
   ASSERT_TRUE(r.ok());
   ASSERT_TRUE(r.config->api);
-  EXPECT_EQ(r.config->api->listenAddress->toString(), "127.0.0.1");
+  EXPECT_EQ(config::toString(*r.config->api->listenAddress), "127.0.0.1");
   EXPECT_EQ(*r.config->api->listenPort, 9180);
   EXPECT_EQ(configFromJson(toJson(*r.config)), *r.config);
 }
@@ -255,7 +255,7 @@ TEST(ApiBlock, ListenWithoutTokenAndShortTokensAreErrors) {
   EXPECT_FALSE(parseString("api {\n token 0123456789abcdef\n token_file /x\n listen 1\n}\n", "a.conf").ok());
   const auto r = parseString("api {\n listen ::1 9180\n token_file /etc/sluice/token\n}\n", "a.conf");
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r.config->api->listenAddress->toString(), "::1");
+  EXPECT_EQ(config::toString(*r.config->api->listenAddress), "::1");
 }
 
 }  // namespace

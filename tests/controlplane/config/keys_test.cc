@@ -26,12 +26,12 @@ virtual_server group web { protocol TCP }
 }
 
 TEST(Keys, NameRealServersByAddressAndPort) {
-  EXPECT_EQ(serverKey(*IpAddress::parse("192.168.1.20"), 8080), "192.168.1.20-8080");
-  EXPECT_EQ(serverKey(*IpAddress::parse("2001:db8::20"), 80), "2001:db8::20-80");
+  EXPECT_EQ(serverKey(*parseAddress("192.168.1.20"), 8080), "192.168.1.20-8080");
+  EXPECT_EQ(serverKey(*parseAddress("2001:db8::20"), 80), "2001:db8::20-80");
 }
 
 TEST(Keys, ServiceNamesFromTheirParts) {
-  EXPECT_EQ(serviceKey("SCTP", *IpAddress::parse("10.0.0.1"), 9), "sctp-10.0.0.1-9");
+  EXPECT_EQ(serviceKey("SCTP", *parseAddress("10.0.0.1"), 9), "sctp-10.0.0.1-9");
   EXPECT_EQ(fwmarkServiceKey(80), "fwmark-80");
 }
 

@@ -186,9 +186,9 @@ virtual_server 10.0.0.1 443 {
   EXPECT_EQ(h.urls[0].digest, "9b3a0c85a887a256d6939da88aabd8cd");
   EXPECT_EQ(h.urls[0].statusCodes, (std::vector<StatusRange>{{200, 200}, {301, 302}}));
   EXPECT_EQ(h.urls[1].virtualhost, "b.example.com");
-  EXPECT_EQ(h.connectIp->toString(), "1.1.1.2");
+  EXPECT_EQ(config::toString(*h.connectIp), "1.1.1.2");
   EXPECT_EQ(h.connectPort, 8443);
-  EXPECT_EQ(h.bindTo->toString(), "10.0.0.2");
+  EXPECT_EQ(config::toString(*h.bindTo), "10.0.0.2");
   EXPECT_EQ(h.retry, 2u);
   EXPECT_EQ(h.delayBeforeRetry, milliseconds{500});
   EXPECT_EQ(h.warmup, seconds{0});
@@ -248,7 +248,7 @@ virtual_server fd00::1 443 {
   EXPECT_EQ(vs.persistenceTimeout, seconds{360});  // keepalived: 6 minutes when no value
   EXPECT_EQ(vs.persistenceGranularity, 24);
   ASSERT_TRUE(vs.sorryServer);
-  EXPECT_EQ(vs.sorryServer->address.toString(), "192.168.1.99");
+  EXPECT_EQ(config::toString(vs.sorryServer->address), "192.168.1.99");
   EXPECT_EQ(vs.sorryServer->port, 8080);
   EXPECT_TRUE(vs.sorryServer->inhibit);
   EXPECT_EQ(vs.quorum, 2u);
@@ -311,12 +311,12 @@ virtual_server fwmark 80 {
   ASSERT_EQ(g.ranges.size(), 5u);
   EXPECT_EQ(g.ranges[0].first, g.ranges[0].last);
   EXPECT_EQ(g.ranges[0].port, 80);
-  EXPECT_EQ(g.ranges[1].first.toString(), "10.0.0.10");
-  EXPECT_EQ(g.ranges[1].last.toString(), "10.0.0.20");
-  EXPECT_EQ(g.ranges[2].first.toString(), "10.0.1.0");
-  EXPECT_EQ(g.ranges[2].last.toString(), "10.0.1.3");
-  EXPECT_EQ(g.ranges[3].last.toString(), "10.0.2.3");
-  EXPECT_EQ(g.ranges[4].last.toString(), "fd00::ff");
+  EXPECT_EQ(config::toString(g.ranges[1].first), "10.0.0.10");
+  EXPECT_EQ(config::toString(g.ranges[1].last), "10.0.0.20");
+  EXPECT_EQ(config::toString(g.ranges[2].first), "10.0.1.0");
+  EXPECT_EQ(config::toString(g.ranges[2].last), "10.0.1.3");
+  EXPECT_EQ(config::toString(g.ranges[3].last), "10.0.2.3");
+  EXPECT_EQ(config::toString(g.ranges[4].last), "fd00::ff");
   EXPECT_EQ(g.fwmarks, std::vector<std::uint32_t>{7});
   const VirtualServer& byGroup = r.config->virtualServers.at(0);
   EXPECT_EQ(byGroup.kind, VirtualServerKind::kGroup);

@@ -53,14 +53,14 @@ void expectNatInstances(const Config& c, VrrpState state, int priority) {
   EXPECT_EQ(in.virtualRouterId, 2);
   EXPECT_EQ(in.priority, priority);
   ASSERT_EQ(in.virtualIpAddresses.size(), 1u);
-  EXPECT_EQ(in.virtualIpAddresses[0].address.address.toString(), "192.168.1.1");
+  EXPECT_EQ(config::toString(in.virtualIpAddresses[0].address.address), "192.168.1.1");
 }
 
 void expectNatVirtualServer(const Config& c) {
   ASSERT_EQ(c.virtualServers.size(), 1u);
   const VirtualServer& vs = c.virtualServers[0];
   EXPECT_EQ(vs.kind, VirtualServerKind::kAddress);
-  EXPECT_EQ(vs.address.toString(), "10.0.0.1");
+  EXPECT_EQ(config::toString(vs.address), "10.0.0.1");
   EXPECT_EQ(vs.port, 80);
   EXPECT_EQ(vs.scheduler, "rr");
   EXPECT_EQ(vs.method, ForwardingMethod::kNat);
@@ -69,7 +69,7 @@ void expectNatVirtualServer(const Config& c) {
   ASSERT_EQ(vs.realServers.size(), 4u);
   for (int i = 0; i < 4; ++i) {
     const RealServer& rs = vs.realServers[static_cast<std::size_t>(i)];
-    EXPECT_EQ(rs.address.toString(), "192.168.1." + std::to_string(20 + i));
+    EXPECT_EQ(config::toString(rs.address), "192.168.1." + std::to_string(20 + i));
     EXPECT_EQ(rs.port, 80);
     EXPECT_EQ(rs.weight, 1u);
     ASSERT_EQ(rs.checks.size(), 1u);
@@ -108,18 +108,18 @@ void expectDr(const Config& c, VrrpState state, int priority) {
   EXPECT_EQ(v.virtualRouterId, 50);
   EXPECT_EQ(v.priority, priority);
   EXPECT_EQ(v.authentication->password, "passw123");
-  EXPECT_EQ(v.virtualIpAddresses.at(0).address.address.toString(), "172.31.0.1");
+  EXPECT_EQ(config::toString(v.virtualIpAddresses.at(0).address.address), "172.31.0.1");
 
   ASSERT_EQ(c.virtualServers.size(), 1u);
   const VirtualServer& vs = c.virtualServers[0];
-  EXPECT_EQ(vs.address.toString(), "172.31.0.1");
+  EXPECT_EQ(config::toString(vs.address), "172.31.0.1");
   EXPECT_EQ(vs.method, ForwardingMethod::kDr);
   EXPECT_EQ(vs.scheduler, "rr");
   EXPECT_EQ(vs.persistenceTimeout, std::chrono::seconds{9600});
   ASSERT_EQ(vs.realServers.size(), 3u);
   for (int i = 0; i < 3; ++i) {
     const RealServer& rs = vs.realServers[static_cast<std::size_t>(i)];
-    EXPECT_EQ(rs.address.toString(), "192.168.0." + std::to_string(1 + i));
+    EXPECT_EQ(config::toString(rs.address), "192.168.0." + std::to_string(1 + i));
     EXPECT_EQ(rs.weight, 1u);
     ASSERT_EQ(rs.checks.size(), 1u);
     EXPECT_EQ(rs.checks[0].connectPort, 80);
@@ -150,7 +150,7 @@ TEST(Seeds, HaproxyTrackScript) {
   EXPECT_EQ(v.priority, 101);
   EXPECT_EQ(v.advertIntCs, 100);  // keepalived's default 1 s
   EXPECT_FALSE(v.authentication);
-  EXPECT_EQ(v.virtualIpAddresses.at(0).address.address.toString(), "192.168.0.100");
+  EXPECT_EQ(config::toString(v.virtualIpAddresses.at(0).address.address), "192.168.0.100");
   ASSERT_EQ(v.trackScripts.size(), 1u);
   EXPECT_EQ(v.trackScripts[0].name, "chk_haproxy");
   EXPECT_FALSE(v.trackScripts[0].weight);

@@ -27,8 +27,8 @@ TEST(Vrrp, KeepalivedDefaults) {
   EXPECT_EQ(v.version, 2);
   EXPECT_FALSE(v.nopreempt);
   EXPECT_TRUE(v.accept);
-  EXPECT_EQ(c.globalDefs.vrrpMcastGroup4.toString(), "224.0.0.18");
-  EXPECT_EQ(c.globalDefs.vrrpMcastGroup6.toString(), "ff02::12");
+  EXPECT_EQ(config::toString(c.globalDefs.vrrpMcastGroup4), "224.0.0.18");
+  EXPECT_EQ(config::toString(c.globalDefs.vrrpMcastGroup6), "ff02::12");
   EXPECT_EQ(c.globalDefs.vrrpGarpMasterDelay, std::chrono::seconds{5});
   EXPECT_EQ(c.globalDefs.vrrpGarpMasterRepeat, 5u);
 }
@@ -142,15 +142,15 @@ vrrp_instance VI {
   EXPECT_EQ(v.garpMasterDelay, std::chrono::seconds{3});
   EXPECT_EQ(v.garpMasterRepeat, 2u);
   EXPECT_EQ(v.garpMasterRefresh, std::chrono::seconds{60});
-  EXPECT_EQ(v.unicastSrcIp->toString(), "10.0.0.2");
+  EXPECT_EQ(config::toString(*v.unicastSrcIp), "10.0.0.2");
   ASSERT_EQ(v.unicastPeers.size(), 2u);
-  EXPECT_EQ(v.unicastPeers[1].toString(), "10.0.0.4");
+  EXPECT_EQ(config::toString(v.unicastPeers[1]), "10.0.0.4");
   EXPECT_EQ(v.authentication->type, AuthType::kAh);
   ASSERT_EQ(v.virtualIpAddresses.size(), 2u);
   EXPECT_EQ(v.virtualIpAddresses[0].address.toString(), "10.0.0.100/24");
   EXPECT_EQ(v.virtualIpAddresses[0].dev, "eth0");
   EXPECT_EQ(v.virtualIpAddresses[0].label, "eth0:1");
-  EXPECT_EQ(v.virtualIpAddresses[1].broadcast->toString(), "10.0.0.255");
+  EXPECT_EQ(config::toString(*v.virtualIpAddresses[1].broadcast), "10.0.0.255");
   EXPECT_EQ(v.virtualIpAddresses[1].scope, "global");
   EXPECT_TRUE(v.virtualIpAddresses[1].noTrack);
   EXPECT_EQ(v.virtualIpAddressesExcluded.at(0).dev, "eth1");
@@ -263,8 +263,8 @@ global_defs {
   EXPECT_EQ(g.vrrpGarpMasterDelay, std::chrono::seconds{10});
   EXPECT_EQ(g.vrrpGarpMasterRepeat, 1u);
   EXPECT_EQ(g.vrrpGarpMasterRefresh, std::chrono::seconds{60});
-  EXPECT_EQ(g.vrrpMcastGroup4.toString(), "224.0.0.19");
-  EXPECT_EQ(g.vrrpMcastGroup6.toString(), "ff02::13");
+  EXPECT_EQ(config::toString(g.vrrpMcastGroup4), "224.0.0.19");
+  EXPECT_EQ(config::toString(g.vrrpMcastGroup6), "ff02::13");
   EXPECT_TRUE(g.vrrpStrict);
 }
 

@@ -252,14 +252,14 @@ TEST(FailoverDriver, AdvertsGoToTheGroupFromThePortOrItsLinkLocalAddress) {
   const auto v4 = parseAdvertFrame(adverts[0].second);
   EXPECT_EQ(adverts[0].second[0], 0x01);  // 01:00:5e:00:00:12
   EXPECT_EQ(adverts[0].second[5], 0x12);
-  EXPECT_EQ(toConfigAddress(v4->ip.source).toString(), "10.0.0.2");
-  EXPECT_EQ(toConfigAddress(v4->ip.destination).toString(), "224.0.0.18");
+  EXPECT_EQ(config::toString(v4->ip.source), "10.0.0.2");
+  EXPECT_EQ(config::toString(v4->ip.destination), "224.0.0.18");
   EXPECT_EQ(v4->ip.ttl, 255);
   const auto v6 = parseAdvertFrame(adverts[1].second);
   EXPECT_EQ(adverts[1].second[0], 0x33);
   EXPECT_EQ(adverts[1].second[5], 0x12);
-  EXPECT_EQ(toConfigAddress(v6->ip.source).toString(), "fe80::ff:fe00:202");
-  EXPECT_EQ(toConfigAddress(v6->ip.destination).toString(), "ff02::12");
+  EXPECT_EQ(config::toString(v6->ip.source), "fe80::ff:fe00:202");
+  EXPECT_EQ(config::toString(v6->ip.destination), "ff02::12");
   EXPECT_EQ(v6->payload[0], 0x31);  // VRRPv3 advertisement
   lan.runFor(1s);
   EXPECT_EQ(a.adverts().size(), 2u + 1 + 2);  // every second, and every half second
@@ -272,7 +272,7 @@ TEST(FailoverDriver, UnicastPeersGetTheirOwnAdvertsAndOthersAreIgnored) {
   lan.start();
   const auto adverts = a.adverts();
   ASSERT_EQ(adverts.size(), 1u);
-  EXPECT_EQ(toConfigAddress(parseAdvertFrame(adverts[0].second)->ip.destination).toString(), "10.0.0.3");
+  EXPECT_EQ(config::toString(parseAdvertFrame(adverts[0].second)->ip.destination), "10.0.0.3");
   Router stranger(instance("VI", "eth0", 50, 100, "10.0.0.1", "  unicast_peer {\n    10.0.0.2\n  }\n"), 4);
   Segment other({&stranger});
   other.start();

@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 
 inline config::Config parse(const std::string& text) { return sluice::testing::acceptedConfig(text); }
 
-inline config::IpAddress addr(const char* text) { return *config::IpAddress::parse(text); }
+inline wire::IpAddress addr(const char* text) { return *config::parseAddress(text); }
 
 // One router with ports eth0 (10.0.0.R/24) and eth1 (192.168.1.R/24).
 struct Router {

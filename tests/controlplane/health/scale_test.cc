@@ -65,7 +65,7 @@ TEST(HealthScale, AThousandServersEverySecondOnOneLoop) {
     spec.type = "TCP_CHECK";
     spec.delayLoop = 1000ms;
     spec.warmup = 1000ms;
-    StreamSpec s{*config::IpAddress::parse("127.0.0.1"), web.port};
+    StreamSpec s{*config::parseAddress("127.0.0.1"), web.port};
     s.timeout = 1000ms;
     spec.makeProbe = [s] { return std::make_unique<StreamProbe>(s); };
     checkers.push_back(std::make_unique<Checker>(
@@ -81,7 +81,7 @@ TEST(HealthScale, AThousandServersEverySecondOnOneLoop) {
   CheckerSpec hung;
   hung.service = "tcp-10.0.0.1-80";
   hung.server = "hung";
-  StreamSpec h{*config::IpAddress::parse("192.0.2.1"), 80};
+  StreamSpec h{*config::parseAddress("192.0.2.1"), 80};
   h.timeout = 3000ms;
   hung.makeProbe = [h] { return std::make_unique<StreamProbe>(h); };
   checkers.push_back(std::make_unique<Checker>(loop, hung, [](const CheckerStatus&, bool) {}, 7));

@@ -17,7 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::runProbe;
 
-config::IpAddress loopback() { return *config::IpAddress::parse("127.0.0.1"); }
+wire::IpAddress loopback() { return *config::parseAddress("127.0.0.1"); }
 
 // An HTTP server on a loopback port in a thread of the test.
 class WebServer {
@@ -87,7 +87,7 @@ TEST(StreamProbe, TcpCheckIsAConnect) {
 TEST(StreamProbe, ConnectTimesOutWithinItsBound) {
   common::EventLoop loop;
   // TEST-NET-1 is never routed: the SYN goes nowhere (or the route fails at once).
-  StreamSpec s{*config::IpAddress::parse("192.0.2.1"), 80};
+  StreamSpec s{*config::parseAddress("192.0.2.1"), 80};
   s.timeout = 300ms;
   StreamProbe p(s);
   const auto begin = common::Clock::now();

@@ -809,10 +809,10 @@ TEST(BuildNeighbours, UnknownPortIsRefused) {
 // ---------------------------------------------------------------- helpers
 
 TEST(TableConversions, AddressesPrefixesAndPortIndex) {
-  const auto v4 = config::IpAddress::parse("192.0.2.7");
+  const auto v4 = config::parseAddress("192.0.2.7");
   ASSERT_TRUE(v4);
   EXPECT_EQ(toIpAddr(*v4), ip("192.0.2.7"));
-  const auto v6 = config::IpAddress::parse("2001:db8::7");
+  const auto v6 = config::parseAddress("2001:db8::7");
   ASSERT_TRUE(v6);
   EXPECT_EQ(toIpAddr(*v6), ip("2001:db8::7"));
   const auto prefix = config::IpPrefix::parse("2001:db8::7/48");
@@ -890,7 +890,7 @@ TEST_F(TableBuilder, AVipHeldElsewhereLeavesItsServicesOnStandby) {
   EXPECT_FALSE(findMark(*t, 80)->standby);         // fwmark services follow their rules' addresses
 
   VipOwnership master = backup;
-  master.held = {*config::IpAddress::parse("10.0.0.1"), *config::IpAddress::parse("10.0.0.100")};
+  master.held = {*config::parseAddress("10.0.0.1"), *config::parseAddress("10.0.0.100")};
   auto m = buildTable(c, kMacs, ids_, nullptr, &master);
   const dp::Service* ms = findAddress(*m, "10.0.0.1", 80, 6);
   EXPECT_FALSE(ms->standby);

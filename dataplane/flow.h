@@ -1,6 +1,8 @@
 // Addresses and flow tuples as the data plane keys them.
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -46,22 +48,23 @@ struct IpAddr {
   }
 
   // The key of an address (its family is the caller's to keep).
-  static constexpr IpAddr of(const wire::IpAddress& a) {
-    IpAddr r{};
-    for (std::size_t i = 0; i < 16; ++i) r.b[i] = a.bytes[i];
-    return r;
-  }
+  static constexpr IpAddr of(const wire::IpAddress& a) { return std::bit_cast<IpAddr>(a.bytes); }
 
   // The address this key holds, in the family its tuple says.
   constexpr wire::IpAddress toWire(bool v6) const {
-    wire::IpAddress a;
-    for (std::size_t i = 0; i < 16; ++i) a.bytes[i] = b[i];
-    a.family = v6 ? wire::IpFamily::kV6 : wire::IpFamily::kV4;
-    return a;
+    const auto family = v6 ? wire::IpFamily::kV6 : wire::IpFamily::kV4;
+    return wire::IpAddress{std::bit_cast<std::array<uint8_t, 16>>(*this), family};
   }
 
   friend bool operator==(const IpAddr& x, const IpAddr& y) { return std::memcmp(x.b, y.b, 16) == 0; }
 };
+
+// True when an address is of the family a tuple's v6 flag names: one byte
+// compare (kV4 is 0, kV6 is 1), for the per-packet table lookups.
+inline bool ofFamily(const wire::IpAddress& a, bool v6) {
+  static_assert(static_cast<uint8_t>(wire::IpFamily::kV4) == 0 && static_cast<uint8_t>(wire::IpFamily::kV6) == 1);
+  return static_cast<uint8_t>(a.family) == static_cast<uint8_t>(v6);
+}
 
 // The 5-tuple of a packet in the direction it travels. For an ICMP error it
 // is the tuple of the flow the error belongs to, reversed so that it reads

@@ -27,7 +27,7 @@ bool spoofedSource(const ForwardingTable& table, const Service& s, const FlowTup
   if (table.isVip(t.src, t.v6) || table.isOwnAddress(t.src, t.v6)) return true;
   for (uint32_t i = s.firstServer; i < s.firstServer + s.serverCount; ++i) {
     const RealServer& rs = table.servers[i];
-    if (rs.addr == t.src && (rs.port != 0 ? rs.port : t.dstPort) == t.srcPort) return true;
+    if (matches(rs.addr, t.src, t.v6) && (rs.port != 0 ? rs.port : t.dstPort) == t.srcPort) return true;
   }
   return false;
 }
@@ -293,7 +293,8 @@ Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint3
   // A real server port of 0 (fwmark services) keeps the packet's port.
   const uint16_t rsPort = rs.port != 0 ? rs.port : t.dstPort;
   const bool nat = rs.method == FwdMethod::kNat;
-  Conn<A>* c = conns.insert(A::from(t.src), t.srcPort, A::from(t.dst), t.dstPort, A::from(rs.addr), rsPort, t.proto,
+  const A rsKey = A::from(IpAddr::of(rs.addr));
+  Conn<A>* c = conns.insert(A::from(t.src), t.srcPort, A::from(t.dst), t.dstPort, rsKey, rsPort, t.proto,
                             nat, [&](Conn<A>& victim) {
                               release(victim, templates);
                               counters_.evictions.add(1);
@@ -314,7 +315,7 @@ Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint3
 
   if (s.persistenceMs != 0) {
     if (tmpl == nullptr) {
-      tmpl = templates.insert(tmplClient, 0, tmplKey, tmplPort, A::from(rs.addr), rsPort, kTemplateProto, false,
+      tmpl = templates.insert(tmplClient, 0, tmplKey, tmplPort, rsKey, rsPort, kTemplateProto, false,
                               [](Conn<A>&) {});
       if (tmpl != nullptr) {
         tmpl->flags |= kConnTemplate;

@@ -36,8 +36,7 @@ uint64_t schedulerFingerprint(const Service& s, const std::vector<RealServer>& s
   for (uint32_t i = s.firstServer; i < s.firstServer + s.serverCount; ++i) {
     const RealServer& rs = servers[i];
     f.add(rs.destId);
-    f.add(rs.addr.b);
-    f.add(rs.v6);
+    f.add(rs.addr);
     f.add(rs.port);
     f.add(rs.weight);
   }
@@ -55,7 +54,7 @@ void ForwardingTable::prepareWorkers(unsigned workerCount) {
     w.dests.resize(servers.size());
     for (std::size_t i = 0; i < servers.size(); ++i) {
       sched::Destination& d = w.dests[i];
-      d.addr = servers[i].addr.toWire(servers[i].v6);
+      d.addr = servers[i].addr;
       d.port = servers[i].port;
       d.weight = servers[i].weight;
     }
@@ -85,7 +84,7 @@ const Service* ForwardingTable::findService(const FlowTuple& t, uint32_t mark) c
   // An exact (VIP, protocol, port) service wins over a port-0 one.
   const Service* anyPort = nullptr;
   for (const Service& s : services) {
-    if (s.byMark || s.proto != t.proto || s.v6 != t.v6 || !(s.vip == t.dst)) continue;
+    if (s.byMark || s.proto != t.proto || !matches(s.vip, t.dst, t.v6)) continue;
     if (s.port == t.dstPort) return &s;
     if (s.port == 0) anyPort = &s;
   }
@@ -94,27 +93,27 @@ const Service* ForwardingTable::findService(const FlowTuple& t, uint32_t mark) c
 
 bool ForwardingTable::isOwnAddress(const IpAddr& addr, bool v6) const {
   for (const PortConfig& p : ports)
-    for (const Prefix& a : p.addresses)
-      if (a.v6 == v6 && a.addr == addr) return true;
+    for (const Prefix& own : p.addresses)
+      if (matches(own.addr, addr, v6)) return true;
   return false;
 }
 
 bool ForwardingTable::isVip(const IpAddr& addr, bool v6) const {
   for (const Prefix& v : ownedVips)
-    if (v.v6 == v6 && v.addr == addr) return true;
+    if (matches(v.addr, addr, v6)) return true;
   return false;
 }
 
 ForwardingTable::NextHop ForwardingTable::route(const IpAddr& dst, bool v6) const {
   for (const Route& r : routes) {
-    if (r.dst.contains(dst, v6)) return NextHop{r.port, r.hasVia ? r.via : dst};
+    if (r.dst.contains(dst, v6)) return NextHop{r.port, r.hasVia ? IpAddr::of(r.via) : dst};
   }
   return NextHop{};
 }
 
 const Neighbour* NeighbourSet::find(const IpAddr& addr, bool v6, uint16_t port) const {
   for (const Neighbour& n : entries)
-    if (n.port == port && n.v6 == v6 && n.addr == addr) return &n;
+    if (n.port == port && matches(n.addr, addr, v6)) return &n;
   return nullptr;
 }
 

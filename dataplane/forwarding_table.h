@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,21 +34,28 @@ inline constexpr uint16_t kNoPort = 0xFFFF;
 
 // A prefix test usable for IPv4 and IPv6 alike.
 struct Prefix {
-  IpAddr addr{};
+  wire::IpAddress addr{};
   uint8_t len = 0;
-  bool v6 = false;
 
-  bool contains(const IpAddr& a, bool isV6) const {
-    if (isV6 != v6) return false;
+  // True when a packet's address (key form, of the tuple's family) is inside.
+  bool contains(const IpAddr& a, bool v6) const {
+    if (!ofFamily(addr, v6)) return false;
     uint8_t bits = len;
     for (int i = 0; i < 16 && bits > 0; ++i) {
       const uint8_t mask = bits >= 8 ? 0xFF : static_cast<uint8_t>(0xFF << (8 - bits));
-      if ((a.b[i] & mask) != (addr.b[i] & mask)) return false;
+      if ((a.b[i] & mask) != (addr.bytes[i] & mask)) return false;
       bits = bits >= 8 ? static_cast<uint8_t>(bits - 8) : 0;
     }
     return true;
   }
 };
+
+// True when a table's address is a packet's key of family v6. Per packet:
+// no wire::IpAddress is built from the key, and the bytes compare in place
+// as two words.
+inline bool matches(const wire::IpAddress& a, const IpAddr& key, bool v6) {
+  return ofFamily(a, v6) && std::memcmp(a.bytes.data(), key.b, 16) == 0;
+}
 
 // The address with its low bits cleared (persistence_granularity).
 inline IpAddr maskAddress(const IpAddr& a, uint8_t prefixLen) {
@@ -62,8 +70,7 @@ inline IpAddr maskAddress(const IpAddr& a, uint8_t prefixLen) {
 
 struct RealServer {
   uint16_t destId = 0;  // stable across snapshots: counters and connections refer to it
-  IpAddr addr{};
-  bool v6 = false;
+  wire::IpAddress addr{};
   uint16_t port = 0;    // host order
   int32_t weight = 1;
   FwdMethod method = FwdMethod::kNat;  // IPVS forwards per real server
@@ -75,8 +82,7 @@ struct Service {
   uint16_t serviceId = 0;  // stable across snapshots
   bool byMark = false;
   uint32_t mark = 0;
-  IpAddr vip{};
-  bool v6 = false;
+  wire::IpAddress vip{};   // unset with byMark
   uint16_t port = 0;       // host order; 0: every port (byMark, or a persistent port-0 service)
   uint8_t proto = 0;       // 0 with byMark: any
   uint32_t persistenceMs = 0;        // 0: no persistence
@@ -100,14 +106,13 @@ struct FwmarkRule {
 
 struct Route {
   Prefix dst;
-  IpAddr via{};       // the next hop; unset (connected) when !hasVia
+  wire::IpAddress via{};  // the next hop; unset (connected) when !hasVia
   bool hasVia = false;
   uint16_t port = 0;
 };
 
 struct Neighbour {
-  IpAddr addr{};
-  bool v6 = false;
+  wire::IpAddress addr{};
   uint16_t port = 0;
   MacAddr mac;
 };
@@ -164,11 +169,15 @@ class ForwardingTable {
   // The fwmark the rules give a packet, 0 when none matches.
   uint32_t markOf(const FlowTuple& t) const;
 
-  // True when addr is one of the router's own addresses (on any port).
+  // True when addr is one of the router's own addresses (on any port). The
+  // packet path asks with a tuple's key and family, the control path with
+  // an address.
   bool isOwnAddress(const IpAddr& addr, bool v6) const;
+  bool isOwnAddress(const wire::IpAddress& addr) const { return isOwnAddress(IpAddr::of(addr), addr.isV6()); }
 
-  // True when addr is a VIP this router serves.
+  // True when addr is a VIP this router serves (key or address, as above).
   bool isVip(const IpAddr& addr, bool v6) const;
+  bool isVip(const wire::IpAddress& addr) const { return isVip(IpAddr::of(addr), addr.isV6()); }
 
   // The port and next-hop address toward dst; port == kNoPort without a route.
   struct NextHop {
@@ -186,6 +195,9 @@ struct NeighbourSet {
 
   // The entry for addr on port, nullptr when unresolved.
   const Neighbour* find(const IpAddr& addr, bool v6, uint16_t port) const;
+  const Neighbour* find(const wire::IpAddress& addr, uint16_t port) const {
+    return find(IpAddr::of(addr), addr.isV6(), port);
+  }
 };
 
 }  // namespace sluice::dp

@@ -21,23 +21,23 @@ static_assert(sizeof(sluice_server_key) == 20);
 
 std::string errnoText(int err) { return std::strerror(err < 0 ? -err : err); }
 
-std::array<uint8_t, 24> dstKey(const IpAddr& addr, bool v6, uint8_t len) {
+std::array<uint8_t, 24> dstKey(const wire::IpAddress& addr, uint8_t len) {
   sluice_dst_key k{};
   k.prefixlen = 8u + len;
-  k.family = v6 ? SLUICE_FAMILY_V6 : SLUICE_FAMILY_V4;
-  const IpAddr masked = maskAddress(addr, len);
-  std::memcpy(k.addr, masked.b, v6 ? 16 : 4);
+  k.family = addr.isV6() ? SLUICE_FAMILY_V6 : SLUICE_FAMILY_V4;
+  const IpAddr masked = maskAddress(IpAddr::of(addr), len);
+  std::memcpy(k.addr, masked.b, addr.size());
   std::array<uint8_t, 24> raw{};
   std::memcpy(raw.data(), &k, sizeof k);
   return raw;
 }
 
-std::array<uint8_t, 20> serverKey(const IpAddr& addr, bool v6, uint8_t proto, uint16_t port) {
+std::array<uint8_t, 20> serverKey(const wire::IpAddress& addr, uint8_t proto, uint16_t port) {
   sluice_server_key k{};
-  k.family = v6 ? SLUICE_FAMILY_V6 : SLUICE_FAMILY_V4;
+  k.family = addr.isV6() ? SLUICE_FAMILY_V6 : SLUICE_FAMILY_V4;
   k.proto = proto;
   k.port = htobe16(port);
-  std::memcpy(k.addr, addr.b, v6 ? 16 : 4);
+  std::memcpy(k.addr, addr.bytes.data(), addr.size());
   std::array<uint8_t, 20> raw{};
   std::memcpy(raw.data(), &k, sizeof k);
   return raw;
@@ -154,13 +154,13 @@ unsigned XdpSteering::update(const ForwardingTable& table, std::span<const std::
     if (rs.method != FwdMethod::kNat) return;  // DR replies do not come back through the router
     for (const uint8_t proto : {uint8_t{6}, uint8_t{17}, uint8_t{132}}) {
       // A real server port of 0 (fwmark services) stands for any source port.
-      if (serviceProto == 0 || proto == serviceProto) servers[serverKey(rs.addr, rs.v6, proto, rs.port)] = 1;
+      if (serviceProto == 0 || proto == serviceProto) servers[serverKey(rs.addr, proto, rs.port)] = 1;
     }
-    servers[serverKey(rs.addr, rs.v6, 0, 0)] = 1;  // the host, for its ICMP errors
+    servers[serverKey(rs.addr, 0, 0)] = 1;  // the host, for its ICMP errors
   };
-  for (const Prefix& v : table.ownedVips) dsts[dstKey(v.addr, v.v6, v.v6 ? 128 : 32)] = SLUICE_DST_TO_SLUICE;
+  for (const Prefix& v : table.ownedVips) dsts[dstKey(v.addr, static_cast<uint8_t>(v.addr.bitCount()))] = SLUICE_DST_TO_SLUICE;
   for (const Service& s : table.services) {
-    if (!s.byMark) dsts[dstKey(s.vip, s.v6, s.v6 ? 128 : 32)] = SLUICE_DST_TO_SLUICE;
+    if (!s.byMark) dsts[dstKey(s.vip, static_cast<uint8_t>(s.vip.bitCount()))] = SLUICE_DST_TO_SLUICE;
     for (uint32_t i = s.firstServer; i < s.firstServer + s.serverCount && i < table.servers.size(); ++i) {
       addServer(table.servers[i], s.proto);
     }
@@ -168,13 +168,13 @@ unsigned XdpSteering::update(const ForwardingTable& table, std::span<const std::
       addServer(table.servers[static_cast<std::size_t>(s.sorryServer)], s.proto);
     }
   }
-  for (const FwmarkRule& r : table.fwmarkRules) dsts[dstKey(r.dst.addr, r.dst.v6, r.dst.len)] = SLUICE_DST_TO_SLUICE;
+  for (const FwmarkRule& r : table.fwmarkRules) dsts[dstKey(r.dst.addr, r.dst.len)] = SLUICE_DST_TO_SLUICE;
   // The router's own addresses: to the kernel where its interface holds
   // them, else to sluice (which answers ARP/ND and pings for them).
   for (std::size_t i = 0; i < table.ports.size(); ++i) {
     for (const Prefix& a : table.ports[i].addresses) {
-      const bool kernel = i < kernelHolds.size() && kernelHolds[i][a.v6 ? 1 : 0];
-      dsts[dstKey(a.addr, a.v6, a.v6 ? 128 : 32)] = kernel ? SLUICE_DST_TO_KERNEL : SLUICE_DST_TO_SLUICE;
+      const bool kernel = i < kernelHolds.size() && kernelHolds[i][a.addr.isV6() ? 1 : 0];
+      dsts[dstKey(a.addr, static_cast<uint8_t>(a.addr.bitCount()))] = kernel ? SLUICE_DST_TO_KERNEL : SLUICE_DST_TO_SLUICE;
     }
   }
   return sync(dstMap_, dsts_, dsts) + sync(serverMap_, servers_, servers);

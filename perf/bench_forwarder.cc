@@ -21,6 +21,7 @@ namespace {
 
 using namespace sluice::dp;
 using sluice::dp::testing::buildFrame;
+using sluice::dp::testing::address;
 using sluice::dp::testing::ip;
 
 constexpr uint32_t kFlows = 1 << 16;
@@ -33,29 +34,29 @@ struct Setup {
     PortConfig ext, in;
     ext.mac.b = {2, 0, 0, 0, 1, 1};
     in.mac.b = {2, 0, 0, 0, 1, 2};
-    ext.addresses.push_back(Prefix{ip("10.0.0.2"), 24, false});
-    in.addresses.push_back(Prefix{ip("192.168.1.2"), 24, false});
+    ext.addresses.push_back(Prefix{address("10.0.0.2"), 24});
+    in.addresses.push_back(Prefix{address("192.168.1.2"), 24});
     table.ports = {ext, in};
-    table.routes = {Route{Prefix{ip("10.0.0.0"), 24, false}, {}, false, 0},
-                    Route{Prefix{ip("192.168.1.0"), 24, false}, {}, false, 1}};
+    table.routes = {Route{Prefix{address("10.0.0.0"), 24}, {}, false, 0},
+                    Route{Prefix{address("192.168.1.0"), 24}, {}, false, 1}};
     Service s;
-    s.vip = ip("10.0.0.1");
+    s.vip = address("10.0.0.1");
     s.port = 80;
     s.proto = kProtoTcp;
     s.scheduler = "rr";
     s.serverCount = 4;
     table.services.push_back(s);
-    table.ownedVips.push_back(Prefix{ip("10.0.0.1"), 32, false});
+    table.ownedVips.push_back(Prefix{address("10.0.0.1"), 32});
     for (uint16_t i = 0; i < 4; ++i) {
       RealServer rs;
       rs.destId = i;
-      rs.addr = ip("192.168.1." + std::to_string(20 + i));
+      rs.addr = address("192.168.1." + std::to_string(20 + i));
       rs.port = 80;
       rs.method = method;
       table.servers.push_back(rs);
-      neighbours.entries.push_back(Neighbour{rs.addr, false, 1, MacAddr{{2, 0, 0, 0, 5, uint8_t(i)}}});
+      neighbours.entries.push_back(Neighbour{rs.addr, 1, MacAddr{{2, 0, 0, 0, 5, uint8_t(i)}}});
     }
-    neighbours.entries.push_back(Neighbour{ip("10.0.0.101"), false, 0, MacAddr{{2, 0, 0, 0, 0xc, 1}}});
+    neighbours.entries.push_back(Neighbour{address("10.0.0.101"), 0, MacAddr{{2, 0, 0, 0, 0xc, 1}}});
     table.prepareWorkers(1);
   }
 };

@@ -21,11 +21,17 @@ inline dp::IpAddr ip(const std::string& text) {
   return a;
 }
 
+// The same address with its family, as tables and schedulers hold it.
+inline wire::IpAddress address(const std::string& text) { return ip(text).toWire(text.find(':') != std::string::npos); }
+
 // The text form of a data-plane address.
 inline std::string str(const dp::IpAddr& a, bool v6) {
   char buf[INET6_ADDRSTRLEN] = {};
   inet_ntop(v6 ? AF_INET6 : AF_INET, a.b, buf, sizeof buf);
   return buf;
 }
+
+// The text form of an address.
+inline std::string str(const wire::IpAddress& a) { return str(dp::IpAddr::of(a), a.isV6()); }
 
 }  // namespace sluice::testing

@@ -317,7 +317,7 @@ void Driver::sendAdvert(Instance& inst, uint8_t priority) {
 
 void Driver::announce(const Instance& inst, uint32_t repeat) {
   for (const auto& [port, address] : inst.setup.announced) {
-    const dp::IpAddr ip = tables::toIpAddr(address);
+    const dp::IpAddr ip = dp::IpAddr::of(address);
     const dp::MacAddr& mac = ports_[port].mac;
     const Frame frame =
         address.isV4() ? neighbours::gratuitousArp(mac, ip) : neighbours::unsolicitedNeighbourAdvert(mac, ip);

@@ -13,7 +13,7 @@ NeighbourTable::Key NeighbourTable::key(uint16_t port, bool v6, const dp::IpAddr
 bool NeighbourTable::learn(uint16_t port, bool v6, const dp::IpAddr& addr, const dp::MacAddr& mac, uint64_t nowMs) {
   Entry& e = entries_[key(port, v6, addr)];
   const bool changed = e.learnedMs == 0 || !(e.neighbour.mac == mac);
-  e.neighbour = dp::Neighbour{addr, v6, port, mac};
+  e.neighbour = dp::Neighbour{addr.toWire(v6), port, mac};
   e.learnedMs = std::max<uint64_t>(nowMs, 1);
   return changed;
 }

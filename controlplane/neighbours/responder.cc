@@ -16,10 +16,10 @@ bool onConnectedNetwork(const dp::PortConfig& p, bool v6, const dp::IpAddr& addr
 
 // The port's address to speak from toward addr: one on the same network,
 // else the first of the family; nullptr when the port has none.
-const dp::IpAddr* sourceFor(const dp::PortConfig& p, bool v6, const dp::IpAddr& addr) {
-  const dp::IpAddr* first = nullptr;
+const wire::IpAddress* sourceFor(const dp::PortConfig& p, bool v6, const dp::IpAddr& addr) {
+  const wire::IpAddress* first = nullptr;
   for (const dp::Prefix& a : p.addresses) {
-    if (a.v6 != v6) continue;
+    if (a.addr.isV6() != v6) continue;
     if (first == nullptr) first = &a.addr;
     if (a.contains(addr, v6)) return &a.addr;
   }
@@ -31,16 +31,17 @@ const dp::IpAddr* sourceFor(const dp::PortConfig& p, bool v6, const dp::IpAddr& 
 bool answersFor(const dp::ForwardingTable& table, uint16_t port, bool v6, const dp::IpAddr& addr) {
   if (port >= table.ports.size()) return false;
   const dp::PortConfig& p = table.ports[port];
+  const wire::IpAddress address = addr.toWire(v6);
   for (const dp::Prefix& a : p.addresses) {
-    if (a.v6 == v6 && a.addr == addr) return true;
+    if (a.addr == address) return true;
   }
-  return table.isVip(addr, v6) && onConnectedNetwork(p, v6, addr);
+  return table.isVip(address) && onConnectedNetwork(p, v6, addr);
 }
 
 bool Responder::repliesFor(const dp::ForwardingTable& table, uint16_t port, bool v6, const dp::IpAddr& addr) const {
   if (!answersFor(table, port, v6, addr)) return false;
   // The kernel answers for the addresses it holds; two answers would be one too many.
-  return !kernelHolds_.contains({port, v6}) || table.isVip(addr, v6);
+  return !kernelHolds_.contains({port, v6}) || table.isVip(addr.toWire(v6));
 }
 
 void Responder::leaveToKernel(uint16_t port, bool v6, bool askAnonymously) {
@@ -119,10 +120,10 @@ bool Responder::handle(const dp::ForwardingTable& table, uint16_t port, std::spa
 bool Responder::resolve(const dp::ForwardingTable& table, uint16_t port, bool v6, const dp::IpAddr& addr,
                         uint64_t nowMs) {
   if (port >= table.ports.size()) return false;
-  const dp::IpAddr* src = sourceFor(table.ports[port], v6, addr);
+  const wire::IpAddress* src = sourceFor(table.ports[port], v6, addr);
   if (src == nullptr || !neighbours_.mayAsk(port, v6, addr, nowMs)) return false;
   const dp::MacAddr& mac = table.ports[port].mac;
-  const dp::IpAddr from = anonymous_.contains({port, v6}) ? dp::IpAddr{} : *src;
+  const dp::IpAddr from = anonymous_.contains({port, v6}) ? dp::IpAddr{} : dp::IpAddr::of(*src);
   send_(port, v6 ? neighbourSolicit(mac, from, addr) : arpRequest(mac, from, addr));
   ++counters_.questionsSent;
   return true;

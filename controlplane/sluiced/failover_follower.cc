@@ -4,7 +4,6 @@
 
 #include "controlplane/failover/status_json.h"
 #include "controlplane/sluiced/link_state.h"
-#include "controlplane/tables/table_builder.h"
 
 namespace sluice::sluiced {
 namespace {
@@ -26,10 +25,8 @@ FailoverFollower::FailoverFollower(dp::DataplaneHandle& dataplane, const config:
   auto send = [this](uint16_t port, const failover::Frame& frame) { dataplane_.send(port, frame); };
   // Unicast peers are neighbours like any next hop: resolved on demand.
   auto neighbour = [this](uint16_t port, const wire::IpAddress& peer) -> std::optional<dp::MacAddr> {
-    const config::IpAddress a = failover::toConfigAddress(peer);
-    const dp::IpAddr ip = tables::toIpAddr(a);
-    if (const dp::Neighbour* n = dataplane_.neighbours()->find(ip, !a.isV4(), port)) return n->mac;
-    resolve_(port, !a.isV4(), ip);
+    if (const dp::Neighbour* n = dataplane_.neighbours()->find(peer, port)) return n->mac;
+    resolve_(port, peer.isV6(), dp::IpAddr::of(peer));
     return std::nullopt;
   };
   driver_ = std::make_unique<failover::Driver>(config, portInfos(config), failover::Io{send, neighbour});

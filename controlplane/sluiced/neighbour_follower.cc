@@ -43,13 +43,13 @@ void NeighbourFollower::resolveNextHops(bool all) {
   const dp::ForwardingTable& t = *dataplane_.table();
   auto ask = [&](const dp::IpAddr& addr, bool v6) {
     const dp::ForwardingTable::NextHop hop = t.route(addr, v6);
-    if (hop.port != dp::kNoPort && (all || dataplane_.neighbours()->find(hop.addr, v6, hop.port) == nullptr)) {
+    if (hop.port != dp::kNoPort && (all || dataplane_.neighbours()->find(hop.addr.toWire(v6), hop.port) == nullptr)) {
       responder_.resolve(t, hop.port, v6, hop.addr, now_);
     }
   };
-  for (const dp::RealServer& rs : t.servers) ask(rs.addr, rs.v6);
+  for (const dp::RealServer& rs : t.servers) ask(dp::IpAddr::of(rs.addr), rs.addr.isV6());
   for (const dp::Route& r : t.routes) {
-    if (r.hasVia) ask(r.via, r.dst.v6);
+    if (r.hasVia) ask(dp::IpAddr::of(r.via), r.via.isV6());
   }
 }
 

@@ -60,7 +60,7 @@ json drops(Workers workers) {
 
 json realServer(const dp::RealServer& rs, Workers workers, const RateEstimator& rates) {
   json j = {{"id", tables::serverKey(rs)},
-            {"address", tables::addressText(rs.addr, rs.v6)},
+            {"address", config::toString(rs.addr)},
             {"port", rs.port},
             {"weight", rs.weight},
             {"method", methodText(rs.method)}};
@@ -103,7 +103,7 @@ json countersJson(const dp::ForwardingTable& table, Workers workers, const RateE
       j["fwmark"] = s.mark;
     } else {
       j["protocol"] = tables::protocolText(s.proto);
-      j["address"] = tables::addressText(s.vip, s.v6);
+      j["address"] = config::toString(s.vip);
       j["port"] = s.port;
     }
     j["scheduler"] = s.scheduler;

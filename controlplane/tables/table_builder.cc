@@ -43,15 +43,12 @@ dp::FwdMethod method(ForwardingMethod m) {
 
 // The next address (the last octet and upward carry), for group ranges.
 wire::IpAddress nextAddress(const wire::IpAddress& a) {
-  auto bytes = a.bytes;
-  for (int i = a.isV4() ? 3 : 15; i >= 0; --i) {
-    if (++bytes[static_cast<std::size_t>(i)] != 0) break;
+  if (a.isV4()) return wire::IpAddress::fromV4(a.v4() + 1);
+  wire::IpAddress next = a;
+  for (int i = 15; i >= 0; --i) {
+    if (++next.bytes[static_cast<std::size_t>(i)] != 0) break;
   }
-  if (a.isV4()) {
-    return wire::IpAddress::fromV4((uint32_t{bytes[0]} << 24) | (uint32_t{bytes[1]} << 16) |
-                                     (uint32_t{bytes[2]} << 8) | bytes[3]);
-  }
-  return wire::IpAddress::fromBytes(bytes);
+  return next;
 }
 
 // One data-plane service a virtual_server becomes (a group becomes several).
@@ -63,19 +60,18 @@ struct ServiceAddress {
 };
 
 dp::Prefix hostPrefix(const wire::IpAddress& a) {
-  return dp::Prefix{toIpAddr(a), static_cast<uint8_t>(a.bitCount()), !a.isV4()};
+  return dp::Prefix{a, static_cast<uint8_t>(a.bitCount())};
 }
 
 // The prefix with its host bits cleared, as routes and rules are kept.
 dp::Prefix networkOf(const config::IpPrefix& p) {
-  dp::Prefix net = toPrefix(p);
-  net.addr = dp::maskAddress(net.addr, p.length);
-  return net;
+  const dp::IpAddr masked = dp::maskAddress(dp::IpAddr::of(p.address), p.length);
+  return dp::Prefix{masked.toWire(p.address.isV6()), p.length};
 }
 
 // Adds a VIP the router answers for, once.
 void own(dp::ForwardingTable& t, const dp::Prefix& vip) {
-  if (!t.isVip(vip.addr, vip.v6)) t.ownedVips.push_back(vip);
+  if (!t.isVip(vip.addr)) t.ownedVips.push_back(vip);
 }
 
 std::vector<ServiceAddress> expand(const config::Config& cfg, const VirtualServer& vs) {
@@ -123,8 +119,7 @@ dp::RealServer realServer(const wire::IpAddress& addr, uint16_t port, uint32_t w
   }
   dp::RealServer rs;
   rs.destId = destId;
-  rs.addr = toIpAddr(addr);
-  rs.v6 = !addr.isV4();
+  rs.addr = addr;
   rs.port = port;
   rs.weight = static_cast<int32_t>(std::min<uint32_t>(weight, INT32_MAX));
   rs.method = method(m);
@@ -152,7 +147,7 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
     // IPVS refuses a service that exists; so do we (e.g. in a group and alone).
     for (const dp::Service& other : t.services) {
       if (other.byMark == a.byMark && (a.byMark ? other.mark == a.mark
-                                                : other.vip == toIpAddr(a.vip) && other.v6 == !a.vip.isV4() &&
+                                                : other.vip == a.vip &&
                                                       other.port == a.port && other.proto == protoNumber(vs.protocol))) {
         throw BuildError("virtual service " + key + " is defined twice");
       }
@@ -169,8 +164,7 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
     s.serviceId = ids.service(key);
     s.byMark = a.byMark;
     s.mark = a.mark;
-    s.vip = toIpAddr(a.vip);
-    s.v6 = !a.byMark && !a.vip.isV4();
+    s.vip = a.vip;
     s.port = a.port;
     // A VIP held by the VRRP master elsewhere: known (ids, counters) but not
     // served until this router takes it over.
@@ -247,8 +241,9 @@ void addRoutes(const config::Dataplane& dp, dp::ForwardingTable& t) {
     }
     if (port.gateway) {
       dp::Route r;
-      r.dst = dp::Prefix{{}, 0, !port.gateway->isV4()};
-      r.via = toIpAddr(*port.gateway);
+      // The default route of the gateway's family.
+      r.dst = dp::Prefix{wire::IpAddress{{}, port.gateway->family}, 0};
+      r.via = *port.gateway;
       r.hasVia = true;
       r.port = i;
       t.routes.push_back(r);
@@ -257,7 +252,7 @@ void addRoutes(const config::Dataplane& dp, dp::ForwardingTable& t) {
   for (const config::StaticRoute& s : dp.routes) {
     dp::Route r;
     r.dst = networkOf(s.destination);
-    r.via = toIpAddr(s.via);
+    r.via = s.via;
     r.hasVia = true;
     r.port = portIndex(dp, s.dev);
     if (r.port == dp::kNoPort) throw BuildError("route " + s.destination.toString() + ": no port " + s.dev);
@@ -289,13 +284,7 @@ void addFwmarkRules(const config::Dataplane& dp, dp::ForwardingTable& t) {
 
 }  // namespace
 
-dp::IpAddr toIpAddr(const wire::IpAddress& a) {
-  return dp::IpAddr::fromBytes(a.bytes.data(), !a.isV4());
-}
-
-dp::Prefix toPrefix(const config::IpPrefix& p) {
-  return dp::Prefix{toIpAddr(p.address), p.length, !p.address.isV4()};
-}
+dp::Prefix toPrefix(const config::IpPrefix& p) { return dp::Prefix{p.address, p.length}; }
 
 uint16_t portIndex(const config::Dataplane& dataplane, std::string_view name) {
   for (uint16_t i = 0; i < dataplane.ports.size(); ++i) {
@@ -349,8 +338,7 @@ std::unique_ptr<dp::NeighbourSet> buildNeighbours(const config::Config& config,
   if (config.dataplane) {
     for (const config::StaticNeighbor& n : config.dataplane->neighbors) {
       dp::Neighbour e;
-      e.addr = toIpAddr(n.address);
-      e.v6 = !n.address.isV4();
+      e.addr = n.address;
       e.port = portIndex(*config.dataplane, n.dev);
       if (e.port == dp::kNoPort) throw BuildError("neighbor " + config::toString(n.address) + ": no port " + n.dev);
       std::copy(n.lladdr.bytes.begin(), n.lladdr.bytes.end(), e.mac.b.begin());
@@ -358,7 +346,7 @@ std::unique_ptr<dp::NeighbourSet> buildNeighbours(const config::Config& config,
     }
   }
   for (const dp::Neighbour& n : learned) {
-    if (set->find(n.addr, n.v6, n.port) == nullptr) set->entries.push_back(n);
+    if (set->find(n.addr, n.port) == nullptr) set->entries.push_back(n);
   }
   return set;
 }

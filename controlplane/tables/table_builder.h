@@ -44,8 +44,7 @@ dp::ConnTimeouts timeoutsOf(const config::Config& config);
 std::unique_ptr<dp::NeighbourSet> buildNeighbours(const config::Config& config,
                                                   std::span<const dp::Neighbour> learned);
 
-// Conversions between the config model's addresses and the data plane's.
-dp::IpAddr toIpAddr(const wire::IpAddress& a);
+// A config prefix as the data plane keeps it.
 dp::Prefix toPrefix(const config::IpPrefix& p);
 
 // The snapshot's port index of an interface name, or dp::kNoPort.

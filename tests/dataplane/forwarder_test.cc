@@ -14,6 +14,7 @@ using testing::buildFrame;
 using testing::buildIcmpError;
 using testing::checkChecksums;
 using testing::FrameSpec;
+using testing::address;
 using testing::ip;
 using testing::kExt;
 using testing::kInt;
@@ -167,7 +168,7 @@ TEST(Forwarder, WeightZeroTakesNothingAndSorryServerCatchesTheRest) {
   Service& s2 = lab2.addService("10.0.0.1", 80, kProtoTcp, {0, 0});
   RealServer sorry;
   sorry.destId = 50;
-  sorry.addr = ip("192.168.1.23");
+  sorry.addr = address("192.168.1.23");
   sorry.port = 8080;
   lab2.table->servers.push_back(sorry);
   s2.sorryServer = static_cast<int32_t>(lab2.table->servers.size() - 1);

@@ -100,6 +100,8 @@ IpAddr ip(const std::string& text) {
   return a;
 }
 
+wire::IpAddress address(const std::string& text) { return ip(text).toWire(isV6(text)); }
+
 std::vector<uint8_t> buildFrame(const FrameSpec& spec) {
   const bool v6 = isV6(spec.src.addr);
   const IpAddr s = ip(spec.src.addr);

@@ -21,6 +21,9 @@ struct Endpoint {
 // so the micro-benchmarks (perf/) link it too.
 IpAddr ip(const std::string& text);
 
+// The same address with its family, as tables and schedulers hold it.
+wire::IpAddress address(const std::string& text);
+
 struct FrameSpec {
   Endpoint src;
   Endpoint dst;

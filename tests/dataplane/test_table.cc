@@ -3,16 +3,9 @@
 #include "tests/dataplane/packet_builder.h"
 
 namespace sluice::dp::testing {
-namespace {
-
-// Named apart from packet_builder.cc's helper: unity builds join the two.
-bool textIsV6(const std::string& text) { return text.find(':') != std::string::npos; }
-
-}  // namespace
-
 MacAddr mac(uint8_t last) { return MacAddr{{0x02, 0, 0, 0, 0, last}}; }
 
-Prefix prefix(const std::string& text, uint8_t len) { return Prefix{ip(text), len, textIsV6(text)}; }
+Prefix prefix(const std::string& text, uint8_t len) { return Prefix{address(text), len}; }
 
 Lab::Lab() {
   table->ports = {PortConfig{mac(0xE0), {prefix("10.0.0.2", 24), prefix("fd00:10::2", 64)}},
@@ -24,20 +17,19 @@ Lab::Lab() {
   for (int i = 0; i < 4; ++i) {
     const std::string v4 = "192.168.1." + std::to_string(20 + i);
     const std::string v6 = "fd00:192:168:1::" + std::to_string(20 + i);
-    neighbours.entries.push_back(Neighbour{ip(v4), false, kInt, mac(static_cast<uint8_t>(0x20 + i))});
-    neighbours.entries.push_back(Neighbour{ip(v6), true, kInt, mac(static_cast<uint8_t>(0x20 + i))});
+    neighbours.entries.push_back(Neighbour{address(v4), kInt, mac(static_cast<uint8_t>(0x20 + i))});
+    neighbours.entries.push_back(Neighbour{address(v6), kInt, mac(static_cast<uint8_t>(0x20 + i))});
   }
-  neighbours.entries.push_back(Neighbour{ip("10.0.0.101"), false, kExt, mac(0x65)});
-  neighbours.entries.push_back(Neighbour{ip("10.0.0.102"), false, kExt, mac(0x66)});
-  neighbours.entries.push_back(Neighbour{ip("fd00:10::101"), true, kExt, mac(0x65)});
+  neighbours.entries.push_back(Neighbour{address("10.0.0.101"), kExt, mac(0x65)});
+  neighbours.entries.push_back(Neighbour{address("10.0.0.102"), kExt, mac(0x66)});
+  neighbours.entries.push_back(Neighbour{address("fd00:10::101"), kExt, mac(0x65)});
 }
 
 Service& Lab::addService(const std::string& vip, uint16_t port, uint8_t proto, const std::vector<int32_t>& weights,
                          const std::string& scheduler, FwdMethod method) {
   Service s;
   s.serviceId = static_cast<uint16_t>(table->services.size());
-  s.vip = ip(vip);
-  s.v6 = textIsV6(vip);
+  s.vip = address(vip);
   s.port = port;
   s.proto = proto;
   s.scheduler = scheduler;
@@ -46,8 +38,7 @@ Service& Lab::addService(const std::string& vip, uint16_t port, uint8_t proto, c
   for (std::size_t i = 0; i < weights.size(); ++i) {
     RealServer rs;
     rs.destId = static_cast<uint16_t>(table->servers.size());
-    rs.v6 = s.v6;
-    rs.addr = ip((s.v6 ? "fd00:192:168:1::" : "192.168.1.") + std::to_string(20 + i));
+    rs.addr = address((s.vip.isV6() ? "fd00:192:168:1::" : "192.168.1.") + std::to_string(20 + i));
     rs.port = port;
     rs.weight = weights[i];
     rs.method = method;

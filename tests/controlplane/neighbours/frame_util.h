@@ -18,6 +18,7 @@ namespace sluice::neighbours::testing {
 
 using Bytes = std::vector<uint8_t>;
 
+using sluice::testing::address;
 using sluice::testing::ip;
 using sluice::testing::str;
 

@@ -46,10 +46,10 @@ TEST(NeighbourTable, EntriesAreKeptPerPortAndFamily) {
   ASSERT_EQ(all.size(), 3u);
   int v6 = 0;
   for (const dp::Neighbour& n : all) {
-    const dp::Neighbour* same = t.find(n.port, n.v6, n.addr);
+    const dp::Neighbour* same = t.find(n.port, n.addr.isV6(), dp::IpAddr::of(n.addr));
     ASSERT_NE(same, nullptr);
     EXPECT_EQ(same->mac, n.mac);
-    v6 += n.v6 ? 1 : 0;
+    v6 += n.addr.isV6() ? 1 : 0;
   }
   EXPECT_EQ(v6, 1);
 }

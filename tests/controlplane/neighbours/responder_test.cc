@@ -21,7 +21,7 @@ const dp::MacAddr kHostMac = macOf(0x02, 0xaa, 0, 0, 0, 0x50);
 const dp::MacAddr kOtherMac = macOf(0x02, 0xbb, 0, 0, 0, 0x51);
 
 dp::Prefix prefix(const std::string& addr, uint8_t len) {
-  return dp::Prefix{ip(addr), len, addr.find(':') != std::string::npos};
+  return dp::Prefix{address(addr), len};
 }
 
 // Port 0: 10.0.0.2/24 and fd00::2/64; port 1: 192.168.1.254/24, no IPv6.
@@ -169,7 +169,7 @@ TEST_F(ResponderTest, LearnsNeighboursOnConnectedNetworksAndReportsChanges) {
   ASSERT_NE(learned(0, "10.0.0.50"), nullptr);
   EXPECT_EQ(learned(0, "10.0.0.50")->mac, kHostMac);
   EXPECT_EQ(learned(0, "10.0.0.50")->port, 0);
-  EXPECT_FALSE(learned(0, "10.0.0.50")->v6);
+  EXPECT_FALSE(learned(0, "10.0.0.50")->addr.isV6());
 
   EXPECT_FALSE(handle(0, arpFrame(arpFrom("10.0.0.50", "10.0.0.99"))));  // nothing new
   ArpSpec moved = arpFrom("10.0.0.50", "10.0.0.99");
@@ -223,7 +223,7 @@ TEST_F(ResponderTest, ArpProbeFromNoAddressTeachesNothing) {
 TEST_F(ResponderTest, LearnsFromSolicitationsAndAdvertisements) {
   EXPECT_TRUE(handle(0, ndFrame(nsFrom("fd00::50", "fd00::99"))));  // not for us, still heard
   ASSERT_NE(learned(0, "fd00::50"), nullptr);
-  EXPECT_TRUE(learned(0, "fd00::50")->v6);
+  EXPECT_TRUE(learned(0, "fd00::50")->addr.isV6());
   EXPECT_EQ(learned(0, "fd00::50")->mac, kHostMac);
 
   NdSpec na;

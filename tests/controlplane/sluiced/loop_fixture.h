@@ -44,10 +44,10 @@ using Services = std::map<std::string, std::set<std::string>>;
 inline Services servicesOf(const dp::ForwardingTable& t) {
   Services out;
   for (const dp::Service& s : t.services) {
-    std::set<std::string>& servers = out[sluice::testing::str(s.vip, s.v6) + ":" + std::to_string(s.port)];
+    std::set<std::string>& servers = out[sluice::testing::str(s.vip) + ":" + std::to_string(s.port)];
     for (uint32_t i = s.firstServer; i < s.firstServer + s.serverCount; ++i) {
       const dp::RealServer& rs = t.servers[i];
-      servers.insert(sluice::testing::str(rs.addr, rs.v6) + ":" + std::to_string(rs.port));
+      servers.insert(sluice::testing::str(rs.addr) + ":" + std::to_string(rs.port));
     }
     if (s.standby) servers.insert("standby");
   }
@@ -56,7 +56,7 @@ inline Services servicesOf(const dp::ForwardingTable& t) {
 
 inline bool ownsVip(const dp::ForwardingTable& t, const std::string& vip) {
   for (const dp::Prefix& p : t.ownedVips) {
-    if (!p.v6 && sluice::testing::str(p.addr, false) == vip) return true;
+    if (p.addr.isV4() && sluice::testing::str(p.addr) == vip) return true;
   }
   return false;
 }

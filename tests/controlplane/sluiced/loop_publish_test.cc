@@ -166,14 +166,14 @@ TEST_F(LoopTest, ALearnedNeighbourRefusedAtFirstIsPublishedLater) {
   startWith(kOne);
   runFor(20);
   EXPECT_GE(arpRequestsFor(dataplane, 1, "192.168.1.1"), 1u);
-  ASSERT_EQ(dataplane.neighbours()->find(sluice::testing::ip("192.168.1.1"), false, 1), nullptr);
+  ASSERT_EQ(dataplane.neighbours()->find(sluice::testing::address("192.168.1.1"), 1), nullptr);
   const std::size_t sets = dataplane.neighbourSets.size();
   dataplane.refuseNext(3);
   dataplane.feedException(1, arpReplyFromServer());
   runFor(100);
   EXPECT_EQ(dataplane.refused, 3u);
   EXPECT_EQ(dataplane.neighbourSets.size(), sets + 1);
-  const dp::Neighbour* n = dataplane.neighbours()->find(sluice::testing::ip("192.168.1.1"), false, 1);
+  const dp::Neighbour* n = dataplane.neighbours()->find(sluice::testing::address("192.168.1.1"), 1);
   ASSERT_NE(n, nullptr);
   EXPECT_EQ(n->mac, (dp::MacAddr{{2, 0, 0, 0, 1, 1}}));
   EXPECT_EQ(dataplane.tables.size(), 1u);  // neighbours alone: the schedulers keep their state

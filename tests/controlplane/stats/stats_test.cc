@@ -19,7 +19,7 @@ dp::ForwardingTable statsTable() {
   dp::ForwardingTable t;
   dp::Service s;
   s.serviceId = 3;
-  s.vip = dp::IpAddr::fromV4(0x0A00000A);
+  s.vip = wire::IpAddress::fromV4(0x0A00000A);
   s.port = 80;
   s.proto = 6;
   s.persistenceMs = 1500;
@@ -29,9 +29,9 @@ dp::ForwardingTable statsTable() {
   s.serverCount = 2;
   s.sorryServer = 2;
   t.services.push_back(s);
-  t.servers.push_back(dp::RealServer{.destId = 5, .addr = dp::IpAddr::fromV4(0xC0A80101), .port = 80});
-  t.servers.push_back(dp::RealServer{.destId = 6, .addr = dp::IpAddr::fromV4(0xC0A80102), .port = 80, .weight = 0});
-  t.servers.push_back(dp::RealServer{.destId = 7, .addr = dp::IpAddr::fromV4(0xC0A80109), .port = 80});
+  t.servers.push_back(dp::RealServer{.destId = 5, .addr = wire::IpAddress::fromV4(0xC0A80101), .port = 80});
+  t.servers.push_back(dp::RealServer{.destId = 6, .addr = wire::IpAddress::fromV4(0xC0A80102), .port = 80, .weight = 0});
+  t.servers.push_back(dp::RealServer{.destId = 7, .addr = wire::IpAddress::fromV4(0xC0A80109), .port = 80});
   return t;
 }
 

@@ -16,6 +16,7 @@
 namespace sluice::tables {
 namespace {
 
+using testing::address;
 using testing::ip;
 using testing::mac;
 using testing::parse;
@@ -100,9 +101,8 @@ class TableBuilder : public ::testing::Test {
 };
 
 const dp::Service* findAddress(const dp::ForwardingTable& t, const std::string& vip, uint16_t port, uint8_t proto) {
-  const bool v6 = vip.find(':') != std::string::npos;
   for (const dp::Service& s : t.services) {
-    if (!s.byMark && s.v6 == v6 && s.vip == ip(vip) && s.port == port && s.proto == proto) return &s;
+    if (!s.byMark && s.vip == address(vip) && s.port == port && s.proto == proto) return &s;
   }
   return nullptr;
 }
@@ -147,7 +147,7 @@ TEST_F(TableBuilder, AddressServiceCarriesVipProtocolPortAndScheduler) {
   ASSERT_NE(s, nullptr);
   EXPECT_EQ(s, &t->services[0]);  // services in the order written
   EXPECT_FALSE(s->byMark);
-  EXPECT_FALSE(s->v6);
+  EXPECT_FALSE(s->vip.isV6());
   EXPECT_EQ(s->scheduler, "wrr");
   ASSERT_NE(findAddress(*t, "10.0.0.1", 443, dp::kProtoTcp), nullptr);
   EXPECT_EQ(findAddress(*t, "10.0.0.1", 443, dp::kProtoTcp)->scheduler, "wlc");  // keepalived's default
@@ -155,7 +155,7 @@ TEST_F(TableBuilder, AddressServiceCarriesVipProtocolPortAndScheduler) {
 
   const dp::Service* v6 = findAddress(*t, "fd00::1", 53, dp::kProtoUdp);
   ASSERT_NE(v6, nullptr);
-  EXPECT_TRUE(v6->v6);
+  EXPECT_TRUE(v6->vip.isV6());
 
   // The table finds them the way a worker does.
   EXPECT_EQ(t->findService(tuple("10.0.0.1", 80, dp::kProtoTcp), 0), s);
@@ -170,11 +170,11 @@ TEST_F(TableBuilder, FwmarkServiceMatchesByMarkAlone) {
   EXPECT_TRUE(s->byMark);
   EXPECT_EQ(s->proto, 0);  // any protocol
   EXPECT_EQ(s->port, 0);
-  EXPECT_FALSE(s->v6);
+  EXPECT_FALSE(s->vip.isV6());
   EXPECT_EQ(s->scheduler, "rr");
   EXPECT_EQ(s->persistenceMs, 0u);
   ASSERT_EQ(s->serverCount, 1u);
-  EXPECT_EQ(str(t->servers[s->firstServer].addr, false), "192.168.1.30");
+  EXPECT_EQ(str(t->servers[s->firstServer].addr), "192.168.1.30");
   EXPECT_EQ(t->servers[s->firstServer].weight, 2);
   EXPECT_EQ(t->findService(tuple("10.0.0.3", 443, dp::kProtoTcp), 80), s);
 }
@@ -187,14 +187,14 @@ TEST_F(TableBuilder, RealServersWithWeightsThresholdsAndPerServerMethod) {
   ASSERT_LE(s->firstServer + s->serverCount, t->servers.size());
   const dp::RealServer& a = t->servers[s->firstServer];
   const dp::RealServer& b = t->servers[s->firstServer + 1];
-  EXPECT_EQ(str(a.addr, a.v6), "192.168.1.20");
-  EXPECT_FALSE(a.v6);
+  EXPECT_EQ(str(a.addr), "192.168.1.20");
+  EXPECT_FALSE(a.addr.isV6());
   EXPECT_EQ(a.port, 8080);
   EXPECT_EQ(a.weight, 3);
   EXPECT_EQ(a.method, dp::FwdMethod::kDr);  // the virtual server's lb_kind
   EXPECT_EQ(a.upperThreshold, 100u);
   EXPECT_EQ(a.lowerThreshold, 10u);
-  EXPECT_EQ(str(b.addr, b.v6), "192.168.1.21");
+  EXPECT_EQ(str(b.addr), "192.168.1.21");
   EXPECT_EQ(b.port, 80);    // no port: the virtual server's
   EXPECT_EQ(b.weight, 0);   // weight 0 is kept (quiesced), not raised
   EXPECT_EQ(b.method, dp::FwdMethod::kNat);  // its own lvs_method overrides
@@ -203,8 +203,8 @@ TEST_F(TableBuilder, RealServersWithWeightsThresholdsAndPerServerMethod) {
   const dp::Service* v6 = findAddress(*t, "fd00::1", 53, dp::kProtoUdp);
   ASSERT_NE(v6, nullptr);
   ASSERT_EQ(v6->serverCount, 1u);
-  EXPECT_TRUE(t->servers[v6->firstServer].v6);
-  EXPECT_EQ(str(t->servers[v6->firstServer].addr, true), "fd00::20");
+  EXPECT_TRUE(t->servers[v6->firstServer].addr.isV6());
+  EXPECT_EQ(str(t->servers[v6->firstServer].addr), "fd00::20");
   EXPECT_EQ(t->servers[v6->firstServer].method, dp::FwdMethod::kNat);
 }
 
@@ -234,7 +234,7 @@ TEST_F(TableBuilder, SorryServerFollowsTheServiceServers) {
   ASSERT_GE(s->sorryServer, 0);
   EXPECT_EQ(static_cast<uint32_t>(s->sorryServer), s->firstServer + s->serverCount);
   const dp::RealServer& sorry = t->servers.at(static_cast<std::size_t>(s->sorryServer));
-  EXPECT_EQ(str(sorry.addr, false), "192.168.1.99");
+  EXPECT_EQ(str(sorry.addr), "192.168.1.99");
   EXPECT_EQ(sorry.port, 8080);
   EXPECT_EQ(sorry.weight, 1);
   EXPECT_EQ(sorry.method, dp::FwdMethod::kNat);  // sorry_server_lvs_method over the service's DR
@@ -343,7 +343,7 @@ virtual_server group WEB {
 )");
   std::vector<std::string> expanded;
   for (const dp::Service& s : t->services) {
-    if (!s.byMark) expanded.push_back(str(s.vip, s.v6) + " " + std::to_string(s.port));
+    if (!s.byMark) expanded.push_back(str(s.vip) + " " + std::to_string(s.port));
   }
   EXPECT_EQ(expanded, (std::vector<std::string>{
                           "10.0.0.10 443", "10.0.0.11 443", "10.0.0.12 443",                   //
@@ -362,10 +362,10 @@ virtual_server group WEB {
     EXPECT_EQ(s.proto, s.byMark ? 0 : dp::kProtoTcp);
     // Every member gets the group's real servers, with ids of its own.
     ASSERT_EQ(s.serverCount, 2u);
-    EXPECT_EQ(str(t->servers[s.firstServer].addr, false), "192.168.1.40");
+    EXPECT_EQ(str(t->servers[s.firstServer].addr), "192.168.1.40");
     EXPECT_EQ(t->servers[s.firstServer].weight, 5);
     EXPECT_EQ(t->servers[s.firstServer].port, 0);  // no port: the packet's
-    EXPECT_EQ(str(t->servers[s.firstServer + 1].addr, false), "192.168.1.41");
+    EXPECT_EQ(str(t->servers[s.firstServer + 1].addr), "192.168.1.41");
   }
   EXPECT_EQ(serviceIds.size(), t->services.size());
   std::set<uint16_t> destIds;
@@ -391,8 +391,8 @@ virtual_server group V6 {
 )");
   std::vector<std::string> expanded;
   for (const dp::Service& s : t->services) {
-    EXPECT_TRUE(s.v6);
-    expanded.push_back(str(s.vip, s.v6));
+    EXPECT_TRUE(s.vip.isV6());
+    expanded.push_back(str(s.vip));
   }
   EXPECT_EQ(expanded, (std::vector<std::string>{"fd00::fe", "fd00::ff", "fd00::100", "fd00::101"}));
   EXPECT_TRUE(contains(vips(*t), "fd00::100/128"));
@@ -409,13 +409,13 @@ TEST_F(TableBuilder, OwnedVipsAreServiceVrrpAndSingleAddressFwmarkDestinations) 
   EXPECT_FALSE(contains(owned, "10.0.0.77/25"));
   EXPECT_FALSE(contains(owned, "10.0.0.100/24"));
   EXPECT_FALSE(contains(owned, "10.0.0.2/32"));    // the router's own address is not a VIP
-  for (const dp::Prefix& p : t->ownedVips) EXPECT_EQ(p.len, p.v6 ? 128 : 32) << str(p);
+  for (const dp::Prefix& p : t->ownedVips) EXPECT_EQ(p.len, p.addr.isV6() ? 128 : 32) << str(p);
 
-  EXPECT_TRUE(t->isVip(ip("10.0.0.100"), false));
-  EXPECT_TRUE(t->isVip(ip("10.0.0.3"), false));
-  EXPECT_FALSE(t->isVip(ip("10.0.0.77"), false));
-  EXPECT_TRUE(t->isVip(ip("fd00::1"), true));
-  EXPECT_FALSE(t->isVip(ip("fd00::1"), false));  // the family counts
+  EXPECT_TRUE(t->isVip(address("10.0.0.100")));
+  EXPECT_TRUE(t->isVip(address("10.0.0.3")));
+  EXPECT_FALSE(t->isVip(address("10.0.0.77")));
+  EXPECT_TRUE(t->isVip(address("fd00::1")));
+  EXPECT_FALSE(t->isVip(ip("fd00::1").toWire(false)));  // the family counts
 }
 
 TEST_F(TableBuilder, AVipNamedThreeWaysIsOwnedOnce) {
@@ -443,17 +443,17 @@ TEST_F(TableBuilder, PortsCarryMacsAndTheirOwnAddresses) {
   EXPECT_EQ(str(t->ports[0].addresses[1]), "fd00::2/64");
   ASSERT_EQ(t->ports[1].addresses.size(), 1u);
   EXPECT_EQ(str(t->ports[1].addresses[0]), "192.168.1.254/24");
-  EXPECT_TRUE(t->isOwnAddress(ip("10.0.0.2"), false));
-  EXPECT_TRUE(t->isOwnAddress(ip("192.168.1.254"), false));
-  EXPECT_TRUE(t->isOwnAddress(ip("fd00::2"), true));
-  EXPECT_FALSE(t->isOwnAddress(ip("10.0.0.1"), false));
+  EXPECT_TRUE(t->isOwnAddress(address("10.0.0.2")));
+  EXPECT_TRUE(t->isOwnAddress(address("192.168.1.254")));
+  EXPECT_TRUE(t->isOwnAddress(address("fd00::2")));
+  EXPECT_FALSE(t->isOwnAddress(address("10.0.0.1")));
 }
 
 TEST_F(TableBuilder, RoutesConnectedGatewayAndStaticLongestPrefixFirst) {
   const auto t = build(std::string(kDataplane) + kServices);
   std::vector<std::string> routes;
   for (const dp::Route& r : t->routes) {
-    routes.push_back(str(r.dst) + (r.hasVia ? " via " + str(r.via, r.dst.v6) : std::string()) + " port " +
+    routes.push_back(str(r.dst) + (r.hasVia ? " via " + str(r.via) : std::string()) + " port " +
                      std::to_string(r.port));
   }
   EXPECT_EQ(routes, (std::vector<std::string>{
@@ -538,7 +538,7 @@ std::map<std::string, uint16_t> serviceIds(const dp::ForwardingTable& t) {
   std::map<std::string, uint16_t> out;
   for (const dp::Service& s : t.services) {
     const std::string key =
-        s.byMark ? "fwmark " + std::to_string(s.mark) : str(s.vip, s.v6) + " " + std::to_string(s.port);
+        s.byMark ? "fwmark " + std::to_string(s.mark) : str(s.vip) + " " + std::to_string(s.port);
     EXPECT_TRUE(out.emplace(key, s.serviceId).second) << "two services " << key;
   }
   return out;
@@ -548,14 +548,14 @@ std::map<std::string, uint16_t> destIds(const dp::ForwardingTable& t) {
   std::map<std::string, uint16_t> out;
   for (const dp::Service& s : t.services) {
     const std::string service =
-        s.byMark ? "fwmark " + std::to_string(s.mark) : str(s.vip, s.v6) + " " + std::to_string(s.port);
+        s.byMark ? "fwmark " + std::to_string(s.mark) : str(s.vip) + " " + std::to_string(s.port);
     for (uint32_t i = s.firstServer; i < s.firstServer + s.serverCount; ++i) {
       const dp::RealServer& rs = t.servers[i];
-      out[service + " -> " + str(rs.addr, rs.v6) + " " + std::to_string(rs.port)] = rs.destId;
+      out[service + " -> " + str(rs.addr) + " " + std::to_string(rs.port)] = rs.destId;
     }
     if (s.sorryServer >= 0) {
       const dp::RealServer& rs = t.servers[static_cast<std::size_t>(s.sorryServer)];
-      out[service + " sorry " + str(rs.addr, rs.v6)] = rs.destId;
+      out[service + " sorry " + str(rs.addr)] = rs.destId;
     }
   }
   return out;
@@ -755,8 +755,7 @@ virtual_server group V6 {
 
 dp::Neighbour neighbour(const std::string& addr, uint16_t port, uint8_t last) {
   dp::Neighbour n;
-  n.addr = ip(addr);
-  n.v6 = addr.find(':') != std::string::npos;
+  n.addr = address(addr);
   n.port = port;
   n.mac = mac(last);
   return n;
@@ -772,19 +771,19 @@ TEST(BuildNeighbours, StaticFirstAndNotOverriddenByLearned) {
   const auto set = buildNeighbours(c, learned);
   ASSERT_EQ(set->entries.size(), 3u);
   const dp::Neighbour& first = set->entries[0];
-  EXPECT_EQ(str(first.addr, first.v6), "192.168.1.20");
+  EXPECT_EQ(str(first.addr), "192.168.1.20");
   EXPECT_EQ(first.port, 1);
-  EXPECT_FALSE(first.v6);
+  EXPECT_FALSE(first.addr.isV6());
   EXPECT_EQ(first.mac, mac(0x20));  // 02:00:00:00:00:20 from the config
-  EXPECT_EQ(str(set->entries[1].addr, false), "192.168.1.21");
+  EXPECT_EQ(str(set->entries[1].addr), "192.168.1.21");
   EXPECT_EQ(set->entries[1].mac, mac(0x21));
-  EXPECT_EQ(str(set->entries[2].addr, true), "fd00::20");
-  EXPECT_TRUE(set->entries[2].v6);
+  EXPECT_EQ(str(set->entries[2].addr), "fd00::20");
+  EXPECT_TRUE(set->entries[2].addr.isV6());
 
-  const dp::Neighbour* found = set->find(ip("192.168.1.20"), false, 1);
+  const dp::Neighbour* found = set->find(address("192.168.1.20"), 1);
   ASSERT_NE(found, nullptr);
   EXPECT_EQ(found->mac, mac(0x20));
-  EXPECT_EQ(set->find(ip("192.168.1.20"), false, 0), nullptr);  // per port
+  EXPECT_EQ(set->find(address("192.168.1.20"), 0), nullptr);  // per port
 }
 
 TEST(BuildNeighbours, WithoutADataplaneBlockOnlyTheLearned) {
@@ -809,18 +808,12 @@ TEST(BuildNeighbours, UnknownPortIsRefused) {
 // ---------------------------------------------------------------- helpers
 
 TEST(TableConversions, AddressesPrefixesAndPortIndex) {
-  const auto v4 = config::parseAddress("192.0.2.7");
-  ASSERT_TRUE(v4);
-  EXPECT_EQ(toIpAddr(*v4), ip("192.0.2.7"));
-  const auto v6 = config::parseAddress("2001:db8::7");
-  ASSERT_TRUE(v6);
-  EXPECT_EQ(toIpAddr(*v6), ip("2001:db8::7"));
   const auto prefix = config::IpPrefix::parse("2001:db8::7/48");
   ASSERT_TRUE(prefix);
   const dp::Prefix p = toPrefix(*prefix);
-  EXPECT_TRUE(p.v6);
+  EXPECT_TRUE(p.addr.isV6());
   EXPECT_EQ(p.len, 48);
-  EXPECT_EQ(str(p.addr, true), "2001:db8::7");  // not masked: the caller decides
+  EXPECT_EQ(str(p.addr), "2001:db8::7");  // not masked: the caller decides
 
   const config::Config c = parse(std::string(kDataplane));
   EXPECT_EQ(portIndex(*c.dataplane, "eth0"), 0);
@@ -884,9 +877,9 @@ TEST_F(TableBuilder, AVipHeldElsewhereLeavesItsServicesOnStandby) {
   const dp::Service* s = findAddress(*t, "10.0.0.1", 80, 6);
   ASSERT_NE(s, nullptr);
   EXPECT_TRUE(s->standby);
-  EXPECT_FALSE(t->isVip(ip("10.0.0.1"), false));
-  EXPECT_FALSE(t->isVip(ip("10.0.0.100"), false));
-  EXPECT_FALSE(t->isVip(ip("10.0.0.3"), false));  // a fwmark rule's address, in no instance
+  EXPECT_FALSE(t->isVip(address("10.0.0.1")));
+  EXPECT_FALSE(t->isVip(address("10.0.0.100")));
+  EXPECT_FALSE(t->isVip(address("10.0.0.3")));  // a fwmark rule's address, in no instance
   EXPECT_FALSE(findMark(*t, 80)->standby);         // fwmark services follow their rules' addresses
 
   VipOwnership master = backup;
@@ -895,13 +888,13 @@ TEST_F(TableBuilder, AVipHeldElsewhereLeavesItsServicesOnStandby) {
   const dp::Service* ms = findAddress(*m, "10.0.0.1", 80, 6);
   EXPECT_FALSE(ms->standby);
   EXPECT_EQ(ms->serviceId, s->serviceId);  // the same service, its counters kept
-  EXPECT_TRUE(m->isVip(ip("10.0.0.1"), false));
-  EXPECT_TRUE(m->isVip(ip("10.0.0.100"), false));
+  EXPECT_TRUE(m->isVip(address("10.0.0.1")));
+  EXPECT_TRUE(m->isVip(address("10.0.0.100")));
 
   // Without VRRP ownership (a router on its own) every VIP is held.
   auto alone = build(c);
   EXPECT_FALSE(findAddress(*alone, "10.0.0.1", 80, 6)->standby);
-  EXPECT_TRUE(alone->isVip(ip("10.0.0.3"), false));
+  EXPECT_TRUE(alone->isVip(address("10.0.0.3")));
 }
 
 }  // namespace

@@ -15,10 +15,11 @@
 
 namespace sluice::tables::testing {
 
+using sluice::testing::address;
 using sluice::testing::ip;
 using sluice::testing::str;
 
-inline std::string str(const dp::Prefix& p) { return str(p.addr, p.v6) + "/" + std::to_string(p.len); }
+inline std::string str(const dp::Prefix& p) { return str(p.addr) + "/" + std::to_string(p.len); }
 
 // The configuration in `text`, which must be accepted (warnings allowed).
 inline config::Config parse(const std::string& text) { return sluice::testing::acceptedConfig(text); }

@@ -16,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "controlplane/common/notify_scripts.h"
 #include "controlplane/common/script_runner.h"
 #include "controlplane/config/parser.h"
 #include "controlplane/health/monitor.h"
@@ -170,17 +171,17 @@ virtual_server 10.0.0.1 80 {
 
 TEST_F(Sandbox, NotifyScriptsRunAsScriptUserAndUnsafeOnesAreRefused) {
   const config::Config c = parse(globals(true));
-  HealthMonitor monitor(c);
-  monitor.runScript(config::ScriptCommand{script("notify-safe.sh")}, c.globalDefs, 5s);
-  monitor.runScript(config::ScriptCommand{script("notify-unsafe.sh", 0757)}, c.globalDefs, 5s);
+  common::NotifyScripts notify;
+  notify.run(config::ScriptCommand{script("notify-safe.sh")}, c.globalDefs, 5s);
+  notify.run(config::ScriptCommand{script("notify-unsafe.sh", 0757)}, c.globalDefs, 5s);
   EXPECT_EQ(ranAs("notify-safe.sh"), nobody_->pw_uid);
   EXPECT_EQ(ranAs("notify-unsafe.sh", 1500ms), std::nullopt) << "a world-writable notify script ran";
 }
 
 TEST_F(Sandbox, WithoutScriptSecurityScriptsStillRunAsScriptUser) {
   const config::Config c = parse(globals(false));
-  HealthMonitor monitor(c);
-  monitor.runScript(config::ScriptCommand{script("notify-plain.sh")}, c.globalDefs, 5s);
+  common::NotifyScripts notify;
+  notify.run(config::ScriptCommand{script("notify-plain.sh")}, c.globalDefs, 5s);
   EXPECT_EQ(ranAs("notify-plain.sh"), nobody_->pw_uid);
 }
 

@@ -27,14 +27,14 @@ class ConnectionListingTest : public ::testing::Test {
     auto table = std::make_unique<dp::ForwardingTable>();
     dp::Service s;
     s.serviceId = 7;
-    s.vip = ip("10.0.0.1");
+    s.vip = wire::IpAddress::v4(10, 0, 0, 1);
     s.port = 80;
     s.proto = dp::kProtoTcp;
     s.scheduler = "rr";
     s.serverCount = 1;
     table->services.push_back(s);
     dp::RealServer rs;
-    rs.addr = ip("192.168.1.20");
+    rs.addr = wire::IpAddress::v4(192, 168, 1, 20);
     rs.port = 8080;
     table->servers.push_back(rs);
     EXPECT_TRUE(dp_.publish(std::move(table)));

@@ -115,6 +115,12 @@ int runDaemon(const Options& options, const config::Config& config) {
         if (kernelAddresses.holds(i, v6)) rt.leaveToKernel(i, v6);
       }
     }
+    if (rt.workerCount() > 1) {
+      // Symmetric RSS would hash ports too and split a persistent client:
+      // every port steers in software (docs/dataplane.md).
+      std::cerr << "sluiced: " << rt.workerCount()
+                << " workers: every port hands packets to their owner by software steering on the client's address\n";
+    }
     std::cerr << "sluiced: running: " << rt.workerCount() << " worker(s), ports " << describePorts(rt)
               << "; stats on SIGUSR2 in " << statsFileFor(lock.path()) << "\n";
     ControlLoop loop(rt, config, options.configFile, statsFileFor(lock.path()), listen, kernelAddresses);

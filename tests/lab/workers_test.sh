@@ -85,6 +85,7 @@ for a in "${extra_clients[@]}"; do in_ns c1 ip addr add "$a/$LAB_PREFIX4" dev et
 cp "$configs/workers.conf" "$work/live.conf"
 start_sluiced "$work/live.conf"
 contains "two workers run" '"workers":2' bash -c "$(declare -f ctl in_ns); sluicectl=$sluicectl; ctl status --json | tr -d ' '"
+check "the log says how ports share packets between workers" grep -q "software steering on the client's address" "$work/sluiced.log"
 
 rr=$(spread_over_clients "$LAB_VIP4" 60)
 expect "rr: each of 4 real servers gets at least 20% of 60 connections ($rr)" "yes" at_least_share "$rr" 4 12

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <ranges>
 #include <string>
 
 #include "controlplane/config/keys.h"
@@ -182,7 +183,12 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
     s.scheduler = vs.scheduler;
     s.origin = config::serviceKey(vs);
     s.firstServer = static_cast<uint32_t>(t.servers.size());
-    for (const config::RealServer& r : vs.realServers) {
+    // The order IPVS's schedulers see: the kernel puts each real server it
+    // is given at the head of the service's list, and keepalived gives them
+    // in config order, so rr starts at the last one and wrr, sh, mh, lc and
+    // the others break ties and fill their tables from the last one up
+    // (docs/reference-kernel.md).
+    for (const config::RealServer& r : std::views::reverse(vs.realServers)) {
       const std::optional<uint32_t> weight = healthyWeight(vs, r, health);
       if (!weight || sorryOnly) continue;
       dp::RealServer rs = realServer(r.address, r.port, *weight, r.method.value_or(vs.method),

@@ -47,8 +47,8 @@ expect "rr: 40 requests, 10 per real server" "rs1:10 rs2:10 rs3:10 rs4:10" tally
 expect "IPv6 NAT: 4 requests over two real servers" "rs1:2 rs2:2" tally c2 "[$LAB_VIP6]" 4
 expect "no service on 10.0.0.1 7/tcp: no answer" "" tcp_echo c1 "$LAB_VIP4" hello
 for i in $(seq 8); do udp_echo c1 "$LAB_VIP4" "datagram $i" >/dev/null || true; done
-udp_split=$(counters | json_get '" ".join(str(r["conns"]) for s in d["services"] if s.get("port")==7 for r in s["real_servers"])')
-expect "wrr 3:1 over 8 UDP flows" "6 2" echo "$udp_split"
+udp_split=$(counters | json_get '" ".join(r["address"] + "=" + str(r["conns"]) for s in d["services"] if s.get("port")==7 for r in sorted(s["real_servers"], key=lambda r: r["address"]))')
+expect "wrr 3:1 over 8 UDP flows" "192.168.1.20=6 192.168.1.21=2" echo "$udp_split"
 expect "persistence: 6 requests from c1 reach one real server" "1" \
   bash -c "$(declare -f http_get in_ns); for i in 1 2 3 4 5 6; do http_get c1 10.0.0.10; echo; done | sort -u | grep -c rs"
 web=$(http_get c2 10.0.0.11)

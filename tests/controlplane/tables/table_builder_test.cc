@@ -185,8 +185,9 @@ TEST_F(TableBuilder, RealServersWithWeightsThresholdsAndPerServerMethod) {
   ASSERT_NE(s, nullptr);
   ASSERT_EQ(s->serverCount, 2u);
   ASSERT_LE(s->firstServer + s->serverCount, t->servers.size());
-  const dp::RealServer& a = t->servers[s->firstServer];
-  const dp::RealServer& b = t->servers[s->firstServer + 1];
+  // In IPVS's order (the kernel adds each at the head): the last configured first.
+  const dp::RealServer& a = t->servers[s->firstServer + 1];
+  const dp::RealServer& b = t->servers[s->firstServer];
   EXPECT_EQ(str(a.addr), "192.168.1.20");
   EXPECT_FALSE(a.addr.isV6());
   EXPECT_EQ(a.port, 8080);
@@ -362,10 +363,11 @@ virtual_server group WEB {
     EXPECT_EQ(s.proto, s.byMark ? 0 : dp::kProtoTcp);
     // Every member gets the group's real servers, with ids of its own.
     ASSERT_EQ(s.serverCount, 2u);
-    EXPECT_EQ(str(t->servers[s.firstServer].addr), "192.168.1.40");
-    EXPECT_EQ(t->servers[s.firstServer].weight, 5);
-    EXPECT_EQ(t->servers[s.firstServer].port, 0);  // no port: the packet's
-    EXPECT_EQ(str(t->servers[s.firstServer + 1].addr), "192.168.1.41");
+    // In IPVS's order: the last configured first.
+    EXPECT_EQ(str(t->servers[s.firstServer + 1].addr), "192.168.1.40");
+    EXPECT_EQ(t->servers[s.firstServer + 1].weight, 5);
+    EXPECT_EQ(t->servers[s.firstServer + 1].port, 0);  // no port: the packet's
+    EXPECT_EQ(str(t->servers[s.firstServer].addr), "192.168.1.41");
   }
   EXPECT_EQ(serviceIds.size(), t->services.size());
   std::set<uint16_t> destIds;

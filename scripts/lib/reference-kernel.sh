@@ -92,7 +92,8 @@ _refkernel_build_initramfs() {
     [ -e "$staging/bin/$applet" ] || ln -s busybox "$staging/bin/$applet"
   done
   for b in "${REFKERNEL_BINARIES[@]}"; do _refkernel_copy_binary "$staging" "$b"; done
-  # iproute2's ip, not busybox's (tunnels, fou).
+  # iproute2's ip, not busybox's (tunnels, fou); /lib/refkernel.sh makes
+  # the shell take it.
   rm -f "$staging/bin/ip"
   # The kernel's own module requests (IPVS asks for ip_vs_<scheduler>) run
   # /sbin/modprobe: busybox's, with depmod's tables.
@@ -124,6 +125,8 @@ _refkernel_build_initramfs() {
   cat >"$staging/lib/refkernel.sh" <<'EOF'
 # Sourced by /init before the job.
 KVER=$(uname -r)
+# busybox's shell runs its own applets before PATH: iproute2's ip by name.
+ip() { /usr/bin/ip "$@"; }
 # mark WORD...: a line the host waits for (refkernel_wait).
 mark() { echo "@@ $*"; }
 # section NAME COMMAND...: COMMAND's output between markers (refkernel_section).
@@ -264,7 +267,7 @@ refkernel_start() {
     [ -z "$bridge" ] || ip -n "$REFKERNEL_NETNS" link set "$tap" master "$bridge"
     ip -n "$REFKERNEL_NETNS" link set "$tap" up
     qemu+=(-netdev "tap,id=n$i,ifname=$tap,script=no,downscript=no"
-      -device "virtio-net-pci,netdev=n$i,mac=$mac,csum=off,guest_csum=off")
+      -device "virtio-net-pci,netdev=n$i,mac=$mac,csum=off,guest_csum=off,romfile=")
     i=$((i + 1))
   done
   local run=(timeout -k 5 "$seconds")

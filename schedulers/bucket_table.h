@@ -23,12 +23,11 @@ class BucketTable {
   // destination has weight. Not thread-safe against fill().
   int at(uint32_t b) const { return buckets_[b]; }
 
-  // The buckets of IPVS's two hashes (Linux 6.1, checked against Debian's
-  // kernel in the lab: docs/reference-kernel.md). sh: the kernel's hash_32,
-  // the top bits of the key times GOLDEN_RATIO_32 (0x61C88647). dh: the low
-  // bits of the key times 2654435761. Thread-safe.
-  static uint32_t shBucketOf(uint32_t key) { return (key * 0x61C88647u) >> (32 - kBits); }
-  static uint32_t dhBucketOf(uint32_t key) { return (key * 2654435761u) & (kSize - 1); }
+  // The bucket of a 32-bit key as IPVS's sh and dh take it in Linux 6.1
+  // (checked against Debian's kernel in the lab, docs/reference-kernel.md):
+  // the kernel's hash_32, the top bits of the key times GOLDEN_RATIO_32
+  // (0x61C88647). Thread-safe.
+  static uint32_t bucketOf(uint32_t key) { return (key * 0x61C88647u) >> (32 - kBits); }
 
  private:
   std::array<int32_t, kSize> buckets_ = filledWithNone();

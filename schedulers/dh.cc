@@ -14,7 +14,7 @@ class DhScheduler final : public Scheduler {
   void update(std::span<const Destination> dests) override { table_.fill(dests); }
 
   int pick(std::span<const Destination> dests, const FlowKey& flow, uint64_t) override {
-    const int d = table_.at(BucketTable::dhBucketOf(foldAddress(flow.dst)));
+    const int d = table_.at(BucketTable::bucketOf(foldAddress(flow.dst)));
     if (d == kNoDestination || static_cast<size_t>(d) >= dests.size()) return kNoDestination;
     return isAvailable(dests[static_cast<size_t>(d)]) ? d : kNoDestination;
   }

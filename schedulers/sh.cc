@@ -20,7 +20,7 @@ class ShScheduler final : public Scheduler {
 
   int pick(std::span<const Destination> dests, const FlowKey& flow, uint64_t) override {
     const uint32_t key = foldAddress(flow.src) + hashedPort(flow, hashPort_);
-    const uint32_t home = BucketTable::shBucketOf(key);
+    const uint32_t home = BucketTable::bucketOf(key);
     const uint32_t probes = fallback_ ? BucketTable::kSize : 1;
     for (uint32_t k = 0; k < probes; ++k) {
       const int d = table_.at((home + k) & (BucketTable::kSize - 1));

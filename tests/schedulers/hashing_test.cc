@@ -198,6 +198,31 @@ TEST(Sh, BucketsFollowWeightChanges) {
   EXPECT_NEAR(second / 20000.0, 0.75, 0.02);
 }
 
+// What Linux 6.1's ip_vs_sh chose in the lab (refkernel_compare_lab): real
+// servers of weights 1 1 2 1 in the kernel's list order, sources 10.0.0.201
+// to 10.0.0.216. The kernel's hash_32 decides the bucket.
+TEST(Sh, PicksWhatTheKernelPicked) {
+  auto s = makeScheduler("sh");
+  auto dests = test::destsWithWeights({1, 1, 2, 1});
+  s->update(dests);
+  const std::vector<int> kernel = {0, 2, 0, 2, 3, 2, 0, 1, 3, 2, 3, 2, 2, 1, 3, 1};
+  for (uint32_t i = 0; i < kernel.size(); ++i) {
+    EXPECT_EQ(s->pick(dests, test::flowFrom(v4(0x0a0000c9 + i)), 0), kernel[i]) << "10.0.0." << 201 + i;
+  }
+}
+
+// ip_vs_dh's bucket, as sh's, is the kernel's hash_32 of the address:
+// 10.0.0.16 -> 226 (what Linux 6.1 chose in the lab), 10.0.0.1 -> 39,
+// 192.168.10.5 -> 28; with four equal servers, bucket b is server b % 4.
+TEST(Dh, BucketsAsTheKernelDoes) {
+  auto s = makeScheduler("dh");
+  auto dests = test::equalDests(4);
+  s->update(dests);
+  EXPECT_EQ(s->pick(dests, test::flowTo(v4(0x0a000010)), 0), 2);
+  EXPECT_EQ(s->pick(dests, test::flowTo(v4(0x0a000001)), 0), 3);
+  EXPECT_EQ(s->pick(dests, test::flowTo(v4(0xc0a80a05)), 0), 0);
+}
+
 // Server i's key owners, for the Maglev disruption tests.
 std::vector<std::string> ownersByAddress(Scheduler& s, const std::vector<Destination>& dests,
                                          const std::vector<wire::IpAddress>& keys) {

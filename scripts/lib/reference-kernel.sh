@@ -176,31 +176,33 @@ EOF
 refkernel_prepare() {
   REFKERNEL_DIR=$1/reference-kernel
   mkdir -p "$REFKERNEL_DIR/debs"
-  local pkg kver stamp unpack rc=0
+  local pkg last kver stamp unpack rc=0
   exec {_refkernel_lock}>"$REFKERNEL_DIR/.lock"
   flock "$_refkernel_lock"
-  if ! pkg=$(refkernel_package); then
-    # No package index: the last kernel prepared, if any.
-    pkg=$(cat "$REFKERNEL_DIR/current" 2>/dev/null) || {
-      _refkernel_say "cannot tell which linux-image package linux-image-amd64 depends on"
+  pkg=$(refkernel_package) || pkg=
+  if [ -n "$pkg" ] && [ -z "$(_refkernel_deb "$pkg")" ]; then
+    _refkernel_say "downloading $pkg"
+    (cd "$REFKERNEL_DIR/debs" && apt-get download -q "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed') || true
+  fi
+  if [ -z "$pkg" ] || [ -z "$(_refkernel_deb "$pkg")" ]; then
+    # No package index or no mirror: the last kernel prepared, if cached.
+    last=$(cat "$REFKERNEL_DIR/current" 2>/dev/null) || last=
+    if [ -n "$last" ] && [ -n "$(_refkernel_deb "$last")" ]; then
+      _refkernel_say "could not fetch ${pkg:-the package linux-image-amd64 depends on}; using the cached $last"
+      pkg=$last
+    else
+      _refkernel_say "could not fetch ${pkg:-the package linux-image-amd64 depends on}, and none is cached"
       exec {_refkernel_lock}>&-
       return 1
-    }
+    fi
   fi
   kver=${pkg#linux-image-}
   stamp=$(_refkernel_stamp)
   REFKERNEL_KERNEL=$REFKERNEL_DIR/$kver/vmlinuz
   REFKERNEL_INITRD=$REFKERNEL_DIR/$kver/initramfs-$stamp.cpio.gz
   if [ ! -s "$REFKERNEL_KERNEL" ] || [ ! -s "$REFKERNEL_INITRD" ]; then
-    if ! compgen -G "$REFKERNEL_DIR/debs/${pkg}_*.deb" >/dev/null; then
-      _refkernel_say "downloading $pkg"
-      (cd "$REFKERNEL_DIR/debs" && apt-get download -q "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed') || true
-    fi
     unpack=$(mktemp -d "$REFKERNEL_DIR/unpack.XXXXXX")
-    if ! compgen -G "$REFKERNEL_DIR/debs/${pkg}_*.deb" >/dev/null; then
-      _refkernel_say "could not download $pkg"
-      rc=1
-    elif ! dpkg-deb -x "$(compgen -G "$REFKERNEL_DIR/debs/${pkg}_*.deb" | tail -n1)" "$unpack"; then
+    if ! dpkg-deb -x "$(_refkernel_deb "$pkg")" "$unpack"; then
       rc=1
     else
       mkdir -p "$REFKERNEL_DIR/$kver"
@@ -214,6 +216,9 @@ refkernel_prepare() {
   exec {_refkernel_lock}>&-
   return $rc
 }
+
+# _refkernel_deb PACKAGE: the cached .deb of PACKAGE, empty if none.
+_refkernel_deb() { compgen -G "$REFKERNEL_DIR/debs/${1}_*.deb" | tail -n1; }
 
 # refkernel_start WORKDIR SECONDS JOB [OPTION...]: boots the VM in the
 # background, its console in WORKDIR/console.log; qemu is killed after

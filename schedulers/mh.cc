@@ -1,10 +1,11 @@
 // mh: Maglev hashing (IPVS ip_vs_mh, after Eisenbud et al., NSDI 2016).
 // Each server gets a permutation of the M table slots from two hashes of its
-// address and port (offset, skip); servers take turns, in proportion to
-// weight/gcd, claiming their next free preferred slot until all M are taken.
-// A flow's source address (+ port) picks a slot. Because a server's
-// preferences do not depend on the others, removing one of N servers moves
-// about 1/N of the keys.
+// address and port (offset, skip); servers take turns, in list order and in
+// proportion to weight/gcd, claiming their next free preferred slot until
+// all M are taken. A flow's source address (+ port) picks a slot. The hashes
+// are the kernel's: hsiphash (SipHash-1-3 on 64-bit Linux) of the 32-bit sum
+// port + folded address under IPVS's fixed keys, so a source lands where
+// Linux 6.1 puts it (checked in the lab, docs/reference-kernel.md).
 #include <algorithm>
 #include <bit>
 #include <numeric>
@@ -17,11 +18,51 @@
 namespace sluice::sched::detail {
 namespace {
 
-// Seeds of the two independent server hashes and of the key hash.
-constexpr uint64_t kOffsetSeed = 0x2545f4914f6cdd1dull;
-constexpr uint64_t kSkipSeed = 0x9e3779b97f4a7c15ull;
-constexpr uint64_t kKeySeed = 0xd6e8feb86659fd93ull;
+// IPVS's fixed hsiphash keys (both halves equal): hash1 places servers and
+// looks flows up, hash2 gives a server's skip.
+constexpr uint64_t kHash1 = 2654435761ull;
+constexpr uint64_t kHash2 = 2654446892ull;
 constexpr uint32_t kMaxTableSize = 1u << 24;
+
+// The kernel's hsiphash of one 32-bit value on 64-bit Linux: SipHash-1-3
+// (one compression round, three finalisation rounds) of its 4 bytes, key
+// halves k0 and k1, folded to 32 bits.
+uint32_t hsiphash32(uint32_t value, uint64_t k0, uint64_t k1) {
+  uint64_t v0 = 0x736f6d6570736575ull ^ k0;
+  uint64_t v1 = 0x646f72616e646f6dull ^ k1;
+  uint64_t v2 = 0x6c7967656e657261ull ^ k0;
+  uint64_t v3 = 0x7465646279746573ull ^ k1;
+  const auto round = [&] {
+    v0 += v1;
+    v1 = std::rotl(v1, 13);
+    v1 ^= v0;
+    v0 = std::rotl(v0, 32);
+    v2 += v3;
+    v3 = std::rotl(v3, 16);
+    v3 ^= v2;
+    v0 += v3;
+    v3 = std::rotl(v3, 21);
+    v3 ^= v0;
+    v2 += v1;
+    v1 = std::rotl(v1, 17);
+    v1 ^= v2;
+    v2 = std::rotl(v2, 32);
+  };
+  const uint64_t b = (uint64_t{4} << 56) | value;  // length 4, the bytes little-endian
+  v3 ^= b;
+  round();
+  v0 ^= b;
+  v2 ^= 0xff;
+  round();
+  round();
+  round();
+  return static_cast<uint32_t>(v0 ^ v1 ^ v2 ^ v3);
+}
+
+// IPVS's mh hash key: offset + port + folded address, as a 32-bit sum.
+uint32_t mhHash(const wire::IpAddress& addr, uint16_t port, uint32_t offset, uint64_t key) {
+  return hsiphash32(offset + port + foldAddress(addr), key, key);
+}
 
 bool isPrime(uint32_t n) {
   if (n < 2) return false;
@@ -61,9 +102,8 @@ class MhScheduler final : public Scheduler {
     std::vector<int32_t> turns(n);
     for (size_t i = 0; i < n; ++i) {
       const Destination& d = dests[i];
-      const uint64_t base = hashAddress(d.addr, d.port);
-      next[i] = static_cast<uint32_t>(mix64(base ^ kOffsetSeed) % size_);
-      skip[i] = static_cast<uint32_t>(mix64(base ^ kSkipSeed) % (size_ - 1)) + 1;
+      next[i] = mhHash(d.addr, d.port, 0, kHash1) % size_;
+      skip[i] = mhHash(d.addr, d.port, 0, kHash2) % (size_ - 1) + 1;
       const int32_t w = d.weight > 0 ? d.weight : 0;
       const int32_t scaled = (w / g) >> shift;
       turns[i] = scaled > 0 ? scaled : (w > 0 ? 1 : 0);  // a shifted-out weight still gets a turn
@@ -94,8 +134,8 @@ class MhScheduler final : public Scheduler {
   }
 
   int pick(std::span<const Destination> dests, const FlowKey& flow, uint64_t) override {
-    const uint64_t key = hashAddress(flow.src, kKeySeed) + hashedPort(flow, hashPort_);
-    const uint32_t home = slotOf(key, 0);
+    const uint16_t port = hashedPort(flow, hashPort_);
+    const uint32_t home = slotOf(flow.src, port, 0);
     const int d = lookup_[home];
     if (d == kNoDestination || static_cast<size_t>(d) >= dests.size()) return kNoDestination;
     if (isAvailable(dests[static_cast<size_t>(d)])) return d;
@@ -103,10 +143,10 @@ class MhScheduler final : public Scheduler {
 
     // Walking on costs up to M hashes; not worth it when nobody can answer.
     if (std::none_of(dests.begin(), dests.end(), isAvailable)) return kNoDestination;
-    // Like IPVS: rehash the key with growing offsets, so the flows of one
-    // unavailable server spread over all the others.
+    // Like IPVS: rehash the key with offsets from the home slot on, so the
+    // flows of one unavailable server spread over all the others.
     for (uint32_t k = 0; k < size_; ++k) {
-      const int alt = lookup_[slotOf(key, home + k + 1)];
+      const int alt = lookup_[slotOf(flow.src, port, (home + k) % size_)];
       if (alt == kNoDestination || static_cast<size_t>(alt) >= dests.size()) return kNoDestination;
       if (isAvailable(dests[static_cast<size_t>(alt)])) return alt;
     }
@@ -116,8 +156,8 @@ class MhScheduler final : public Scheduler {
   std::string_view name() const override { return "mh"; }
 
  private:
-  uint32_t slotOf(uint64_t key, uint64_t offset) const {
-    return static_cast<uint32_t>(mix64(key + offset) % size_);
+  uint32_t slotOf(const wire::IpAddress& src, uint16_t port, uint32_t offset) const {
+    return mhHash(src, port, offset, kHash1) % size_;
   }
 
   uint32_t size_;  // M, a prime

@@ -40,7 +40,7 @@ struct FlowKey {
 struct SchedulerOptions {
   bool fallback = false;        // sh/mh: try another server when the hashed one is unavailable
   bool hashPort = false;        // sh/mh: include the source port in the hash
-  uint32_t mhTableSize = 65537; // mh: lookup table size, a prime below 2^24
+  uint32_t mhTableSize = 4093;  // mh: lookup table size, a prime below 2^24 (IPVS's default)
   uint64_t lblcExpirationMs = 24ull * 3600 * 1000; // lblc: unused entry lifetime
   // lblcr: set shrink period and unused entry lifetime; IPVS uses its one
   // sysctl lblcr_expiration (default one day) for both.

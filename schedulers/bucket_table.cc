@@ -2,18 +2,18 @@
 
 namespace sluice::sched::detail {
 
-void BucketTable::fill(std::span<const Destination> dests) {
+void BucketTable::fill(std::span<const Destination> dests, bool byWeight) {
   buckets_.fill(kNoDestination);
-  bool anyWeight = false;
-  for (const Destination& d : dests) anyWeight = anyWeight || d.weight > 0;
-  if (!anyWeight) return;
-
+  if (dests.empty()) return;
+  // As Linux 6.1 deals them (ip_vs_sh_reassign, ip_vs_dh_reassign): the
+  // list over and over, each server taking `weight` consecutive buckets
+  // (sh) or one (dh). A server of weight 0 or less still takes one, and a
+  // flow hashed there finds it unavailable.
   size_t d = 0;
   int32_t turns = 0;  // buckets dealt to dests[d] in this round
   for (uint32_t b = 0; b < kSize; ++b) {
-    while (dests[d].weight <= 0) d = (d + 1) % dests.size();
     buckets_[b] = static_cast<int32_t>(d);
-    if (++turns >= dests[d].weight) {
+    if (!byWeight || ++turns >= dests[d].weight) {
       turns = 0;
       d = (d + 1) % dests.size();
     }

@@ -1,6 +1,7 @@
 // The 256-bucket table of dh and sh: buckets are dealt to the destinations
-// in list order, a destination of weight w taking w consecutive buckets per
-// round, until all are dealt. Destinations of weight <= 0 take none.
+// in list order, over and over: under sh a destination of weight w takes w
+// consecutive buckets per round, under dh one; one of weight <= 0 takes one
+// bucket, where flows find it unavailable (Linux 6.1's way).
 #pragma once
 
 #include <array>
@@ -16,11 +17,12 @@ class BucketTable {
   static constexpr uint32_t kBits = 8;  // IPVS's default IP_VS_{DH,SH}_TAB_BITS
   static constexpr uint32_t kSize = 1u << kBits;
 
-  // Deals the buckets out again for dests. Not thread-safe (control path).
-  void fill(std::span<const Destination> dests);
+  // Deals the buckets out again for dests, by weight (sh) or one each (dh).
+  // Not thread-safe (control path).
+  void fill(std::span<const Destination> dests, bool byWeight);
 
-  // The destination index of bucket b (< kSize), or kNoDestination when no
-  // destination has weight. Not thread-safe against fill().
+  // The destination index of bucket b (< kSize), or kNoDestination when
+  // there are no destinations. Not thread-safe against fill().
   int at(uint32_t b) const { return buckets_[b]; }
 
   // The bucket of a 32-bit key as IPVS's sh and dh take it in Linux 6.1

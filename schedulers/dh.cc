@@ -1,6 +1,6 @@
 // dh: destination hashing. The destination address picks a bucket of a
-// weighted 256-bucket table; an unavailable server there means no server
-// (IPVS ip_vs_dh, with buckets dealt by weight as sh deals them).
+// 256-bucket table dealt one bucket per server in turn, weights aside; an
+// unavailable server there means no server (IPVS ip_vs_dh).
 #include "schedulers/bucket_table.h"
 #include "schedulers/factories.h"
 #include "schedulers/hashing.h"
@@ -11,7 +11,7 @@ namespace {
 
 class DhScheduler final : public Scheduler {
  public:
-  void update(std::span<const Destination> dests) override { table_.fill(dests); }
+  void update(std::span<const Destination> dests) override { table_.fill(dests, false); }
 
   int pick(std::span<const Destination> dests, const FlowKey& flow, uint64_t) override {
     const int d = table_.at(BucketTable::bucketOf(foldAddress(flow.dst)));

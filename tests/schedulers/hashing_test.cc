@@ -65,7 +65,7 @@ TEST_P(Hashing, AnotherInstanceAgrees) {
   }
 }
 
-TEST_P(Hashing, SpreadsInProportionToWeight) {
+TEST_P(Hashing, SpreadsInProportionToWeightButDhEvenly) {
   auto s = make();
   auto dests = test::destsWithWeights({1, 2, 3, 2});
   s->update(dests);
@@ -74,7 +74,9 @@ TEST_P(Hashing, SpreadsInProportionToWeight) {
   for (const wire::IpAddress& a : keys) ++counts[static_cast<size_t>(s->pick(dests, keyed(GetParam(), a), 0))];
   for (size_t i = 0; i < dests.size(); ++i) {
     const double share = static_cast<double>(counts[i]) / static_cast<double>(keys.size());
-    EXPECT_NEAR(share, dests[i].weight / 8.0, 0.02) << "server " << i;
+    // IPVS's dh deals one bucket per server whatever its weight.
+    const double want = GetParam() == "dh" ? 1.0 / 4 : dests[i].weight / 8.0;
+    EXPECT_NEAR(share, want, 0.02) << "server " << i;
   }
 }
 
@@ -240,6 +242,36 @@ TEST(Mh, PicksWhatTheKernelPicked) {
   for (uint32_t i = 0; i < kernel.size(); ++i) {
     EXPECT_EQ(s->pick(dests, test::flowFrom(v4(0x0a0000c9 + i)), 0), kernel[i]) << "10.0.0." << 201 + i;
   }
+}
+
+// Linux 6.1's sh gives a server of weight 0 one bucket of each round (a
+// client hashed there finds it unavailable), and with fallback walks on from
+// twice the home bucket: 4 servers of weights 1 0 2 1 make rounds of 5
+// buckets (0 1 2 2 3).
+TEST(Sh, WeightZeroKeepsItsBucketAndFallbackWalksAsTheKernel) {
+  SchedulerOptions fallback;
+  fallback.fallback = true;
+  auto s = makeScheduler("sh", fallback);
+  auto plain = makeScheduler("sh");
+  auto dests = test::destsWithWeights({1, 0, 2, 1});
+  s->update(dests);
+  plain->update(dests);
+  // Bucket b belongs to server [0 1 2 2 3][b % 5]. Find a source whose home
+  // bucket is server 1's (weight 0): without fallback it gets none; with
+  // it, the bucket at twice the home is tried first.
+  int checked = 0;
+  for (uint32_t a = 1; a < 5000 && checked < 20; ++a) {
+    const uint32_t home = (a * 0x61C88647u) >> 24;
+    if (home % 5 != 1) continue;
+    const FlowKey f = test::flowFrom(v4(a));
+    EXPECT_EQ(plain->pick(dests, f, 0), kNoDestination);
+    const int round[] = {0, 1, 2, 2, 3};
+    uint32_t b = (2 * home) & 255;
+    while (round[b % 5] == 1) b = (b + 1) & 255;
+    EXPECT_EQ(s->pick(dests, f, 0), round[b % 5]) << "key " << a;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 20);
 }
 
 // Server i's key owners, for the Maglev disruption tests.

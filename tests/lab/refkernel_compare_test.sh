@@ -7,7 +7,8 @@
 # the real servers each chose must be the same, request by request, and so
 # must the per-real-server connection counts of `ipvsadm -Ln --stats` and
 # `sluicectl --stats`. rr, wrr and sh here; with SLUICE_LONG=1 (suite
-# 'long') also lc, wlc, mh, sed, dh and persistence (whole and by /24).
+# 'long') also lc, wlc, mh, sed, dh, persistence (whole and by /24) and sh
+# with a quiesced real server.
 #
 # Usage: tests/lab/refkernel_compare_test.sh [REPO_ROOT [BUILD_DIR]]   (root; 77 = skipped)
 #
@@ -58,7 +59,7 @@ rep() { local i; for i in $(seq "$1"); do echo "$2"; done; }
 
 # The sequences, the same for both routers; results in $work/TAG.NAME.
 schedulers=(rr wrr sh)
-[ -z "$long" ] || schedulers+=(lc wlc mh sed dh persistent persistent24)
+[ -z "$long" ] || schedulers+=(lc wlc mh sed dh persistent persistent24 sh-quiesced)
 run_all() {
   local tag=$1
   # shellcheck disable=SC2046
@@ -74,6 +75,7 @@ run_all() {
     picks 10.0.0.16 "${sources[@]:0:4}" >"$work/$tag.dh"
     picks 10.0.0.17 "${sources[@]}" "${sources[@]}" >"$work/$tag.persistent"
     picks 10.0.0.18 "${sources[@]}" >"$work/$tag.persistent24"
+    picks 10.0.0.19 "${sources[@]}" >"$work/$tag.sh-quiesced"
   }
 }
 # conns_of: "SERVICE REAL_SERVER CONNS" lines from an ipvsadm -Ln --stats
@@ -115,7 +117,7 @@ keepalived -n -l -D -f /etc/keepalived/keepalived.conf >/tmp/keepalived.log 2>&1
 # Master with every VIP, IPVS holding every service: at most 30 s.
 i=0
 until ip -4 addr show dev eth1 | grep -q ' 192.168.1.1/32' &&
-  ip -4 addr show dev eth0 | grep -q ' 10.0.0.18/32' &&
+  ip -4 addr show dev eth0 | grep -q ' 10.0.0.19/32' &&
   [ "$(ipvsadm -Ln | grep -c '^TCP')" -eq "$services" ] &&
   [ "$(ipvsadm -Ln | grep -c -- '-> [0-9]')" -eq "$servers" ]; do
   i=$((i + 1))
@@ -171,7 +173,14 @@ for s in "${schedulers[@]}"; do
   ipvs=$(cat "$work/ipvs.$s")
   echo "$s: IPVS   $ipvs"
   echo "$s: sluice $(cat "$work/sluice.$s")"
-  if [ -z "$ipvs" ] || [[ "$ipvs" == *none* ]]; then
+  if [ "$s" = sh-quiesced ]; then
+    # Refused: the clients hashed to the quiesced server's buckets.
+    if [[ "$ipvs" == *rs[1-4]* && "$ipvs" == *none* ]]; then
+      pass "$s: IPVS answered some requests and refused others"
+    else
+      fail "$s: IPVS answered some requests and refused others ('$ipvs')"
+    fi
+  elif [ -z "$ipvs" ] || [[ "$ipvs" == *none* ]]; then
     fail "$s: IPVS answered every request ('$ipvs')"
   else
     pass "$s: IPVS answered every request"

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
-#include <ranges>
 #include <string>
 
 #include "controlplane/config/keys.h"
@@ -188,7 +187,9 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
     // in config order, so rr starts at the last one and wrr, sh, mh, lc and
     // the others break ties and fill their tables from the last one up
     // (docs/reference-kernel.md).
-    for (const config::RealServer& r : std::views::reverse(vs.realServers)) {
+    // (Reverse iterators: clang 14 cannot compile libstdc++ 12's views::reverse.)
+    for (auto it = vs.realServers.rbegin(); it != vs.realServers.rend(); ++it) {
+      const config::RealServer& r = *it;
       const std::optional<uint32_t> weight = healthyWeight(vs, r, health);
       if (!weight || sorryOnly) continue;
       dp::RealServer rs = realServer(r.address, r.port, *weight, r.method.value_or(vs.method),

@@ -62,12 +62,16 @@ void ApiBackend::poll(uint64_t nowMs) {
 }
 
 void ApiBackend::apply(const config::Config& next) {
+  // Kept only when a request changes something: what a rollback restores.
+  std::optional<config::Config> before;
+  if (!changedFrom_) before = config();
   try {
     parts_.apply(next);
   } catch (const api::ApiError& e) {
     publishRefused_ = e.status() == 503;
     throw;
   }
+  if (before) changedFrom_ = std::move(before);
 }
 
 json ApiBackend::reload() {
@@ -115,31 +119,31 @@ std::optional<api::Response> ApiBackend::answer(const api::Request& request) {
     // Applied already: the command queue asks again at each pass.
     if (parts_.dataplane.allTaken()) {
       putOffSince_.reset();
-      heldPrevious_.reset();
+      changedFrom_.reset();
       return std::exchange(heldAnswer_, std::nullopt);
     }
     if (now_ - *putOffSince_ < kPatienceMs) return std::nullopt;
     putOffSince_.reset();
-    const config::Config previous = *std::exchange(heldPrevious_, std::nullopt);
+    const std::optional<config::Config> previous = std::exchange(changedFrom_, std::nullopt);
     // A request that changed nothing waited for an older change only.
-    if (previous == config()) return std::exchange(heldAnswer_, std::nullopt);
+    if (!previous || *previous == config()) return std::exchange(heldAnswer_, std::nullopt);
     // A worker did not take the change in time: undo it, so that it is
     // either everywhere or nowhere.
     heldAnswer_.reset();
-    parts_.rollBack(previous);
+    parts_.rollBack(*previous);
     std::cerr << "sluiced: a worker did not take an API change within " << kPatienceMs << " ms; rolled back\n";
     return api::errorResponse(503, "a worker did not take the change in time; it was rolled back, try again");
   }
   publishRefused_ = false;
-  config::Config before = config();
+  changedFrom_.reset();
   api::Response response = api::handle(*this, request);
   if (!publishRefused_) {
     if (parts_.dataplane.allTaken()) {
       putOffSince_.reset();
+      changedFrom_.reset();
       return response;
     }
     heldAnswer_ = std::move(response);
-    heldPrevious_ = std::move(before);
     putOffSince_ = now_;
     return std::nullopt;
   }

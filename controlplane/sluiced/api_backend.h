@@ -98,7 +98,7 @@ class ApiBackend : public api::Backend {
   bool publishRefused_ = false;                // apply() refused a change for a worker behind
   std::optional<uint64_t> putOffSince_;        // the first request in line is put off since then
   std::optional<api::Response> heldAnswer_;    // its answer, until the workers took its tables
-  std::optional<config::Config> heldPrevious_; // the configuration before it, to roll back to
+  std::optional<config::Config> changedFrom_;  // the configuration before the request's change, to roll back to
   std::optional<uint64_t> reloadRetryUntil_;   // a SIGHUP reload put off for a worker behind
   nlohmann::json lastReload_;                  // null until a reload
   nlohmann::json previousRun_ = {{"clean", true}};

@@ -177,3 +177,12 @@ kernel_echoes() {
   in_ns lb1 awk '/^Icmp:/ { if (!c) { for (i = 2; i <= NF; i++) if ($i == "OutEchoReps") c = i } else print $c }' \
     /proc/net/snmp
 }
+
+# require_refkernel: prepares the reference kernel (scripts/lib/reference-
+# kernel.sh, sourced by the caller) or fails the test.
+require_refkernel() {
+  if ! refkernel_prepare "$build"; then
+    fail "the reference kernel is prepared"
+    exit 1
+  fi
+}

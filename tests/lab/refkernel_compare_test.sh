@@ -34,10 +34,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if ! refkernel_prepare "$build"; then
-  fail "the reference kernel is prepared"
-  exit 1
-fi
+require_refkernel
 long=${SLUICE_LONG:-}
 config=$configs/refkernel.conf
 

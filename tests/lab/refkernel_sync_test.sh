@@ -32,10 +32,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if ! refkernel_prepare "$build"; then
-  fail "the reference kernel is prepared"
-  exit 1
-fi
+require_refkernel
 syncid=7
 
 "$lab" up nat >/dev/null

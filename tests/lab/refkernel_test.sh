@@ -24,10 +24,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if ! refkernel_prepare "$build"; then
-  fail "the reference kernel is prepared"
-  exit 1
-fi
+require_refkernel
 kver=$(basename "$(dirname "$REFKERNEL_KERNEL")")
 
 cat >"$work/job.sh" <<'JOB'

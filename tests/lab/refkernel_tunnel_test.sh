@@ -28,10 +28,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if ! refkernel_prepare "$build"; then
-  fail "the reference kernel is prepared"
-  exit 1
-fi
+require_refkernel
 ipip_vip=$LAB_VIP4      # lb1 holds nothing in this test
 gre_vip=10.0.0.20
 

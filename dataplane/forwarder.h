@@ -29,7 +29,9 @@ struct Verdict {
   IpAddr resolveAddr{};
 };
 
-class Forwarder {
+// Aligned to a cache line: the Forwarder holds its worker's table pointers
+// and counters, which no other worker's writes may share a line with.
+class alignas(kCacheLine) Forwarder {
  public:
   // Preallocates connection tables for `connCapacity` flows per family and
   // persistence templates (control path; may throw std::bad_alloc).
@@ -100,5 +102,7 @@ class Forwarder {
   std::unique_ptr<int32_t[]> destIndex_;  // destId -> index in table_->servers, -1 if absent
   std::unique_ptr<int32_t[]> serviceIndex_;  // serviceId -> index in the previous table's services, scratch
 };
+static_assert(alignof(Forwarder) == kCacheLine && sizeof(Forwarder) % kCacheLine == 0);
+static_assert(alignof(ForwardingTable::WorkerView) == kCacheLine);
 
 }  // namespace sluice::dp

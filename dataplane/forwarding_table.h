@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/cache_line.h"
 #include "dataplane/conn_state.h"
 #include "dataplane/flow.h"
 #include "schedulers/scheduler.h"
@@ -146,8 +147,9 @@ class ForwardingTable {
 
   // Per worker, per service: scheduler instances and the real servers as
   // the scheduler sees them (weights from the config, counters kept by the
-  // worker). Built on the control path; each worker touches only its row.
-  struct WorkerView {
+  // worker). Built on the control path; each worker touches only its row,
+  // and the rows sit on cache lines of their own.
+  struct alignas(kCacheLine) WorkerView {
     std::vector<std::unique_ptr<sched::Scheduler>> schedulers;  // by service index
     std::vector<sched::Destination> dests;                      // parallel to servers
   };

@@ -16,6 +16,8 @@
 namespace sluice::dp {
 namespace {
 
+static_assert(kCacheLine == RTE_CACHE_LINE_SIZE, "per-worker state is aligned to DPDK's cache line");
+
 constexpr unsigned kBurst = 32;
 constexpr unsigned kPrefetchAhead = 4;
 constexpr uint32_t kSweepBudget = 256;  // connections examined per table per millisecond

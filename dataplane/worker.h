@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "dataplane/cache_line.h"
 #include "dataplane/conn_dump.h"
 #include "dataplane/forwarder.h"
 #include "dataplane/messages.h"
@@ -26,8 +27,9 @@ struct RxQueue {
 };
 
 // Everything a worker reaches; set up by the Runtime before launch and
-// read-only afterwards (the pointees are the worker's or lock-free).
-struct WorkerContext {
+// read-only afterwards (the pointees are the worker's or lock-free). The
+// worker writes `loops` on every pass: a line of its own per worker.
+struct alignas(kCacheLine) WorkerContext {
   unsigned index = 0;
   unsigned workerCount = 1;
   Forwarder* forwarder = nullptr;
@@ -49,6 +51,7 @@ struct WorkerContext {
   std::atomic<uint64_t> loops{0};  // iterations, for liveness checks
   std::atomic<ConnDumpRequest*> dump{nullptr};  // a listing the control plane asked for
 };
+static_assert(alignof(WorkerContext) == kCacheLine && sizeof(WorkerContext) % kCacheLine == 0);
 
 // The lcore entry point (rte_eal_remote_launch); arg is a WorkerContext*.
 int runWorker(void* arg);

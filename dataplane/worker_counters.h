@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "dataplane/cache_line.h"
 #include "dataplane/drop_reason.h"
 #include "dataplane/forwarding_table.h"
 
@@ -43,7 +44,9 @@ struct TrafficCounters {
   }
 };
 
-struct WorkerCounters {
+// One per worker, written by that worker alone: aligned so that two
+// workers' counters never share a cache line.
+struct alignas(kCacheLine) WorkerCounters {
   std::array<Counter, kDropReasonCount> drops;
   Counter rxPackets;
   Counter txPackets;
@@ -56,5 +59,6 @@ struct WorkerCounters {
 
   void drop(DropReason r) { drops[static_cast<std::size_t>(r)].add(1); }
 };
+static_assert(alignof(WorkerCounters) == kCacheLine && sizeof(WorkerCounters) % kCacheLine == 0);
 
 }  // namespace sluice::dp

@@ -143,6 +143,10 @@ struct alignas(64) Conn {
   uint32_t hashOut;
   uint32_t templateRef;  // 1 + index of the controlling template, 0 = none
   uint32_t controlled;   // templates: connections bound to this template
+  uint32_t inPkts;       // packets from the client (IPVS's in_pkts: sync thresholds)
+  uint32_t syncedAt;     // sync_decision.h's SyncMark, kept apart to pack the line
+  ConnState syncedState;
+  uint8_t syncRetries;
 };
 
 static_assert(sizeof(Conn<Addr4>) == 64, "an IPv4 connection is one cache line");

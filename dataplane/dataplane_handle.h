@@ -24,6 +24,7 @@ class DataplaneHandle {
  public:
   using FrameHandler = std::function<void(uint16_t port, std::span<const uint8_t> frame)>;
   using ResolveHandler = std::function<void(const ResolveRequest&)>;
+  using SyncHandler = std::function<void(const ConnRecord&)>;
 
   virtual ~DataplaneHandle() = default;
 
@@ -48,6 +49,12 @@ class DataplaneHandle {
   // Passes up to `max` next hops the workers could not resolve to
   // `handler`; returns how many. Control thread only.
   virtual unsigned pollResolves(const ResolveHandler& handler, unsigned max) = 0;
+  // Passes up to `max` connections the workers found due to be synced
+  // (snapshots with sync.send) to `handler`; returns how many. Control thread only.
+  virtual unsigned pollSyncRecords(const SyncHandler& handler, unsigned max) = 0;
+  // Queues a connection a sync peer sent for worker `worker` to install;
+  // false when its ring is full. Control thread only.
+  virtual bool installSynced(unsigned worker, const ConnRecord& record) = 0;
   // Queues a frame for transmission on port `port`; false when no buffer
   // or no room (the caller may retry later). Control thread only.
   virtual bool send(uint16_t port, std::span<const uint8_t> frame) = 0;

@@ -45,6 +45,41 @@ bool startsNewFlow(const uint8_t* data, const ParsedPacket& p) {
   }
 }
 
+template <class A>
+ConnRecord record(const Conn<A>& c, uint32_t now, bool v6) {
+  ConnRecord r;
+  r.client = c.client.ip();
+  r.vip = c.vip.ip();
+  r.rs = c.rs.ip();
+  r.v6 = v6;
+  r.isTemplate = (c.flags & kConnTemplate) != 0;
+  r.proto = c.proto;
+  r.method = c.method;
+  r.state = c.state;
+  r.clientPort = c.clientPort;
+  r.vipPort = c.vipPort;
+  r.rsPort = c.rsPort;
+  r.serviceId = c.serviceId;
+  r.destId = c.destId;
+  r.expiresInMs = static_cast<int32_t>(c.expires - now);
+  return r;
+}
+
+// A persistence template's key: the client's network, and the VIP (the
+// fwmark, as an IPv4 address, for fwmark services) with the service port.
+template <class A>
+struct TemplateKey {
+  A client;
+  A key;
+  uint16_t port;
+};
+
+template <class A>
+TemplateKey<A> templateKey(const Service& s, const IpAddr& client, const IpAddr& vip) {
+  return {A::from(maskAddress(client, s.persistencePrefix)), s.byMark ? A::from(IpAddr::fromV4(s.mark)) : A::from(vip),
+          static_cast<uint16_t>(s.byMark ? 0 : s.port)};
+}
+
 Verdict dropVerdict(DropReason r) {
   Verdict v;
   v.kind = Verdict::Kind::kDrop;
@@ -62,9 +97,11 @@ Forwarder::Forwarder(unsigned workerIndex, uint32_t connCapacity, const ConnTime
       templates4_(std::max<uint32_t>(connCapacity / 8, 1024)),
       templates6_(std::max<uint32_t>(connCapacity / 32, 1024)),
       destIndex_(new int32_t[kMaxDests]),
-      serviceIndex_(new int32_t[kMaxServices]) {
+      serviceIndex_(new int32_t[kMaxServices]),
+      serviceById_(new int32_t[kMaxServices]) {
   std::fill_n(destIndex_.get(), kMaxDests, -1);
   std::fill_n(serviceIndex_.get(), kMaxServices, -1);
+  std::fill_n(serviceById_.get(), kMaxServices, -1);
 }
 
 void Forwarder::keepSchedulers(ForwardingTable& from, ForwardingTable::WorkerView& fromView) {
@@ -82,6 +119,7 @@ void Forwarder::keepSchedulers(ForwardingTable& from, ForwardingTable::WorkerVie
 
 void Forwarder::setTable(ForwardingTable* table) {
   std::fill_n(destIndex_.get(), kMaxDests, -1);
+  std::fill_n(serviceById_.get(), kMaxServices, -1);
   ForwardingTable* previous = table_;
   ForwardingTable::WorkerView* previousView = view_;
   table_ = table;
@@ -90,6 +128,9 @@ void Forwarder::setTable(ForwardingTable* table) {
   if (previous != nullptr && previous != table) keepSchedulers(*previous, *previousView);
   // New timeouts apply as connections next see a packet or the sweep.
   if (table->timeouts) timeouts_ = *table->timeouts;
+  for (std::size_t i = 0; i < table->services.size(); ++i) {
+    serviceById_[table->services[i].serviceId] = static_cast<int32_t>(i);
+  }
   for (std::size_t i = 0; i < table->servers.size(); ++i) {
     const RealServer& rs = table->servers[i];
     destIndex_[rs.destId] = static_cast<int32_t>(i);
@@ -224,6 +265,10 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
     }
   }
   c->expires = now + timeouts_.of(c->state);
+  if (!fromServer) {
+    ++c->inPkts;
+    if (table_->sync.send) [[unlikely]] offerSync(*c, templates, now, t.v6);
+  }
 
   const uint32_t bytes = p.l3End - p.l3Offset;
   counters_.dests[c->destId].countPacket(fromServer, bytes);
@@ -248,13 +293,9 @@ Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint3
 
   // Persistence: the template for (client network, service) names the server.
   Conn<A>* tmpl = nullptr;
-  A tmplClient{}, tmplKey{};
-  uint16_t tmplPort = 0;
+  const TemplateKey<A> tk = templateKey<A>(s, t.src, t.dst);
   if (s.persistenceMs != 0) {
-    tmplClient = A::from(maskAddress(t.src, s.persistencePrefix));
-    tmplKey = s.byMark ? A::from(IpAddr::fromV4(s.mark)) : A::from(t.dst);
-    tmplPort = s.byMark ? 0 : s.port;
-    tmpl = templates.lookup(tmplClient, 0, tmplKey, tmplPort, kTemplateProto).conn;
+    tmpl = templates.lookup(tk.client, 0, tk.key, tk.port, kTemplateProto).conn;
     if (tmpl != nullptr && clockPassed(now, tmpl->expires) && tmpl->controlled == 0) {
       templates.erase(*tmpl);
       tmpl = nullptr;
@@ -315,7 +356,7 @@ Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint3
 
   if (s.persistenceMs != 0) {
     if (tmpl == nullptr) {
-      tmpl = templates.insert(tmplClient, 0, tmplKey, tmplPort, rsKey, rsPort, kTemplateProto, false,
+      tmpl = templates.insert(tk.client, 0, tk.key, tk.port, rsKey, rsPort, kTemplateProto, false,
                               [](Conn<A>&) {});
       if (tmpl != nullptr) {
         tmpl->flags |= kConnTemplate;
@@ -330,6 +371,119 @@ Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint3
     }
   }
   return c;
+}
+
+template <class A>
+void Forwarder::offerSync(Conn<A>& c, ConnTable<A>& templates, uint32_t now, bool v6) {
+  const SyncSettings& settings = table_->sync;
+  SyncMark mark{c.syncedState, c.syncedAt, c.syncRetries};
+  if (!syncDue(settings, c.state, c.proto == kProtoTcp, false, c.inPkts, timeouts_.of(c.state), now, mark)) return;
+  c.syncedState = mark.state;
+  c.syncedAt = mark.atMs;
+  c.syncRetries = mark.retries;
+  // The template first, so that a backup links the connection to it. IPVS
+  // counts a template's packets as those of the connections it controls.
+  if (Conn<A>* t = templates.byRef(c.templateRef)) {
+    ++t->inPkts;
+    SyncMark tm{t->syncedState, t->syncedAt, t->syncRetries};
+    if (syncDue(settings, t->state, false, true, t->inPkts, t->expires - now, now, tm)) {
+      t->syncedState = tm.state;
+      t->syncedAt = tm.atMs;
+      t->syncRetries = tm.retries;
+      queueSync(*t, now, v6);
+    }
+  }
+  queueSync(c, now, v6);
+}
+
+template <class A>
+void Forwarder::queueSync(const Conn<A>& c, uint32_t now, bool v6) {
+  if (syncCount_ == kSyncOutbox) {
+    counters_.syncDropped.add(1);
+    return;
+  }
+  syncOut_[syncCount_++] = record(c, now, v6);
+}
+
+bool Forwarder::installSynced(const ConnRecord& r, uint32_t nowMs) {
+  if (table_ == nullptr) {
+    counters_.syncRejected.add(1);
+    return false;
+  }
+  return r.v6 ? install(r, nowMs, conns6_, templates6_) : install(r, nowMs, conns4_, templates4_);
+}
+
+template <class A>
+bool Forwarder::install(const ConnRecord& r, uint32_t now, ConnTable<A>& conns, ConnTable<A>& templates) {
+  const int32_t si = r.serviceId < kMaxServices ? serviceById_[r.serviceId] : -1;
+  const int32_t di = r.destId < kMaxDests ? destIndex_[r.destId] : -1;
+  if (si < 0 || di < 0) {
+    counters_.syncRejected.add(1);
+    return false;
+  }
+  const Service& s = table_->services[static_cast<std::size_t>(si)];
+  // A peer's timeout is at most a day: no entry outlives the wrapping clock.
+  const uint32_t ttl = static_cast<uint32_t>(std::clamp<int64_t>(r.expiresInMs, 1000, 86'400'000));
+  const A rsKey = A::from(r.rs);
+  if (r.isTemplate) {
+    Conn<A>* t = templates.lookup(A::from(r.client), 0, A::from(r.vip), r.vipPort, kTemplateProto).conn;
+    if (t != nullptr && t->destId != r.destId && t->controlled == 0) {
+      templates.erase(*t);
+      t = nullptr;
+    }
+    if (t == nullptr) {
+      t = templates.insert(A::from(r.client), 0, A::from(r.vip), r.vipPort, rsKey, r.rsPort, kTemplateProto, false,
+                           [](Conn<A>&) {});
+      if (t == nullptr) {
+        counters_.syncRejected.add(1);
+        return false;
+      }
+      t->flags |= kConnTemplate;
+      t->destId = r.destId;
+      t->serviceId = r.serviceId;
+    }
+    t->expires = now + ttl;
+    counters_.syncInstalled.add(1);
+    return true;
+  }
+  Conn<A>* c = conns.lookup(A::from(r.client), r.clientPort, A::from(r.vip), r.vipPort, r.proto).conn;
+  if (c != nullptr && c->destId != r.destId) {  // the peer moved it: its word wins
+    release(*c, templates);
+    conns.erase(*c);
+    c = nullptr;
+  }
+  if (c == nullptr) {
+    const bool nat = r.method == static_cast<uint8_t>(FwdMethod::kNat);
+    c = conns.insert(A::from(r.client), r.clientPort, A::from(r.vip), r.vipPort, rsKey, r.rsPort, r.proto, nat,
+                     [&](Conn<A>& victim) {
+                       release(victim, templates);
+                       counters_.evictions.add(1);
+                     });
+    if (c == nullptr) {
+      counters_.syncRejected.add(1);
+      return false;
+    }
+    c->serviceId = r.serviceId;
+    c->destId = r.destId;
+    c->method = r.method;
+    c->state = r.state;
+    if (isEmbryonicState(c->state)) conns.markEmbryonic(*c);
+    accountState(r.destId, ConnState::kCount, c->state);
+    counters_.connections.add(1);
+    if (s.persistenceMs != 0) {
+      const TemplateKey<A> tk = templateKey<A>(s, r.client, r.vip);
+      if (Conn<A>* t = templates.lookup(tk.client, 0, tk.key, tk.port, kTemplateProto).conn) {
+        ++t->controlled;
+        c->templateRef = templates.refOf(*t);
+      }
+    }
+  } else if (c->state != r.state) {
+    accountState(c->destId, c->state, r.state);
+    c->state = r.state;
+  }
+  c->expires = now + ttl;
+  counters_.syncInstalled.add(1);
+  return true;
 }
 
 Verdict Forwarder::transmitTo(uint8_t* data, const IpAddr& target, bool v6) {
@@ -382,29 +536,6 @@ void Forwarder::sweep(uint32_t nowMs, uint32_t budget) {
   templates6_.sweep(nowMs, budget, [](Conn<Addr6>&) {});
 }
 
-namespace {
-
-template <class A>
-ConnRecord record(const Conn<A>& c, uint32_t now, bool v6) {
-  ConnRecord r;
-  r.client = c.client.ip();
-  r.vip = c.vip.ip();
-  r.rs = c.rs.ip();
-  r.v6 = v6;
-  r.isTemplate = (c.flags & kConnTemplate) != 0;
-  r.proto = c.proto;
-  r.method = c.method;
-  r.state = c.state;
-  r.clientPort = c.clientPort;
-  r.vipPort = c.vipPort;
-  r.rsPort = c.rsPort;
-  r.serviceId = c.serviceId;
-  r.destId = c.destId;
-  r.expiresInMs = static_cast<int32_t>(c.expires - now);
-  return r;
-}
-
-}  // namespace
 
 void Forwarder::dump(ConnDumpRequest& req, uint32_t nowMs) const {
   req.count = 0;

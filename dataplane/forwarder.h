@@ -7,7 +7,9 @@
 // Never allocates, throws or locks after construction.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <span>
 
 #include "dataplane/conn_dump.h"
 #include "dataplane/conn_table.h"
@@ -62,6 +64,22 @@ class alignas(kCacheLine) Forwarder {
     if (token != 0) conns4_.prefetchEntry(static_cast<uint32_t>(token));
   }
 
+  // Connections due to be synced (a sync master's, sync_decision.h) since
+  // the last clearSyncRecords(), templates before the connections they
+  // control. The worker hands them to the control plane after each burst;
+  // more than kSyncOutbox in one burst are counted as syncDropped.
+  static constexpr unsigned kSyncOutbox = 128;
+  std::span<const ConnRecord> syncRecords() const { return {syncOut_.data(), syncCount_}; }
+  void clearSyncRecords() { syncCount_ = 0; }
+
+  // Installs or refreshes a connection a sync peer sent (the control plane
+  // resolved its service and real server to this snapshot's ids; a record
+  // of an older snapshot whose ids are gone is refused). Connections get
+  // the state and remaining time of the record, NAT ones their reply
+  // tuple, and join their persistence template. False when refused
+  // (counted as syncRejected).
+  bool installSynced(const ConnRecord& record, uint32_t nowMs);
+
   // Expires up to `budget` connections of each table (a bounded sweep).
   void sweep(uint32_t nowMs, uint32_t budget);
 
@@ -75,6 +93,10 @@ class alignas(kCacheLine) Forwarder {
   // Drops and transmissions decided by the worker loop around process().
   void countDrop(DropReason r) { counters_.drop(r); }
   void countTransmitted(uint32_t n) { counters_.txPackets.add(n); }
+  void countSync(uint32_t queued, uint32_t dropped) {
+    counters_.syncQueued.add(queued);
+    counters_.syncDropped.add(dropped);
+  }
 
  private:
   template <class A>
@@ -84,6 +106,12 @@ class alignas(kCacheLine) Forwarder {
                          ConnTable<A>& templates, Verdict& v);
   template <class A>
   void release(Conn<A>& c, ConnTable<A>& templates);
+  template <class A>
+  void offerSync(Conn<A>& c, ConnTable<A>& templates, uint32_t now, bool v6);
+  template <class A>
+  void queueSync(const Conn<A>& c, uint32_t now, bool v6);
+  template <class A>
+  bool install(const ConnRecord& r, uint32_t now, ConnTable<A>& conns, ConnTable<A>& templates);
   void accountState(uint16_t destId, ConnState from, ConnState to);
   Verdict transmitTo(uint8_t* data, const IpAddr& target, bool v6);
   sched::Destination* viewOf(uint16_t destId);
@@ -101,6 +129,9 @@ class alignas(kCacheLine) Forwarder {
   WorkerCounters counters_;
   std::unique_ptr<int32_t[]> destIndex_;  // destId -> index in table_->servers, -1 if absent
   std::unique_ptr<int32_t[]> serviceIndex_;  // serviceId -> index in the previous table's services, scratch
+  std::unique_ptr<int32_t[]> serviceById_;   // serviceId -> index in table_->services, -1 if absent
+  std::array<ConnRecord, kSyncOutbox> syncOut_;
+  uint32_t syncCount_ = 0;
 };
 static_assert(alignof(Forwarder) == kCacheLine && sizeof(Forwarder) % kCacheLine == 0);
 static_assert(alignof(ForwardingTable::WorkerView) == kCacheLine);

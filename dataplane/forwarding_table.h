@@ -17,6 +17,7 @@
 #include "dataplane/cache_line.h"
 #include "dataplane/conn_state.h"
 #include "dataplane/flow.h"
+#include "dataplane/sync_decision.h"
 #include "schedulers/scheduler.h"
 
 namespace sluice::dp {
@@ -144,6 +145,9 @@ class ForwardingTable {
   // is not in this table is dropped and the connection freed; otherwise
   // such connections finish on the server they have.
   bool expireNodestConn = false;
+  // Connection sync: whether this router sends its connections now (it is
+  // the sync master) and IPVS's thresholds for when (sync_decision.h).
+  SyncSettings sync;
 
   // Per worker, per service: scheduler instances and the real servers as
   // the scheduler sees them (weights from the config, counters kept by the

@@ -20,6 +20,9 @@ namespace {
 constexpr unsigned kExceptionRing = 4096;
 constexpr unsigned kVrrpExceptionRing = 512;
 constexpr unsigned kResolveRing = 1024;
+// Connection sync: a master's workers may pass a few thousand connections
+// between two control-loop passes (1 ms); a backup installs as fast.
+constexpr unsigned kSyncRing = 8192;
 constexpr unsigned kControlTxRing = 1024;
 constexpr unsigned kSteeringRing = 4096;
 constexpr unsigned kDescriptorsPerQueue = 1024;
@@ -97,6 +100,7 @@ Runtime::Runtime(const RuntimeSpec& spec) : lcores_(spec.workerLcores) {
     vrrpExceptions_ =
         std::make_unique<TypedRing<rte_mbuf*>>("sluice_exc_vrrp", kVrrpExceptionRing, RingUse::kManyToSingle);
     resolves_ = std::make_unique<TypedRing<ResolveRequest>>("sluice_resolve", kResolveRing, RingUse::kManyToSingle);
+    syncOut_ = std::make_unique<TypedRing<ConnRecord>>("sluice_sync_out", kSyncRing, RingUse::kManyToSingle);
     for (unsigned i = 0; i < ports_.size(); ++i) {
       controlTx_.push_back(std::make_unique<TypedRing<rte_mbuf*>>("sluice_ctx_" + std::to_string(i), kControlTxRing,
                                                                   RingUse::kSingleToSingle));
@@ -105,6 +109,8 @@ Runtime::Runtime(const RuntimeSpec& spec) : lcores_(spec.workerLcores) {
       steerRings_.push_back(std::make_unique<TypedRing<rte_mbuf*>>("sluice_steer_" + std::to_string(w), kSteeringRing,
                                                                  RingUse::kManyToSingle));
       forwarders_.push_back(std::make_unique<Forwarder>(w, spec.connCapacity, spec.timeouts));
+      syncIn_.push_back(std::make_unique<TypedRing<ConnRecord>>("sluice_sync_in_" + std::to_string(w), kSyncRing,
+                                                                RingUse::kSingleToSingle));
     }
     std::vector<uint16_t> portIds, indexById(RTE_MAX_ETHPORTS, kNoPort);
     for (uint16_t i = 0; i < ports_.size(); ++i) {
@@ -124,6 +130,8 @@ Runtime::Runtime(const RuntimeSpec& spec) : lcores_(spec.workerLcores) {
       ctx->exceptions = exceptions_.get();
       ctx->vrrpExceptions = vrrpExceptions_.get();
       ctx->resolves = resolves_.get();
+      ctx->syncOut = syncOut_.get();
+      ctx->syncIn = syncIn_[w].get();
       ctx->qsbr = publisher_->qsbr();
       ctx->stop = &stop_;
       ctx->busyPoll = spec.busyPoll;
@@ -165,6 +173,8 @@ void Runtime::teardown() noexcept {
   exceptions_.reset();
   vrrpExceptions_.reset();
   resolves_.reset();
+  syncOut_.reset();
+  syncIn_.clear();
   forwarders_.clear();
   publisher_.reset();
   steering_.clear();
@@ -288,6 +298,20 @@ unsigned Runtime::pollResolves(const ResolveHandler& handler, unsigned max) {
     handler(r);
   }
   return done;
+}
+
+unsigned Runtime::pollSyncRecords(const SyncHandler& handler, unsigned max) {
+  unsigned done = 0;
+  ConnRecord r{};
+  while (done < max && syncOut_->pop(r)) {
+    ++done;
+    handler(r);
+  }
+  return done;
+}
+
+bool Runtime::installSynced(unsigned worker, const ConnRecord& record) {
+  return worker < syncIn_.size() && syncIn_[worker]->push(record);
 }
 
 bool Runtime::dumpConnections(unsigned worker, ConnDumpRequest& request, unsigned timeoutMs) {

@@ -92,6 +92,8 @@ class Runtime final : public DataplaneHandle {
   // TAP; and what the kernel writes to the TAP goes out of the port.
   unsigned pollExceptions(const FrameHandler& handler, unsigned max) override;
   unsigned pollResolves(const ResolveHandler& handler, unsigned max) override;
+  unsigned pollSyncRecords(const SyncHandler& handler, unsigned max) override;
+  bool installSynced(unsigned worker, const ConnRecord& record) override;
 
   // Queues a frame the control plane built for transmission on a port;
   // false when no buffer or no room (the caller may retry later).
@@ -123,6 +125,8 @@ class Runtime final : public DataplaneHandle {
   std::unique_ptr<TypedRing<rte_mbuf*>> vrrpExceptions_;
   unsigned pollExceptionRing(TypedRing<rte_mbuf*>& ring, const FrameHandler& handler, unsigned max);
   std::unique_ptr<TypedRing<ResolveRequest>> resolves_;
+  std::unique_ptr<TypedRing<ConnRecord>> syncOut_;               // every worker's, to sync
+  std::vector<std::unique_ptr<TypedRing<ConnRecord>>> syncIn_;   // by worker, a peer's to install
   std::vector<std::unique_ptr<WorkerContext>> contexts_;
   std::atomic<bool> stop_{false};
   bool running_ = false;

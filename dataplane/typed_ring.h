@@ -38,6 +38,10 @@ class TypedRing {
 
   // DPDK takes the source as non-const void* but only reads it.
   bool push(const T& v) { return rte_ring_enqueue_elem(ring_, const_cast<T*>(&v), sizeof(T)) == 0; }
+  // Pushes as many of v[0..n) as fit; returns how many.
+  unsigned pushBurst(const T* v, unsigned n) {
+    return rte_ring_enqueue_burst_elem(ring_, const_cast<T*>(v), sizeof(T), n, nullptr);
+  }
   bool pop(T& v) { return rte_ring_dequeue_elem(ring_, &v, sizeof(T)) == 0; }
   unsigned popBurst(T* v, unsigned n) { return rte_ring_dequeue_burst_elem(ring_, v, sizeof(T), n, nullptr); }
   unsigned freeCount() const { return rte_ring_free_count(ring_); }

@@ -51,6 +51,7 @@ class WorkerLoop {
         if (n != 0) handle(pkts, n, t, true);
         work += n;
       }
+      work += installSynced(t);
       for (uint16_t port : c_.drains) {
         const unsigned n = c_.controlTx[port]->popBurst(pkts, kBurst);
         for (unsigned i = 0; i < n; ++i) queueTx(port, pkts[i]);
@@ -165,6 +166,26 @@ class WorkerLoop {
           break;
       }
     }
+    passSyncRecords();
+  }
+
+  // Connections a sync peer sent, a burst per pass.
+  unsigned installSynced(uint32_t t) {
+    ConnRecord records[kBurst];
+    const unsigned n = c_.syncIn->popBurst(records, kBurst);
+    for (unsigned i = 0; i < n; ++i) c_.forwarder->installSynced(records[i], t);
+    return n;
+  }
+
+  // Hands the burst's connections due to be synced to the control plane;
+  // a full ring drops them (counted): forwarding never waits for sync.
+  void passSyncRecords() {
+    Forwarder& fwd = *c_.forwarder;
+    const std::span<const ConnRecord> due = fwd.syncRecords();
+    if (due.empty()) return;
+    const unsigned pushed = c_.syncOut->pushBurst(due.data(), static_cast<unsigned>(due.size()));
+    fwd.countSync(pushed, static_cast<unsigned>(due.size()) - pushed);
+    fwd.clearSyncRecords();
   }
 
   void queueTx(uint16_t port, rte_mbuf* m) {

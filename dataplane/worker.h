@@ -45,6 +45,10 @@ struct alignas(kCacheLine) WorkerContext {
   // flood of other exceptions cannot crowd the adverts out.
   TypedRing<rte_mbuf*>* vrrpExceptions = nullptr;
   TypedRing<ResolveRequest>* resolves = nullptr;
+  // Connection sync: records of connections due to be sent (to the control
+  // plane) and connections a peer sent (from it), both this worker's own.
+  TypedRing<ConnRecord>* syncOut = nullptr;
+  TypedRing<ConnRecord>* syncIn = nullptr;
   rte_rcu_qsbr* qsbr = nullptr;
   const std::atomic<bool>* stop = nullptr;
   bool busyPoll = false;  // never back off when idle (dedicated cores)

@@ -54,6 +54,10 @@ struct alignas(kCacheLine) WorkerCounters {
   Counter evictions;        // embryonic connections evicted from a full table
   Counter expired;          // connections removed by the sweep
   Counter connections;      // live entries (both families)
+  Counter syncQueued;       // connections handed to the control plane to sync
+  Counter syncDropped;      // ... not handed over: the sync ring was full
+  Counter syncInstalled;    // connections a sync peer sent, installed
+  Counter syncRejected;     // ... refused: no such service or real server here, or the table full
   std::unique_ptr<TrafficCounters[]> services{new TrafficCounters[kMaxServices]};
   std::unique_ptr<TrafficCounters[]> dests{new TrafficCounters[kMaxDests]};
 

@@ -38,6 +38,7 @@ class FakeDataplane final : public dp::DataplaneHandle {
   std::vector<std::unique_ptr<dp::ForwardingTable>> tables;
   std::vector<std::unique_ptr<dp::NeighbourSet>> neighbourSets;
   std::vector<std::pair<uint16_t, Frame>> sent;
+  std::vector<std::pair<unsigned, dp::ConnRecord>> installed;  // (worker, record) a peer's connections
   unsigned refused = 0;  // publishes refused so far
   bool taken = true;     // the workers have taken every snapshot published
   bool running = false;
@@ -48,6 +49,8 @@ class FakeDataplane final : public dp::DataplaneHandle {
   // A frame a worker passed up on `port`, for the next pollExceptions.
   void feedException(uint16_t port, Frame frame) { exceptions_.emplace_back(port, std::move(frame)); }
   void feedResolve(const dp::ResolveRequest& r) { resolves_.push_back(r); }
+  // A connection a worker found due to be synced, for the next pollSyncRecords.
+  void feedSyncRecord(const dp::ConnRecord& r) { syncRecords_.push_back(r); }
   void setLink(unsigned port, bool up) { ports_.at(port).linkUp = up; }
   // Worker `worker`'s connections, each in the dump table a worker keeps
   // it in (connections v4, v6, templates v4, v6), in the order given.
@@ -93,6 +96,20 @@ class FakeDataplane final : public dp::DataplaneHandle {
       handler(r);
     }
     return done;
+  }
+  unsigned pollSyncRecords(const SyncHandler& handler, unsigned max) override {
+    unsigned done = 0;
+    for (; done < max && !syncRecords_.empty(); ++done) {
+      const dp::ConnRecord r = syncRecords_.front();
+      syncRecords_.pop_front();
+      handler(r);
+    }
+    return done;
+  }
+  bool installSynced(unsigned worker, const dp::ConnRecord& record) override {
+    if (worker >= workerCount()) return false;
+    installed.emplace_back(worker, record);
+    return true;
   }
   bool send(uint16_t port, std::span<const uint8_t> frame) override {
     if (port >= ports_.size()) return false;
@@ -143,6 +160,7 @@ class FakeDataplane final : public dp::DataplaneHandle {
   std::vector<FakePort> ports_;
   std::vector<std::unique_ptr<dp::WorkerCounters>> counters_;
   std::deque<std::pair<uint16_t, Frame>> exceptions_;
+  std::deque<dp::ConnRecord> syncRecords_;
   std::deque<dp::ResolveRequest> resolves_;
   std::vector<std::array<std::vector<dp::ConnRecord>, dp::kDumpTables>> connections_;  // [worker][table]
   std::vector<bool> silent_;                                                          // [worker]

@@ -11,6 +11,10 @@ namespace {
 constexpr std::uint32_t kMaxLcore = 1023;
 constexpr std::uint32_t kMaxConnTable = 1u << 28;
 constexpr std::uint32_t kMaxMemoryMb = 1u << 20;
+// The sync sysctls are C ints; sync_refresh_period is kept in jiffies, so
+// its ceiling in seconds is INT_MAX / HZ with the largest HZ (1000).
+constexpr std::uint32_t kMaxSysctlInt = 2147483647;
+constexpr std::uint32_t kMaxSyncRefreshPeriod = kMaxSysctlInt / 1000;
 
 std::vector<std::string> splitCommas(const std::string& s) {
   std::vector<std::string> parts;
@@ -172,6 +176,40 @@ Block<FwmarkRule> fwmarkGrammar() {
   return b;
 }
 
+// IPVS's sync sysctls (Documentation/networking/ipvs-sysctl.rst) with the
+// kernel's rules, and sluice's own settings of the sync between two routers.
+void addSyncValues(Block<Dataplane>& b) {
+  // `sync_threshold THRESHOLD [PERIOD]`: like writing the sysctl, one value
+  // leaves the period as it is.
+  b.value("sync_threshold", [](Dataplane& dp, const Args& a) {
+    a.expect(1, 2);
+    const auto threshold = a.number<std::uint32_t>(0, 0, kMaxSysctlInt);
+    const auto period = a.size() == 2 ? a.number<std::uint32_t>(1, 0, kMaxSysctlInt) : dp.syncPeriod;
+    if (period != 0 && threshold >= period) {
+      a.fail(0, "sync_threshold " + std::to_string(threshold) + " must be below the sync period " +
+                    std::to_string(period) + " (or the period 0: one sync at the threshold)");
+    }
+    dp.syncThreshold = threshold;
+    dp.syncPeriod = period;
+  });
+  b.value("sync_refresh_period", [](Dataplane& dp, const Args& a) {
+    a.expect(1, 1);
+    dp.syncRefreshPeriod = std::chrono::seconds{a.number<std::uint32_t>(0, 0, kMaxSyncRefreshPeriod)};
+  });
+  b.value("sync_retries", [](Dataplane& dp, const Args& a) {
+    a.expect(1, 1);
+    dp.syncRetries = a.number<std::uint8_t>(0, 0, 3);
+  });
+  b.value("sync_takeover_wait", [](Dataplane& dp, const Args& a) {
+    a.expect(1, 1);
+    dp.syncTakeoverWait = a.timer(0, Duration{0}, std::chrono::seconds{3600});
+  });
+  b.value("sync_bulk_port", [](Dataplane& dp, const Args& a) {
+    a.expect(1, 1);
+    dp.syncBulkPort = a.port(0);
+  });
+}
+
 void addDataplaneValues(Block<Dataplane>& b) {
   b.value("lcores", [](Dataplane& dp, const Args& a) {
     // Kept even when too short, so the block's end does not also
@@ -198,6 +236,7 @@ void addDataplaneValues(Block<Dataplane>& b) {
   // server that left the service finish; with it, their next packet is
   // dropped and the entry freed.
   b.value("expire_nodest_conn", [](Dataplane& dp, const Args& a) { dp.expireNodestConn = a.flag(); });
+  addSyncValues(b);
   b.value("route", [](Dataplane& dp, const Args& a) {
     if (a.size() != 5) {
       a.fail("route needs the form: route PREFIX via ADDRESS dev PORT");

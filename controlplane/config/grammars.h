@@ -32,6 +32,10 @@ void addApiKeywords(Block<Config>& top);
 // dataplane. Not thread-safe (reads one statement).
 LvsTimeouts readLvsTimeouts(const Args& a);
 
+// Errors (via Args) when value i, the interface of lvs_sync_daemon or
+// lvs_sync_daemon_interface, is longer than IPVS allows. Not thread-safe.
+void checkSyncInterfaceName(const Args& a, std::size_t i);
+
 // The block of one check type (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK). Thread-safe.
 Block<HealthCheck> healthCheckGrammar(CheckType type);
 // Errors (via Args) when a finished check lacks what its type needs. Not thread-safe.

@@ -36,6 +36,17 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, SmtpSe
 }
 
 template <class Io, class S>
+void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, SyncDaemon> {
+  io("interface", s.interface);
+  io("instance", s.instance);
+  io("id", s.syncId);
+  io("maxlen", s.maxLen);
+  io("port", s.port);
+  io("ttl", s.ttl);
+  io("group", s.group);
+}
+
+template <class Io, class S>
 void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, GlobalDefs> {
   io("router_id", s.routerId);
   io("notification_email", s.notificationEmail);
@@ -56,6 +67,7 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Global
   io("vrrp_mcast_group4", s.vrrpMcastGroup4);
   io("vrrp_mcast_group6", s.vrrpMcastGroup6);
   io("vrrp_strict", s.vrrpStrict);
+  io("lvs_sync_daemon", s.lvsSyncDaemon);
 }
 
 template <class Io, class S>
@@ -316,6 +328,12 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Datapl
   io("conn_table_size", s.connTableSize);
   io("lvs_timeouts", s.lvsTimeouts);
   io("expire_nodest_conn", s.expireNodestConn);
+  io("sync_threshold", s.syncThreshold);
+  io("sync_period", s.syncPeriod);
+  io("sync_refresh_period", s.syncRefreshPeriod);
+  io("sync_retries", s.syncRetries);
+  io("sync_takeover_wait", s.syncTakeoverWait);
+  io("sync_bulk_port", s.syncBulkPort);
   io("ports", s.ports);
   io("routes", s.routes);
   io("neighbors", s.neighbors);

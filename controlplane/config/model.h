@@ -59,6 +59,30 @@ inline wire::IpAddress defaultVrrpGroup6() {
   return wire::IpAddress{{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12}, wire::IpFamily::kV6};
 }
 
+// IPVS's sync daemon multicast group (IP_VS_SYNC_GROUP), the kernel's
+// default. Thread-safe.
+inline wire::IpAddress defaultSyncGroup() { return wire::IpAddress::v4(224, 0, 0, 81); }
+
+// `lvs_sync_daemon INTERFACE [[inst] VRRP_INSTANCE] [id SYNCID] [maxlen LEN]
+// [port PORT] [ttl TTL] [group ADDR]` (or a vrrp_instance's deprecated
+// `lvs_sync_daemon_interface`): where and how connection state is sent to
+// and received from the peer router. Values are resolved: what the line
+// leaves out has the kernel's default.
+struct SyncDaemon {
+  std::string interface;  // a port of the dataplane block (keepalived: a kernel interface)
+  // The vrrp_instance whose state the sync follows: master sends, backup
+  // receives. Unset: no instance, sender and receiver both run all the
+  // time (keepalived starts IPVS's master and backup daemons together).
+  std::optional<std::string> instance;
+  std::uint8_t syncId = 0;                     // `id`, else the instance's virtual_router_id, else 0
+  std::uint16_t maxLen = 1472;                 // 1-65507; default: 1500 less IP and UDP headers (1452 for IPv6)
+  std::uint16_t port = 8848;                   // UDP port of the multicast group
+  std::uint8_t ttl = 1;                        // 1-255
+  wire::IpAddress group = defaultSyncGroup();  // IPv4 or IPv6 multicast
+
+  bool operator==(const SyncDaemon&) const = default;
+};
+
 struct GlobalDefs {
   std::optional<std::string> routerId;  // unset: the host name
   std::vector<std::string> notificationEmail;
@@ -80,6 +104,7 @@ struct GlobalDefs {
   wire::IpAddress vrrpMcastGroup4 = defaultVrrpGroup4();
   wire::IpAddress vrrpMcastGroup6 = defaultVrrpGroup6();
   bool vrrpStrict = false;
+  std::optional<SyncDaemon> lvsSyncDaemon;  // unset: no connection sync
 
   bool operator==(const GlobalDefs&) const = default;
 };
@@ -409,6 +434,17 @@ struct Dataplane {
   std::optional<std::uint32_t> connTableSize;  // per worker
   std::optional<LvsTimeouts> lvsTimeouts;      // overrides global_defs lvs_timeouts
   bool expireNodestConn = false;  // a packet of a connection whose real server left the service expires it
+  // IPVS's sync sysctls (net.ipv4.vs.sync_*), with the kernel's defaults. A
+  // connection is synced when its packet count modulo syncPeriod equals
+  // syncThreshold (period 0: once, at syncThreshold packets).
+  std::uint32_t syncThreshold = 3;  // < syncPeriod unless syncPeriod is 0
+  std::uint32_t syncPeriod = 50;
+  Duration syncRefreshPeriod = std::chrono::seconds{0};  // whole seconds; 0: no timer-based resync
+  std::uint8_t syncRetries = 0;                          // 0-3, every syncRefreshPeriod / 8
+  // sluice's own: how long a recovering node of higher priority (with
+  // preempt) waits for its bulk sync before it takes over anyway.
+  Duration syncTakeoverWait = std::chrono::seconds{10};  // 0-3600 s
+  std::uint16_t syncBulkPort = 8849;                     // TCP port of the bulk sync between two sluiced
   std::vector<DataplanePort> ports;
   std::vector<StaticRoute> routes;
   std::vector<StaticNeighbor> neighbors;

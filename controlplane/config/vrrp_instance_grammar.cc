@@ -12,6 +12,9 @@ struct InstanceDraft {
   VrrpInstance instance;
   std::optional<std::uint8_t> version;     // `version` as written
   std::optional<SourceLocation> advertAt;  // where advert_int was written
+  // The deprecated `lvs_sync_daemon_interface IF`, and where it was written.
+  std::optional<std::string> syncInterface;
+  SourceLocation syncInterfaceAt;
 };
 
 std::string familyName(const wire::IpAddress& ip) { return ip.isV4() ? "IPv4" : "IPv6"; }
@@ -164,6 +167,20 @@ void addInstanceValues(Block<InstanceDraft>& b) {
     a.none();
     d.instance.dontTrackPrimary = true;
   });
+  // keepalived's older form of `lvs_sync_daemon IF THIS_INSTANCE`.
+  b.value("lvs_sync_daemon_interface", [](InstanceDraft& d, const Args& a) {
+    a.expect(1, 1);
+    const std::string instead = "lvs_sync_daemon " + a.text(0) + " " + d.instance.name;
+    a.warn("lvs_sync_daemon_interface in a vrrp_instance is deprecated, as in keepalived; write '" + instead +
+           "' in global_defs instead");
+    checkSyncInterfaceName(a, 0);
+    // keepalived keeps the first one and ignores the others.
+    if (!a.context().define("lvs_sync_daemon_interface", "", a.where(), "lvs_sync_daemon_interface is given twice")) {
+      return;
+    }
+    d.syncInterface = a.text(0);
+    d.syncInterfaceAt = a.whereOf(0);
+  });
 }
 
 Block<InstanceDraft> instanceGrammar() {
@@ -234,6 +251,29 @@ void resolveVersion(VrrpInstance& v, const InstanceDraft& draft, const GlobalDef
   }
 }
 
+// lvs_sync_daemon_interface: once the whole file is read (global_defs may
+// come later), the sync daemon of this instance, unless global_defs has an
+// lvs_sync_daemon, which keepalived reads first and so prefers.
+void deferSyncInterface(ParseContext& ctx, const InstanceDraft& draft) {
+  ctx.defer([name = draft.instance.name, vrid = draft.instance.virtualRouterId, interface = *draft.syncInterface,
+             where = draft.syncInterfaceAt](Config& c, Diagnostics& diag) {
+    if (c.globalDefs.lvsSyncDaemon) {
+      diag.warning(where, "lvs_sync_daemon_interface of vrrp_instance '" + name +
+                              "' is ignored: global_defs lvs_sync_daemon takes precedence, as in keepalived");
+      return;
+    }
+    if (c.dataplane && c.dataplane->findPort(interface) == nullptr) {
+      diag.error(where, "lvs_sync_daemon_interface '" + interface + "' is not a port of the dataplane block");
+      return;
+    }
+    SyncDaemon s;
+    s.interface = interface;
+    s.instance = name;
+    s.syncId = vrid;
+    c.globalDefs.lvsSyncDaemon = s;
+  });
+}
+
 void closeInstance(Config& c, InstanceDraft&& draft, const Args& a) {
   VrrpInstance& v = draft.instance;
   if (v.virtualRouterId == 0) {
@@ -270,6 +310,9 @@ void closeInstance(Config& c, InstanceDraft&& draft, const Args& a) {
       }
     }
   });
+  if (draft.syncInterface) {
+    deferSyncInterface(a.context(), draft);
+  }
   c.vrrpInstances.push_back(std::move(v));
 }
 

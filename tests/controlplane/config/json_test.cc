@@ -26,6 +26,7 @@ global_defs {
   script_user ka
   enable_script_security
   lvs_timeouts tcp 900
+  lvs_sync_daemon eth1 A id 3 maxlen 1400 port 9000 ttl 2 group 239.0.0.81
 }
 vrrp_script chk {
   script "/bin/check it"
@@ -114,6 +115,11 @@ dataplane {
   lcores 2,4,6
   memory 512
   expire_nodest_conn
+  sync_threshold 2 10
+  sync_refresh_period 30
+  sync_retries 1
+  sync_takeover_wait 2.5
+  sync_bulk_port 9849
   port eth0 {
     device net_tap0,iface=t0
     address 10.0.0.2/24

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """Writes the generated seed inputs of the fuzz targets into corpus/<target>/
-(packet, api and vrrp; config's seeds are keepalived.conf files copied from
-the repository's tests). Deterministic: running it again rewrites the same
+(packet, api, vrrp and sync; config's seeds are keepalived.conf files copied
+from the repository's tests, sync's first seeds are the datagrams the kernel
+sent in tests/sync/vectors/). Deterministic: running it again rewrites the same
 files. Files whose names start with "crash-" are findings kept as regression
 inputs and are never touched.
 
 Usage: tests/fuzz/make_corpus.py   (Debian's python3, with scapy)
 """
+import json
 import os
 import shutil
 import struct
@@ -218,6 +220,49 @@ vrrp_frames = {
 }
 
 
+# ---------------------------------------------------------------- sync
+# Input: [expected sync id][builder maxLength selector][datagram].
+def sync_input(syncid, selector, datagram):
+    return bytes([syncid, selector]) + datagram
+
+
+def sync_v1(syncid, entries):
+    body = b""
+    for e in entries:
+        body += b"\0" * (-(8 + len(body)) % 4) + e
+    return struct.pack("!BBHBbH", 0, syncid, 8 + len(body), len(entries), 1, 0) + body
+
+
+def sync_entry(v6, proto, flags, state, ports, addrs, timeout, options=b""):
+    size = (72 if v6 else 36) + len(options)
+    head = struct.pack("!BBHIHHHHII", 1 if v6 else 0, proto, size, flags, state, *ports, 0, timeout)
+    return head + b"".join(addrs) + options
+
+
+def sync_seeds():
+    seeds = {}
+    vectors = os.path.join(top, "tests/sync/vectors")
+    for f in sorted(os.listdir(vectors)):
+        if f.endswith(".json"):
+            with open(os.path.join(vectors, f)) as j:
+                v = json.load(j)
+            for i, d in enumerate(v["datagrams"]):
+                seeds["%s_%d" % (f[:-5], i)] = sync_input(v["syncid"], 0x30, bytes.fromhex(d["hex"]))
+    a4 = [ip4("10.0.0.101"), ip4("10.0.0.1"), ip4("192.168.1.20")]
+    a6 = [ip6("fd00:10::101"), ip6("fd00:10::1"), ip6("fd00:192:168:1::20")]
+    seq = struct.pack("!BB6I", 1, 24, 1, 2, 3, 4, 5, 6)
+    pe = struct.pack("!BB", 2, 5) + b"call1" + struct.pack("!BB", 3, 3) + b"sip" + struct.pack("!BB", 0x44, 1) + b"x"
+    seeds["seq_then_ipv6"] = sync_input(7, 0, sync_v1(7, [
+        sync_entry(False, 6, 0x0600, 1, (40000, 80, 80), a4, 900, seq),
+        sync_entry(True, 17, 0x0103, 0, (1234, 53, 53), a6, 300)]))
+    seeds["pe_and_optional"] = sync_input(0, 1, sync_v1(9, [
+        sync_entry(False, 17, 0x1100, 0, (5060, 5060, 5060), a4, 180, pe)]))
+    v0 = struct.pack("!BBHHH", 0, 6, 40001, 80, 80) + b"".join(a4) + struct.pack("!HH", 0x0600, 1)
+    v0 += struct.pack("<6I", 1, 2, 3, 4, 5, 6)
+    seeds["v0_with_seq"] = sync_input(7, 0, struct.pack("!BBH", 1, 7, 4 + len(v0)) + v0)
+    return seeds
+
+
 def main():
     for name, data in packet_seeds.items():
         write("packet", name, data)
@@ -225,6 +270,8 @@ def main():
         write("api", name, text.encode())
     for name, data in {**vrrp_seeds, **vrrp_frames}.items():
         write("vrrp", name, data)
+    for name, data in sync_seeds().items():
+        write("sync", name, data)
     sources = [os.path.join(top, "tests/controlplane/config/seeds"), os.path.join(top, "tests/lab/configs"),
                os.path.join(top, "docs/examples")]
     for src in sources:

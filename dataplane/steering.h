@@ -21,20 +21,28 @@
 
 namespace sluice::dp {
 
-// The owning worker of an IP packet among `workers` (> 0); packets that are
-// not IP (ARP) stay with `self`. Thread-safe (reads the snapshot only).
-inline unsigned steerWorker(const ForwardingTable& table, const ParsedPacket& p, unsigned self, unsigned workers) {
-  if (workers <= 1 || (p.kind != PacketKind::kIpv4 && p.kind != PacketKind::kIpv6)) return self;
-  const FlowTuple& t = p.tuple;
-  const bool toService = table.isVip(t.dst, t.v6) || (!table.fwmarkRules.empty() && table.markOf(t) != 0);
-  const uint8_t prefix = t.v6 ? table.steerPrefix6 : table.steerPrefix4;
-  const IpAddr client = maskAddress(toService ? t.src : t.dst, prefix);
+// The worker among `workers` (> 0) that owns the connections of `client`
+// (a client's address, or a template's network: masked here again, which
+// changes nothing because steerPrefix is the coarsest granularity). The
+// control plane asks it where a synced connection belongs. Thread-safe.
+inline unsigned clientOwner(const ForwardingTable& table, const IpAddr& clientAddress, bool v6, unsigned workers) {
+  if (workers <= 1) return 0;
+  const IpAddr client = maskAddress(clientAddress, v6 ? table.steerPrefix6 : table.steerPrefix4);
   uint64_t lo, hi;
   std::memcpy(&lo, client.b, 8);
   std::memcpy(&hi, client.b + 8, 8);
   uint64_t h = (lo ^ (hi * 0x9E3779B97F4A7C15ull)) * 0xC2B2AE3D27D4EB4Full;
   h ^= h >> 29;
   return static_cast<unsigned>((h >> 32) % workers);
+}
+
+// The owning worker of an IP packet among `workers` (> 0); packets that are
+// not IP (ARP) stay with `self`. Thread-safe (reads the snapshot only).
+inline unsigned steerWorker(const ForwardingTable& table, const ParsedPacket& p, unsigned self, unsigned workers) {
+  if (workers <= 1 || (p.kind != PacketKind::kIpv4 && p.kind != PacketKind::kIpv6)) return self;
+  const FlowTuple& t = p.tuple;
+  const bool toService = table.isVip(t.dst, t.v6) || (!table.fwmarkRules.empty() && table.markOf(t) != 0);
+  return clientOwner(table, toService ? t.src : t.dst, t.v6, workers);
 }
 
 }  // namespace sluice::dp

@@ -14,7 +14,8 @@ Serves, on IPv4 and IPv6 (every local address, the DR VIP on lo included):
   TCP echo on --echo-port (7): echoes until the client closes.
   UDP echo on --echo-port (7): answers each datagram from the address it was
     sent to (so a DR real server answers from the VIP, not from eth0's
-    address).
+    address); the datagram "name?" is answered with the server's name
+    instead, so that a client can tell which real server a flow reaches.
 
 Each connection runs in its own thread. Nothing is written to stdout; errors
 go to stderr, and --verbose logs requests there too. SIGTERM and SIGINT stop
@@ -179,6 +180,8 @@ def udp_echo(sock, family):
                 reply = struct.pack(fmt, addr, ifindex)
             reply_ancillary = [(level, opt, reply)]
         log(f"echo/udp from {peer[0]}")
+        if data == b"name?":
+            data = f"{NAME}\n".encode()
         try:
             sock.sendmsg([data], reply_ancillary, 0, peer)
         except OSError as e:

@@ -184,7 +184,7 @@ void StateMachine::backupReceive(Step& step, const ReceivedAdvert& advert, Milli
     deadline_ = now + skewTime(config_.version, priority_, masterAdverIntervalCs_);
     return;
   }
-  if (config_.nopreempt || advert.priority >= priority_ || preemptHeldBack(now)) {
+  if (config_.nopreempt || preemptHold_ || advert.priority >= priority_ || preemptHeldBack(now)) {
     acceptMaster(step, advert, now);
     return;
   }

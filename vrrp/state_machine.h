@@ -92,6 +92,12 @@ class StateMachine {
   Step syncBackup(Millis now);
   // The driver's new effective priority (base plus tracking weights).
   Step setPriority(int effectivePriority, Millis now);
+  // While held, BACKUP accepts a lower-priority master as with nopreempt
+  // (the router is not ready to take over: connection sync has not brought
+  // it the master's connections yet). Released, preemption works again:
+  // the Master_Down_Timer of the last accepted advert runs on.
+  void holdPreemption(bool hold) { preemptHold_ = hold; }
+  bool preemptionHeld() const { return preemptHold_; }
 
   State state() const { return state_; }
   uint8_t priority() const { return priority_; }  // effective, as advertised
@@ -129,6 +135,7 @@ class StateMachine {
   std::optional<Millis> deadline_;
   std::optional<Millis> preemptAt_;
   std::optional<wire::IpAddress> masterAddress_;
+  bool preemptHold_ = false;
   Counters counters_;
 };
 

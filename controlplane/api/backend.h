@@ -39,6 +39,10 @@ class Backend {
   // effective_priority, master_address, transitions, counters, ...}]}.
   virtual nlohmann::json vrrp() const = 0;
 
+  // /v1/sync: connection sync (lvs_sync_daemon): {enabled, role, peer,
+  // sent, received, dropped, lag_ms, ...}.
+  virtual nlohmann::json sync() const = 0;
+
   // One page of connections from `cursor` ("" = the start): {connections,
   // next_cursor}.
   virtual nlohmann::json connections(const std::string& cursor, unsigned limit) = 0;

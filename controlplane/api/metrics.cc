@@ -121,11 +121,37 @@ std::string prometheusText(const json& stats) {
                   "Addresses the XDP steering maps could not take (a full map): their traffic stays in the kernel.");
   const json& control = member(stats, "control", noObject);
   if (control.contains("xdp_steering_failures")) steering.add({}, count(control, "xdp_steering_failures"));
+  // Connection sync (/v1/sync, in stats["sync"] when lvs_sync_daemon is set).
+  Family syncMaster("sluice_sync_master", "gauge", "1 while this router sends its connections (sync master).");
+  Family syncMessages("sluice_sync_messages_total", "counter", "Connection sync messages, by direction.");
+  Family syncEntries("sluice_sync_entries_total", "counter", "Connection sync entries, by direction.");
+  Family syncDropped("sluice_sync_dropped_total", "counter",
+                     "Connection sync entries or messages dropped, by reason (refused_*: received datagrams).");
+  Family syncLag("sluice_sync_lag_milliseconds", "gauge", "How long the oldest connection not yet sent has waited.");
+  const json& sync = member(stats, "sync", noObject);
+  if (sync.value("enabled", false)) {
+    syncMaster.add({}, sync.value("role", "").starts_with("master") ? 1 : 0);
+    for (const char* direction : {"sent", "received"}) {
+      const json& d = member(sync, direction, noObject);
+      syncMessages.add({{"direction", direction}}, count(d, "messages"));
+      syncEntries.add({{"direction", direction}}, count(d, "entries"));
+    }
+    for (const auto& [reason, n] : member(sync, "dropped", noObject).items()) {
+      if (reason != "refused") syncDropped.add({{"reason", reason}}, n);
+    }
+    for (const auto& [reason, n] : member(member(sync, "dropped", noObject), "refused", noObject).items()) {
+      syncDropped.add({{"reason", "refused_" + reason}}, n);
+    }
+    syncLag.add({}, count(sync, "lag_ms"));
+  }
   std::ostringstream out;
   service.writeTo(out);
   server.writeTo(out);
   weight.writeTo(out);
-  for (const Family* f : {&drops, &rx, &tx, &conns, &steering}) f->writeTo(out);
+  for (const Family* f : {&drops, &rx, &tx, &conns, &steering, &syncMaster, &syncMessages, &syncEntries, &syncDropped,
+                         &syncLag}) {
+    f->writeTo(out);
+  }
   return out.str();
 }
 

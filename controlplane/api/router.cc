@@ -159,6 +159,7 @@ Response route(Backend& b, const Request& r) {
     if (what == "status") return get(r, [&] { return b.status(); });
     if (what == "stats") return get(r, [&] { return b.stats(); });
     if (what == "vrrp") return get(r, [&] { return b.vrrp(); });
+    if (what == "sync") return get(r, [&] { return b.sync(); });
     if (what == "health") return get(r, [&] { return b.health(); });
     if (what == "config") return get(r, [&] { return configJson(b.config()); });
   }

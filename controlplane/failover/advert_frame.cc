@@ -16,14 +16,13 @@ constexpr std::size_t kEthHeader = 14;
 constexpr std::size_t kIpv4Header = 20;
 constexpr std::size_t kIpv6Header = 40;
 constexpr std::size_t kEthMinimum = 60;  // without the FCS
-constexpr uint8_t kTosInternetControl = 0xc0;
 
 void putIpv4(uint8_t* p, const AdvertHeader& h, std::size_t payloadSize) {
   p[0] = 0x45;
-  p[1] = kTosInternetControl;
+  p[1] = h.tos;
   wire::storeBe16(p + 2, static_cast<uint16_t>(kIpv4Header + payloadSize));
   wire::storeBe16(p + 4, h.id);
-  p[8] = vrrp::kRequiredTtl;
+  p[8] = h.ttl;
   p[9] = h.protocol;
   std::memcpy(p + 12, h.source.bytes.data(), 4);
   std::memcpy(p + 16, h.destination.bytes.data(), 4);
@@ -32,11 +31,11 @@ void putIpv4(uint8_t* p, const AdvertHeader& h, std::size_t payloadSize) {
 
 void putIpv6(uint8_t* p, const AdvertHeader& h, std::size_t payloadSize) {
   // version 6, traffic class 0xc0, no flow label
-  p[0] = 0x60 | (kTosInternetControl >> 4);
-  p[1] = static_cast<uint8_t>((kTosInternetControl & 0x0f) << 4);
+  p[0] = static_cast<uint8_t>(0x60 | (h.tos >> 4));
+  p[1] = static_cast<uint8_t>((h.tos & 0x0f) << 4);
   wire::storeBe16(p + 4, static_cast<uint16_t>(payloadSize));
   p[6] = h.protocol;
-  p[7] = vrrp::kRequiredTtl;
+  p[7] = h.ttl;
   std::memcpy(p + 8, h.source.bytes.data(), 16);
   std::memcpy(p + 24, h.destination.bytes.data(), 16);
 }
@@ -46,7 +45,6 @@ std::optional<ReceivedFrame> parseIpv4(std::span<const uint8_t> ip) {
   const std::size_t ihl = static_cast<std::size_t>(ip[0] & 0x0f) * 4;
   const uint8_t protocol = ip[9];
   if (ihl < kIpv4Header || ip.size() < ihl) return std::nullopt;
-  if (protocol != vrrp::kProtocolVrrp && protocol != vrrp::kProtocolAh) return std::nullopt;
   if ((wire::loadBe16(ip.data() + 6) & 0x3fff) != 0) return std::nullopt;  // a fragment
   ReceivedFrame r;
   r.ip.family = wire::IpFamily::kV4;
@@ -68,7 +66,6 @@ std::optional<ReceivedFrame> parseIpv4(std::span<const uint8_t> ip) {
 std::optional<ReceivedFrame> parseIpv6(std::span<const uint8_t> ip) {
   if (ip.size() < kIpv6Header || (ip[0] >> 4) != 6) return std::nullopt;
   const uint8_t next = ip[6];
-  if (next != vrrp::kProtocolVrrp && next != vrrp::kProtocolAh) return std::nullopt;
   const std::size_t length = std::min<std::size_t>(wire::loadBe16(ip.data() + 4), ip.size() - kIpv6Header);
   ReceivedFrame r;
   r.ip.family = wire::IpFamily::kV6;
@@ -100,6 +97,12 @@ Frame advertFrame(const AdvertHeader& h, std::span<const uint8_t> payload) {
 }
 
 std::optional<ReceivedFrame> parseAdvertFrame(std::span<const uint8_t> frame) {
+  std::optional<ReceivedFrame> r = parseIpFrame(frame);
+  if (r && r->ip.protocol != vrrp::kProtocolVrrp && r->ip.protocol != vrrp::kProtocolAh) return std::nullopt;
+  return r;
+}
+
+std::optional<ReceivedFrame> parseIpFrame(std::span<const uint8_t> frame) {
   if (frame.size() < kEthHeader) return std::nullopt;
   std::size_t at = 12;
   uint16_t type = wire::loadBe16(frame.data() + at);

@@ -22,11 +22,15 @@ struct AdvertHeader {
   wire::IpAddress destination;
   uint8_t protocol = vrrp::kProtocolVrrp;  // or kProtocolAh (IPv4)
   uint16_t id = 0;              // IPv4 identification
+  // What keepalived sends adverts with; connection sync (UDP) sets its own.
+  uint8_t ttl = vrrp::kRequiredTtl;
+  uint8_t tos = 0xc0;           // IPv4 TOS, IPv6 traffic class
 };
 
 // The IPv4 header keepalived sends (TOS 0xc0, TTL 255, no fragment
 // flags) or the IPv6 one (traffic class 0xc0, hop limit 255), then
-// `payload`; padded to the Ethernet minimum.
+// `payload`; padded to the Ethernet minimum. Other IP frames the control
+// plane sends (connection sync) set protocol, ttl and tos.
 Frame advertFrame(const AdvertHeader& header, std::span<const uint8_t> payload);
 
 struct ReceivedFrame {
@@ -39,6 +43,9 @@ struct ReceivedFrame {
 // frame (so the caller hands it to ARP/ND instead). IPv6 extension headers
 // are not followed: keepalived sends none.
 std::optional<ReceivedFrame> parseAdvertFrame(std::span<const uint8_t> frame);
+
+// The same for an IP packet of any protocol (unfragmented).
+std::optional<ReceivedFrame> parseIpFrame(std::span<const uint8_t> frame);
 
 // The Ethernet group address of an IPv4 (01:00:5e) or IPv6 (33:33)
 // multicast address.

@@ -337,12 +337,25 @@ void Driver::reconfigure(const config::Config& next, Millis now) {
   }
   for (auto& gone : instances_) execute(*gone, gone->machine.shutdown(now), now);
   instances_ = std::move(fresh);
+  for (auto& inst : instances_) inst->machine.holdPreemption(preemptHold_);
   config_ = next;
   if (!started_) return;
   applyTracking(now);
   for (auto& inst : instances_) {
     if (inst->machine.state() == vrrp::State::kInit) execute(*inst, inst->machine.start(now), now);
   }
+}
+
+void Driver::holdPreemption(bool hold) {
+  preemptHold_ = hold;
+  for (auto& inst : instances_) inst->machine.holdPreemption(hold);
+}
+
+const Instance* Driver::instance(std::string_view name) const {
+  for (const auto& inst : instances_) {
+    if (inst->config.name == name) return inst.get();
+  }
+  return nullptr;
 }
 
 tables::VipOwnership Driver::ownership() const {

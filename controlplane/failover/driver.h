@@ -18,6 +18,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "controlplane/config/model.h"
@@ -70,6 +71,14 @@ class Driver {
   // std::invalid_argument with nothing changed.
   void reconfigure(const config::Config& config, Millis now);
 
+  // Holds or releases preemption on every instance, new ones included
+  // (vrrp::StateMachine::holdPreemption): a router waiting for its
+  // connection sync does not take over from a lower-priority master.
+  void holdPreemption(bool hold);
+  bool preemptionHeld() const { return preemptHold_; }
+  // The instance called `name`, or nullptr.
+  const Instance* instance(std::string_view name) const;
+
   tables::VipOwnership ownership() const;
   uint64_t ownershipVersion() const { return ownershipVersion_; }
   std::vector<Transition> takeTransitions() { return std::exchange(transitions_, {}); }
@@ -100,6 +109,7 @@ class Driver {
   uint64_t ownAdverts_ = 0;
   bool started_ = false;
   bool inGroupStep_ = false;  // followGroup does not recurse
+  bool preemptHold_ = false;
 };
 
 }  // namespace sluice::failover

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "controlplane/common/socket_address.h"
+
 namespace sluice::health {
 namespace {
 
@@ -32,24 +34,6 @@ std::string sslError(const char* what) {
   if (e != 0) ERR_error_string_n(e, buf, sizeof buf);
   ERR_clear_error();
   return std::string(what) + (e != 0 ? std::string(": ") + buf : std::string());
-}
-
-// sockaddr for an address and port.
-socklen_t toSockaddr(const wire::IpAddress& a, uint16_t port, sockaddr_storage& out) {
-  std::memset(&out, 0, sizeof out);
-  const std::string text = config::toString(a);
-  if (a.isV4()) {
-    auto* s = reinterpret_cast<sockaddr_in*>(&out);
-    s->sin_family = AF_INET;
-    s->sin_port = htons(port);
-    inet_pton(AF_INET, text.c_str(), &s->sin_addr);
-    return sizeof(sockaddr_in);
-  }
-  auto* s = reinterpret_cast<sockaddr_in6*>(&out);
-  s->sin6_family = AF_INET6;
-  s->sin6_port = htons(port);
-  inet_pton(AF_INET6, text.c_str(), &s->sin6_addr);
-  return sizeof(sockaddr_in6);
 }
 
 }  // namespace
@@ -115,13 +99,13 @@ void StreamProbe::start(common::EventLoop& loop, Done done) {
     ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_storage local{};
     const wire::IpAddress any = *config::parseAddress(spec_.address.isV4() ? "0.0.0.0" : "::");
-    const socklen_t len = toSockaddr(spec_.bindTo.value_or(any), spec_.bindPort.value_or(0), local);
+    const socklen_t len = common::toSockaddr(spec_.bindTo.value_or(any), spec_.bindPort.value_or(0), local);
     if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), len) != 0) {
       return fail(std::string("bind: ") + std::strerror(errno));
     }
   }
   sockaddr_storage remote{};
-  const socklen_t len = toSockaddr(spec_.address, spec_.port, remote);
+  const socklen_t len = common::toSockaddr(spec_.address, spec_.port, remote);
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&remote), len) != 0 && errno != EINPROGRESS) {
     return fail(std::string("connect: ") + std::strerror(errno));
   }

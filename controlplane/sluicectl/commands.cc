@@ -82,6 +82,8 @@ Call callFor(const Command& c) {
       return {"POST", "/v1/config/reload", std::nullopt};
     case Verb::kVrrp:
       return {"GET", "/v1/vrrp", std::nullopt};
+    case Verb::kSync:
+      return {"GET", "/v1/sync", std::nullopt};
     case Verb::kHealth:
       return {"GET", "/v1/health", std::nullopt};
     case Verb::kConfig:
@@ -103,6 +105,8 @@ std::string render(const Command& c, const json& reply) {
       return formatServices(reply, c.columns);
     case Verb::kVrrp:
       return formatVrrp(reply);
+    case Verb::kSync:
+      return formatSync(reply);
     case Verb::kHealth:
       return formatHealth(reply);
     case Verb::kStatus:
@@ -121,6 +125,7 @@ bool printsReply(const Command& c) {
     case Verb::kConns:
     case Verb::kReload:
     case Verb::kVrrp:
+    case Verb::kSync:
     case Verb::kHealth:
     case Verb::kConfig:
     case Verb::kStatus:

@@ -76,6 +76,21 @@ std::string formatVrrp(const json& vrrp) {
          table({"Name", "Interface", "VRID", "State", "Prio", "EffPrio", "Master"}, rows);
 }
 
+std::string formatSync(const json& sync) {
+  if (!field(sync, "enabled").is_boolean() || !sync.at("enabled").get<bool>()) {
+    return "connection sync: off (no lvs_sync_daemon in global_defs)\n";
+  }
+  static const std::vector<std::string> kOrder = {"role",    "instance", "instance_state", "interface", "syncid",
+                                                  "group",   "port",     "maxlen",         "ttl",       "peer",
+                                                  "sent",    "received", "dropped",        "backlog",   "lag_ms",
+                                                  "last_sent_ms_ago",    "last_received_ms_ago"};
+  std::string out;
+  for (const auto& key : kOrder) {
+    if (sync.contains(key)) out += keyValueLines(key, sync.at(key), "");
+  }
+  return out;
+}
+
 std::string formatHealth(const json& health) {
   std::vector<Row> rows;
   for (const auto& c : list(health, "checkers")) {

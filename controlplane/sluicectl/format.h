@@ -24,6 +24,10 @@ std::string formatConnections(const nlohmann::json& connections, bool withTitle 
 // GET /v1/vrrp as a table: Name, Interface, VRID, State, Prio, EffPrio, Master. Thread-safe.
 std::string formatVrrp(const nlohmann::json& vrrp);
 
+// sluicectl sync: GET /v1/sync as "key: value" lines, nested counters
+// indented; one line when sync is off.
+std::string formatSync(const nlohmann::json& sync);
+
 // GET /v1/health as a table: Service, RealServer, Check, State, LastError. Thread-safe.
 std::string formatHealth(const nlohmann::json& health);
 

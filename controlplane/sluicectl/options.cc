@@ -106,6 +106,7 @@ constexpr VerbSpec kVerbs[] = {
     {Verb::kDrain, "drain", kServiceOpts | bits({Opt::kServer}), true, true},
     {Verb::kReload, "reload", 0, false, false},
     {Verb::kVrrp, "vrrp", 0, false, false},
+    {Verb::kSync, "sync", 0, false, false},
     {Verb::kHealth, "health", 0, false, false},
     {Verb::kConfig, "config", 0, false, false},
     {Verb::kStatus, "status", 0, false, false},
@@ -408,6 +409,7 @@ std::string usage(std::string_view program) {
          "  drain SERVICE -r RIP[:PORT]              weight 0: open connections finish\n"
          "  reload                                re-read the configuration file\n"
          "  vrrp | health | status                VRRP instances, health checks, the daemon\n"
+         "  sync                                  connection sync: role, peer, messages, drops\n"
          "  config                                the running configuration (JSON)\n"
          "\n"
          "SERVICE is one of:\n"

@@ -28,6 +28,7 @@ enum class Verb {
   kDrain,        // weight 0, open connections finish
   kReload,
   kVrrp,
+  kSync,
   kHealth,
   kConfig,
   kStatus,

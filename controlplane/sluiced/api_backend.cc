@@ -204,6 +204,7 @@ json ApiBackend::status() const {
 json ApiBackend::stats() const {
   json j = parts_.stats.json();
   j["control"] = control();
+  if (json sync = parts_.sync.json(now_); sync.value("enabled", false)) j["sync"] = std::move(sync);
   return j;
 }
 

@@ -23,6 +23,7 @@
 #include "controlplane/sluiced/health_follower.h"
 #include "controlplane/sluiced/neighbour_follower.h"
 #include "controlplane/sluiced/stats_follower.h"
+#include "controlplane/sluiced/sync_follower.h"
 
 namespace sluice::sluiced {
 
@@ -39,6 +40,7 @@ class ApiBackend : public api::Backend {
     const FailoverFollower& failover;
     const NeighbourFollower& neighbours;
     const StatsFollower& stats;
+    const SyncFollower& sync;
     // Makes `next` the running configuration everywhere, or changes
     // nothing and throws api::ApiError (422 cannot run, 503 a worker behind).
     std::function<void(const config::Config& next)> apply;
@@ -83,6 +85,7 @@ class ApiBackend : public api::Backend {
   nlohmann::json stats() const override;
   nlohmann::json health() const override { return parts_.health.json(parts_.state.health()); }
   nlohmann::json vrrp() const override { return parts_.failover.json(); }
+  nlohmann::json sync() const override { return parts_.sync.json(now_); }
   nlohmann::json connections(const std::string& cursor, unsigned limit) override;
 
  private:

@@ -31,11 +31,14 @@ ControlLoop::ControlLoop(dp::DataplaneHandle& dataplane, const config::Config& c
       failover_(
           dataplane, config, state_.portMacs(),
           [this](uint16_t port, bool v6, const dp::IpAddr& addr) { neighbours_.resolve(port, v6, addr); }, scripts_),
+      sync_(dataplane, failover_),
       stats_(dataplane, std::move(statsFile)),
-      api_({dataplane, state_, health_, failover_, neighbours_, stats_,
+      api_({dataplane, state_, health_, failover_, neighbours_, stats_, sync_,
             [this](const config::Config& next) { apply(next); },
             [this](const config::Config& previous) { rollBack(previous); }},
-           std::move(configFile), std::move(listen)) {}
+           std::move(configFile), std::move(listen)) {
+  sync_.configure(config);
+}
 
 void ControlLoop::apply(const config::Config& next) {
   // Everything that can fail happens before the publish, and the publish
@@ -43,6 +46,7 @@ void ControlLoop::apply(const config::Config& next) {
   const bool vrrpChanged = !FailoverFollower::same(next, state_.config());
   try {
     if (vrrpChanged) failover_.check(next);
+    sync_.check(next);
   } catch (const std::invalid_argument& e) {
     throw api::ApiError(422, e.what());
   }
@@ -57,6 +61,7 @@ void ControlLoop::apply(const config::Config& next) {
   if (!published) throw api::ApiError(503, "a worker has not taken the previous tables yet; nothing changed, try again");
   health_.reconfigure(next);
   if (vrrpChanged) failover_.reconfigure(next);
+  sync_.configure(next);
 }
 
 void ControlLoop::rollBack(const config::Config& previous) {
@@ -64,15 +69,18 @@ void ControlLoop::rollBack(const config::Config& previous) {
   state_.commitLater(previous);
   health_.reconfigure(previous);
   if (vrrpChanged) failover_.reconfigure(previous);
+  sync_.configure(previous);
 }
 
 void ControlLoop::start(uint64_t nowMs) {
   api_.start(nowMs);
   tables::HealthState verdicts = health_.start(state_.config());
+  if (auto sending = sync_.poll(nowMs)) state_.setSyncSending(*sending);
   state_.publishFirst(std::move(verdicts), failover_.ownership(), neighbours_.learned());
   neighbours_.start(nowMs);
   dataplane_.startWorkers();
   failover_.start(state_.config(), nowMs);
+  sync_.start(nowMs);
 }
 
 void ControlLoop::poll(uint64_t nowMs) {
@@ -80,13 +88,15 @@ void ControlLoop::poll(uint64_t nowMs) {
   bool learned = false;
   dataplane_.pollExceptions(
       [&](uint16_t port, std::span<const uint8_t> frame) {
-        if (!failover_.handleFrame(port, frame, nowMs)) learned = neighbours_.handleFrame(port, frame, nowMs) || learned;
+        if (failover_.handleFrame(port, frame, nowMs) || sync_.handleFrame(port, frame, nowMs)) return;
+        learned = neighbours_.handleFrame(port, frame, nowMs) || learned;
       },
       kFramesPerPass);
   if (learned) state_.setNeighbours(neighbours_.learned());
   neighbours_.poll(nowMs);
   if (auto verdicts = health_.poll(state_.config(), state_.health())) state_.setHealth(std::move(*verdicts));
   if (auto held = failover_.poll(state_.config(), nowMs)) state_.setOwnership(std::move(*held));
+  if (auto sending = sync_.poll(nowMs)) state_.setSyncSending(*sending);
   state_.publishPending(nowMs);
   stats_.poll(nowMs);
   dataplane_.reclaim();
@@ -98,6 +108,7 @@ void ControlLoop::stop(uint64_t nowMs) {
   // the workers send what the control ring holds before they stop (a wait
   // at shutdown only, after the loop).
   failover_.stop(nowMs);
+  sync_.stop();
   ::usleep(20'000);
   health_.stop();
   dataplane_.stopWorkers();

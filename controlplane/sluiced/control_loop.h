@@ -6,6 +6,7 @@
 //   NeighbourFollower  ARP/ND/pings, learned neighbours, next hops
 //   HealthFollower     the health checks and their scripts
 //   FailoverFollower   VRRP, its notify scripts and mails
+//   SyncFollower       connection sync with the peer router
 //   StatsFollower      rates and the stats file
 //   ApiBackend         the control API and reloads
 // It reaches the data plane through dp::DataplaneHandle only, so tests
@@ -25,6 +26,7 @@
 #include "controlplane/sluiced/kernel_addresses.h"
 #include "controlplane/sluiced/neighbour_follower.h"
 #include "controlplane/sluiced/stats_follower.h"
+#include "controlplane/sluiced/sync_follower.h"
 #include "dataplane/dataplane_handle.h"
 
 namespace sluice::sluiced {
@@ -70,6 +72,7 @@ class ControlLoop {
   NeighbourFollower neighbours_;
   HealthFollower health_;
   FailoverFollower failover_;
+  SyncFollower sync_;
   StatsFollower stats_;
   ApiBackend api_;
 };

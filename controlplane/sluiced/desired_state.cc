@@ -16,6 +16,7 @@ DesiredState::DesiredState(dp::DataplaneHandle& dataplane, config::Config config
 std::unique_ptr<dp::ForwardingTable> DesiredState::buildTable(const config::Config& config) {
   auto table = tables::buildTable(config, portMacs_, ids_, &health_, &ownership_);
   table->version = dataplane_.table() == nullptr ? 1 : dataplane_.table()->version + 1;
+  table->sync.send = syncSending_;
   return table;
 }
 
@@ -63,6 +64,12 @@ void DesiredState::setHealth(tables::HealthState health) {
 void DesiredState::setOwnership(tables::VipOwnership ownership) {
   if (ownership == ownership_) return;
   ownership_ = std::move(ownership);
+  tableDirty_ = true;
+}
+
+void DesiredState::setSyncSending(bool sending) {
+  if (sending == syncSending_) return;
+  syncSending_ = sending;
   tableDirty_ = true;
 }
 

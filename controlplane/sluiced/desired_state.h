@@ -1,6 +1,6 @@
-// The one owner of what the workers should run. Four inputs: the
+// The one owner of what the workers should run. Five inputs: the
 // configuration, the health checks' verdicts, the VIPs this router holds
-// (VRRP) and the neighbours it learned; out comes a ForwardingTable and a
+// (VRRP), the neighbours it learned and whether it is the sync master; out comes a ForwardingTable and a
 // NeighbourSet, always rebuilt from those inputs and nothing else.
 //
 // A configuration change is all or nothing (commit()): it is published at
@@ -54,6 +54,8 @@ class DesiredState {
   void setHealth(tables::HealthState health);
   void setOwnership(tables::VipOwnership ownership);
   void setNeighbours(std::vector<dp::Neighbour> learned);
+  // Whether the workers hand connections over for sync (the sync master).
+  void setSyncSending(bool sending);
 
   // Publishes what changed since the last publish, when the retry timer
   // allows. Logs the first refusal and the recovery.
@@ -73,6 +75,7 @@ class DesiredState {
   tables::HealthState health_;
   tables::VipOwnership ownership_;
   std::vector<dp::Neighbour> learned_;
+  bool syncSending_ = false;
   bool tableDirty_ = false;
   bool neighboursDirty_ = false;
   uint64_t neighbourVersion_ = 0;

@@ -146,4 +146,15 @@ void FailoverFollower::notifyTransitions(const config::Config& config) {
 
 nlohmann::json FailoverFollower::json() const { return failover::vrrpJson(*driver_); }
 
+vrrp::State FailoverFollower::instanceState(std::string_view name) const {
+  const failover::Instance* inst = driver_->instance(name);
+  return inst ? inst->machine.state() : vrrp::State::kInit;
+}
+
+std::optional<wire::IpAddress> FailoverFollower::masterOf(std::string_view name) const {
+  const failover::Instance* inst = driver_->instance(name);
+  if (inst == nullptr || inst->machine.state() != vrrp::State::kBackup) return std::nullopt;
+  return inst->machine.masterAddress();
+}
+
 }  // namespace sluice::sluiced

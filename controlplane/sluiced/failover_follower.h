@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -54,6 +55,12 @@ class FailoverFollower {
   void stop(uint64_t nowMs);
 
   tables::VipOwnership ownership() const { return driver_->ownership(); }
+  // The state of the vrrp_instance called `name` (kInit when there is none)
+  // and, in BACKUP, the master's address as its adverts give it.
+  vrrp::State instanceState(std::string_view name) const;
+  std::optional<wire::IpAddress> masterOf(std::string_view name) const;
+  // See failover::Driver::holdPreemption.
+  void holdPreemption(bool hold) { driver_->holdPreemption(hold); }
   // /v1/vrrp.
   nlohmann::json json() const;
 

@@ -325,6 +325,10 @@ std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, st
   auto t = std::make_unique<dp::ForwardingTable>();
   t->timeouts = timeoutsOf(config);
   t->expireNodestConn = dpc.expireNodestConn;
+  t->sync.threshold = dpc.syncThreshold;
+  t->sync.period = dpc.syncPeriod;
+  t->sync.refreshMs = static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(dpc.syncRefreshPeriod).count());
+  t->sync.retries = dpc.syncRetries;
   for (std::size_t i = 0; i < dpc.ports.size(); ++i) {
     dp::PortConfig pc;
     pc.mac = portMacs[i];

@@ -107,6 +107,7 @@ class FakeBackend : public api::Backend {
   json status() const { return {{"version", "fuzz"}}; }
   json stats() const { return {{"services", json::array()}, {"drops", json::object()}}; }
   json vrrp() const { return {{"running", false}, {"instances", json::array()}}; }
+  json sync() const { return {{"enabled", false}}; }
   json health() const { return {{"running", true}, {"checkers", json::array()}}; }
   json connections(const std::string&, unsigned) {
     return {{"connections", json::array()}, {"next_cursor", nullptr}};

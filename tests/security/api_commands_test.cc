@@ -84,6 +84,7 @@ class RecordingBackend : public Backend {
   json stats() const { return {{"services", json::array()}}; }
   json health() const { return {{"running", true}, {"checkers", json::array()}}; }
   json vrrp() const { return {{"running", false}, {"instances", json::array()}}; }
+  json sync() const { return {{"enabled", false}}; }
   json connections(const std::string&, unsigned) { return {{"connections", json::array()}, {"next_cursor", nullptr}}; }
 };
 

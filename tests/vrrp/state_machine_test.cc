@@ -487,5 +487,27 @@ TEST(VrrpTwoRouters, PreemptTakesOverFromALowerMaster) {
   EXPECT_EQ(lan.router(1).machine.state(), State::kBackup);
 }
 
+// A returning higher-priority router that holds preemption (its
+// connection sync is not complete) stays backup of the lower master; once
+// released it takes over within a Master_Down_Interval.
+TEST(VrrpTwoRouters, HeldPreemptionWaitsForTheRelease) {
+  Lan lan({.priority = 150, .primaryAddress = ip("10.0.0.1")}, {.priority = 100, .primaryAddress = ip("10.0.0.2")});
+  lan.router(0).up = false;
+  lan.router(1).machine.start(0ms);
+  lan.runUntil(5000ms);
+  ASSERT_EQ(lan.router(1).machine.state(), State::kMaster);
+  lan.router(0).up = true;
+  lan.router(0).machine.holdPreemption(true);
+  lan.router(0).machine.start(5000ms);
+  lan.runUntil(30000ms);
+  EXPECT_EQ(lan.router(0).machine.state(), State::kBackup);
+  EXPECT_EQ(lan.router(0).machine.masterAddress(), ip("10.0.0.2"));
+  EXPECT_EQ(lan.router(1).machine.state(), State::kMaster);
+  lan.router(0).machine.holdPreemption(false);
+  lan.runUntil(34000ms);
+  EXPECT_EQ(lan.router(0).machine.state(), State::kMaster);
+  EXPECT_EQ(lan.router(1).machine.state(), State::kBackup);
+}
+
 }  // namespace
 }  // namespace sluice::vrrp

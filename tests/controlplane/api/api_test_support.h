@@ -66,6 +66,7 @@ class FakeBackend : public Backend {
     return {{"running", true},
             {"instances", {{{"name", "RH_EXT"}, {"state", "MASTER"}, {"virtual_router_id", 50}}}}};
   }
+  nlohmann::json sync() const override { return {{"enabled", false}}; }
   nlohmann::json stats() const override {
     return {{"services",
              {{{"id", "tcp-10.0.0.1-80"},

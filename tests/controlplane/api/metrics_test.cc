@@ -43,6 +43,27 @@ TEST(Metrics, TheControlPlanesSteeringFailuresAreACounter) {
   EXPECT_NE(text.find("\nsluice_xdp_steering_failures_total 3\n"), std::string::npos) << text;
 }
 
+// catches: connection sync's role, traffic and drops missing from /metrics.
+TEST(Metrics, ConnectionSyncIsMeasured) {
+  testing::FakeBackend b;
+  nlohmann::json stats = b.stats();
+  EXPECT_EQ(prometheusText(stats).find("\nsluice_sync_master "), std::string::npos);
+  stats["sync"] = {{"enabled", true},
+                   {"role", "master"},
+                   {"sent", {{"messages", 4}, {"entries", 40}}},
+                   {"received", {{"messages", 0}, {"entries", 0}}},
+                   {"dropped", {{"worker_ring_full", 2}, {"refused", {{"wrong_syncid", 5}}}}},
+                   {"lag_ms", 12}};
+  const std::string text = prometheusText(stats);
+  for (const char* line : {"\nsluice_sync_master 1\n", "\nsluice_sync_messages_total{direction=\"sent\"} 4\n",
+                           "\nsluice_sync_entries_total{direction=\"sent\"} 40\n",
+                           "\nsluice_sync_dropped_total{reason=\"worker_ring_full\"} 2\n",
+                           "\nsluice_sync_dropped_total{reason=\"refused_wrong_syncid\"} 5\n",
+                           "\nsluice_sync_lag_milliseconds 12\n"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << text;
+  }
+}
+
 TEST(Metrics, LabelValuesAreEscaped) {
   const nlohmann::json stats = {{"services", {{{"id", "group-a\"b\\c"}, {"conns", 1}}}}};
   EXPECT_NE(prometheusText(stats).find("service=\"group-a\\\"b\\\\c\""), std::string::npos);

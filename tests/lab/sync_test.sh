@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Connection sync between two sluiced (docs/sync.md): the guide's section
+# 4.1 pair (lb1 priority 100, lb2 99, sync group VG1 over RH_EXT and
+# RH_INT) with `lvs_sync_daemon eth1 RH_INT`, NAT, rr over the four real
+# servers. Through it, from c1: 20 long-lived TCP streams to the echo
+# service (a line every 0.2 s, each echo read back) and UDP flows whose
+# replies name their real server (tests/lab/sync_streams.py).
+#   1. Before the kill the backup's table holds the 20 connections.
+#   2. lb1 is killed (-9): lb2 takes over and every stream goes on; every
+#      UDP flow keeps its real server.
+#   3. lb1 comes back (higher priority, preempt): it takes over only after
+#      its bulk sync from lb2 completed, and again every stream goes on.
+#   4. The same takeover without lvs_sync_daemon loses the streams: sync is
+#      what saves them.
+# The takeover and failback gaps (the longest wait for an echo) are printed.
+#
+# Usage: tests/lab/sync_test.sh [REPO_ROOT [BUILD_DIR]]   (root; 77 = skipped)
+#
+# Traffic stays inside the lab namespaces; every wait is bounded, and the
+# routers, the clients and the lab are stopped whatever happens.
+set -euo pipefail
+
+# shellcheck source=tests/lab/lib.sh
+source "$(dirname "$0")/lib.sh" "$@"
+
+preflight "$sluiced"
+
+work=$(mktemp -d)
+declare -A router_pid=()
+streams_pid=
+
+start_router() {  # start_router NS CONFIG
+  sluiced_start "router_pid[$1]" "$1" "$work/$1.log" -f "$2" --pidfile "/run/sluice/sync-test-$1.pid" && return 0
+  echo "sluiced in $1 did not start:"
+  cat "$work/$1.log"
+  return 1
+}
+stop_router() { sluiced_stop "${router_pid[$1]:-}" "${2:-TERM}"; router_pid[$1]=; }
+stop_streams() {
+  [ -n "$streams_pid" ] || return 0
+  touch "$work/stop"
+  for _ in $(seq 100); do kill -0 "$streams_pid" 2>/dev/null || break; sleep 0.1; done
+  kill "$streams_pid" 2>/dev/null || true
+  wait "$streams_pid" 2>/dev/null || true
+  streams_pid=
+}
+cleanup() {
+  stop_streams
+  stop_router lb1 KILL
+  stop_router lb2 KILL
+  "$lab" down >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# make_conf NS SYNC(sync|nosync): the guide's config of router NS with the
+# echo services (TCP and UDP port 7) and, with sync, lvs_sync_daemon.
+make_conf() {
+  local src=$top/docs/examples/${1}_nat.conf out=$work/$1-$2.conf
+  if [ "$2" = sync ]; then
+    sed 's/^global_defs {/global_defs {\n   lvs_sync_daemon eth1 RH_INT/' "$src" >"$out"
+  else
+    cp "$src" "$out"
+  fi
+  local proto rs
+  for proto in TCP UDP; do
+    {
+      echo "virtual_server $LAB_VIP4 $LAB_ECHO_PORT {"
+      echo "    lb_algo rr"
+      echo "    lb_kind NAT"
+      echo "    protocol $proto"
+      for rs in "${LAB_SERVER_IP4S[@]}"; do echo "    real_server $rs $LAB_ECHO_PORT { }"; done
+      echo "}"
+    } >>"$out"
+  done
+  echo "$out"
+}
+
+api() { curl -s --max-time 3 --unix-socket "/run/sluice/sluice-$1.sock" "http://sluice$2"; }
+states_are() { [ "$(sluiced_vrrp_states "$1")" = "$2" ]; }
+# wait_until SECONDS COMMAND...: polls every 100 ms; prints the ms it took or "timeout".
+wait_until() {
+  local limit=$1 start
+  shift
+  start=$(date +%s%3N)
+  for _ in $(seq $((limit * 10))); do
+    if "$@" >/dev/null 2>&1; then
+      echo $(($(date +%s%3N) - start))
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo timeout
+}
+within() { [ "$1" != timeout ] && [ "$1" -le "$2" ]; }
+# echo_conns NS: the established TCP connections to the echo service in NS's table.
+echo_conns() {
+  api "$1" "/v1/connections?limit=1000" | json_get \
+    "sum(1 for c in d['connections'] if c['protocol'] == 'TCP' and c['virtual_port'] == $LAB_ECHO_PORT and c['state'] == 'ESTABLISHED')"
+}
+has_echo_conns() { [ "$(echo_conns "$1")" -ge "$2" ]; }
+sync_field() { api "$1" /v1/sync | json_get "d$2"; }
+bulk_complete() { [ "$(sync_field "$1" "['bulk']['state']")" = complete ]; }
+
+start_streams() {  # start_streams TCP UDP PATIENCE OUT
+  rm -f "$work/stop"
+  in_ns c1 timeout 120 "$LAB_PYTHON" "$top/tests/lab/sync_streams.py" "$LAB_VIP4" "$LAB_ECHO_PORT" \
+    --tcp "$1" --udp "$2" --patience "$3" --seconds 100 --stop "$work/stop" --out "$4" &
+  streams_pid=$!
+}
+# streams_json FILE EXPR: EXPR over the streams' summary d.
+streams_json() { json_get "$2" <"$1"; }
+
+"$lab" up nat >/dev/null
+
+echo "== with lvs_sync_daemon: takeover and failback keep every connection"
+lb1_sync=$(make_conf lb1 sync)
+lb2_sync=$(make_conf lb2 sync)
+start_router lb1 "$lb1_sync"
+start_router lb2 "$lb2_sync"
+check "lb1 becomes master of RH_EXT and RH_INT" sluiced_wait_states lb1 MASTER
+check "lb2 stays backup" states_are lb2 "BACKUP BACKUP"
+expect "lb1 sends, lb2 receives" "master backup" \
+  bash -c "echo \$(curl -s --unix-socket /run/sluice/sluice-lb1.sock http://sluice/v1/sync | $LAB_PYTHON -c 'import json,sys; print(json.load(sys.stdin)[\"role\"])') \$(curl -s --unix-socket /run/sluice/sluice-lb2.sock http://sluice/v1/sync | $LAB_PYTHON -c 'import json,sys; print(json.load(sys.stdin)[\"role\"])')"
+
+start_streams 20 4 10 "$work/sync.json"
+took=$(wait_until 15 has_echo_conns lb2 20)
+echo "   lb2 held the 20 connections ${took} ms after the streams started"
+check "before the kill, the backup's table holds the 20 connections" within "$took" 15000
+sleep 1
+
+stop_router lb1 KILL
+took=$(wait_until 8 states_are lb2 "MASTER MASTER")
+echo "   lb2 master ${took} ms after lb1 was killed"
+check "lb2 takes over" within "$took" 5000
+sleep 5
+
+start_router lb1 "$lb1_sync"
+took=$(wait_until 25 states_are lb1 "MASTER MASTER")
+echo "   lb1 master again ${took} ms after its restart"
+check "lb1 takes over again after its restart (preempt)" within "$took" 25000
+check "lb1's bulk sync completed before it took over" bulk_complete lb1
+bulk=$(api lb1 /v1/sync | json_get "d['bulk']")
+echo "   lb1's bulk sync: $bulk"
+contains "lb1 waited for the bulk sync, not the bounded wait" "'took_over': 'after_bulk'" echo "$bulk"
+sleep 4
+stop_streams
+summary=$(cat "$work/sync.json" 2>/dev/null || echo '{"tcp": [], "udp": []}')
+echo "   streams: $(echo "$summary" | json_get "[(s['echoed'], s['lost'], s['error']) for s in d['tcp']]")"
+echo "   udp: $(echo "$summary" | json_get "[(f['answered'], f['asked'], f['servers']) for f in d['udp']]")"
+expect "all 20 TCP streams open to the end" 20 streams_json "$work/sync.json" \
+  "sum(1 for s in d['tcp'] if s['error'] is None and not s['lost'])"
+expect "every stream got every echo (at most the line in flight at the stop missing)" 20 streams_json \
+  "$work/sync.json" "sum(1 for s in d['tcp'] if s['lines'] - s['echoed'] <= 1 and s['echoed'] > 50)"
+expect "every UDP flow kept its real server" 4 streams_json "$work/sync.json" \
+  "sum(1 for f in d['udp'] if len(f['servers']) == 1)"
+expect "every UDP flow was answered after the failover too" 4 streams_json "$work/sync.json" \
+  "sum(1 for f in d['udp'] if f['answered'] >= f['asked'] * 0.7)"
+gap=$(streams_json "$work/sync.json" "max(s['max_gap_ms'] for s in d['tcp'])")
+echo "   the longest wait for an echo (takeover or failback gap): $gap ms"
+check "lb2 counted the messages it received" test "$(sync_field lb2 "['received']['messages']")" -gt 0
+check "lb2 refused no datagram" test "$(sync_field lb2 "['dropped']['refused'].get('wrong_syncid', 0)")" -eq 0
+stop_router lb1
+stop_router lb2
+
+echo "== without lvs_sync_daemon: the same takeover loses the streams"
+start_router lb1 "$(make_conf lb1 nosync)"
+start_router lb2 "$(make_conf lb2 nosync)"
+check "lb1 becomes master" sluiced_wait_states lb1 MASTER
+start_streams 5 0 6 "$work/nosync.json"
+sleep 3
+stop_router lb1 KILL
+took=$(wait_until 8 states_are lb2 "MASTER MASTER")
+check "lb2 takes over" within "$took" 5000
+sleep 9
+stop_streams
+echo "   streams: $(streams_json "$work/nosync.json" "[(s['echoed'], s['lost'], s['error']) for s in d['tcp']]")"
+expect "every stream is lost without sync" 5 streams_json "$work/nosync.json" \
+  "sum(1 for s in d['tcp'] if s['lost'] or s['error'] is not None)"
+stop_router lb2
+
+echo "$checks checks, $failures failed"
+[ "$failures" -eq 0 ]

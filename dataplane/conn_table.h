@@ -121,7 +121,7 @@ class HugeArray {
 // Connection flags.
 inline constexpr uint8_t kConnInUse = 1 << 0;
 inline constexpr uint8_t kConnNat = 1 << 1;       // has a reply tuple in the index
-inline constexpr uint8_t kConnTemplate = 1 << 2;  // a persistence template
+inline constexpr uint8_t kConnTemplate = 1 << 2;  // a persistence template (state kEstablished: IPVS's ASSURED)
 
 template <class A>
 struct alignas(64) Conn {

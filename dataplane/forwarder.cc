@@ -262,6 +262,11 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
     if (next != c->state) {
       accountState(c->destId, c->state, next);
       c->state = next;
+      // IPVS's template is ASSURED once a connection under it is
+      // established (templates keep that in their state).
+      if (next == ConnState::kEstablished) {
+        if (Conn<A>* t = templates.byRef(c->templateRef)) t->state = ConnState::kEstablished;
+      }
     }
   }
   c->expires = now + timeouts_.of(c->state);
@@ -442,6 +447,7 @@ bool Forwarder::install(const ConnRecord& r, uint32_t now, ConnTable<A>& conns, 
       t->destId = r.destId;
       t->serviceId = r.serviceId;
     }
+    if (r.state == ConnState::kEstablished) t->state = ConnState::kEstablished;  // assured
     t->expires = now + ttl;
     counters_.syncInstalled.add(1);
     return true;

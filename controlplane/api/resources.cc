@@ -39,7 +39,9 @@ json configJson(const config::Config& config) {
 json connectionJson(const dp::ConnRecord& c, unsigned worker, std::string_view service) {
   return {{"worker", worker},
           {"protocol", c.isTemplate ? std::string("IP") : tables::protocolText(c.proto)},
-          {"state", std::string(dp::connStateName(c.state))},
+          // A template is ASSURED (as ipvsadm -Lnc says) once a connection under it was established.
+          {"state", c.isTemplate ? std::string(c.state == dp::ConnState::kEstablished ? "ASSURED" : "NONE")
+                                 : std::string(dp::connStateName(c.state))},
           {"expires_ms", c.expiresInMs},
           {"template", c.isTemplate},
           {"client_address", tables::addressText(c.client, c.v6)},

@@ -70,7 +70,7 @@ std::optional<sync::Entry> EntryMapper::toEntry(const dp::ConnRecord& r) const {
   if (r.isTemplate) {
     e.flags |= sync::conn_flags::kTemplate;
     e.protocol = s.byMark ? sync::ip_protocol::kIp : s.proto;
-    e.state = sync::kTemplateStateNone;
+    e.state = r.state == dp::ConnState::kEstablished ? sync::kTemplateStateAssured : sync::kTemplateStateNone;
   } else {
     e.protocol = r.proto;
     e.state = ipvsState(r.state);
@@ -118,7 +118,11 @@ Matched EntryMapper::toRecord(const sync::Entry& e) const {
   r.proto = e.protocol;
   // This router forwards as its own configuration says.
   r.method = static_cast<uint8_t>(server->method);
-  r.state = e.isTemplate() ? dp::ConnState::kNone : connState(e.protocol, e.state);
+  if (e.isTemplate()) {
+    r.state = e.state == sync::kTemplateStateAssured ? dp::ConnState::kEstablished : dp::ConnState::kNone;
+  } else {
+    r.state = connState(e.protocol, e.state);
+  }
   r.serviceId = s->serviceId;
   r.destId = server->destId;
   r.expiresInMs = int64_t{e.timeoutSeconds} * 1000;

@@ -105,6 +105,7 @@ TEST(ForwarderSync, ATemplateGoesBeforeTheConnectionItControls) {
   EXPECT_EQ(due[0].vipPort, 80);
   EXPECT_EQ(due[0].rs, ip("192.168.1.20"));
   EXPECT_EQ(due[0].expiresInMs, 300'000);
+  EXPECT_EQ(due[0].state, ConnState::kEstablished);  // ASSURED: a connection under it is established
   EXPECT_FALSE(due[1].isTemplate);
 }
 

@@ -13,7 +13,12 @@ reset or a closed connection ends it too. Runs S seconds, or until the
 --stop file exists, then writes one JSON object to --out:
 
   {"tcp": [{"lines", "echoed", "lost", "error", "max_gap_ms"}...],
-   "udp": [{"asked", "answered", "servers": [...], "max_gap_ms"}...]}
+   "udp": [{"asked", "answered", "servers": [...], "max_gap_ms"}...],
+   "gaps": [[second, longest_ms]...]}
+
+where "gaps" lists the stalls of over a second: when (seconds since the
+start, when the echo came) and the longest wait for an echo then, over
+all TCP streams, one entry per stall.
 
 Standard library only; every wait is bounded.
 """
@@ -26,6 +31,9 @@ import socket
 import time
 
 INTERVAL_S = 0.2
+STALL_MS = 1000
+STARTED = time.monotonic()
+GAPS = {}  # second after the start -> the longest wait for an echo ending then
 
 
 def main():
@@ -98,7 +106,14 @@ def main():
             else:
                 read_udp(flows[i])
 
-    out = {"tcp": [], "udp": []}
+    # Stalls of all streams ending within two seconds are one stall.
+    gaps = []
+    for second in sorted(GAPS):
+        if gaps and second - gaps[-1][0] <= 2:
+            gaps[-1] = [gaps[-1][0], max(gaps[-1][1], GAPS[second])]
+        else:
+            gaps.append([second, GAPS[second]])
+    out = {"tcp": [], "udp": [], "gaps": gaps}
     for s in streams:
         if s["sock"] is not None:
             s["sock"].close()
@@ -140,7 +155,11 @@ def read_tcp(sel, s):
             return
         s["buf"] = s["buf"][len(line):]
         now = time.monotonic()
-        s["max_gap_ms"] = max(s["max_gap_ms"], int((now - s["last_echo"]) * 1000))
+        gap = int((now - s["last_echo"]) * 1000)
+        s["max_gap_ms"] = max(s["max_gap_ms"], gap)
+        if gap > STALL_MS:
+            second = int(now - STARTED)
+            GAPS[second] = max(GAPS.get(second, 0), gap)
         s["last_echo"] = now
         s["echoed"] += 1
         s["pending"] = None

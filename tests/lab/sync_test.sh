@@ -12,6 +12,9 @@
 #      its bulk sync from lb2 completed, and again every stream goes on.
 #   4. The same takeover without lvs_sync_daemon loses the streams: sync is
 #      what saves them.
+#   5. The persistent HTTP service keeps a client on its real server across
+#      the takeover (the template was synced), and with DR (lab variant dr)
+#      the takeover keeps the streams too.
 # The takeover and failback gaps (the longest wait for an echo) are printed.
 #
 # Usage: tests/lab/sync_test.sh [REPO_ROOT [BUILD_DIR]]   (root; 77 = skipped)
@@ -54,21 +57,23 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# make_conf NS SYNC(sync|nosync): the guide's config of router NS with the
-# echo services (TCP and UDP port 7) and, with sync, lvs_sync_daemon.
+# make_conf NS SYNC(sync|nosync) [KIND(NAT|DR)]: the guide's config of
+# router NS, its HTTP service persistent (120 s), with the echo services
+# (TCP and UDP port 7) and, with sync, lvs_sync_daemon on eth1 following
+# RH_INT.
 make_conf() {
-  local src=$top/docs/examples/${1}_nat.conf out=$work/$1-$2.conf
+  local src=$top/docs/examples/${1}_nat.conf kind=${3:-NAT} out=$work/$1-$2-${3:-NAT}.conf
   if [ "$2" = sync ]; then
-    sed 's/^global_defs {/global_defs {\n   lvs_sync_daemon eth1 RH_INT/' "$src" >"$out"
+    sed 's/^global_defs {/global_defs {\n   lvs_sync_daemon eth1 RH_INT/' "$src"
   else
-    cp "$src" "$out"
-  fi
+    cat "$src"
+  fi | sed -e "s/lb_kind NAT/lb_kind $kind/" -e 's/^    protocol TCP$/    protocol TCP\n    persistence_timeout 120/' >"$out"
   local proto rs
   for proto in TCP UDP; do
     {
       echo "virtual_server $LAB_VIP4 $LAB_ECHO_PORT {"
       echo "    lb_algo rr"
-      echo "    lb_kind NAT"
+      echo "    lb_kind $kind"
       echo "    protocol $proto"
       for rs in "${LAB_SERVER_IP4S[@]}"; do echo "    real_server $rs $LAB_ECHO_PORT { }"; done
       echo "}"
@@ -125,19 +130,32 @@ expect "lb1 sends, lb2 receives" "master backup" \
   bash -c "echo \$(curl -s --unix-socket /run/sluice/sluice-lb1.sock http://sluice/v1/sync | $LAB_PYTHON -c 'import json,sys; print(json.load(sys.stdin)[\"role\"])') \$(curl -s --unix-socket /run/sluice/sluice-lb2.sock http://sluice/v1/sync | $LAB_PYTHON -c 'import json,sys; print(json.load(sys.stdin)[\"role\"])')"
 
 start_streams 20 4 10 "$work/sync.json"
+t0=$(date +%s)
+# The persistent HTTP service: c2 first (rr's first server), then c1 twice
+# (the next one): after the takeover c1 must still reach its server, which
+# lb2's own rr would not give it first.
+first=$(http_get c2 "$LAB_VIP4")
+held=$(http_get c1 "$LAB_VIP4")
+expect "c1's second request stays on its server (persistence)" "$held" http_get c1 "$LAB_VIP4"
 took=$(wait_until 15 has_echo_conns lb2 20)
 echo "   lb2 held the 20 connections ${took} ms after the streams started"
 check "before the kill, the backup's table holds the 20 connections" within "$took" 15000
+check "the backup holds c1's persistence template" bash -c \
+  "curl -s --unix-socket /run/sluice/sluice-lb2.sock 'http://sluice/v1/connections?limit=1000' | grep -q '\"template\": *true'"
 sleep 1
 
+t_kill=$(($(date +%s) - t0))
 stop_router lb1 KILL
 took=$(wait_until 8 states_are lb2 "MASTER MASTER")
 echo "   lb2 master ${took} ms after lb1 was killed"
 check "lb2 takes over" within "$took" 5000
+expect "after the takeover c1 reaches its server ($held, not $first) through lb2's synced template" "$held" \
+  http_get c1 "$LAB_VIP4"
 sleep 5
 
 start_router lb1 "$lb1_sync"
 took=$(wait_until 25 states_are lb1 "MASTER MASTER")
+t_back=$(($(date +%s) - t0))
 echo "   lb1 master again ${took} ms after its restart"
 check "lb1 takes over again after its restart (preempt)" within "$took" 25000
 check "lb1's bulk sync completed before it took over" bulk_complete lb1
@@ -157,8 +175,9 @@ expect "every UDP flow kept its real server" 4 streams_json "$work/sync.json" \
   "sum(1 for f in d['udp'] if len(f['servers']) == 1)"
 expect "every UDP flow was answered after the failover too" 4 streams_json "$work/sync.json" \
   "sum(1 for f in d['udp'] if f['answered'] >= f['asked'] * 0.7)"
-gap=$(streams_json "$work/sync.json" "max(s['max_gap_ms'] for s in d['tcp'])")
-echo "   the longest wait for an echo (takeover or failback gap): $gap ms"
+echo "   the streams' stalls over 1 s as [second after their start, longest wait for an echo in ms]:" \
+  "$(streams_json "$work/sync.json" "d['gaps']"); lb1 was killed at second $t_kill (the takeover gap)," \
+  "was master again at second $t_back (a failback gap shows only if over 1 s)"
 check "lb2 counted the messages it received" test "$(sync_field lb2 "['received']['messages']")" -gt 0
 check "lb2 refused no datagram" test "$(sync_field lb2 "['dropped']['refused'].get('wrong_syncid', 0)")" -eq 0
 stop_router lb1
@@ -168,16 +187,39 @@ echo "== without lvs_sync_daemon: the same takeover loses the streams"
 start_router lb1 "$(make_conf lb1 nosync)"
 start_router lb2 "$(make_conf lb2 nosync)"
 check "lb1 becomes master" sluiced_wait_states lb1 MASTER
-start_streams 5 0 6 "$work/nosync.json"
+start_streams 5 0 10 "$work/nosync.json"
 sleep 3
 stop_router lb1 KILL
 took=$(wait_until 8 states_are lb2 "MASTER MASTER")
 check "lb2 takes over" within "$took" 5000
-sleep 9
+sleep 13
 stop_streams
 echo "   streams: $(streams_json "$work/nosync.json" "[(s['echoed'], s['lost'], s['error']) for s in d['tcp']]")"
 expect "every stream is lost without sync" 5 streams_json "$work/nosync.json" \
   "sum(1 for s in d['tcp'] if s['lost'] or s['error'] is not None)"
+check "lb2 dropped the streams' packets as no_connection" test "$(api lb2 /v1/stats | json_get "d['drops'].get('no_connection', 0)")" -gt 0
+stop_router lb2
+
+echo "== DR with lvs_sync_daemon: the takeover keeps every connection"
+"$lab" up dr >/dev/null
+start_router lb1 "$(make_conf lb1 sync DR)"
+start_router lb2 "$(make_conf lb2 sync DR)"
+check "lb1 becomes master" sluiced_wait_states lb1 MASTER
+start_streams 10 2 10 "$work/dr.json"
+took=$(wait_until 15 has_echo_conns lb2 10)
+check "before the kill, the backup's table holds the 10 DR connections" within "$took" 15000
+stop_router lb1 KILL
+took=$(wait_until 8 states_are lb2 "MASTER MASTER")
+echo "   lb2 master ${took} ms after lb1 was killed"
+check "lb2 takes over" within "$took" 5000
+sleep 8
+stop_streams
+echo "   streams: $(streams_json "$work/dr.json" "[(s['echoed'], s['lost'], s['error']) for s in d['tcp']]")"
+echo "   stalls (second, ms): $(streams_json "$work/dr.json" "d['gaps']")"
+expect "all 10 DR streams go on through lb2" 10 streams_json "$work/dr.json" \
+  "sum(1 for s in d['tcp'] if s['error'] is None and not s['lost'] and s['lines'] - s['echoed'] <= 1)"
+expect "every DR UDP flow kept its real server" 2 streams_json "$work/dr.json" \
+  "sum(1 for f in d['udp'] if len(f['servers']) == 1)"
 stop_router lb2
 
 echo "$checks checks, $failures failed"

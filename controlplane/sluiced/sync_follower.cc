@@ -168,6 +168,7 @@ bool SyncFollower::handleFrame(uint16_t port, std::span<const uint8_t> frame, ui
   }
   ++counters_.messagesReceived;
   counters_.entriesReceived += r.message.entries.size();
+  counters_.optionsIgnored += r.message.ignored.total();
   lastReceivedAt_ = nowMs;
   lastPeer_ = d.source;
   take(r.message.entries);
@@ -179,6 +180,7 @@ void SyncFollower::take(const std::vector<sync::Entry>& entries) {
   if (table == nullptr) return;
   mapper_.use(*table);
   for (const sync::Entry& e : entries) {
+    if (e.seq) ++counters_.sequenceData;
     const connsync::Matched m = mapper_.toRecord(e);
     if (!m.record) {
       ++(m.why == connsync::Unmatched::kNoService ? counters_.noService : counters_.noServer);
@@ -285,7 +287,8 @@ nlohmann::json SyncFollower::json(uint64_t nowMs) const {
   const SyncCounters& c = counters_;
   j["sent"] = {{"messages", c.messagesSent}, {"entries", c.entriesSent}, {"connections_passed", queued}};
   j["received"] = {{"messages", c.messagesReceived}, {"entries", c.entriesReceived},
-                   {"installed", installed}, {"own_messages", c.ownMessages}};
+                   {"installed", installed}, {"own_messages", c.ownMessages},
+                   {"options_ignored", c.optionsIgnored}, {"sequence_data", c.sequenceData}};
   nlohmann::json refused = nlohmann::json::object();
   for (std::size_t i = 1; i < c.refused.size(); ++i) {
     refused[std::string(sync::decodeErrorName(static_cast<sync::DecodeError>(i)))] = c.refused[i];

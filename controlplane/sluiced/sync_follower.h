@@ -67,6 +67,8 @@ struct SyncCounters {
   uint64_t noServer = 0;            // ... whose real server is not in it
   uint64_t installDropped = 0;      // entries dropped: the workers' rings and the backlog full
   uint64_t ownMessages = 0;         // our own datagrams, seen again on the port
+  uint64_t optionsIgnored = 0;      // persistence-engine options (sluice has no engines) and optional unknown ones
+  uint64_t sequenceData = 0;        // entries with FTP sequence data (carried, not applied yet)
   std::array<uint64_t, sync::kDecodeErrorCount> refused{};  // by decode error
 };
 

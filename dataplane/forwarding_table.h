@@ -70,12 +70,26 @@ inline IpAddr maskAddress(const IpAddr& a, uint8_t prefixLen) {
   return r;
 }
 
+// How a TUN real server is reached (keepalived's `lvs_method TUN type
+// ipip|gue port N|gre [nocsum|csum]`): the client's packet inside an
+// outer IP header from the router's address on the egress port to the
+// real server, with a GUE (UDP) or GRE header between for those types.
+enum class TunnelType : uint8_t { kIpip, kGue, kGre };
+
+struct Tunnel {
+  TunnelType type = TunnelType::kIpip;
+  uint16_t port = 0;   // GUE: the UDP destination port (host order)
+  bool csum = false;   // GUE: a UDP checksum; GRE: the GRE checksum
+  friend bool operator==(const Tunnel&, const Tunnel&) = default;
+};
+
 struct RealServer {
   uint16_t destId = 0;  // stable across snapshots: counters and connections refer to it
   wire::IpAddress addr{};
   uint16_t port = 0;    // host order
   int32_t weight = 1;
   FwdMethod method = FwdMethod::kNat;  // IPVS forwards per real server
+  Tunnel tunnel;                       // with kTun
   uint32_t upperThreshold = 0;
   uint32_t lowerThreshold = 0;
 };
@@ -122,6 +136,7 @@ struct Neighbour {
 struct PortConfig {
   MacAddr mac;
   std::vector<Prefix> addresses;  // the router's own, with their prefix lengths
+  uint16_t mtu = 1500;            // the largest IP packet the port sends (tunnels check it)
 };
 
 class ForwardingTable {

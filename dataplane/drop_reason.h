@@ -27,7 +27,8 @@ namespace sluice::dp {
   X(kExceptionRingFull, "exception_ring_full") /* control plane behind */       \
   X(kTxFull, "tx_full")                 /* the port did not take the packet */  \
   X(kIcmpError, "icmp_error_unmatched") /* ICMP error for no known flow */      \
-  X(kMtuExceeded, "mtu_exceeded")       /* encapsulation would exceed MTU */    \
+  X(kMtuExceeded, "mtu_exceeded")       /* encapsulated, too big for the egress MTU, DF clear: not fragmented */ \
+  X(kNoHeadroom, "no_headroom")         /* no room before the frame for TUN's outer headers */ \
   X(kOtherHost, "other_host")           /* unicast to another MAC address */    \
   X(kSpoofedSource, "spoofed_source")   /* new flow from a VIP, ours, or a real server's reply port */ \
   X(kSteerRingFull, "steer_ring_full")  /* the owning worker is behind */ \

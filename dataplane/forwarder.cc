@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dataplane/icmp_too_big.h"
 #include "dataplane/nat.h"
+#include "dataplane/tunnel.h"
 #include "wire/bytes.h"
 
 namespace sluice::dp {
@@ -131,6 +133,16 @@ void Forwarder::setTable(ForwardingTable* table) {
   for (std::size_t i = 0; i < table->services.size(); ++i) {
     serviceById_[table->services[i].serviceId] = static_cast<int32_t>(i);
   }
+  tunnelSource_ = {};
+  for (std::size_t port = 0; port < table->ports.size() && port < kMaxPorts; ++port) {
+    for (bool v6 : {false, true}) {
+      for (const Prefix& a : table->ports[port].addresses) {
+        if (a.addr.isV6() != v6) continue;
+        tunnelSource_[port][v6] = IpAddr::of(a.addr);
+        break;
+      }
+    }
+  }
   for (std::size_t i = 0; i < table->servers.size(); ++i) {
     const RealServer& rs = table->servers[i];
     destIndex_[rs.destId] = static_cast<int32_t>(i);
@@ -176,8 +188,9 @@ void Forwarder::release(Conn<A>& c, ConnTable<A>& templates) {
   if (Conn<A>* t = templates.byRef(c.templateRef); t && t->controlled > 0) --t->controlled;
 }
 
-Verdict Forwarder::process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t rxPort) {
+Verdict Forwarder::process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t rxPort, uint16_t headroom) {
   counters_.rxPackets.add(1);
+  headroom_ = headroom;
   const ParsedPacket p = parsePacket(data, len);
   Verdict v;
   // A port may see unicast frames for other hosts (a flooding switch, a
@@ -286,6 +299,7 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
     return transmitTo(data, c->client.ip(), t.v6);
   }
   if (nat) natToRealServer(data, p, c->rs.ip(), c->rsPort);
+  if (c->method == static_cast<uint8_t>(FwdMethod::kTun)) return tunnelTo(data, p, c->rs.ip(), c->destId);
   return transmitTo(data, c->rs.ip(), t.v6);
 }
 
@@ -509,6 +523,54 @@ Verdict Forwarder::transmitTo(uint8_t* data, const IpAddr& target, bool v6) {
   Verdict v;
   v.kind = Verdict::Kind::kTransmit;
   v.port = hop.port;
+  return v;
+}
+
+Verdict Forwarder::tunnelTo(uint8_t* data, const ParsedPacket& p, const IpAddr& rs, uint16_t destId) {
+  const bool v6 = p.tuple.v6;
+  const int32_t i = destIndex_[destId];
+  // A connection whose server left the snapshot finishes as it began, but
+  // its tunnel's options are gone with it: plain ipip then.
+  const Tunnel tunnel = i >= 0 ? table_->servers[static_cast<std::size_t>(i)].tunnel : Tunnel{};
+  const ForwardingTable::NextHop hop = table_->route(rs, v6);
+  if (hop.port == kNoPort) return dropVerdict(DropReason::kNoRoute);
+  const Neighbour* n = neighbours_ != nullptr ? neighbours_->find(hop.addr, v6, hop.port) : nullptr;
+  if (n == nullptr) return transmitTo(data, rs, v6);  // asks for the neighbour, drops this one
+  const uint16_t overhead = tunnelOverhead(tunnel, v6);
+  const uint32_t inner = p.l3End - p.l3Offset;
+  const uint16_t mtu = table_->ports[hop.port].mtu;
+  uint8_t* ip = data + p.l3Offset;
+  if (inner + overhead > mtu) {
+    // As IPVS: the client learns the MTU that fits the tunnel. IPv4
+    // without DF is not fragmented here (no fragmentation yet): dropped.
+    if (!v6 && (loadBe16(ip + 6) & 0x4000) == 0) return dropVerdict(DropReason::kMtuExceeded);
+    const uint32_t error = writeTooBig(ip, inner, v6, static_cast<uint16_t>(mtu - overhead));
+    counters_.icmpTooBig.add(1);
+    Verdict v = transmitTo(data, p.tuple.src, v6);
+    if (v.kind == Verdict::Kind::kTransmit) v.length = p.l3Offset + error;
+    return v;
+  }
+  const uint32_t start = 14u + overhead;  // the new frame's bytes before the inner packet
+  if (start > p.l3Offset + headroom_) return dropVerdict(DropReason::kNoHeadroom);
+  uint8_t* frame = ip - start;
+  OuterHeader h;
+  h.src = tunnelSource_[hop.port][v6];
+  h.dst = rs;
+  h.v6 = v6;
+  h.ttl = p.ttl;
+  h.tos = v6 ? static_cast<uint8_t>((ip[0] & 0x0F) << 4 | ip[1] >> 4) : ip[1];
+  h.dontFragment = !v6 && (loadBe16(ip + 6) & 0x4000) != 0;
+  h.id = tunnelId_++;
+  h.flowHash = static_cast<uint16_t>(loadBe16(p.tuple.src.b + (v6 ? 14 : 2)) ^ p.tuple.srcPort);
+  writeTunnelHeaders(frame + 14, tunnel, h, inner);
+  std::memcpy(frame, n->mac.b.data(), 6);
+  std::memcpy(frame + 6, table_->ports[hop.port].mac.b.data(), 6);
+  storeBe16(frame + 12, v6 ? 0x86DD : 0x0800);
+  Verdict v;
+  v.kind = Verdict::Kind::kTransmit;
+  v.port = hop.port;
+  v.prepend = static_cast<uint16_t>(start - p.l3Offset);
+  v.length = start + inner;
   return v;
 }
 

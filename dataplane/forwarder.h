@@ -24,6 +24,11 @@ struct Verdict {
   Kind kind = Kind::kDrop;
   DropReason reason = DropReason::kNotForUs;
   uint16_t port = kNoPort;   // kTransmit: egress port
+  // kTransmit, when the frame changed size: it now starts `prepend` bytes
+  // before the data given (TUN's outer headers, taken from the headroom)
+  // and is `length` bytes long (0: as long as it was).
+  uint16_t prepend = 0;
+  uint32_t length = 0;
   bool vrrp = false;         // kException: a VRRP or AH packet, for the control plane's priority ring
   bool resolve = false;      // kDrop with kNeighbourUnresolved: ask the control plane
   bool resolveV6 = false;
@@ -51,8 +56,9 @@ class alignas(kCacheLine) Forwarder {
   // Decides the fate of one frame of `len` bytes (rewritten in place when
   // forwarded). nowMs: the worker's millisecond clock. rxPort: the port it
   // arrived on; a unicast frame for another MAC address is dropped there
-  // (kNoPort skips that test).
-  Verdict process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t rxPort = kNoPort);
+  // (kNoPort skips that test). headroom: the bytes free before `data`,
+  // which TUN forwarding writes its outer headers into.
+  Verdict process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t rxPort = kNoPort, uint16_t headroom = 0);
 
   // Burst prefetch (a worker calls it for every packet of a burst before
   // processing any): prefetchIndex starts loading the connection-table
@@ -114,6 +120,7 @@ class alignas(kCacheLine) Forwarder {
   bool install(const ConnRecord& r, uint32_t now, ConnTable<A>& conns, ConnTable<A>& templates);
   void accountState(uint16_t destId, ConnState from, ConnState to);
   Verdict transmitTo(uint8_t* data, const IpAddr& target, bool v6);
+  Verdict tunnelTo(uint8_t* data, const ParsedPacket& p, const IpAddr& rs, uint16_t destId);
   sched::Destination* viewOf(uint16_t destId);
   void keepSchedulers(ForwardingTable& from, ForwardingTable::WorkerView& fromView);
 
@@ -130,6 +137,11 @@ class alignas(kCacheLine) Forwarder {
   std::unique_ptr<int32_t[]> destIndex_;  // destId -> index in table_->servers, -1 if absent
   std::unique_ptr<int32_t[]> serviceIndex_;  // serviceId -> index in the previous table's services, scratch
   std::unique_ptr<int32_t[]> serviceById_;   // serviceId -> index in table_->services, -1 if absent
+  // TUN: the outer source of each port (its first address of the family)
+  // and the IPv4 identification of the outer headers.
+  std::array<std::array<IpAddr, 2>, kMaxPorts> tunnelSource_{};
+  uint16_t tunnelId_ = 0;
+  uint16_t headroom_ = 0;  // process()'s, for the call under way
   std::array<ConnRecord, kSyncOutbox> syncOut_;
   uint32_t syncCount_ = 0;
 };

@@ -145,9 +145,10 @@ class WorkerLoop {
         }
       }
       const uint16_t rxPort = m->port < c_.portIndexById.size() ? c_.portIndexById[m->port] : kNoPort;
-      const Verdict v = fwd.process(data, len, t, rxPort);
+      const Verdict v = fwd.process(data, len, t, rxPort, rte_pktmbuf_headroom(m));
       switch (v.kind) {
         case Verdict::Kind::kTransmit:
+          if (v.length != 0) resize(m, v);
           queueTx(v.port, m);
           break;
         case Verdict::Kind::kException:
@@ -186,6 +187,15 @@ class WorkerLoop {
     const unsigned pushed = c_.syncOut->pushBurst(due.data(), static_cast<unsigned>(due.size()));
     fwd.countSync(pushed, static_cast<unsigned>(due.size()) - pushed);
     fwd.clearSyncRecords();
+  }
+
+  // A frame the forwarder grew into the headroom (TUN) or shrank (an ICMP
+  // error built over it). Frames are one segment (the forwarder reads
+  // them as one buffer).
+  static void resize(rte_mbuf* m, const Verdict& v) {
+    if (v.prepend != 0) rte_pktmbuf_prepend(m, v.prepend);  // the forwarder checked the headroom
+    m->data_len = static_cast<uint16_t>(v.length);
+    m->pkt_len = v.length;
   }
 
   void queueTx(uint16_t port, rte_mbuf* m) {

@@ -52,6 +52,7 @@ struct alignas(kCacheLine) WorkerCounters {
   Counter txPackets;
   Counter exceptionPackets;
   Counter evictions;        // embryonic connections evicted from a full table
+  Counter icmpTooBig;       // ICMP "fragmentation needed" / "packet too big" sent for TUN
   Counter expired;          // connections removed by the sweep
   Counter connections;      // live entries (both families)
   Counter syncQueued;       // connections handed to the control plane to sync

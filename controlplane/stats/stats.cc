@@ -129,6 +129,11 @@ json countersJson(const dp::ForwardingTable& table, Workers workers, const RateE
                          {"connections", w->connections.get()},
                          {"evictions", w->evictions.get()},
                          {"expired", w->expired.get()},
+                         {"icmp_too_big", w->icmpTooBig.get()},
+                         {"sync_queued", w->syncQueued.get()},
+                         {"sync_dropped", w->syncDropped.get()},
+                         {"sync_installed", w->syncInstalled.get()},
+                         {"sync_rejected", w->syncRejected.get()},
                          {"drops", drops(std::span(&w, 1))}});
   }
   return {{"services", std::move(services)}, {"drops", drops(workers)}, {"workers", std::move(perWorker)}};

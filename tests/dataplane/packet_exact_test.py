@@ -1,8 +1,10 @@
 """Packet-exact test of sluiced: crafted frames in through net_pcap ports,
 the frames it sends compared field by field, and every checksum verified by
 scapy (an independent decoder): NAT both ways for IPv4 TCP (with port
-translation), UDP, IPv6 TCP and an ICMP error; Direct Routing; malformed
-frames and fragments dropped and counted.
+translation), UDP, IPv6 TCP and an ICMP error; Direct Routing; TUN in
+ipip (IPv4 and IPv6), GRE and GUE with checksums, and the ICMP "too big"
+a packet that does not fit the tunnel gets; malformed frames and fragments
+dropped and counted.
 
 Usage: /usr/bin/python3 packet_exact_test.py SLUICED   (root; exit 77 = skipped)
 Runs no network namespace and sends nothing anywhere: pcap files only.
@@ -17,7 +19,8 @@ import sys
 import tempfile
 import time
 
-from scapy.all import (ICMP, IP, IPerror, IPv6, TCP, TCPerror, UDP, Ether, Raw, rdpcap, wrpcap)
+from scapy.all import (GRE, ICMP, IP, IPerror, IPv6, TCP, TCPerror, UDP, Ether, ICMPv6PacketTooBig, Raw, rdpcap,
+                       wrpcap)
 
 CLIENT_MAC = "02:00:00:00:0c:01"
 RS_MAC = "02:00:00:00:05:01"
@@ -52,6 +55,34 @@ virtual_server 10.0.0.5 80 {
     real_server 192.168.1.20 80 {
     }
 }
+virtual_server 10.0.0.6 80 {
+    lb_algo rr
+    lb_kind TUN
+    protocol TCP
+    real_server 192.168.1.30 80 {
+    }
+}
+virtual_server 10.0.0.7 80 {
+    lb_algo rr
+    lvs_method TUN type gre csum
+    protocol TCP
+    real_server 192.168.1.31 80 {
+    }
+}
+virtual_server 10.0.0.8 80 {
+    lb_algo rr
+    lvs_method TUN type gue port 6080 csum
+    protocol TCP
+    real_server 192.168.1.32 80 {
+    }
+}
+virtual_server fd00:10::6 80 {
+    lb_algo rr
+    lb_kind TUN
+    protocol TCP
+    real_server fd00:192:168:1::30 80 {
+    }
+}
 dataplane {
     lcores 0-1
     no_huge
@@ -66,11 +97,16 @@ dataplane {
         device net_pcap1,rx_pcap=%(dir)s/int_in.pcap,tx_pcap=%(dir)s/int_out.pcap
         address 192.168.1.2/24
         address fd00:192:168:1::2/64
+        mtu 1400
     }
     neighbor 10.0.0.101 lladdr 02:00:00:00:0c:01 dev eth0
     neighbor fd00:10::101 lladdr 02:00:00:00:0c:01 dev eth0
     neighbor 192.168.1.20 lladdr 02:00:00:00:05:01 dev eth1
     neighbor fd00:192:168:1::20 lladdr 02:00:00:00:05:01 dev eth1
+    neighbor 192.168.1.30 lladdr 02:00:00:00:05:01 dev eth1
+    neighbor 192.168.1.31 lladdr 02:00:00:00:05:01 dev eth1
+    neighbor 192.168.1.32 lladdr 02:00:00:00:05:01 dev eth1
+    neighbor fd00:192:168:1::30 lladdr 02:00:00:00:05:01 dev eth1
 }
 """
 
@@ -133,6 +169,11 @@ def checksums_ok(frame):
         del copy[TCP].chksum
         if Ether(bytes(copy))[TCP].chksum != pkt[TCP].chksum:
             return False, "TCP/IPv6"
+    if ICMPv6PacketTooBig in pkt:
+        copy = Ether(raw)
+        del copy[ICMPv6PacketTooBig].cksum
+        if Ether(bytes(copy))[ICMPv6PacketTooBig].cksum != pkt[ICMPv6PacketTooBig].cksum:
+            return False, "ICMPv6"
     if IPerror in pkt:  # the quoted IPv4 header of an ICMP error
         copy = Ether(raw)
         del copy[IPerror].chksum
@@ -168,6 +209,15 @@ def main():
             # The client's router says the reply was too big: goes to the real server.
             from_client(IP(src="10.0.0.101", dst="10.0.0.1")/ICMP(type=3, code=4, nexthopmtu=1400) /
                         bytes(reply_seen_by_client)[:28]),
+            # TUN: ipip, GRE and GUE, IPv6 in IPv6; then two too big for eth1's MTU of 1400.
+            from_client(IP(src="10.0.0.101", dst="10.0.0.6")/TCP(sport=42000, dport=80, flags="S")),
+            from_client(IP(src="10.0.0.101", dst="10.0.0.7")/TCP(sport=42001, dport=80, flags="S")/Raw(b"x" * 33)),
+            from_client(IP(src="10.0.0.101", dst="10.0.0.8")/TCP(sport=42002, dport=80, flags="S")),
+            from_client(IPv6(src="fd00:10::101", dst="fd00:10::6")/TCP(sport=42003, dport=80, flags="S")),
+            from_client(IP(src="10.0.0.101", dst="10.0.0.6", flags="DF")/TCP(sport=42004, dport=80, flags="S") /
+                        Raw(b"y" * 1390)),
+            from_client(IPv6(src="fd00:10::101", dst="fd00:10::6")/TCP(sport=42005, dport=80, flags="S") /
+                        Raw(b"z" * 1390)),
             # Malformed and unwanted: each must be dropped and counted.
             Ether(bytes(from_client(syn))[:14 + 12]),                           # truncated IPv4 header
             Ether(bytes(from_client(syn))[:14] + bytes([0x43]) + bytes(from_client(syn))[15:]),  # IHL 3
@@ -220,7 +270,39 @@ def main():
         check("NAT ICMP error in: to the real server, the quoted packet rewritten to 192.168.1.20:8080",
               p is not None and p[IP].dst == "192.168.1.20" and p[IPerror].src == "192.168.1.20"
               and p[TCPerror].sport == 8080, repr(p))
-        check("nothing else was forwarded", len(int_out) == 5 and len(ext_out) == 3,
+        def tunnelled(proto, check_inner):
+            return find(int_out, lambda p: IP in p and p[IP].proto == proto and check_inner(p))
+
+        p = tunnelled(4, lambda p: True)
+        check("TUN ipip: outer 192.168.1.2 -> 192.168.1.30, the client's packet inside untouched",
+              p is not None and p[IP].src == "192.168.1.2" and p[IP].dst == "192.168.1.30" and p.dst == RS_MAC
+              and p[IP].payload[IP].dst == "10.0.0.6" and p[IP].payload[TCP].sport == 42000
+              and p[IP].payload[IP].ttl == 64, repr(p))
+        p = find(int_out, lambda p: GRE in p)
+        gre_ok = False
+        if p is not None:
+            copy = Ether(bytes(p))
+            del copy[GRE].chksum
+            gre_ok = (p[GRE].chksum_present == 1 and p[GRE].proto == 0x0800
+                      and Ether(bytes(copy))[GRE].chksum == p[GRE].chksum and p[GRE].payload[IP].dst == "10.0.0.7")
+        check("TUN gre csum: GRE with a correct checksum around the client's packet", gre_ok, repr(p))
+        p = find(int_out, lambda p: UDP in p and p[UDP].dport == 6080)
+        inner = IP(bytes(p[UDP].payload)[4:]) if p is not None else None
+        check("TUN gue: UDP to 6080, GUE header for IPv4, the client's packet inside",
+              p is not None and bytes(p[UDP].payload)[:4] == b"\x00\x04\x00\x00" and p[UDP].chksum != 0
+              and inner[IP].dst == "10.0.0.8" and inner[TCP].sport == 42002, repr(p))
+        p = find(int_out, lambda p: IPv6 in p and p[IPv6].nh == 41)
+        check("TUN ipip IPv6 in IPv6",
+              p is not None and p[IPv6].src == "fd00:192:168:1::2" and p[IPv6].dst == "fd00:192:168:1::30"
+              and p[IPv6].payload[IPv6].dst == "fd00:10::6", repr(p))
+        p = find(ext_out, lambda p: ICMP in p and p[ICMP].type == 3 and p[ICMP].code == 4)
+        check("too big for the tunnel: fragmentation needed, MTU 1380, from the VIP to the client",
+              p is not None and p[IP].src == "10.0.0.6" and p[IP].dst == "10.0.0.101" and p[ICMP].nexthopmtu == 1380
+              and p[TCPerror].sport == 42004, repr(p))
+        p = find(ext_out, lambda p: ICMPv6PacketTooBig in p)
+        check("too big for the IPv6 tunnel: packet too big, MTU 1360",
+              p is not None and p[IPv6].src == "fd00:10::6" and p[ICMPv6PacketTooBig].mtu == 1360, repr(p))
+        check("nothing else was forwarded", len(int_out) == 9 and len(ext_out) == 5,
               "%d out on eth1, %d on eth0" % (len(int_out), len(ext_out)))
 
         drops = stats["drops"]

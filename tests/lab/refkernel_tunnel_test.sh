@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The reference VM as a tunnelling real server (docs/reference-kernel.md):
 # Linux with an ipip and a gre interface holding VIPs, as LVS-TUN real
-# servers have. From c1 go IPIP and GRE packets (scapy) carrying an ICMP
-# echo and a TCP SYN to the VIPs; the VM decapsulates them and answers
-# natively, from the VIP straight to the client. The lab's own kernel has
-# no tunnel modules: this is its real decapsulator.
+# servers have, and GUE (fou) on port 6080. The lab's own kernel has no
+# tunnel modules: this is its real decapsulator.
+#   1. From c1 go IPIP and GRE packets (scapy) carrying an ICMP echo and a
+#      TCP SYN to the VIPs; the VM decapsulates them and answers natively,
+#      from the VIP straight to the client.
+#   2. sluiced in lb1 forwards to the VM with lvs_method TUN (configs/
+#      tun.conf): curl from c1 to an ipip, a GRE and a GUE VIP is answered
+#      by the VM's httpd, and the TUN real server's TCP_CHECK is UP.
 #
 # Usage: tests/lab/refkernel_tunnel_test.sh [REPO_ROOT [BUILD_DIR]]   (root; 77 = skipped)
 #
@@ -21,6 +25,7 @@ preflight
 
 work=$(mktemp -d)
 cleanup() {
+  stop_sluiced
   refkernel_stop
   "$lab" down >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -29,15 +34,22 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 require_refkernel
-ipip_vip=$LAB_VIP4      # lb1 holds nothing in this test
+ipip_vip=$LAB_VIP4      # lb1 holds it in part 2 only
 gre_vip=10.0.0.20
+gue_vip=10.0.0.21
+pidfile=/run/sluice/refkernel-tunnel.pid
+sock=/run/sluice/sluice-lb1.sock
 
 "$lab" up nat >/dev/null
 {
-  echo "vm=$LAB_VM_ETH0_IP4 prefix=$LAB_PREFIX4 ipip_vip=$ipip_vip gre_vip=$gre_vip"
+  echo "vm=$LAB_VM_ETH0_IP4 prefix=$LAB_PREFIX4 ipip_vip=$ipip_vip gre_vip=$gre_vip gue_vip=$gue_vip"
   cat <<'JOB'
-load ipip ip_gre
+load ipip ip_gre fou
 ip link set eth0 up
+# An LVS-TUN real server answers ARP for its own address only: the VIPs
+# are the router's on this segment.
+sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.eth0.arp_ignore=1
+sysctl -qw net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_announce=2
 ip addr add "$vm/$prefix" dev eth0
 # The modules' fallback devices take tunnel packets from anyone (the
 # LVS-TUN real server's tunl0).
@@ -47,6 +59,9 @@ for dev in tunl0 gre0; do
 done
 ip addr add "$ipip_vip/32" dev tunl0
 ip addr add "$gre_vip/32" dev gre0
+# GUE on 6080: the inner IPv4 packet goes on to tunl0.
+ip fou add port 6080 gue
+ip addr add "$gue_vip/32" dev tunl0
 sysctl -qw net.ipv4.conf.all.rp_filter=0
 mkdir -p /tmp/www
 echo vm >/tmp/www/index.html
@@ -110,13 +125,25 @@ expect "IPIP: an encapsulated TCP SYN to $ipip_vip:80 is answered natively" syn-
 expect "GRE: an encapsulated ICMP echo to $gre_vip is answered natively" echo-reply probe gre-icmp
 expect "GRE: an encapsulated TCP SYN to $gre_vip:80 is answered natively" syn-ack probe gre-syn
 
+echo "== sluiced in lb1 forwards to the VM through the tunnels (lvs_method TUN)"
+if start_sluiced "$configs/tun.conf"; then
+  for vip in "$ipip_vip" "$gre_vip" "$gue_vip"; do
+    expect "curl http://$vip/ through sluiced is answered by the VM" vm http_get c1 "$vip"
+  done
+  check "the TUN real server's TCP_CHECK reaches it (UP)" wait_check 10.0.0.4 UP 10
+  stats=$(curl -s --max-time 3 --unix-socket "$sock" http://sluice/v1/stats)
+  check "sluiced dropped nothing as no_headroom or mtu_exceeded" test \
+    "$(echo "$stats" | json_get "d['drops'].get('no_headroom', 0) + d['drops'].get('mtu_exceeded', 0)")" -eq 0
+  stop_sluiced
+fi
+
 check "the VM's job is told to finish" refkernel_poke c1 "$LAB_VM_ETH0_IP4" 9000
 if refkernel_finish 30; then pass "the VM's job ends"; else fail "the VM's job ends"; fi
 # "N: tun0@NONE: ... RX: bytes packets ..." on one line: the packets field.
 rx_packets() { refkernel_section "$1" | sed -n 's/.*RX: *bytes *packets[^\\]*\\ *[0-9]* *\([0-9]*\).*/\1/p'; }
 for dev in tunl0 gre0; do
   n=$(rx_packets "$dev")
-  expect "the VM's $dev took the 6 packets sent to it" True \
+  expect "the VM's $dev took the packets sent to it" True \
     "$LAB_PYTHON" -c "print(${n:-0} >= 6)"
 done
 echo "$checks checks, $failures failed"

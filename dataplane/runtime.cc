@@ -290,25 +290,25 @@ unsigned Runtime::pollTaps() {
   return done;
 }
 
-unsigned Runtime::pollResolves(const ResolveHandler& handler, unsigned max) {
+namespace {
+
+// Hands up to `max` messages of a ring to `handler`; returns how many.
+template <class T, class Handler>
+unsigned drain(TypedRing<T>& ring, const Handler& handler, unsigned max) {
   unsigned done = 0;
-  ResolveRequest r{};
-  while (done < max && resolves_->pop(r)) {
+  T message{};
+  while (done < max && ring.pop(message)) {
     ++done;
-    handler(r);
+    handler(message);
   }
   return done;
 }
 
-unsigned Runtime::pollSyncRecords(const SyncHandler& handler, unsigned max) {
-  unsigned done = 0;
-  ConnRecord r{};
-  while (done < max && syncOut_->pop(r)) {
-    ++done;
-    handler(r);
-  }
-  return done;
-}
+}  // namespace
+
+unsigned Runtime::pollResolves(const ResolveHandler& handler, unsigned max) { return drain(*resolves_, handler, max); }
+
+unsigned Runtime::pollSyncRecords(const SyncHandler& handler, unsigned max) { return drain(*syncOut_, handler, max); }
 
 bool Runtime::installSynced(unsigned worker, const ConnRecord& record) {
   return worker < syncIn_.size() && syncIn_[worker]->push(record);

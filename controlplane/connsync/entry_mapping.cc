@@ -94,8 +94,12 @@ const dp::Service* EntryMapper::service(const sync::Entry& e) const {
 Matched EntryMapper::toRecord(const sync::Entry& e) const {
   const dp::Service* s = table_ ? service(e) : nullptr;
   if (s == nullptr) return {std::nullopt, Unmatched::kNoService};
+  // IPVS writes a template of a fwmark or port-0 service (and of port 21)
+  // with real server port 0 (ip_vs_sched_persist): its server is named by
+  // its address alone.
+  const bool anyPort = e.isTemplate() && e.destinationPort == 0;
   auto serves = [&](const dp::RealServer& rs) {
-    return rs.addr == e.destination && (rs.port == e.destinationPort || rs.port == 0);
+    return rs.addr == e.destination && (rs.port == e.destinationPort || rs.port == 0 || anyPort);
   };
   const dp::RealServer* server = nullptr;
   for (uint32_t i = s->firstServer; i < s->firstServer + s->serverCount && server == nullptr; ++i) {

@@ -7,8 +7,10 @@
 //     fwmark service is protocol 0 with the mark as its virtual address).
 //   * in: a peer's entry is matched to this router's own configuration by
 //     (VIP, protocol, port) or fwmark, and the real server by address and
-//     port; the record then carries this table's ids, which the worker
-//     checks against the snapshot it runs.
+//     port (by address alone for a template of real server port 0, as the
+//     kernel writes those of fwmark and port-0 services); the record then
+//     carries this table's ids, which the worker checks against the
+//     snapshot it runs.
 //
 // A peer may run another configuration: an entry without a matching
 // service or real server is refused with its reason, and counted.

@@ -65,7 +65,13 @@ void SyncFollower::configure(const config::Config& config) {
   std::optional<SyncSetup> next = resolveSync(config, dataplane_);
   if (next && setup_ && next->daemon == setup_->daemon && next->port == setup_->port &&
       next->source == setup_->source) {
-    return;  // unchanged: keep the message being filled
+    // The same daemon: keep the message being filled; sluice's own
+    // settings (sync_takeover_wait, sync_bulk_port) may still change.
+    const bool relisten = next->bulkPort != setup_->bulkPort;
+    setup_->takeoverWaitMs = next->takeoverWaitMs;
+    setup_->bulkPort = next->bulkPort;
+    if (relisten && started_) listenForBulk();
+    return;
   }
   setup_ = std::move(next);
   message_.reset();

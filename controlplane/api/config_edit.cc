@@ -102,6 +102,26 @@ json merge(json current, const json& patch, std::span<const std::string_view> id
   return current;
 }
 
+// A patch that moves a server (or service) off TUN without naming a tunnel
+// takes its old tunnel away with the method.
+void dropLeftoverTunnel(json& merged, const json& patch) {
+  const auto method = merged.find("lvs_method");
+  if (!patch.contains("tunnel") && (method == merged.end() || *method != "TUN")) merged.erase("tunnel");
+}
+
+// keepalived's rules for the options of a TUN server; a tunnel without
+// its own lvs_method TUN is refused.
+void validateTunnel(const std::optional<config::ForwardingMethod>& method,
+                    const std::optional<config::TunnelSpec>& tunnel, const std::string& what) {
+  if (!tunnel) return;
+  if (method != config::ForwardingMethod::kTun) {
+    throw ApiError(400, what + ": a tunnel goes with its own lvs_method TUN", "tunnel");
+  }
+  if (const std::string problem = config::tunnelProblem(*tunnel); !problem.empty()) {
+    throw ApiError(400, what + ": " + problem, "tunnel");
+  }
+}
+
 std::optional<wire::IpFamily> familyOf(const VirtualServer& vs) {
   if (vs.kind == VirtualServerKind::kAddress) return vs.address.family;
   return std::nullopt;
@@ -115,8 +135,10 @@ void validateServer(const VirtualServer& vs, RealServer& rs, std::optional<wire:
     throw ApiError(400, "lthreshold is above uthreshold", "lthreshold");
   }
   if (rs.port == 0 && vs.kind == VirtualServerKind::kAddress) rs.port = vs.port;
-  // IPVS forwards within one family except through tunnels.
-  if (rs.method.value_or(vs.method) != config::ForwardingMethod::kTun) {
+  validateTunnel(rs.method, rs.tunnel, "real server " + config::toString(rs.address));
+  // IPVS forwards within one family except through tunnels (the table
+  // builder refuses the tunnels sluice cannot build).
+  if (config::forwardingOf(vs, rs).method != config::ForwardingMethod::kTun) {
     if (!family) family = rs.address.family;
     if (*family != rs.address.family) {
       throw ApiError(400, "real server " + config::toString(rs.address) + " is not of the virtual server's address family",
@@ -168,6 +190,8 @@ void validate(const Config& config, VirtualServer& vs) {
                             std::to_string(vs.quorum),
                    "hysteresis");
   }
+  validateTunnel(vs.method, vs.tunnel, "virtual server");
+  if (vs.sorryServer) validateTunnel(vs.sorryServer->method, vs.sorryServer->tunnel, "sorry_server");
   std::optional<wire::IpFamily> family = familyOf(vs);
   for (std::size_t i = 0; i < vs.realServers.size(); ++i) {
     validateServer(vs, vs.realServers[i], family);
@@ -179,7 +203,7 @@ void validate(const Config& config, VirtualServer& vs) {
       }
     }
   }
-  if (vs.sorryServer && vs.sorryServer->method.value_or(vs.method) != config::ForwardingMethod::kTun && family &&
+  if (vs.sorryServer && config::forwardingOf(vs, *vs.sorryServer).method != config::ForwardingMethod::kTun && family &&
       vs.sorryServer->address.family != *family) {
     throw ApiError(400, "sorry_server is not of the virtual server's address family", "sorry_server");
   }
@@ -206,7 +230,8 @@ Config updateService(const Config& config, std::string_view service, const json&
   Config next = config;
   VirtualServer& vs = serviceIn(next, service);
   refuseCommands(patch);
-  const json merged = merge(json(vs), patch, kServiceIdentity, "service");
+  json merged = merge(json(vs), patch, kServiceIdentity, "service");
+  dropLeftoverTunnel(merged, patch);
   VirtualServer updated = decodeBody([&] { return config::virtualServerFromJsonStrict(merged); });
   validate(next, updated);
   vs = std::move(updated);
@@ -236,7 +261,8 @@ Config updateServer(const Config& config, std::string_view service, std::string_
   VirtualServer& vs = serviceIn(next, service);
   RealServer& rs = *serverIn(vs, server);
   refuseCommands(patch);
-  const json merged = merge(json(rs), patch, kServerIdentity, "real server");
+  json merged = merge(json(rs), patch, kServerIdentity, "real server");
+  dropLeftoverTunnel(merged, patch);
   rs = decodeBody([&] { return config::realServerFromJsonStrict(merged); });
   validate(next, vs);
   return next;

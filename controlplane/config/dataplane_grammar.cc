@@ -15,6 +15,11 @@ constexpr std::uint32_t kMaxMemoryMb = 1u << 20;
 // its ceiling in seconds is INT_MAX / HZ with the largest HZ (1000).
 constexpr std::uint32_t kMaxSysctlInt = 2147483647;
 constexpr std::uint32_t kMaxSyncRefreshPeriod = kMaxSysctlInt / 1000;
+// A port's MTU: IPv4's least (RFC 791) to a jumbo frame's; IPv6 needs 1280
+// (RFC 8200).
+constexpr std::uint16_t kMinMtu = 68;
+constexpr std::uint16_t kMaxMtu = 9000;
+constexpr std::uint16_t kMinMtu6 = 1280;
 
 std::vector<std::string> splitCommas(const std::string& s) {
   std::vector<std::string> parts;
@@ -151,6 +156,11 @@ Block<DataplanePort> portGrammar() {
   b.value("queues", [](DataplanePort& p, const Args& a) {
     a.expect(1, 1);
     p.queues = a.number<std::uint16_t>(0, 1, 128);
+  });
+  // The MTU sluice assumes for the port's link; the link's own is not changed.
+  b.value("mtu", [](DataplanePort& p, const Args& a) {
+    a.expect(1, 1);
+    p.mtu = a.number<std::uint16_t>(0, kMinMtu, kMaxMtu);
   });
   b.value("exception_tap", [](DataplanePort& p, const Args& a) {
     a.expect(1, 1);
@@ -311,6 +321,15 @@ void closePort(Dataplane& dp, DataplanePort&& p, const Args& a) {
     a.fail("port '" + p.name + "' needs a device (a PCI address or a DPDK vdev string)");
   }
   checkAfPacketQueues(p, a);
+  if (p.mtu < kMinMtu6) {
+    for (const IpPrefix& own : p.addresses) {
+      if (own.address.isV6()) {
+        a.error("port '" + p.name + "': mtu " + std::to_string(p.mtu) + " is below " + std::to_string(kMinMtu6) +
+                ", the least IPv6 allows, and the port has the IPv6 address " + own.toString());
+        break;
+      }
+    }
+  }
   if (p.gateway) {
     const bool reachable = std::any_of(p.addresses.begin(), p.addresses.end(),
                                        [&](const IpPrefix& own) { return own.contains(*p.gateway); });

@@ -226,11 +226,19 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Health
 }
 
 template <class Io, class S>
+void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, TunnelSpec> {
+  io("type", s.type);
+  io("port", s.port);
+  io("csum", s.checksum);
+}
+
+template <class Io, class S>
 void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, RealServer> {
   io("address", s.address);
   io("port", s.port);
   io("weight", s.weight);
   io("lvs_method", s.method);
+  io("tunnel", s.tunnel);
   io("inhibit_on_failure", s.inhibitOnFailure);
   io("notify_up", s.notifyUp);
   io("notify_down", s.notifyDown);
@@ -248,6 +256,7 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, SorryS
   io("port", s.port);
   io("inhibit", s.inhibit);
   io("lvs_method", s.method);
+  io("tunnel", s.tunnel);
 }
 
 template <class Io, class S>
@@ -260,6 +269,7 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Virtua
   io("protocol", s.protocol);
   io("lvs_sched", s.scheduler);
   io("lvs_method", s.method);
+  io("tunnel", s.tunnel);
   io("persistence_timeout", s.persistenceTimeout);
   io("persistence_granularity", s.persistenceGranularity);
   io("sorry_server", s.sorryServer);
@@ -284,6 +294,7 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Datapl
   io("address", s.addresses);
   io("gateway", s.gateway);
   io("queues", s.queues);
+  io("mtu", s.mtu);
   io("exception_tap", s.exceptionTap);
 }
 
@@ -385,6 +396,8 @@ constexpr auto allValues() {
     return std::array{Protocol::kTcp, Protocol::kUdp, Protocol::kSctp};
   } else if constexpr (std::is_same_v<E, ForwardingMethod>) {
     return std::array{ForwardingMethod::kNat, ForwardingMethod::kDr, ForwardingMethod::kTun};
+  } else if constexpr (std::is_same_v<E, TunnelType>) {
+    return std::array{TunnelType::kIpip, TunnelType::kGue, TunnelType::kGre};
   } else if constexpr (std::is_same_v<E, VrrpState>) {
     return std::array{VrrpState::kBackup, VrrpState::kMaster};
   } else if constexpr (std::is_same_v<E, AuthType>) {

@@ -9,8 +9,16 @@ namespace sluice::config {
 inline constexpr auto kDay = std::chrono::seconds{86400};
 inline constexpr std::uint64_t kMaxCount = 4294967295u;
 
-// `lb_kind` / `lvs_method`: NAT | DR | TUN [type ipip]. Not thread-safe.
-ForwardingMethod readMethod(const Args& a);
+// What one `lb_kind` / `lvs_method` / `sorry_server_lvs_method` line says.
+struct MethodLine {
+  ForwardingMethod method = ForwardingMethod::kNat;
+  std::optional<TunnelSpec> tunnel;  // set with TUN (defaults when the line has no options)
+};
+
+// `NAT | DR | TUN [type ipip|gue|gre] [port N] [nocsum|csum|remcsum]`, the
+// options in any order, with keepalived's rules and errors; sluice refuses
+// remcsum. Not thread-safe.
+MethodLine readMethod(const Args& a);
 
 // The real_server block with its checks. Thread-safe.
 Block<RealServer> realServerGrammar();

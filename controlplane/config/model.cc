@@ -11,7 +11,40 @@ const T* findByName(const std::vector<T>& items, std::string_view name) {
   return it == items.end() ? nullptr : &*it;
 }
 
+// A server's own method (with its own tunnel), else the virtual server's.
+Forwarding resolve(const VirtualServer& vs, const std::optional<ForwardingMethod>& method,
+                   const std::optional<TunnelSpec>& tunnel) {
+  Forwarding f;
+  if (method) {
+    f.method = *method;
+    if (*method == ForwardingMethod::kTun) f.tunnel = tunnel.value_or(TunnelSpec{});
+  } else {
+    f.method = vs.method;
+    if (vs.method == ForwardingMethod::kTun) f.tunnel = vs.tunnel.value_or(TunnelSpec{});
+  }
+  return f;
+}
+
 }  // namespace
+
+Forwarding forwardingOf(const VirtualServer& vs, const RealServer& rs) { return resolve(vs, rs.method, rs.tunnel); }
+
+Forwarding forwardingOf(const VirtualServer& vs, const SorryServer& sorry) {
+  return resolve(vs, sorry.method, sorry.tunnel);
+}
+
+std::string tunnelProblem(const TunnelSpec& tunnel) {
+  if (tunnel.type == TunnelType::kGue && tunnel.port == 0) {
+    return "a gue tunnel needs 'port N', the real server's GUE UDP port";
+  }
+  if (tunnel.type != TunnelType::kGue && tunnel.port != 0) {
+    return "'port' goes with type gue only, not with " + std::string(toString(tunnel.type));
+  }
+  if (tunnel.type == TunnelType::kIpip && tunnel.checksum) {
+    return "ipip tunnels carry no checksum: csum goes with type gue or gre";
+  }
+  return "";
+}
 
 const DataplanePort* Dataplane::findPort(std::string_view name) const { return findByName(ports, name); }
 
@@ -64,6 +97,18 @@ std::string_view toString(ForwardingMethod m) {
       return "DR";
     case ForwardingMethod::kTun:
       return "TUN";
+  }
+  return "?";
+}
+
+std::string_view toString(TunnelType t) {
+  switch (t) {
+    case TunnelType::kIpip:
+      return "ipip";
+    case TunnelType::kGue:
+      return "gue";
+    case TunnelType::kGre:
+      return "gre";
   }
   return "?";
 }

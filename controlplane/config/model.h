@@ -42,6 +42,24 @@ struct LvsTimeouts {
 enum class Protocol : std::uint8_t { kTcp, kUdp, kSctp };
 enum class ForwardingMethod : std::uint8_t { kNat, kDr, kTun };
 
+// The encapsulation of a TUN real server (`lvs_method TUN type ...`,
+// IPVS's IP_VS_CONN_F_TUNNEL_TYPE_*): the client's packet in an outer IP
+// header, with a GUE (UDP) or GRE header between for those two.
+enum class TunnelType : std::uint8_t { kIpip, kGue, kGre };
+
+// The options of `lvs_method TUN [type ipip|gue port N|gre] [nocsum|csum]`
+// (keepalived's tun_type, tun_port and tun_flags). keepalived's rules hold
+// for every spec the parser or the API accepts: a port with GUE and only
+// with GUE, no checksum with IPIP. `remcsum` (GUE remote checksum offload)
+// is refused, so it has no value here.
+struct TunnelSpec {
+  TunnelType type = TunnelType::kIpip;
+  std::uint16_t port = 0;  // GUE: the real server's UDP port, 1-65535; 0 for ipip and gre
+  bool checksum = false;   // `csum`: GUE's UDP checksum or GRE's checksum; `nocsum` (default): none
+
+  bool operator==(const TunnelSpec&) const = default;
+};
+
 // ---------------------------------------------------------------- global_defs
 
 struct SmtpServer {
@@ -308,8 +326,11 @@ struct RealServer {
   wire::IpAddress address;
   std::uint16_t port = 0;  // resolved to the virtual server's port when not given
   std::uint32_t weight = 1;
-  std::optional<ForwardingMethod> method;  // unset: the virtual server's
-  std::optional<bool> inhibitOnFailure;    // unset: the virtual server's
+  std::optional<ForwardingMethod> method;  // unset: the virtual server's (with its tunnel)
+  // With its own `lvs_method TUN`: that line's options (unset: ipip, no
+  // checksum). Unset with another method, or when method is unset.
+  std::optional<TunnelSpec> tunnel;
+  std::optional<bool> inhibitOnFailure;  // unset: the virtual server's
   std::optional<ScriptCommand> notifyUp;
   std::optional<ScriptCommand> notifyDown;
   std::uint32_t upperThreshold = 0;  // 0: no limit
@@ -326,7 +347,8 @@ struct SorryServer {
   wire::IpAddress address;
   std::uint16_t port = 0;
   bool inhibit = false;
-  std::optional<ForwardingMethod> method;  // unset: the virtual server's
+  std::optional<ForwardingMethod> method;  // unset: the virtual server's (with its tunnel)
+  std::optional<TunnelSpec> tunnel;        // as RealServer::tunnel, from sorry_server_lvs_method TUN
 
   bool operator==(const SorryServer&) const = default;
 };
@@ -346,6 +368,9 @@ struct VirtualServer {
   Protocol protocol = Protocol::kTcp;
   std::string scheduler = "wlc";
   ForwardingMethod method = ForwardingMethod::kNat;
+  // With method kTun: the options of its `lvs_method TUN` (unset: ipip, no
+  // checksum). Unset with another method.
+  std::optional<TunnelSpec> tunnel;
   std::optional<Duration> persistenceTimeout;          // set: persistent service
   std::optional<std::uint8_t> persistenceGranularity;  // client prefix length
   std::optional<SorryServer> sorryServer;
@@ -365,6 +390,25 @@ struct VirtualServer {
   bool operator==(const VirtualServer&) const = default;
 };
 
+// How one real (or sorry) server is reached, resolved: its own lvs_method
+// line (method and tunnel options together), else the virtual server's,
+// which keepalived copies to a server without a line of its own.
+struct Forwarding {
+  ForwardingMethod method = ForwardingMethod::kNat;
+  TunnelSpec tunnel;  // meaningful with kTun only
+
+  bool operator==(const Forwarding&) const = default;
+};
+
+// Thread-safe for readers.
+Forwarding forwardingOf(const VirtualServer& vs, const RealServer& rs);
+Forwarding forwardingOf(const VirtualServer& vs, const SorryServer& sorry);
+
+// What breaks keepalived's rules for a tunnel (a port with type gue and
+// only with it; no checksum with ipip), or empty when nothing does: the
+// parser, the API and the table builder say it the same way. Thread-safe.
+std::string tunnelProblem(const TunnelSpec& tunnel);
+
 // ---------------------------------------------------------------- dataplane { }
 
 // A DPDK port standing for the kernel interface name keepalived uses.
@@ -377,6 +421,11 @@ struct DataplanePort {
   // A TAP interface of this name carries the router's own traffic to and
   // from the kernel (for ports without a kernel interface of their own).
   std::optional<std::string> exceptionTap;
+  // `mtu N`: the MTU sluice assumes for the port's link, the largest IP
+  // packet it sends there (tunnel encapsulation is checked against it).
+  // sluice does not set the link's or the NIC's MTU. 68-9000; at least
+  // 1280 when the port has an IPv6 address.
+  std::uint16_t mtu = 1500;
 
   bool operator==(const DataplanePort&) const = default;
 };
@@ -502,6 +551,7 @@ struct Config {
 // "TCP_CHECK", ...). Thread-safe.
 std::string_view toString(Protocol p);
 std::string_view toString(ForwardingMethod m);
+std::string_view toString(TunnelType t);  // keepalived's: "ipip", "gue", "gre"
 std::string_view toString(VrrpState s);
 std::string_view toString(AuthType t);
 std::string_view toString(CheckType t);

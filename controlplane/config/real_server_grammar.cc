@@ -39,7 +39,11 @@ Block<RealServer> realServerGrammar() {
     a.expect(1, 1);
     rs.weight = a.number<std::uint32_t>(0, 0, kMaxWeight);
   });
-  b.value("lvs_method", [](RealServer& rs, const Args& a) { rs.method = readMethod(a); });
+  b.value("lvs_method", [](RealServer& rs, const Args& a) {
+    const MethodLine line = readMethod(a);
+    rs.method = line.method;
+    rs.tunnel = line.tunnel;
+  });
   b.value("inhibit_on_failure", [](RealServer& rs, const Args& a) { rs.inhibitOnFailure = a.flag(); });
   b.value("notify_up", [](RealServer& rs, const Args& a) { rs.notifyUp = a.script(); });
   b.value("notify_down", [](RealServer& rs, const Args& a) { rs.notifyDown = a.script(); });
@@ -61,18 +65,65 @@ Block<RealServer> realServerGrammar() {
   return b;
 }
 
-ForwardingMethod readMethod(const Args& a) {
-  a.expect(1, 3);
+MethodLine readMethod(const Args& a) {
   const auto m = a.oneOf(0, {"NAT", "DR", "TUN"});
-  if (m != "TUN") {
-    a.expect(1, 1);
-    return m == "NAT" ? ForwardingMethod::kNat : ForwardingMethod::kDr;
+  MethodLine line;
+  line.method = m == "NAT" ? ForwardingMethod::kNat : m == "DR" ? ForwardingMethod::kDr : ForwardingMethod::kTun;
+  // keepalived reads tunnel options after any method, in any order, the
+  // last of each kind winning, and checks them even when the method does
+  // not tunnel.
+  TunnelSpec spec;
+  bool remcsum = false;
+  for (std::size_t i = 1; i < a.size(); ++i) {
+    const std::string option = toLower(a.text(i));
+    if (option == "type") {
+      if (i + 1 == a.size()) a.fail(i, "'type' needs a tunnel type: ipip, gue or gre");
+      const std::string type = toLower(a.text(++i));
+      if (type == "ipip") {
+        spec.type = TunnelType::kIpip;
+      } else if (type == "gue") {
+        spec.type = TunnelType::kGue;
+      } else if (type == "gre") {
+        spec.type = TunnelType::kGre;
+      } else {
+        a.fail(i, "unknown tunnel type '" + a.text(i) + "' (ipip, gue or gre)");
+      }
+    } else if (option == "port") {
+      if (i + 1 == a.size()) a.fail(i, "'port' needs the real server's GUE UDP port");
+      const std::string& port = a.text(++i);
+      if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoul(port) < 1 || std::stoul(port) > 65535) {
+        a.fail(i, "gue tunnel port '" + port + "' is not a UDP port 1-65535");
+      }
+      spec.port = static_cast<std::uint16_t>(std::stoul(port));
+    } else if (option == "nocsum" || option == "csum" || option == "remcsum") {
+      spec.checksum = option != "nocsum";
+      remcsum = option == "remcsum";
+    } else {
+      a.fail(i, "unknown tunnel option '" + a.text(i) + "' (type ipip|gue|gre, port N, nocsum, csum, remcsum)");
+    }
   }
-  if (a.size() > 1) {
-    a.oneOf(1, {"type"});
-    a.oneOf(2, {"ipip"});  // the only tunnel sluice builds
+  if (spec.type == TunnelType::kIpip && remcsum && spec.port == 0) {
+    a.fail("ipip tunnels carry no checksum: remcsum goes with type gue");
   }
-  return ForwardingMethod::kTun;
+  if (const std::string problem = tunnelProblem(spec); !problem.empty()) {
+    a.fail(problem);
+  }
+  if (spec.type == TunnelType::kGre && remcsum) {
+    a.fail("gre tunnels have no remote checksum offload: remcsum goes with type gue");
+  }
+  if (line.method != ForwardingMethod::kTun) {
+    if (a.size() > 1) {
+      a.warn("tunnel options after " + a.keyword() + " " + std::string(toString(line.method)) +
+             " are ignored (they apply to TUN only)");
+    }
+    return line;
+  }
+  if (remcsum) {
+    a.fail("remcsum (GUE remote checksum offload) is not implemented by sluice; use csum or nocsum");
+  }
+  line.tunnel = spec;
+  return line;
 }
 
 void warnIfMarkUnset(ParseContext& ctx, std::uint32_t mark, const SourceLocation& where) {

@@ -47,7 +47,11 @@ void setScheduler(ServerDraft& d, const Args& a) {
   d.vs.scheduler = name;
 }
 
-void setMethod(ServerDraft& d, const Args& a) { d.vs.method = readMethod(a); }
+void setMethod(ServerDraft& d, const Args& a) {
+  const MethodLine line = readMethod(a);
+  d.vs.method = line.method;
+  d.vs.tunnel = line.tunnel;
+}
 
 void addServerValues(Block<ServerDraft>& b) {
   b.value("lb_algo", setScheduler);
@@ -92,7 +96,9 @@ void addServerValues(Block<ServerDraft>& b) {
     if (!d.vs.sorryServer) {
       a.fail("sorry_server_lvs_method comes before any sorry_server");
     }
-    d.vs.sorryServer->method = readMethod(a);
+    const MethodLine line = readMethod(a);
+    d.vs.sorryServer->method = line.method;
+    d.vs.sorryServer->tunnel = line.tunnel;
   });
   b.value("quorum", [](ServerDraft& d, const Args& a) {
     a.expect(1, 1);
@@ -145,14 +151,21 @@ Block<ServerDraft> virtualServerGrammar() {
   return b;
 }
 
-// Address family checks: IPVS forwards within one family except through tunnels.
+// Address family checks: IPVS forwards within one family except through
+// tunnels; sluice's tunnels carry IPv4 in IPv4 and IPv6 in IPv6 only (the
+// table builder checks group members and fwmark rules).
 void checkFamilies(const VirtualServer& vs, const Args& a) {
   std::optional<wire::IpFamily> family;
   if (vs.kind == VirtualServerKind::kAddress) {
     family = vs.address.family;
   }
-  auto check = [&](const wire::IpAddress& ip, std::optional<ForwardingMethod> method, const std::string& what) {
-    if (method.value_or(vs.method) == ForwardingMethod::kTun) {
+  auto check = [&](const wire::IpAddress& ip, ForwardingMethod method, const std::string& what) {
+    if (method == ForwardingMethod::kTun) {
+      if (vs.kind == VirtualServerKind::kAddress && ip.family != vs.address.family) {
+        a.error(what + " " + config::toString(ip) + ": TUN from an " + (vs.address.isV4() ? "IPv4" : "IPv6") +
+                " virtual server to an " + (ip.isV4() ? "IPv4" : "IPv6") +
+                " server is not supported by sluice (its tunnels carry IPv4 in IPv4 and IPv6 in IPv6 only)");
+      }
       return;
     }
     if (!family) {
@@ -162,10 +175,10 @@ void checkFamilies(const VirtualServer& vs, const Args& a) {
     }
   };
   for (const auto& rs : vs.realServers) {
-    check(rs.address, rs.method, "real_server");
+    check(rs.address, forwardingOf(vs, rs).method, "real_server");
   }
   if (vs.sorryServer) {
-    check(vs.sorryServer->address, vs.sorryServer->method, "sorry_server");
+    check(vs.sorryServer->address, forwardingOf(vs, *vs.sorryServer).method, "sorry_server");
   }
 }
 

@@ -64,6 +64,9 @@ json realServer(const dp::RealServer& rs, Workers workers, const RateEstimator& 
             {"port", rs.port},
             {"weight", rs.weight},
             {"method", methodText(rs.method)}};
+  if (rs.method == dp::FwdMethod::kTun) {
+    j["tunnel"] = {{"type", tunnelTypeText(rs.tunnel.type)}, {"port", rs.tunnel.port}, {"csum", rs.tunnel.csum}};
+  }
   addTraffic(j, workers, destCounters, rs.destId, rates.rates(RateEstimator::destKey(rs.destId)));
   return j;
 }
@@ -78,6 +81,18 @@ const char* methodText(dp::FwdMethod m) {
       return "DR";
     case dp::FwdMethod::kTun:
       return "TUN";
+  }
+  return "?";
+}
+
+const char* tunnelTypeText(dp::TunnelType t) {
+  switch (t) {
+    case dp::TunnelType::kIpip:
+      return "ipip";
+    case dp::TunnelType::kGue:
+      return "gue";
+    case dp::TunnelType::kGre:
+      return "gre";
   }
   return "?";
 }

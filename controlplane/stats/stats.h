@@ -27,7 +27,8 @@ void sampleRates(RateEstimator& estimator, const dp::ForwardingTable& table, Wor
 //               scheduler, persistent?, conns, inpkts, outpkts, inbytes,
 //               outbytes, activeconns, inactconns, cps, inpps, outpps,
 //               inbps, outbps,
-//               real_servers: [{id, address, port, weight, method, sorry?,
+//               real_servers: [{id, address, port, weight, method,
+//                               tunnel? {type, port, csum} (TUN), sorry?,
 //                               ...the same counters and rates}]}]
 //   drops: {reason: count}      (all workers, non-zero reasons)
 //   workers: [{rx_packets, tx_packets, exception_packets, connections,
@@ -36,5 +37,8 @@ nlohmann::json countersJson(const dp::ForwardingTable& table, Workers workers, c
 
 // The forwarding method as keepalived writes it: NAT, DR, TUN.
 const char* methodText(dp::FwdMethod m);
+
+// A tunnel's type as keepalived writes it: ipip, gue, gre.
+const char* tunnelTypeText(dp::TunnelType t);
 
 }  // namespace sluice::stats

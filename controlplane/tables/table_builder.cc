@@ -110,20 +110,60 @@ std::string idKey(const ServiceAddress& a, Protocol proto) {
   return std::string(config::toString(proto)) + " " + config::toString(a.vip) + " " + std::to_string(a.port);
 }
 
-dp::RealServer realServer(const wire::IpAddress& addr, uint16_t port, uint32_t weight, ForwardingMethod m,
-                          uint16_t destId) {
-  // Sending a TUN server's packets unencapsulated would reach the wrong
-  // host or none: refuse the configuration instead.
-  if (m == ForwardingMethod::kTun) {
-    throw BuildError("real server " + config::toString(addr) + ": lb_kind TUN (IPIP) is not supported by the data plane yet");
+dp::TunnelType tunnelType(config::TunnelType t) {
+  switch (t) {
+    case config::TunnelType::kIpip:
+      return dp::TunnelType::kIpip;
+    case config::TunnelType::kGue:
+      return dp::TunnelType::kGue;
+    case config::TunnelType::kGre:
+      return dp::TunnelType::kGre;
   }
+  return dp::TunnelType::kIpip;
+}
+
+dp::RealServer realServer(const wire::IpAddress& addr, uint16_t port, uint32_t weight, const config::Forwarding& f,
+                          uint16_t destId) {
   dp::RealServer rs;
   rs.destId = destId;
   rs.addr = addr;
   rs.port = port;
   rs.weight = static_cast<int32_t>(std::min<uint32_t>(weight, INT32_MAX));
-  rs.method = method(m);
+  rs.method = method(f.method);
+  if (f.method == ForwardingMethod::kTun) {
+    // The parser and the API refuse such a spec already.
+    if (const std::string problem = config::tunnelProblem(f.tunnel); !problem.empty()) {
+      throw BuildError("real server " + config::toString(addr) + ": " + problem);
+    }
+    rs.tunnel.type = tunnelType(f.tunnel.type);
+    rs.tunnel.port = f.tunnel.port;
+    rs.tunnel.csum = f.tunnel.checksum;
+  }
   return rs;
+}
+
+const char* familyName(bool v4) { return v4 ? "IPv4" : "IPv6"; }
+
+// The data plane's tunnels carry IPv4 in IPv4 and IPv6 in IPv6 (IPVS also
+// tunnels across families; sluice does not yet). A fwmark service takes the
+// families of its mark's rules.
+void checkTunnelFamily(const config::Config& cfg, const ServiceAddress& a, const std::string& key,
+                       const wire::IpAddress& server, const config::Forwarding& f) {
+  if (f.method != ForwardingMethod::kTun) return;
+  auto refuse = [&](bool packetsV4) {
+    throw BuildError("virtual service " + key + ": TUN server " + config::toString(server) + " would carry " +
+                     familyName(packetsV4) + " packets in " + familyName(server.isV4()) +
+                     "; sluice's tunnels carry IPv4 in IPv4 and IPv6 in IPv6 only");
+  };
+  if (!a.byMark) {
+    if (a.vip.isV4() != server.isV4()) refuse(a.vip.isV4());
+    return;
+  }
+  const config::FwmarkRule* rule = cfg.dataplane ? cfg.dataplane->findFwmark(a.mark) : nullptr;
+  if (rule == nullptr) return;
+  for (const config::FwmarkMatch& m : rule->matches) {
+    if (m.destination.address.isV4() != server.isV4()) refuse(m.destination.address.isV4());
+  }
 }
 
 // The weight a real server gets from its health; nullopt: left out.
@@ -155,10 +195,14 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
     // NAT rewrites addresses of one family into the same family.
     for (const config::RealServer& r : vs.realServers) {
       if (!a.byMark && r.address.isV4() != a.vip.isV4() &&
-          r.method.value_or(vs.method) == ForwardingMethod::kNat) {
+          config::forwardingOf(vs, r).method == ForwardingMethod::kNat) {
         throw BuildError("virtual service " + key + ": NAT real server " + config::toString(r.address) +
                          " is of another address family");
       }
+      checkTunnelFamily(cfg, a, key, r.address, config::forwardingOf(vs, r));
+    }
+    if (vs.sorryServer) {
+      checkTunnelFamily(cfg, a, key, vs.sorryServer->address, config::forwardingOf(vs, *vs.sorryServer));
     }
     dp::Service s;
     s.serviceId = ids.service(key);
@@ -192,7 +236,7 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
       const config::RealServer& r = *it;
       const std::optional<uint32_t> weight = healthyWeight(vs, r, health);
       if (!weight || sorryOnly) continue;
-      dp::RealServer rs = realServer(r.address, r.port, *weight, r.method.value_or(vs.method),
+      dp::RealServer rs = realServer(r.address, r.port, *weight, config::forwardingOf(vs, r),
                                      ids.dest(key + " " + config::toString(r.address) + " " + std::to_string(r.port)));
       rs.upperThreshold = r.upperThreshold;
       rs.lowerThreshold = r.lowerThreshold;
@@ -202,7 +246,7 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
     if (vs.sorryServer) {
       const config::SorryServer& sorry = *vs.sorryServer;
       s.sorryServer = static_cast<int32_t>(t.servers.size());
-      t.servers.push_back(realServer(sorry.address, sorry.port, 1, sorry.method.value_or(vs.method),
+      t.servers.push_back(realServer(sorry.address, sorry.port, 1, config::forwardingOf(vs, sorry),
                                      ids.dest(key + " sorry " + config::toString(sorry.address) + " " +
                                               std::to_string(sorry.port))));
     }
@@ -333,6 +377,7 @@ std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, st
     dp::PortConfig pc;
     pc.mac = portMacs[i];
     for (const config::IpPrefix& a : dpc.ports[i].addresses) pc.addresses.push_back(toPrefix(a));
+    pc.mtu = dpc.ports[i].mtu;
     t->ports.push_back(std::move(pc));
   }
   for (const VirtualServer& vs : config.virtualServers) addServices(config, vs, *t, ids, health, held);

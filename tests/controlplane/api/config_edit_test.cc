@@ -103,5 +103,52 @@ TEST(ConfigEdit, RealServersAreAddedChangedDrainedAndRemoved) {
   EXPECT_EQ(refusal([&] { drainServer(c, "udp-10.0.0.1-80", "192.168.1.20-80"); }).first, 404);
 }
 
+TEST(ConfigEdit, TunnelsFollowKeepalivedsRulesAndGoWithTheirMethod) {
+  const config::Config c = startConfig();
+  const char* svc = "tcp-10.0.0.1-80";
+  const char* rs = "192.168.1.20-80";
+  config::Config next = updateServer(
+      c, svc, rs, json::parse(R"({"lvs_method": "TUN", "tunnel": {"type": "gue", "port": 6080, "csum": true}})"));
+  const config::RealServer& tun = findServer(findService(next, svc), rs);
+  ASSERT_TRUE(tun.tunnel);
+  EXPECT_EQ(tun.tunnel->type, config::TunnelType::kGue);
+  EXPECT_EQ(tun.tunnel->port, 6080);
+  EXPECT_TRUE(tun.tunnel->checksum);
+  // Another field leaves the tunnel; TUN again keeps it.
+  next = updateServer(next, svc, rs, json::parse(R"({"weight": 3, "lvs_method": "TUN"})"));
+  EXPECT_EQ(findServer(findService(next, svc), rs).tunnel->port, 6080);
+  // Off TUN, the tunnel goes with the method; back to TUN alone is ipip.
+  next = updateServer(next, svc, rs, json::parse(R"({"lvs_method": "DR"})"));
+  EXPECT_FALSE(findServer(findService(next, svc), rs).tunnel);
+  next = updateServer(next, svc, rs, json::parse(R"({"lvs_method": "TUN"})"));
+  EXPECT_EQ(config::forwardingOf(findService(next, svc), findServer(findService(next, svc), rs)).tunnel,
+            config::TunnelSpec{});
+  // The service's own.
+  next = updateService(next, svc, json::parse(R"({"lvs_method": "TUN", "tunnel": {"type": "gre"}})"));
+  EXPECT_EQ(findService(next, svc).tunnel->type, config::TunnelType::kGre);
+  next = updateService(next, svc, json::parse(R"({"lvs_method": "NAT"})"));
+  EXPECT_FALSE(findService(next, svc).tunnel);
+
+  auto patch = [&](const char* body) { return refusal([&] { updateServer(c, svc, rs, json::parse(body)); }); };
+  const std::pair<int, std::string> badTunnel{400, "tunnel"};
+  EXPECT_EQ(patch(R"({"lvs_method": "TUN", "tunnel": {"type": "gue"}})"), badTunnel);
+  EXPECT_EQ(patch(R"({"lvs_method": "TUN", "tunnel": {"type": "gre", "port": 6080}})"), badTunnel);
+  EXPECT_EQ(patch(R"({"lvs_method": "TUN", "tunnel": {"type": "ipip", "csum": true}})"), badTunnel);
+  EXPECT_EQ(patch(R"({"lvs_method": "NAT", "tunnel": {"type": "gre"}})"), badTunnel);
+  EXPECT_EQ(patch(R"({"tunnel": {"type": "gre"}})"), badTunnel);  // no method of its own
+  EXPECT_EQ(patch(R"({"lvs_method": "TUN", "tunnel": {"type": "vxlan"}})"), std::pair(400, std::string("type")));
+  EXPECT_EQ(patch(R"({"lvs_method": "TUN", "tunnel": {"type": "gue", "port": 1, "remcsum": true}})").first, 400);
+  EXPECT_EQ(refusal([&] {
+              addService(c, json::parse(R"({"address": "10.0.0.9", "port": 80, "lvs_method": "DR",
+                                            "tunnel": {"type": "gre"}})"));
+            }),
+            badTunnel);
+  EXPECT_EQ(refusal([&] {
+              addService(c, json::parse(R"({"address": "10.0.0.9", "port": 80, "sorry_server": {"address":
+                  "192.168.1.9", "lvs_method": "TUN", "tunnel": {"type": "gue"}}})"));
+            }),
+            badTunnel);
+}
+
 }  // namespace
 }  // namespace sluice::api

@@ -75,6 +75,7 @@ TEST(Dataplane, FullBlock) {
   EXPECT_EQ(eth0.addresses[1].toString(), "fd00::2/64");
   EXPECT_EQ(config::toString(*eth0.gateway), "10.0.0.254");
   EXPECT_EQ(eth0.queues, 2);
+  EXPECT_EQ(eth0.mtu, 1500);  // the default
   EXPECT_EQ(dp.ports[1].device, "0000:03:00.1");
   EXPECT_FALSE(dp.ports[1].gateway);
   EXPECT_EQ(dp.findPort("eth1"), &dp.ports[1]);
@@ -205,6 +206,31 @@ TEST(Dataplane, BadValues) {
              "d.conf:16: match 'icmp' is not one of tcp, udp, sctp", "d.conf:15: fwmark 5 has no match line",
              "d.conf:19: ports '0-10' is not a port list like 80,443 or 10000-20000",
              "d.conf:18: fwmark 6 has no match line"}));
+}
+
+// `mtu N`: the MTU sluice assumes for the port's link.
+TEST(Dataplane, PortMtu) {
+  auto port = [](const std::string& lines) {
+    return parseString("dataplane {\n lcores 0-1\n port eth0 {\n  device net_ring0\n" + lines + " }\n}\n", "d.conf");
+  };
+  auto mtuOf = [&](const std::string& lines) -> int {
+    const auto r = port(lines);
+    EXPECT_TRUE(r.ok()) << lines << ::testing::PrintToString(errorsOf(r));
+    return r.ok() ? r.config->dataplane->ports.at(0).mtu : -1;
+  };
+  EXPECT_EQ(mtuOf("  address 10.0.0.2/24\n"), 1500);
+  EXPECT_EQ(mtuOf("  address 10.0.0.2/24\n  mtu 9000\n"), 9000);
+  EXPECT_EQ(mtuOf("  mtu 68\n  address 10.0.0.2/24\n"), 68);
+  EXPECT_EQ(mtuOf("  mtu 1280\n  address fd00::2/64\n"), 1280);
+  EXPECT_EQ(mtuOf("  address 10.0.0.2/24\n  mtu 1400\n  mtu 1480\n"), 1480);  // the last one
+  EXPECT_EQ(errorsOf(port("  mtu 67\n")), Lines{"d.conf:5: mtu 67 is out of range 68-9000"});
+  EXPECT_EQ(errorsOf(port("  mtu 9001\n")), Lines{"d.conf:5: mtu 9001 is out of range 68-9000"});
+  EXPECT_EQ(errorsOf(port("  mtu jumbo\n")), Lines{"d.conf:5: mtu 'jumbo' is not a whole number"});
+  EXPECT_EQ(errorsOf(port("  mtu\n")), Lines{"d.conf:5: 'mtu' needs a value"});
+  // IPv6 needs 1280 (RFC 8200), wherever the address comes in the block.
+  EXPECT_EQ(errorsOf(port("  mtu 1279\n  address 10.0.0.2/24\n  address fd00::2/64\n")),
+            Lines{"d.conf:3: port 'eth0': mtu 1279 is below 1280, the least IPv6 allows, and the port has the IPv6 "
+                  "address fd00::2/64"});
 }
 
 TEST(Dataplane, ExceptionTap) {

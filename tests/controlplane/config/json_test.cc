@@ -76,7 +76,7 @@ virtual_server group VG {
   protocol TCP
   lvs_sched sh
   real_server 192.168.1.2 80 {
-    lvs_method TUN
+    lvs_method TUN type gue port 6080 csum
     weight 0
     inhibit_on_failure off
     MISC_CHECK {
@@ -109,6 +109,9 @@ virtual_server 10.0.0.1 443 {
   }
 }
 virtual_server fwmark 12 {
+  lb_kind TUN type gre csum
+  sorry_server 192.168.1.8 53
+  sorry_server_lvs_method TUN
   real_server 192.168.1.4
 }
 dataplane {
@@ -124,6 +127,7 @@ dataplane {
     device net_tap0,iface=t0
     address 10.0.0.2/24
     gateway 10.0.0.254
+    mtu 9000
   }
   port eth1 {
     device net_null0
@@ -181,6 +185,30 @@ TEST(Json, ShapeUsesKeepalivedNames) {
   EXPECT_EQ(vrrp.at("state"), "MASTER");
   EXPECT_EQ(vrrp.at("authentication").at("auth_pass"), "passw123");
   EXPECT_FALSE(j.contains("dataplane"));  // unset optionals are left out
+  EXPECT_FALSE(vs.contains("tunnel"));      // DR: no tunnel
+}
+
+TEST(Json, TunnelsAndMtuHaveTheirShape) {
+  const auto r = parseString(kEverything, "all.conf");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(errorsOf(r));
+  const auto j = toJson(*r.config);
+  const auto& group = j.at("virtual_servers").at(0);
+  EXPECT_EQ(group.at("real_servers").at(0).at("lvs_method"), "TUN");
+  EXPECT_EQ(group.at("real_servers").at(0).at("tunnel"),
+            nlohmann::json::parse(R"({"type": "gue", "port": 6080, "csum": true})"));
+  const auto& fwmark = j.at("virtual_servers").at(2);
+  EXPECT_EQ(fwmark.at("tunnel"), nlohmann::json::parse(R"({"type": "gre", "port": 0, "csum": true})"));
+  EXPECT_EQ(fwmark.at("sorry_server").at("tunnel"),
+            nlohmann::json::parse(R"({"type": "ipip", "port": 0, "csum": false})"));
+  EXPECT_EQ(j.at("dataplane").at("ports").at(0).at("mtu"), 9000);
+  EXPECT_EQ(j.at("dataplane").at("ports").at(1).at("mtu"), 1500);
+  // A file without them (an older sluice's) reads as the defaults.
+  const Config old = configFromJson(nlohmann::json::parse(
+      R"({"virtual_servers": [{"address": "10.0.0.1", "port": 80, "lvs_method": "TUN"}],
+          "dataplane": {"ports": [{"name": "eth0"}]}})"));
+  EXPECT_FALSE(old.virtualServers.at(0).tunnel);
+  EXPECT_EQ(forwardingOf(old.virtualServers.at(0), RealServer{}).tunnel, TunnelSpec{});
+  EXPECT_EQ(old.dataplane->ports.at(0).mtu, 1500);
 }
 
 TEST(Json, MissingKeysTakeModelDefaults) {

@@ -281,11 +281,13 @@ TEST(Lvs, MissingProtocolFollowsKeepalivedWithAWarning) {
 
 TEST(Lvs, RealServerOfAnotherFamilyIsAnErrorUnlessTunnelled) {
   const auto r = parseString(
-      "virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server fd00::1 80\n}\n"
-      "virtual_server 10.0.0.2 80 {\n protocol TCP\n lb_kind TUN\n real_server fd00::1 80\n}\n",
+      "virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server fd00::1 80\n real_server 10.0.1.1 80\n}\n"
+      "virtual_server fwmark 3 {\n lb_kind TUN\n real_server fd00::1 80\n real_server 10.0.1.1 80\n}\n",
       "l.conf");
   EXPECT_EQ(errorsOf(r),
             Lines{"l.conf:1: real_server fd00::1 is not of the virtual server's address family"});
+  // (A TUN server of another family than the virtual server's address is
+  // refused by sluice: tunnel_test.cc.)
 }
 
 TEST(Lvs, VirtualServerGroupsAndFwmarks) {

@@ -78,5 +78,57 @@ TEST_F(LoopTest, ARefusedReloadPublishesNothing) {
   EXPECT_EQ(servicesOf(published()).count("10.0.0.11:80"), 1u);
 }
 
+const char* kTunnelled = R"(
+virtual_server 10.0.0.10 80 {
+    protocol TCP
+    lb_algo rr
+    lvs_method TUN type gue port 6080
+    real_server 192.168.1.1 80
+    real_server 192.168.1.2 80 {
+        lvs_method TUN type gre csum
+    }
+}
+)";
+
+const dp::RealServer& serverAt(const dp::ForwardingTable& t, const std::string& addr) {
+  for (const dp::RealServer& rs : t.servers) {
+    if (sluice::testing::str(rs.addr) == addr) return rs;
+  }
+  throw std::runtime_error("no server " + addr);
+}
+
+// catches: a reload that changes only tunnels (or a port's MTU) not
+// reaching the tables, or refused as if the ports had changed; a tunnel
+// change resetting the scheduler (it depends on the servers and weights
+// only, as with a method change).
+TEST_F(LoopTest, AReloadChangesTunnelsAndPortMtus) {
+  startWith(kTunnelled);
+  ASSERT_EQ(dataplane.tables.size(), 1u);
+  EXPECT_EQ(serverAt(published(), "192.168.1.1").method, dp::FwdMethod::kTun);
+  EXPECT_EQ(serverAt(published(), "192.168.1.1").tunnel.type, dp::TunnelType::kGue);
+  EXPECT_EQ(serverAt(published(), "192.168.1.1").tunnel.port, 6080);
+  EXPECT_EQ(serverAt(published(), "192.168.1.2").tunnel.type, dp::TunnelType::kGre);
+  EXPECT_TRUE(serverAt(published(), "192.168.1.2").tunnel.csum);
+  EXPECT_EQ(published().ports.at(1).mtu, 1500);
+  const std::vector<uint64_t> keys = published().schedulerKeys;
+
+  std::string dataplane9000 = kDataplane;
+  const std::string eth1 = "device net_null1\n";
+  dataplane9000.replace(dataplane9000.find(eth1), eth1.size(), eth1 + "        mtu 9000\n");
+  std::string after = kTunnelled;
+  const std::string gue = "port 6080";
+  after.replace(after.find(gue), gue.size(), "port 6081 csum");
+  std::ofstream(configPath()) << dataplane9000 << after;
+  const nlohmann::json r = loop->api().reload();
+  EXPECT_EQ(r["changed"], nlohmann::json::array({"tcp-10.0.0.10-80"}));
+  ASSERT_EQ(dataplane.tables.size(), 2u);
+  EXPECT_EQ(serverAt(published(), "192.168.1.1").tunnel.port, 6081);
+  EXPECT_TRUE(serverAt(published(), "192.168.1.1").tunnel.csum);
+  EXPECT_EQ(serverAt(published(), "192.168.1.2").tunnel.type, dp::TunnelType::kGre);  // its own, unchanged
+  EXPECT_EQ(published().ports.at(1).mtu, 9000);
+  EXPECT_EQ(published().ports.at(0).mtu, 1500);
+  EXPECT_EQ(published().schedulerKeys, keys);
+}
+
 }  // namespace
 }  // namespace sluice::sluiced::testing

@@ -101,6 +101,7 @@ TEST(StatsJson, CountersJsonNamesAndSumsEverything) {
   EXPECT_EQ(rs["inpkts"], 2u);
   EXPECT_EQ(rs["inbytes"], 100u);
   EXPECT_FALSE(rs.contains("sorry"));
+  EXPECT_FALSE(rs.contains("tunnel"));  // NAT
   EXPECT_EQ(s["real_servers"][1]["weight"], 0);
   EXPECT_EQ(s["real_servers"][2]["id"], "192.168.1.9-80");
   EXPECT_EQ(s["real_servers"][2]["sorry"], true);
@@ -111,6 +112,21 @@ TEST(StatsJson, CountersJsonNamesAndSumsEverything) {
   EXPECT_EQ(j["workers"][0]["drops"], (json{{"no_connection", 1}}));
   EXPECT_EQ(j["workers"][1]["tx_packets"], 4u);
   EXPECT_EQ(j["workers"][1]["connections"], 3u);
+}
+
+// catches: a TUN real server listed without how it is reached.
+TEST(StatsJson, TunRealServersShowTheirTunnel) {
+  dp::ForwardingTable table = statsTable();
+  table.servers[0].method = dp::FwdMethod::kTun;
+  table.servers[0].tunnel = dp::Tunnel{.type = dp::TunnelType::kGue, .port = 6080, .csum = true};
+  table.servers[1].method = dp::FwdMethod::kTun;  // ipip
+  const std::array<const dp::WorkerCounters*, 0> none{};
+  const json j = countersJson(table, none, RateEstimator{});
+  const json& servers = j["services"][0]["real_servers"];
+  EXPECT_EQ(servers[0]["method"], "TUN");
+  EXPECT_EQ(servers[0]["tunnel"], (json{{"type", "gue"}, {"port", 6080}, {"csum", true}}));
+  EXPECT_EQ(servers[1]["tunnel"], (json{{"type", "ipip"}, {"port", 0}, {"csum", false}}));
+  EXPECT_FALSE(servers[2].contains("tunnel"));
 }
 
 }  // namespace

@@ -753,6 +753,194 @@ virtual_server group V6 {
 )"));
 }
 
+// ---------------------------------------------------------------- tunnels
+
+const char* kTunnels = R"(
+virtual_server 10.0.0.1 80 {
+    protocol TCP
+    lvs_method TUN type gue port 6080 csum
+    sorry_server 192.168.1.99 80
+    sorry_server_lvs_method TUN type gre csum
+    real_server 192.168.1.20 80
+    real_server 192.168.1.21 80 {
+        lvs_method TUN
+    }
+    real_server 192.168.1.22 80 {
+        lvs_method TUN type gre
+    }
+    real_server 192.168.1.23 80 {
+        lvs_method NAT
+    }
+}
+virtual_server fd00::1 80 {
+    protocol TCP
+    lb_kind TUN type gue port 7000
+    real_server fd00::20 80
+}
+)";
+
+// The table's server at `addr` (one service's, the sorry server included).
+const dp::RealServer& serverAt(const dp::ForwardingTable& t, const std::string& addr) {
+  for (const dp::RealServer& rs : t.servers) {
+    if (str(rs.addr) == addr) return rs;
+  }
+  throw std::runtime_error("no server " + addr);
+}
+
+dp::Tunnel dpTunnel(dp::TunnelType type, uint16_t port = 0, bool csum = false) {
+  dp::Tunnel t;
+  t.type = type;
+  t.port = port;
+  t.csum = csum;
+  return t;
+}
+
+// catches: the TUN refusal left in, a tunnel not copied (or copied from
+// the virtual server over a real server's own lvs_method), a sorry server
+// without its sorry_server_lvs_method tunnel.
+TEST_F(TableBuilder, TunServersCarryTheirTunnel) {
+  const auto t = build(std::string(kDataplane) + kTunnels);
+  const dp::RealServer& inherited = serverAt(*t, "192.168.1.20");
+  EXPECT_EQ(inherited.method, dp::FwdMethod::kTun);
+  EXPECT_EQ(inherited.tunnel, dpTunnel(dp::TunnelType::kGue, 6080, true));
+  EXPECT_EQ(serverAt(*t, "192.168.1.21").method, dp::FwdMethod::kTun);
+  EXPECT_EQ(serverAt(*t, "192.168.1.21").tunnel, dpTunnel(dp::TunnelType::kIpip));  // its own line: ipip
+  EXPECT_EQ(serverAt(*t, "192.168.1.22").tunnel, dpTunnel(dp::TunnelType::kGre));
+  EXPECT_EQ(serverAt(*t, "192.168.1.23").method, dp::FwdMethod::kNat);
+  EXPECT_EQ(serverAt(*t, "192.168.1.23").tunnel, dp::Tunnel{});
+  const dp::Service* s = findAddress(*t, "10.0.0.1", 80, dp::kProtoTcp);
+  ASSERT_NE(s, nullptr);
+  ASSERT_GE(s->sorryServer, 0);
+  const dp::RealServer& sorry = t->servers.at(static_cast<std::size_t>(s->sorryServer));
+  EXPECT_EQ(sorry.method, dp::FwdMethod::kTun);
+  EXPECT_EQ(sorry.tunnel, dpTunnel(dp::TunnelType::kGre, 0, true));
+  const dp::RealServer& v6 = serverAt(*t, "fd00::20");
+  EXPECT_EQ(v6.method, dp::FwdMethod::kTun);
+  EXPECT_EQ(v6.tunnel, dpTunnel(dp::TunnelType::kGue, 7000));
+}
+
+TEST_F(TableBuilder, PortsCarryTheirMtu) {
+  std::string dataplane = kDataplane;
+  const std::string eth1 = "device net_ring1\n";
+  dataplane.replace(dataplane.find(eth1), eth1.size(), eth1 + "        mtu 9000\n");
+  const auto t = build(dataplane + kServices);
+  ASSERT_EQ(t->ports.size(), 2u);
+  EXPECT_EQ(t->ports[0].mtu, 1500);  // the default
+  EXPECT_EQ(t->ports[1].mtu, 9000);
+}
+
+// The message of the BuildError `text` gets, or "built".
+std::string buildRefusal(const config::Config& c) {
+  IdRegistry ids(dp::kMaxServices, dp::kMaxDests);
+  try {
+    buildTable(c, kMacs, ids);
+  } catch (const BuildError& e) {
+    return e.what();
+  }
+  return "built";
+}
+
+// sluice's tunnels carry IPv4 in IPv4 and IPv6 in IPv6: the parser refuses
+// an address service's TUN server of the other family; here the group
+// members, fwmark rules and configs the parser did not see (the API's).
+TEST(TableBuilderTunnels, ATunServerOfAnotherFamilyIsRefused) {
+  EXPECT_EQ(buildRefusal(parse(std::string(kDataplane) + R"(
+virtual_server_group G {
+    10.0.0.5 80
+}
+virtual_server group G {
+    protocol TCP
+    lvs_method TUN
+    real_server fd00::20 80
+}
+)")),
+            "virtual service TCP 10.0.0.5 80: TUN server fd00::20 would carry IPv4 packets in IPv6; sluice's "
+            "tunnels carry IPv4 in IPv4 and IPv6 in IPv6 only");
+  EXPECT_EQ(buildRefusal(parse(std::string(kDataplane) + R"(
+virtual_server_group G {
+    fd00::5 80
+}
+virtual_server group G {
+    protocol TCP
+    sorry_server 192.168.1.99 80
+    sorry_server_lvs_method TUN type gre
+    real_server fd00::20 80
+}
+)")),
+            "virtual service TCP fd00::5 80: TUN server 192.168.1.99 would carry IPv6 packets in IPv4; sluice's "
+            "tunnels carry IPv4 in IPv4 and IPv6 in IPv6 only");
+  // fwmark 80 marks IPv4 destinations only (kDataplane).
+  EXPECT_EQ(buildRefusal(parse(std::string(kDataplane) + R"(
+virtual_server fwmark 80 {
+    lvs_method TUN
+    real_server 192.168.1.20 80
+    real_server fd00::20 80
+}
+)")),
+            "virtual service fwmark 80: TUN server fd00::20 would carry IPv4 packets in IPv6; sluice's tunnels "
+            "carry IPv4 in IPv4 and IPv6 in IPv6 only");
+  // An address service the parser did not check (an API edit).
+  config::Config edited = parse(std::string(kDataplane) + kTunnels);
+  edited.virtualServers.at(0).realServers.at(0).address = address("fd00::21");
+  EXPECT_EQ(buildRefusal(edited),
+            "virtual service TCP 10.0.0.1 80: TUN server fd00::21 would carry IPv4 packets in IPv6; sluice's "
+            "tunnels carry IPv4 in IPv4 and IPv6 in IPv6 only");
+}
+
+TEST(TableBuilderTunnels, AFwmarkServiceTunnelsTheFamiliesOfItsRules) {
+  std::string dataplane = kDataplane;
+  const std::string rule = "    fwmark 80 {";
+  dataplane.insert(dataplane.find(rule), "    fwmark 90 {\n        match fd00::/64 tcp\n    }\n");
+  EXPECT_EQ(buildRefusal(parse(dataplane + R"(
+virtual_server fwmark 90 {
+    lvs_method TUN type gue port 6080
+    real_server fd00::20 80
+}
+)")),
+            "built");
+  EXPECT_EQ(buildRefusal(parse(dataplane + R"(
+virtual_server fwmark 90 {
+    lvs_method TUN type gue port 6080
+    real_server 192.168.1.20 80
+}
+)")),
+            "virtual service fwmark 90: TUN server 192.168.1.20 would carry IPv6 packets in IPv4; sluice's tunnels "
+            "carry IPv4 in IPv4 and IPv6 in IPv6 only");
+}
+
+TEST(TableBuilderTunnels, ATunnelBreakingKeepalivedsRulesIsRefused) {
+  config::Config c = parse(std::string(kDataplane) + kTunnels);
+  c.virtualServers.at(0).tunnel->port = 0;  // gue without its port (a JSON config)
+  EXPECT_EQ(buildRefusal(c), "real server 192.168.1.20: a gue tunnel needs 'port N', the real server's GUE UDP port");
+}
+
+// The scheduler's state (rr position, lblc tables) depends on the servers
+// and their weights, not on how packets reach them: a reload that changes
+// a tunnel keeps it, as one that changes the method does, and the new
+// table carries the new tunnel.
+TEST(TableBuilderTunnels, ATunnelChangeKeepsTheSchedulerAsAMethodChangeDoes) {
+  IdRegistry ids(dp::kMaxServices, dp::kMaxDests);
+  auto table = [&](const config::Config& c) {
+    auto t = buildTable(c, kMacs, ids);
+    t->prepareWorkers(1);
+    return t;
+  };
+  const config::Config before = parse(std::string(kDataplane) + kTunnels);
+  config::Config after = before;
+  after.virtualServers.at(0).tunnel->port = 6081;                                   // inherited by .20
+  after.virtualServers.at(0).realServers.at(2).tunnel->type = config::TunnelType::kIpip;  // .22
+  after.virtualServers.at(0).realServers.at(3).method = config::ForwardingMethod::kDr;    // .23
+  const auto a = table(before);
+  const auto b = table(after);
+  EXPECT_EQ(b->schedulerKeys, a->schedulerKeys);
+  EXPECT_EQ(serverAt(*b, "192.168.1.20").tunnel, dpTunnel(dp::TunnelType::kGue, 6081, true));
+  EXPECT_EQ(serverAt(*b, "192.168.1.22").tunnel, dpTunnel(dp::TunnelType::kIpip));
+  EXPECT_EQ(serverAt(*b, "192.168.1.23").method, dp::FwdMethod::kDr);
+  config::Config reweighted = before;
+  reweighted.virtualServers.at(0).realServers.at(0).weight = 5;
+  EXPECT_NE(table(reweighted)->schedulerKeys.at(0), a->schedulerKeys.at(0));
+}
+
 // ---------------------------------------------------------------- neighbours
 
 dp::Neighbour neighbour(const std::string& addr, uint16_t port, uint8_t last) {

@@ -2,7 +2,7 @@
 the frames it sends compared field by field, and every checksum verified by
 scapy (an independent decoder): NAT both ways for IPv4 TCP (with port
 translation), UDP, IPv6 TCP and an ICMP error; Direct Routing; TUN in
-ipip (IPv4 and IPv6), GRE and GUE with checksums, and the ICMP "too big"
+ipip, GRE and GUE with checksums, IPv4 and IPv6, and the ICMP "too big"
 a packet that does not fit the tunnel gets; malformed frames and fragments
 dropped and counted.
 
@@ -83,6 +83,20 @@ virtual_server fd00:10::6 80 {
     real_server fd00:192:168:1::30 80 {
     }
 }
+virtual_server fd00:10::7 80 {
+    lb_algo rr
+    lvs_method TUN type gre csum
+    protocol TCP
+    real_server fd00:192:168:1::31 80 {
+    }
+}
+virtual_server fd00:10::8 80 {
+    lb_algo rr
+    lvs_method TUN type gue port 6080 csum
+    protocol TCP
+    real_server fd00:192:168:1::32 80 {
+    }
+}
 dataplane {
     lcores 0-1
     no_huge
@@ -107,6 +121,8 @@ dataplane {
     neighbor 192.168.1.31 lladdr 02:00:00:00:05:01 dev eth1
     neighbor 192.168.1.32 lladdr 02:00:00:00:05:01 dev eth1
     neighbor fd00:192:168:1::30 lladdr 02:00:00:00:05:01 dev eth1
+    neighbor fd00:192:168:1::31 lladdr 02:00:00:00:05:01 dev eth1
+    neighbor fd00:192:168:1::32 lladdr 02:00:00:00:05:01 dev eth1
 }
 """
 
@@ -214,6 +230,8 @@ def main():
             from_client(IP(src="10.0.0.101", dst="10.0.0.7")/TCP(sport=42001, dport=80, flags="S")/Raw(b"x" * 33)),
             from_client(IP(src="10.0.0.101", dst="10.0.0.8")/TCP(sport=42002, dport=80, flags="S")),
             from_client(IPv6(src="fd00:10::101", dst="fd00:10::6")/TCP(sport=42003, dport=80, flags="S")),
+            from_client(IPv6(src="fd00:10::101", dst="fd00:10::7")/TCP(sport=42006, dport=80, flags="S")),
+            from_client(IPv6(src="fd00:10::101", dst="fd00:10::8")/TCP(sport=42007, dport=80, flags="S")),
             from_client(IP(src="10.0.0.101", dst="10.0.0.6", flags="DF")/TCP(sport=42004, dport=80, flags="S") /
                         Raw(b"y" * 1390)),
             from_client(IPv6(src="fd00:10::101", dst="fd00:10::6")/TCP(sport=42005, dport=80, flags="S") /
@@ -278,7 +296,24 @@ def main():
               p is not None and p[IP].src == "192.168.1.2" and p[IP].dst == "192.168.1.30" and p.dst == RS_MAC
               and p[IP].payload[IP].dst == "10.0.0.6" and p[IP].payload[TCP].sport == 42000
               and p[IP].payload[IP].ttl == 64, repr(p))
-        p = find(int_out, lambda p: GRE in p)
+        p = find(int_out, lambda p: IPv6 in p and GRE in p)
+        gre6_ok = False
+        if p is not None:
+            copy = Ether(bytes(p))
+            del copy[GRE].chksum
+            gre6_ok = (p[IPv6].nh == 47 and p[GRE].proto == 0x86DD and Ether(bytes(copy))[GRE].chksum == p[GRE].chksum
+                       and p[GRE].payload[IPv6].dst == "fd00:10::7")
+        check("TUN gre csum over IPv6: IPv6 inside, the GRE checksum right", gre6_ok, repr(p))
+        p = find(int_out, lambda p: IPv6 in p and UDP in p and p[UDP].dport == 6080)
+        udp6_ok = False
+        if p is not None:
+            copy = Ether(bytes(p))
+            del copy[UDP].chksum
+            inner6 = IPv6(bytes(p[UDP].payload)[4:])
+            udp6_ok = (Ether(bytes(copy))[UDP].chksum == p[UDP].chksum and bytes(p[UDP].payload)[:4] == b"\x00\x29\x00\x00"
+                       and inner6.dst == "fd00:10::8")
+        check("TUN gue csum over IPv6: the UDP checksum right, GUE for IPv6 (41)", udp6_ok, repr(p))
+        p = find(int_out, lambda p: IP in p and GRE in p)
         gre_ok = False
         if p is not None:
             copy = Ether(bytes(p))
@@ -302,7 +337,7 @@ def main():
         p = find(ext_out, lambda p: ICMPv6PacketTooBig in p)
         check("too big for the IPv6 tunnel: packet too big, MTU 1360",
               p is not None and p[IPv6].src == "fd00:10::6" and p[ICMPv6PacketTooBig].mtu == 1360, repr(p))
-        check("nothing else was forwarded", len(int_out) == 9 and len(ext_out) == 5,
+        check("nothing else was forwarded", len(int_out) == 11 and len(ext_out) == 5,
               "%d out on eth1, %d on eth0" % (len(int_out), len(ext_out)))
 
         drops = stats["drops"]

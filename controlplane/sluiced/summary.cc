@@ -24,6 +24,13 @@ std::string summarize(const config::Config& config, const std::string& path, std
   } else {
     out += "  dataplane: absent\n";
   }
+  if (const auto& sync = config.globalDefs.lvsSyncDaemon) {
+    out += "  connection sync: on " + sync->interface + ", " +
+           (sync->instance ? "following vrrp_instance " + *sync->instance : std::string("sending and receiving")) +
+           ", sync id " + n(sync->syncId) + "\n";
+  } else {
+    out += "  connection sync: off\n";
+  }
   out += "  warnings: " + n(warnings) + "\n";
   return out;
 }

@@ -118,6 +118,19 @@ TEST(SluicedCli, DataplaneIsReported) {
   EXPECT_NE(r.out.find("dataplane: present (ports: 1, workers: 2)"), std::string::npos) << r.out;
 }
 
+TEST(SluicedCli, ConnectionSyncIsReported) {
+  TempDir dir;
+  const auto path = dir.write("sync.conf",
+                              "global_defs {\n lvs_sync_daemon eth0 VI_1\n}\n"
+                              "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n"
+                              " virtual_ipaddress {\n  10.0.0.1\n }\n}\n"
+                              "dataplane {\n lcores 0-1\n port eth0 {\n  device net_null0\n  address 10.0.0.2/24\n }\n}\n");
+  const RunResult r = sluiced("-t -f '" + path + "'");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("connection sync: on eth0, following vrrp_instance VI_1, sync id 51"), std::string::npos)
+      << r.out;
+}
+
 TEST(SluicedCli, RunningWithoutDataplaneBlockIsAClearError) {
   // The guide's config as printed names no DPDK ports: sluiced cannot run it.
   const RunResult good = sluiced("-f '" + seedsDir() + "/lb1_nat.conf'");

@@ -38,7 +38,8 @@ json configJson(const config::Config& config) {
 
 json connectionJson(const dp::ConnRecord& c, unsigned worker, std::string_view service) {
   return {{"worker", worker},
-          {"protocol", c.isTemplate ? std::string("IP") : tables::protocolText(c.proto)},
+          // A template's protocol is its service's (connection_listing.cc sets it), 0 for a fwmark service's.
+          {"protocol", c.isTemplate && c.proto == 0 ? std::string("IP") : tables::protocolText(c.proto)},
           // A template is ASSURED (as ipvsadm -Lnc says) once a connection under it was established.
           {"state", c.isTemplate ? std::string(c.state == dp::ConnState::kEstablished ? "ASSURED" : "NONE")
                                  : std::string(dp::connStateName(c.state))},

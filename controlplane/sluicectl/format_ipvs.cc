@@ -166,9 +166,9 @@ std::string formatConnections(const json& connections, bool withTitle) {
   }
   if (!connections.is_array()) return out;
   for (const auto& c : connections) {
-    // Persistence templates show as protocol IP, as in IPVS.
-    const std::string protocol = field(c, "template") == true ? "IP" : text(c, "protocol");
-    out += padRight(protocol, 3) + " " + padRight(expireText(counter(c, "expires_ms")), 6) + " " +
+    // A persistence template shows its service's protocol, a fwmark
+    // service's template "IP", as Linux's ipvsadm -Lnc does.
+    out += padRight(text(c, "protocol"), 3) + " " + padRight(expireText(counter(c, "expires_ms")), 6) + " " +
            padRight(text(c, "state"), 11) + " " + padRight(endpoint(c, "client_address", "client_port"), 18) + " " +
            padRight(endpoint(c, "virtual_address", "virtual_port"), 18) + " " +
            endpoint(c, "server_address", "server_port") + "\n";

@@ -38,7 +38,11 @@ json listConnections(dp::DataplaneHandle& rt, const std::string& cursorAt, unsig
   auto [worker, cursor] = parseCursor(cursorAt, rt.workerCount());
   const dp::ForwardingTable& table = *rt.table();
   std::vector<std::string> names(dp::kMaxServices);
-  for (const dp::Service& s : table.services) names[s.serviceId] = tables::serviceKey(s);
+  std::vector<uint8_t> protocols(dp::kMaxServices, 0);  // a template's, as ipvsadm shows it: 0 ("IP") for fwmark
+  for (const dp::Service& s : table.services) {
+    names[s.serviceId] = tables::serviceKey(s);
+    protocols[s.serviceId] = s.byMark ? 0 : s.proto;
+  }
   json list = json::array();
   std::vector<dp::ConnRecord> page(limit);
   uint64_t scanned = 0;
@@ -51,7 +55,11 @@ json listConnections(dp::DataplaneHandle& rt, const std::string& cursorAt, unsig
       throw api::ApiError(503, "worker " + std::to_string(worker) + " did not answer; try again");
     }
     scanned += req.slotBudget;
-    for (uint32_t i = 0; i < req.count; ++i) list.push_back(api::connectionJson(page[i], worker, names[page[i].serviceId]));
+    for (uint32_t i = 0; i < req.count; ++i) {
+      dp::ConnRecord r = page[i];
+      if (r.isTemplate) r.proto = protocols[r.serviceId];  // the table keys templates by a protocol of their own
+      list.push_back(api::connectionJson(r, worker, names[r.serviceId]));
+    }
     if (req.next == dp::kDumpEnd) {
       ++worker;
       cursor = 0;

@@ -145,7 +145,7 @@ TEST(SluicectlFormat, ConnectionsAreIpvsadmLnc) {
             "IPVS connection entries\n"
             "pro expire state       source             virtual            destination\n"
             "TCP 14:59  ESTABLISHED 10.0.0.100:40000   10.0.0.1:80        192.168.1.20:80\n"
-            "IP  05:00  NONE        10.0.0.100:0       10.0.0.1:0         192.168.1.20:0\n"
+            "TCP 05:00  NONE        10.0.0.100:0       10.0.0.1:0         192.168.1.20:0\n"
             "UDP 102:03 UDP         [2001:db8::100]:5353 [2001:db8::1]:53   [2001:db8::20]:53\n");
   // Later pages follow the first without the titles.
   EXPECT_EQ(formatConnections(json::array({conns[0]}), /*withTitle=*/false),

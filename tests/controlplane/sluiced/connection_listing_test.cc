@@ -105,6 +105,21 @@ TEST_F(ConnectionListingTest, ListsEachWorkersConnectionsWithTheirService) {
 }
 
 // Catches: a page longer than the limit, or a cursor that skips or repeats the connection after the page.
+// Catches: a template listed with the table's own key protocol, or as "IP",
+// where Linux's ipvsadm -Lnc shows its service's protocol ("TCP 00:57
+// ASSURED 10.0.0.101:0 ..." in tests/sync/vectors/kernel_v1.json).
+TEST_F(ConnectionListingTest, ATemplateShowsItsServicesProtocolAndAssured) {
+  dp::ConnRecord t = conn(1, false, true);
+  t.proto = 0xFF;
+  t.clientPort = 0;
+  dp_.setConnections(0, {t});
+  const json page = listConnections(dp_, "", 10);
+  ASSERT_EQ(page.at("connections").size(), 1u);
+  EXPECT_EQ(page["connections"][0]["protocol"], "TCP");
+  EXPECT_EQ(page["connections"][0]["state"], "ASSURED");
+  EXPECT_EQ(page["connections"][0]["template"], true);
+}
+
 TEST_F(ConnectionListingTest, StopsAtTheLimitAndGoesOnFromItsCursor) {
   dp_.setConnections(0, {conn(1), conn(2), conn(3), conn(4), conn(5)});
   const json first = listConnections(dp_, "", 3);

@@ -7,7 +7,6 @@
 // the last state synced for each connection must be what ipvsadm lists.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "sync/message.h"
+#include "tests/sync/kernel_vectors.h"
 #include "tests/sync/test_support.h"
 
 namespace sluice::sync {
@@ -27,12 +27,9 @@ using json = nlohmann::json;
 using test::endpoint;
 using test::fromHex;
 using test::ip;
+using test::recordedEntry;
+using test::vectorsDir;
 using test::toHex;
-
-std::filesystem::path vectorsDir() {
-  const char* dir = std::getenv("SLUICE_SYNC_VECTORS_DIR");
-  return dir != nullptr ? std::filesystem::path(dir) : std::filesystem::path("tests/sync/vectors");
-}
 
 std::vector<std::filesystem::path> vectorFiles() {
   std::vector<std::filesystem::path> files;
@@ -49,32 +46,6 @@ json load(const std::filesystem::path& p) {
 }
 
 std::string name(const std::filesystem::path& p) { return p.stem().string(); }
-
-// The entry the capture's decoder recorded.
-Entry expectedEntry(const json& j, bool v1) {
-  Entry e;
-  e.protocol = j.at("protocol").get<uint8_t>();
-  e.flags = j.at("flags").get<uint32_t>();
-  e.state = j.at("state").get<uint16_t>();
-  e.clientPort = j.at("cport").get<uint16_t>();
-  e.virtualPort = j.at("vport").get<uint16_t>();
-  e.destinationPort = j.at("dport").get<uint16_t>();
-  e.client = ip(j.at("caddr").get<std::string>());
-  e.virtualAddress = ip(j.at("vaddr").get<std::string>());
-  e.destination = ip(j.at("daddr").get<std::string>());
-  if (v1) {
-    e.fwmark = j.at("fwmark").get<uint32_t>();
-    e.timeoutSeconds = j.at("timeout").get<uint32_t>();
-    for (const json& o : j.at("options")) {
-      // The kernel sends sequence data only after an application helper
-      // (FTP) resized a payload, which the capture has none of.
-      ADD_FAILURE() << "an option in a captured entry: " << o.dump();
-    }
-  } else if (j.contains("seq")) {
-    ADD_FAILURE() << "sequence data in a captured version-0 entry";
-  }
-  return e;
-}
 
 class KernelVectors : public ::testing::TestWithParam<std::filesystem::path> {};
 
@@ -94,7 +65,7 @@ TEST_P(KernelVectors, DecodeToTheRecordedFields) {
     ASSERT_EQ(r.message.entries.size(), entries.size());
     for (std::size_t i = 0; i < entries.size(); ++i) {
       SCOPED_TRACE(entries[i].dump());
-      EXPECT_EQ(r.message.entries[i], expectedEntry(entries[i], v1));
+      EXPECT_EQ(r.message.entries[i], recordedEntry(entries[i], v1));
       EXPECT_EQ(r.message.entries[i].family() == wire::IpFamily::kV6 ? 6 : 4, entries[i].at("family").get<int>());
       if (v1) {
         EXPECT_EQ(MessageBuilder::entrySize(r.message.entries[i]), entries[i].at("size").get<std::size_t>());
@@ -130,7 +101,7 @@ TEST_P(KernelVectors, ReencodeByteForByteAndSplitWhereTheKernelDid) {
       const json& next = datagrams[i + 1].at("entries").at(0);
       const std::size_t nextSize = next.at("size").get<std::size_t>();
       const bool fits = ((bytes.size() + 3) & ~std::size_t{3}) + nextSize <= maxLength;
-      Entry first = expectedEntry(next, true);
+      Entry first = recordedEntry(next, true);
       EXPECT_EQ(m.add(first), fits) << "datagram " << i << " of " << bytes.size() << " bytes, next entry " << nextSize;
       if (!fits) ++splitsForSize;
     }

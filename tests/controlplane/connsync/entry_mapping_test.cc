@@ -9,7 +9,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -20,6 +19,7 @@
 #include "controlplane/tables/table_builder.h"
 #include "sync/message.h"
 #include "tests/accepted_config.h"
+#include "tests/sync/kernel_vectors.h"
 #include "tests/sync/test_support.h"
 
 namespace sluice::connsync {
@@ -29,6 +29,7 @@ using json = nlohmann::json;
 using sync::test::fromHex;
 using sync::test::ip;
 using sync::test::toHex;
+using sync::test::vectorsDir;
 
 // The capture's services (capture_vectors.sh): ipvsadm -A -t 10.0.0.1:80 -s
 // rr, -t 10.0.0.1:7 -s rr -p 60, -u 10.0.0.1:7 -s rr, -t [fd00:10::1]:80 -s
@@ -108,32 +109,10 @@ virtual_server 10.0.0.3 443 {
 
 const std::vector<dp::MacAddr> kMacs = {dp::MacAddr{{2, 0, 0, 0, 0, 1}}, dp::MacAddr{{2, 0, 0, 0, 0, 2}}};
 
-std::filesystem::path vectorsDir() {
-  const char* dir = std::getenv("SLUICE_SYNC_VECTORS_DIR");
-  return dir != nullptr ? std::filesystem::path(dir) : std::filesystem::path("tests/sync/vectors");
-}
-
 json loadVectors() {
   std::ifstream in(vectorsDir() / "kernel_v1.json");
   EXPECT_TRUE(in) << "no " << (vectorsDir() / "kernel_v1.json") << " (set SLUICE_SYNC_VECTORS_DIR)";
   return in ? json::parse(in) : json::object();
-}
-
-// The entry as the capture's own decoder (Python's struct) recorded it.
-sync::Entry recorded(const json& j) {
-  sync::Entry e;
-  e.protocol = j.at("protocol").get<uint8_t>();
-  e.flags = j.at("flags").get<uint32_t>();
-  e.state = j.at("state").get<uint16_t>();
-  e.clientPort = j.at("cport").get<uint16_t>();
-  e.virtualPort = j.at("vport").get<uint16_t>();
-  e.destinationPort = j.at("dport").get<uint16_t>();
-  e.client = ip(j.at("caddr").get<std::string>());
-  e.virtualAddress = ip(j.at("vaddr").get<std::string>());
-  e.destination = ip(j.at("daddr").get<std::string>());
-  e.fwmark = j.at("fwmark").get<uint32_t>();
-  e.timeoutSeconds = j.at("timeout").get<uint32_t>();
-  return e;
 }
 
 class EntryMapping : public ::testing::Test {
@@ -191,7 +170,7 @@ TEST_F(EntryMapping, EveryKernelEntryMapsToThisTableAndBackToTheSameBytes) {
     sync::MessageBuilder message(syncId, maxLength);
     for (const json& je : d.at("entries")) {
       SCOPED_TRACE(je.dump());
-      const sync::Entry kernel = recorded(je);
+      const sync::Entry kernel = sync::test::recordedEntry(je, true);
       const Matched m = mapper_.toRecord(kernel);
       ASSERT_TRUE(m.record) << "refused: " << static_cast<int>(m.why);
       EXPECT_EQ(m.why, Unmatched::kNone);

@@ -392,25 +392,29 @@ Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint3
   return c;
 }
 
+// Asks syncDue for an entry (a connection, or a template when tcp is
+// false and isTemplate true) with the mark it keeps in its own fields,
+// which take the new mark when the entry is due.
+template <class A>
+bool syncDueFor(const SyncSettings& settings, Conn<A>& e, bool tcp, bool isTemplate, uint32_t timeoutMs,
+                uint32_t now) {
+  SyncMark mark{e.syncedState, e.syncedAt, e.syncRetries};
+  if (!syncDue(settings, e.state, tcp, isTemplate, e.inPkts, timeoutMs, now, mark)) return false;
+  e.syncedState = mark.state;
+  e.syncedAt = mark.atMs;
+  e.syncRetries = mark.retries;
+  return true;
+}
+
 template <class A>
 void Forwarder::offerSync(Conn<A>& c, ConnTable<A>& templates, uint32_t now, bool v6) {
   const SyncSettings& settings = table_->sync;
-  SyncMark mark{c.syncedState, c.syncedAt, c.syncRetries};
-  if (!syncDue(settings, c.state, c.proto == kProtoTcp, false, c.inPkts, timeouts_.of(c.state), now, mark)) return;
-  c.syncedState = mark.state;
-  c.syncedAt = mark.atMs;
-  c.syncRetries = mark.retries;
+  if (!syncDueFor(settings, c, c.proto == kProtoTcp, false, timeouts_.of(c.state), now)) return;
   // The template first, so that a backup links the connection to it. IPVS
   // counts a template's packets as those of the connections it controls.
   if (Conn<A>* t = templates.byRef(c.templateRef)) {
     ++t->inPkts;
-    SyncMark tm{t->syncedState, t->syncedAt, t->syncRetries};
-    if (syncDue(settings, t->state, false, true, t->inPkts, t->expires - now, now, tm)) {
-      t->syncedState = tm.state;
-      t->syncedAt = tm.atMs;
-      t->syncRetries = tm.retries;
-      queueSync(*t, now, v6);
-    }
+    if (syncDueFor(settings, *t, false, true, t->expires - now, now)) queueSync(*t, now, v6);
   }
   queueSync(c, now, v6);
 }

@@ -83,4 +83,34 @@ struct FlowTuple {
   }
 };
 
+// The address with its low bits cleared (a prefix's network;
+// persistence_granularity).
+inline IpAddr maskAddress(const IpAddr& a, uint8_t prefixLen) {
+  IpAddr r{};
+  for (int i = 0; i < 16; ++i) {
+    const int bits = prefixLen - i * 8;
+    const uint8_t mask = bits >= 8 ? 0xFF : bits <= 0 ? 0 : static_cast<uint8_t>(0xFF << (8 - bits));
+    r.b[i] = a.b[i] & mask;
+  }
+  return r;
+}
+
+// A prefix test usable for IPv4 and IPv6 alike.
+struct Prefix {
+  wire::IpAddress addr{};
+  uint8_t len = 0;
+
+  // True when a packet's address (key form, of the tuple's family) is inside.
+  bool contains(const IpAddr& a, bool v6) const {
+    if (!ofFamily(addr, v6)) return false;
+    uint8_t bits = len;
+    for (int i = 0; i < 16 && bits > 0; ++i) {
+      const uint8_t mask = bits >= 8 ? 0xFF : static_cast<uint8_t>(0xFF << (8 - bits));
+      if ((a.b[i] & mask) != (addr.bytes[i] & mask)) return false;
+      bits = bits >= 8 ? static_cast<uint8_t>(bits - 8) : 0;
+    }
+    return true;
+  }
+};
+
 }  // namespace sluice::dp

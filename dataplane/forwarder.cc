@@ -6,7 +6,6 @@
 #include "dataplane/icmp_too_big.h"
 #include "dataplane/nat.h"
 #include "dataplane/tunnel.h"
-#include "wire/bytes.h"
 
 namespace sluice::dp {
 namespace {
@@ -27,11 +26,8 @@ bool isMulticast(const IpAddr& a, bool v6) { return v6 ? a.b[0] == 0xFF : (a.b[0
 // or a loop; either way it must not create a connection.
 bool spoofedSource(const ForwardingTable& table, const Service& s, const FlowTuple& t) {
   if (table.isVip(t.src, t.v6) || table.isOwnAddress(t.src, t.v6)) return true;
-  for (uint32_t i = s.firstServer; i < s.firstServer + s.serverCount; ++i) {
-    const RealServer& rs = table.servers[i];
-    if (matches(rs.addr, t.src, t.v6) && (rs.port != 0 ? rs.port : t.dstPort) == t.srcPort) return true;
-  }
-  return false;
+  const auto serviceIndex = static_cast<uint32_t>(&s - table.services.data());
+  return table.isServerOf(serviceIndex, t.src, t.v6, t.srcPort, t.dstPort);
 }
 
 bool startsNewFlow(const uint8_t* data, const ParsedPacket& p) {
@@ -100,7 +96,8 @@ Forwarder::Forwarder(unsigned workerIndex, uint32_t connCapacity, const ConnTime
       templates6_(std::max<uint32_t>(connCapacity / 32, 1024)),
       destIndex_(new int32_t[kMaxDests]),
       serviceIndex_(new int32_t[kMaxServices]),
-      serviceById_(new int32_t[kMaxServices]) {
+      serviceById_(new int32_t[kMaxServices]),
+      hops_(new Hop[kMaxDests]) {
   std::fill_n(destIndex_.get(), kMaxDests, -1);
   std::fill_n(serviceIndex_.get(), kMaxServices, -1);
   std::fill_n(serviceById_.get(), kMaxServices, -1);
@@ -119,8 +116,35 @@ void Forwarder::keepSchedulers(ForwardingTable& from, ForwardingTable::WorkerVie
   for (const Service& s : from.services) serviceIndex_[s.serviceId] = -1;
 }
 
+Forwarder::Hop Forwarder::lookupHop(const IpAddr& addr, bool v6) const {
+  Hop h;
+  const ForwardingTable::NextHop next = table_->route(addr, v6);
+  if (next.port == kNoPort || next.port >= table_->ports.size() || neighbours_ == nullptr) return h;
+  const Neighbour* n = neighbours_->find(next.addr, v6, next.port);
+  if (n == nullptr) return h;
+  std::memcpy(h.macs.data(), n->mac.b.data(), 6);
+  std::memcpy(h.macs.data() + 6, table_->ports[next.port].mac.b.data(), 6);
+  h.port = next.port;
+  return h;
+}
+
+// Only the current table's servers have a hop: setTable clears those of
+// the table before.
+void Forwarder::resolveHops() {
+  if (table_ == nullptr) return;
+  for (const RealServer& rs : table_->servers) hops_[rs.destId] = lookupHop(IpAddr::of(rs.addr), rs.addr.isV6());
+}
+
+void Forwarder::setNeighbours(const NeighbourSet* neighbours) {
+  neighbours_ = neighbours;
+  resolveHops();
+}
+
 void Forwarder::setTable(ForwardingTable* table) {
   std::fill_n(destIndex_.get(), kMaxDests, -1);
+  if (table_ != nullptr) {
+    for (const RealServer& rs : table_->servers) hops_[rs.destId] = Hop{};
+  }
   std::fill_n(serviceById_.get(), kMaxServices, -1);
   ForwardingTable* previous = table_;
   ForwardingTable::WorkerView* previousView = view_;
@@ -152,6 +176,7 @@ void Forwarder::setTable(ForwardingTable* table) {
     d.inactiveConns = static_cast<uint32_t>(c.inactiveConns.get());
     d.overloaded = sched::updateOverload(false, d.activeConns + d.inactiveConns, rs.upperThreshold, rs.lowerThreshold);
   }
+  resolveHops();
 }
 
 sched::Destination* Forwarder::viewOf(uint16_t destId) {
@@ -189,9 +214,13 @@ void Forwarder::release(Conn<A>& c, ConnTable<A>& templates) {
 }
 
 Verdict Forwarder::process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t rxPort, uint16_t headroom) {
-  counters_.rxPackets.add(1);
+  countReceived(1);
+  return process(data, len, parsePacket(data, len), nowMs, rxPort, headroom);
+}
+
+Verdict Forwarder::process(uint8_t* data, uint32_t len, const ParsedPacket& p, uint32_t nowMs, uint16_t rxPort,
+                           uint16_t headroom) {
   headroom_ = headroom;
-  const ParsedPacket p = parsePacket(data, len);
   Verdict v;
   // A port may see unicast frames for other hosts (a flooding switch, a
   // promiscuous socket): those are not ours to route.
@@ -206,15 +235,11 @@ Verdict Forwarder::process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t
       break;
     case PacketKind::kIpv4:
     case PacketKind::kIpv6: {
-      const bool v6 = p.kind == PacketKind::kIpv6;
       if (table_ == nullptr) {
         v = dropVerdict(DropReason::kNotForUs);
-      } else if (p.l4Proto == kProtoVrrp || isMulticast(p.tuple.dst, v6) || isNeighbourDiscovery(data, p) ||
-                 ((p.flags & kFlagIcmpError) == 0 && table_->isOwnAddress(p.tuple.dst, v6))) {
-        v.kind = Verdict::Kind::kException;  // the control plane's: VRRP, ND, to the router itself
-        v.vrrp = p.l4Proto == kProtoVrrp || p.l4Proto == kProtoAh;
       } else {
-        v = v6 ? processIp(data, p, nowMs, conns6_, templates6_) : processIp(data, p, nowMs, conns4_, templates4_);
+        v = p.kind == PacketKind::kIpv6 ? processIp(data, p, nowMs, conns6_, templates6_)
+                                        : processIp(data, p, nowMs, conns4_, templates4_);
       }
       break;
     }
@@ -249,6 +274,17 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
   bool fromServer = c != nullptr && hit.fromServer;
 
   if (c == nullptr) {
+    // The control plane's packets (VRRP, ND, multicast, to the router
+    // itself) are looked for among those of no connection: a connection's
+    // tuple never holds the router's addresses (spoofedSource), so an
+    // established packet skips these tests.
+    if (p.l4Proto == kProtoVrrp || isMulticast(t.dst, t.v6) || isNeighbourDiscovery(data, p) ||
+        ((p.flags & kFlagIcmpError) == 0 && table_->isOwnAddress(t.dst, t.v6))) {
+      Verdict v;
+      v.kind = Verdict::Kind::kException;
+      v.vrrp = p.l4Proto == kProtoVrrp || p.l4Proto == kProtoAh;
+      return v;
+    }
     if (p.flags & kFlagIcmpError) return dropVerdict(DropReason::kIcmpError);
     if ((p.flags & kFlagIcmpQuery) && table_->isVip(t.dst, t.v6)) {
       Verdict v;  // a ping to a VIP: the control plane answers it
@@ -300,7 +336,7 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
   }
   if (nat) natToRealServer(data, p, c->rs.ip(), c->rsPort);
   if (c->method == static_cast<uint8_t>(FwdMethod::kTun)) return tunnelTo(data, p, c->rs.ip(), c->destId);
-  return transmitTo(data, c->rs.ip(), t.v6);
+  return transmitToServer(data, c->destId, c->rs.ip(), t.v6);
 }
 
 template <class A>
@@ -530,16 +566,28 @@ Verdict Forwarder::transmitTo(uint8_t* data, const IpAddr& target, bool v6) {
   return v;
 }
 
+Verdict Forwarder::transmitToServer(uint8_t* data, uint16_t destId, const IpAddr& rs, bool v6) {
+  const Hop& h = hops_[destId];
+  // Not resolved for this snapshot (no route, no neighbour yet, or a
+  // connection whose server left it): the lookups, which ask the control
+  // plane for a missing neighbour.
+  if (h.port == kNoPort) [[unlikely]] return transmitTo(data, rs, v6);
+  std::memcpy(data, h.macs.data(), 12);
+  Verdict v;
+  v.kind = Verdict::Kind::kTransmit;
+  v.port = h.port;
+  return v;
+}
+
 Verdict Forwarder::tunnelTo(uint8_t* data, const ParsedPacket& p, const IpAddr& rs, uint16_t destId) {
   const bool v6 = p.tuple.v6;
   const int32_t i = destIndex_[destId];
   // A connection whose server left the snapshot finishes as it began, but
   // its tunnel's options are gone with it: plain ipip then.
   const Tunnel tunnel = i >= 0 ? table_->servers[static_cast<std::size_t>(i)].tunnel : Tunnel{};
-  const ForwardingTable::NextHop hop = table_->route(rs, v6);
-  if (hop.port == kNoPort) return dropVerdict(DropReason::kNoRoute);
-  const Neighbour* n = neighbours_ != nullptr ? neighbours_->find(hop.addr, v6, hop.port) : nullptr;
-  if (n == nullptr) return transmitTo(data, rs, v6);  // asks for the neighbour, drops this one
+  Hop hop = hops_[destId];
+  if (hop.port == kNoPort) hop = lookupHop(rs, v6);  // its server left the snapshot
+  if (hop.port == kNoPort) return transmitTo(data, rs, v6);  // no route: dropped; no neighbour: asked, dropped
   const uint16_t overhead = tunnelOverhead(tunnel, v6);
   const uint32_t inner = p.l3End - p.l3Offset;
   const uint16_t mtu = table_->ports[hop.port].mtu;
@@ -567,8 +615,7 @@ Verdict Forwarder::tunnelTo(uint8_t* data, const ParsedPacket& p, const IpAddr& 
   h.id = tunnelId_++;
   h.flowHash = static_cast<uint16_t>(loadBe16(p.tuple.src.b + (v6 ? 14 : 2)) ^ p.tuple.srcPort);
   writeTunnelHeaders(frame + 14, tunnel, h, inner);
-  std::memcpy(frame, n->mac.b.data(), 6);
-  std::memcpy(frame + 6, table_->ports[hop.port].mac.b.data(), 6);
+  std::memcpy(frame, hop.macs.data(), 12);
   storeBe16(frame + 12, v6 ? 0x86DD : 0x0800);
   Verdict v;
   v.kind = Verdict::Kind::kTransmit;
@@ -578,25 +625,10 @@ Verdict Forwarder::tunnelTo(uint8_t* data, const ParsedPacket& p, const IpAddr& 
   return v;
 }
 
-uint64_t Forwarder::prefetchIndex(const uint8_t* data, uint32_t len) const {
-  // Just enough of the parse for the client tuple's hash; process() does
-  // the real one.
-  uint32_t ip = 14;
-  if (len < ip + 20) return 0;
-  uint16_t type = wire::loadBe16(data + 12);
-  if (type == 0x8100) {
-    type = wire::loadBe16(data + 16);
-    ip = 18;
-  }
-  if (type != 0x0800 || len < ip + 20) return 0;
-  const uint8_t proto = data[ip + 9];
-  if (proto != kProtoTcp && proto != kProtoUdp) return 0;
-  const uint32_t l4 = ip + (data[ip] & 0x0Fu) * 4;
-  if (len < l4 + 4) return 0;
-  Addr4 src, dst;
-  std::memcpy(&src.v, data + ip + 12, 4);
-  std::memcpy(&dst.v, data + ip + 16, 4);
-  const uint32_t h = conns4_.hash(src, wire::loadBe16(data + l4), dst, wire::loadBe16(data + l4 + 2), proto);
+uint64_t Forwarder::prefetchIndex(const ParsedPacket& p) const {
+  const FlowTuple& t = p.tuple;
+  if (p.kind != PacketKind::kIpv4 || (t.proto != kProtoTcp && t.proto != kProtoUdp)) return 0;
+  const uint32_t h = conns4_.hash(Addr4::from(t.src), t.srcPort, Addr4::from(t.dst), t.dstPort, t.proto);
   conns4_.prefetchIndex(h);
   return uint64_t{1} << 32 | h;
 }

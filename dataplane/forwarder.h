@@ -51,21 +51,30 @@ class alignas(kCacheLine) Forwarder {
   void setTable(ForwardingTable* table);
 
   // Switches to a new neighbour snapshot between bursts; nullptr: none.
-  void setNeighbours(const NeighbourSet* neighbours) { neighbours_ = neighbours; }
+  // Each real server's next hop is resolved here, once per snapshot.
+  void setNeighbours(const NeighbourSet* neighbours);
 
   // Decides the fate of one frame of `len` bytes (rewritten in place when
   // forwarded). nowMs: the worker's millisecond clock. rxPort: the port it
   // arrived on; a unicast frame for another MAC address is dropped there
   // (kNoPort skips that test). headroom: the bytes free before `data`,
   // which TUN forwarding writes its outer headers into.
+  // Counts the frame received and parses it.
   Verdict process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t rxPort = kNoPort, uint16_t headroom = 0);
+
+  // The same for a frame the caller parsed (parsePacket(data, len)) and
+  // counted (countReceived): a worker parses a burst once, for steering,
+  // prefetching and this.
+  Verdict process(uint8_t* data, uint32_t len, const ParsedPacket& parsed, uint32_t nowMs, uint16_t rxPort,
+                  uint16_t headroom);
+  void countReceived(uint32_t n) { counters_.rxPackets.add(n); }
 
   // Burst prefetch (a worker calls it for every packet of a burst before
   // processing any): prefetchIndex starts loading the connection-table
-  // index line of an IPv4 TCP/UDP frame and returns a token (0: nothing to
+  // index line of an IPv4 TCP/UDP packet and returns a token (0: nothing to
   // prefetch); prefetchEntry(token), called after the whole burst's
   // prefetchIndex, starts loading the entry. No effect on the verdicts.
-  uint64_t prefetchIndex(const uint8_t* data, uint32_t len) const;
+  uint64_t prefetchIndex(const ParsedPacket& parsed) const;
   void prefetchEntry(uint64_t token) const {
     if (token != 0) conns4_.prefetchEntry(static_cast<uint32_t>(token));
   }
@@ -119,7 +128,17 @@ class alignas(kCacheLine) Forwarder {
   template <class A>
   bool install(const ConnRecord& r, uint32_t now, ConnTable<A>& conns, ConnTable<A>& templates);
   void accountState(uint16_t destId, ConnState from, ConnState to);
+  // The next hop toward a real server, resolved once per table or
+  // neighbour snapshot: established packets to real servers do no route or
+  // neighbour lookup. port == kNoPort: not resolved.
+  struct Hop {
+    std::array<uint8_t, 12> macs{};  // the next hop's, then the egress port's: a frame's first 12 bytes
+    uint16_t port = kNoPort;
+  };
+  Hop lookupHop(const IpAddr& addr, bool v6) const;
+  void resolveHops();
   Verdict transmitTo(uint8_t* data, const IpAddr& target, bool v6);
+  Verdict transmitToServer(uint8_t* data, uint16_t destId, const IpAddr& rs, bool v6);
   Verdict tunnelTo(uint8_t* data, const ParsedPacket& p, const IpAddr& rs, uint16_t destId);
   sched::Destination* viewOf(uint16_t destId);
   void keepSchedulers(ForwardingTable& from, ForwardingTable::WorkerView& fromView);
@@ -137,6 +156,7 @@ class alignas(kCacheLine) Forwarder {
   std::unique_ptr<int32_t[]> destIndex_;  // destId -> index in table_->servers, -1 if absent
   std::unique_ptr<int32_t[]> serviceIndex_;  // serviceId -> index in the previous table's services, scratch
   std::unique_ptr<int32_t[]> serviceById_;   // serviceId -> index in table_->services, -1 if absent
+  std::unique_ptr<Hop[]> hops_;              // destId -> next hop
   // TUN: the outer source of each port (its first address of the family)
   // and the IPv4 identification of the outer headers.
   std::array<std::array<IpAddr, 2>, kMaxPorts> tunnelSource_{};

@@ -1,6 +1,7 @@
 #include "dataplane/forwarding_table.h"
 
 #include <stdexcept>
+#include <vector>
 
 namespace sluice::dp {
 namespace {
@@ -43,9 +44,18 @@ uint64_t schedulerFingerprint(const Service& s, const std::vector<RealServer>& s
   return f.value();
 }
 
+IndexKey serviceKey(const IpAddr& vip, bool v6, uint8_t proto, uint16_t port) {
+  return IndexKey{vip, uint32_t{v6} << 24 | uint32_t{proto} << 16 | port};
+}
+
+IndexKey serverKey(uint32_t serviceIndex, const IpAddr& addr, bool v6, uint16_t port) {
+  return IndexKey{addr, serviceIndex << 17 | uint32_t{v6} << 16 | port};
+}
+
 }  // namespace
 
 void ForwardingTable::prepareWorkers(unsigned workerCount) {
+  buildIndexes();
   schedulerKeys.clear();
   for (const Service& s : services) schedulerKeys.push_back(schedulerFingerprint(s, servers));
   workers.clear();
@@ -67,6 +77,40 @@ void ForwardingTable::prepareWorkers(unsigned workerCount) {
   }
 }
 
+void ForwardingTable::buildIndexes() {
+  serviceIndex_.clear();
+  markIndex_.clear();
+  addressIndex_.clear();
+  serverIndex_.clear();
+  // The first of equal keys wins, as the scans did before there were indexes.
+  for (uint32_t i = 0; i < services.size(); ++i) {
+    const Service& s = services[i];
+    if (s.byMark) {
+      markIndex_.insert(IndexKey{{}, s.mark}, i);
+    } else {
+      serviceIndex_.insert(serviceKey(IpAddr::of(s.vip), s.vip.isV6(), s.proto, s.port), i);
+    }
+    for (uint32_t j = s.firstServer; j < s.firstServer + s.serverCount && j < servers.size(); ++j) {
+      const RealServer& rs = servers[j];
+      serverIndex_.insert(serverKey(i, IpAddr::of(rs.addr), rs.addr.isV6(), rs.port), 1);
+    }
+  }
+  // Kinds combine: an address can be both a VIP and the router's own.
+  FlatIndex own;
+  for (const PortConfig& p : ports)
+    for (const Prefix& a : p.addresses) own.insert(IndexKey{IpAddr::of(a.addr), a.addr.isV6()}, kOwnAddress);
+  for (const Prefix& v : ownedVips) {
+    const IndexKey k{IpAddr::of(v.addr), v.addr.isV6()};
+    addressIndex_.insert(k, kVipAddress | (own.find(k) != FlatIndex::kNone ? kOwnAddress : 0));
+  }
+  for (const PortConfig& p : ports)
+    for (const Prefix& a : p.addresses) addressIndex_.insert(IndexKey{IpAddr::of(a.addr), a.addr.isV6()}, kOwnAddress);
+  std::vector<Prefix> prefixes;
+  prefixes.reserve(routes.size());
+  for (const Route& r : routes) prefixes.push_back(r.dst);
+  routeIndex_.build(prefixes);
+}
+
 uint32_t ForwardingTable::markOf(const FlowTuple& t) const {
   for (const FwmarkRule& r : fwmarkRules) {
     if ((r.proto == 0 || r.proto == t.proto) && t.dstPort >= r.portLow && t.dstPort <= r.portHigh &&
@@ -78,43 +122,30 @@ uint32_t ForwardingTable::markOf(const FlowTuple& t) const {
 
 const Service* ForwardingTable::findService(const FlowTuple& t, uint32_t mark) const {
   if (mark != 0) {
-    for (const Service& s : services)
-      if (s.byMark && s.mark == mark) return &s;
+    if (const uint32_t i = markIndex_.find(IndexKey{{}, mark}); i != FlatIndex::kNone) return &services[i];
   }
   // An exact (VIP, protocol, port) service wins over a port-0 one.
-  const Service* anyPort = nullptr;
-  for (const Service& s : services) {
-    if (s.byMark || s.proto != t.proto || !matches(s.vip, t.dst, t.v6)) continue;
-    if (s.port == t.dstPort) return &s;
-    if (s.port == 0) anyPort = &s;
-  }
-  return anyPort;
+  uint32_t i = serviceIndex_.find(serviceKey(t.dst, t.v6, t.proto, t.dstPort));
+  if (i == FlatIndex::kNone && t.dstPort != 0) i = serviceIndex_.find(serviceKey(t.dst, t.v6, t.proto, 0));
+  return i == FlatIndex::kNone ? nullptr : &services[i];
 }
 
-bool ForwardingTable::isOwnAddress(const IpAddr& addr, bool v6) const {
-  for (const PortConfig& p : ports)
-    for (const Prefix& own : p.addresses)
-      if (matches(own.addr, addr, v6)) return true;
-  return false;
+bool ForwardingTable::isServerOf(uint32_t serviceIndex, const IpAddr& addr, bool v6, uint16_t port,
+                                 uint16_t anyPort) const {
+  auto has = [&](uint16_t p) { return serverIndex_.find(serverKey(serviceIndex, addr, v6, p)) != FlatIndex::kNone; };
+  return (port != 0 && has(port)) || (port == anyPort && has(0));
 }
 
-bool ForwardingTable::isVip(const IpAddr& addr, bool v6) const {
-  for (const Prefix& v : ownedVips)
-    if (matches(v.addr, addr, v6)) return true;
-  return false;
+bool NeighbourSet::add(const Neighbour& n) {
+  const IndexKey key{IpAddr::of(n.addr), uint32_t{n.addr.isV6()} << 16 | n.port};
+  if (!index_.insert(key, static_cast<uint32_t>(entries_.size()))) return false;
+  entries_.push_back(n);
+  return true;
 }
 
-ForwardingTable::NextHop ForwardingTable::route(const IpAddr& dst, bool v6) const {
-  for (const Route& r : routes) {
-    if (r.dst.contains(dst, v6)) return NextHop{r.port, r.hasVia ? IpAddr::of(r.via) : dst};
-  }
-  return NextHop{};
-}
-
-const Neighbour* NeighbourSet::find(const IpAddr& addr, bool v6, uint16_t port) const {
-  for (const Neighbour& n : entries)
-    if (n.port == port && matches(n.addr, addr, v6)) return &n;
-  return nullptr;
+void NeighbourSet::clear() {
+  entries_.clear();
+  index_.clear();
 }
 
 }  // namespace sluice::dp

@@ -1,9 +1,13 @@
 // The immutable snapshots the control plane builds and publishes to every
 // worker: the forwarding table (services, real servers, fwmark rules,
 // routes, the router's own addresses) and, apart from it because it
-// changes on its own and must not reset the schedulers, the neighbours. Workers only read it (the per-worker scheduler
-// state it carries is written by its own worker alone); a change is a new
-// snapshot, so a change reaches every worker or none.
+// changes on its own and must not reset the schedulers, the neighbours.
+// Workers only read it (the per-worker scheduler state it carries is
+// written by its own worker alone); a change is a new snapshot, so a change
+// reaches every worker or none. Per-packet lookups go through hash and
+// prefix indexes built with the snapshot (flat_index.h, route_index.h):
+// their cost does not grow with the number of services, routes or
+// neighbours.
 #pragma once
 
 #include <array>
@@ -16,7 +20,9 @@
 
 #include "dataplane/cache_line.h"
 #include "dataplane/conn_state.h"
+#include "dataplane/flat_index.h"
 #include "dataplane/flow.h"
+#include "dataplane/route_index.h"
 #include "dataplane/sync_decision.h"
 #include "schedulers/scheduler.h"
 
@@ -29,46 +35,10 @@ struct MacAddr {
 
 enum class FwdMethod : uint8_t { kNat, kDr, kTun };
 
-inline constexpr uint16_t kMaxServices = 4096;
+inline constexpr uint16_t kMaxServices = 16384;
 inline constexpr uint16_t kMaxDests = 16384;
 inline constexpr uint16_t kMaxPorts = 16;
 inline constexpr uint16_t kNoPort = 0xFFFF;
-
-// A prefix test usable for IPv4 and IPv6 alike.
-struct Prefix {
-  wire::IpAddress addr{};
-  uint8_t len = 0;
-
-  // True when a packet's address (key form, of the tuple's family) is inside.
-  bool contains(const IpAddr& a, bool v6) const {
-    if (!ofFamily(addr, v6)) return false;
-    uint8_t bits = len;
-    for (int i = 0; i < 16 && bits > 0; ++i) {
-      const uint8_t mask = bits >= 8 ? 0xFF : static_cast<uint8_t>(0xFF << (8 - bits));
-      if ((a.b[i] & mask) != (addr.bytes[i] & mask)) return false;
-      bits = bits >= 8 ? static_cast<uint8_t>(bits - 8) : 0;
-    }
-    return true;
-  }
-};
-
-// True when a table's address is a packet's key of family v6. Per packet:
-// no wire::IpAddress is built from the key, and the bytes compare in place
-// as two words.
-inline bool matches(const wire::IpAddress& a, const IpAddr& key, bool v6) {
-  return ofFamily(a, v6) && std::memcmp(a.bytes.data(), key.b, 16) == 0;
-}
-
-// The address with its low bits cleared (persistence_granularity).
-inline IpAddr maskAddress(const IpAddr& a, uint8_t prefixLen) {
-  IpAddr r{};
-  for (int i = 0; i < 16; ++i) {
-    const int bits = prefixLen - i * 8;
-    const uint8_t mask = bits >= 8 ? 0xFF : bits <= 0 ? 0 : static_cast<uint8_t>(0xFF << (8 - bits));
-    r.b[i] = a.b[i] & mask;
-  }
-  return r;
-}
 
 // How a TUN real server is reached (keepalived's `lvs_method TUN type
 // ipip|gue port N|gre [nocsum|csum]`): the client's packet inside an
@@ -94,21 +64,24 @@ struct RealServer {
   uint32_t lowerThreshold = 0;
 };
 
-struct Service {
+// Aligned to a cache line, the fields a packet reads first and the
+// control path's strings and options after them: a lookup touches one line.
+struct alignas(kCacheLine) Service {
   uint16_t serviceId = 0;  // stable across snapshots
   bool byMark = false;
+  bool standby = false;    // its VIP is held by another router (VRRP backup): no new connections
   uint32_t mark = 0;
   wire::IpAddress vip{};   // unset with byMark
   uint16_t port = 0;       // host order; 0: every port (byMark, or a persistent port-0 service)
   uint8_t proto = 0;       // 0 with byMark: any
-  uint32_t persistenceMs = 0;        // 0: no persistence
   uint8_t persistencePrefix = 32;    // persistence_granularity as a prefix length (128 for IPv6 by default)
-  std::string scheduler = "wlc";
-  sched::SchedulerOptions schedulerOptions;
+  uint32_t persistenceMs = 0;        // 0: no persistence
   uint32_t firstServer = 0;  // into ForwardingTable::servers
   uint32_t serverCount = 0;
   int32_t sorryServer = -1;  // index into servers, used when no real server may take a flow
-  bool standby = false;      // its VIP is held by another router (VRRP backup): no new connections
+  // Read when a worker builds its schedulers, not per packet.
+  std::string scheduler = "wlc";
+  sched::SchedulerOptions schedulerOptions;
   std::string origin;        // the virtual_server it comes from, as the API names it (control path only)
 };
 
@@ -179,46 +152,88 @@ class ForwardingTable {
   // so a change elsewhere does not reset an rr position or an lblc table.
   std::vector<uint64_t> schedulerKeys;
 
-  // Builds the per-worker views (control path; throws on an unknown
-  // scheduler name, which config validation has already excluded).
+  // Builds the per-worker views and the lookup indexes (control path;
+  // throws on an unknown scheduler name, which config validation has
+  // already excluded).
   void prepareWorkers(unsigned workerCount);
+
+  // Builds the indexes the lookups below read, and nothing else: a table's
+  // lookups see its vectors as they were at the last buildIndexes() or
+  // prepareWorkers() (control path).
+  void buildIndexes();
 
   // The service a packet belongs to: by fwmark when a rule marks it, else by
   // (VIP, protocol, port). nullptr when none. Thread-safe (read-only).
   const Service* findService(const FlowTuple& t, uint32_t mark) const;
 
-  // The fwmark the rules give a packet, 0 when none matches.
+  // The fwmark the rules give a packet, 0 when none matches. The rules are
+  // ranges tried in order, as iptables' are: a scan of the (few) rules.
   uint32_t markOf(const FlowTuple& t) const;
 
   // True when addr is one of the router's own addresses (on any port). The
   // packet path asks with a tuple's key and family, the control path with
   // an address.
-  bool isOwnAddress(const IpAddr& addr, bool v6) const;
+  bool isOwnAddress(const IpAddr& addr, bool v6) const { return (addressKind(addr, v6) & kOwnAddress) != 0; }
   bool isOwnAddress(const wire::IpAddress& addr) const { return isOwnAddress(IpAddr::of(addr), addr.isV6()); }
 
   // True when addr is a VIP this router serves (key or address, as above).
-  bool isVip(const IpAddr& addr, bool v6) const;
+  bool isVip(const IpAddr& addr, bool v6) const { return (addressKind(addr, v6) & kVipAddress) != 0; }
   bool isVip(const wire::IpAddress& addr) const { return isVip(IpAddr::of(addr), addr.isV6()); }
+
+  // True when `addr`:`port` is a real server of services[serviceIndex]
+  // (a real server of port 0 matches the service's packets' port, `anyPort`).
+  bool isServerOf(uint32_t serviceIndex, const IpAddr& addr, bool v6, uint16_t port, uint16_t anyPort) const;
 
   // The port and next-hop address toward dst; port == kNoPort without a route.
   struct NextHop {
     uint16_t port = kNoPort;
     IpAddr addr{};
   };
-  NextHop route(const IpAddr& dst, bool v6) const;
+  NextHop route(const IpAddr& dst, bool v6) const {
+    const int32_t r = routeIndex_.find(dst, v6);
+    if (r == RouteIndex::kNoRoute) return NextHop{};
+    const Route& via = routes[static_cast<std::size_t>(r)];
+    return NextHop{via.port, via.hasVia ? IpAddr::of(via.via) : dst};
+  }
+
+ private:
+  static constexpr uint32_t kVipAddress = 1, kOwnAddress = 2;
+  uint32_t addressKind(const IpAddr& addr, bool v6) const {
+    const uint32_t k = addressIndex_.find(IndexKey{addr, v6});
+    return k == FlatIndex::kNone ? 0 : k;
+  }
+
+  FlatIndex serviceIndex_;  // (VIP, family, protocol, port) -> index in services
+  FlatIndex markIndex_;     // fwmark -> index in services
+  FlatIndex addressIndex_;  // (address, family) -> kVipAddress | kOwnAddress
+  FlatIndex serverIndex_;   // (address, family, service index, port) -> 1
+  RouteIndex routeIndex_;
 };
 
 // The next hops' MAC addresses: static ones from the config and those the
 // control plane learned. Read-only once published.
-struct NeighbourSet {
-  std::vector<Neighbour> entries;
+class NeighbourSet {
+ public:
   uint64_t version = 0;
 
+  // Adds a neighbour (control path); one already known for its address on
+  // its port keeps its MAC address (false).
+  bool add(const Neighbour& n);
+  void clear();
+  const std::vector<Neighbour>& entries() const { return entries_; }
+
   // The entry for addr on port, nullptr when unresolved.
-  const Neighbour* find(const IpAddr& addr, bool v6, uint16_t port) const;
+  const Neighbour* find(const IpAddr& addr, bool v6, uint16_t port) const {
+    const uint32_t i = index_.find(IndexKey{addr, uint32_t{v6} << 16 | port});
+    return i == FlatIndex::kNone ? nullptr : &entries_[i];
+  }
   const Neighbour* find(const wire::IpAddress& addr, uint16_t port) const {
     return find(IpAddr::of(addr), addr.isV6(), port);
   }
+
+ private:
+  std::vector<Neighbour> entries_;
+  FlatIndex index_;  // (address, family, port) -> index in entries_
 };
 
 }  // namespace sluice::dp

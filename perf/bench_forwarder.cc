@@ -54,9 +54,9 @@ struct Setup {
       rs.port = 80;
       rs.method = method;
       table.servers.push_back(rs);
-      neighbours.entries.push_back(Neighbour{rs.addr, 1, MacAddr{{2, 0, 0, 0, 5, uint8_t(i)}}});
+      neighbours.add(Neighbour{rs.addr, 1, MacAddr{{2, 0, 0, 0, 5, uint8_t(i)}}});
     }
-    neighbours.entries.push_back(Neighbour{address("10.0.0.101"), 0, MacAddr{{2, 0, 0, 0, 0xc, 1}}});
+    neighbours.add(Neighbour{address("10.0.0.101"), 0, MacAddr{{2, 0, 0, 0, 0xc, 1}}});
     table.prepareWorkers(1);
   }
 };

@@ -7,7 +7,9 @@
 # Usage: perf/callgrind_forwarder.sh [BUILD_DIR [BENCHMARK...]]
 #   BUILD_DIR defaults to build/; BENCHMARKs are exact names, by default
 #   BM_ParseOnly (the reference), BM_NatEstablished64k, BM_DrEstablished64k
-#   and BM_NatNewFlow. Needs valgrind; about 20 s of CPU per benchmark.
+#   and BM_NatNewFlow. Names of bench_table_scale (BM_Scale...) run that
+#   binary instead, e.g. BM_ScaleReply/services:1/routes:100/active:1.
+#   Needs valgrind; about 20 s of CPU per benchmark.
 #
 # Why two runs are subtracted: Google Benchmark 1.7.1 (Debian 12) has no
 # fixed iteration count (`--benchmark_min_time=Nx` came later). It calls a
@@ -25,6 +27,7 @@ shift || true
 benchmarks=("$@")
 [ ${#benchmarks[@]} -gt 0 ] || benchmarks=(BM_ParseOnly BM_NatEstablished64k BM_DrEstablished64k BM_NatNewFlow)
 bench=$build/perf/bench_forwarder
+case "${benchmarks[0]}" in BM_Scale*) bench=$build/perf/bench_table_scale ;; esac
 [ -x "$bench" ] || { echo "no $bench: build it first (scripts/build perf/bench_forwarder)" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 1; }
 

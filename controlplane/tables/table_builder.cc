@@ -71,7 +71,8 @@ dp::Prefix networkOf(const config::IpPrefix& p) {
 
 // Adds a VIP the router answers for, once.
 void own(dp::ForwardingTable& t, const dp::Prefix& vip) {
-  if (!t.isVip(vip.addr)) t.ownedVips.push_back(vip);
+  const auto same = [&](const dp::Prefix& v) { return v.addr == vip.addr; };
+  if (std::none_of(t.ownedVips.begin(), t.ownedVips.end(), same)) t.ownedVips.push_back(vip);
 }
 
 std::vector<ServiceAddress> expand(const config::Config& cfg, const VirtualServer& vs) {
@@ -385,6 +386,7 @@ std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, st
   addRoutes(dpc, *t);
   addFwmarkRules(dpc, *t);
   addOwnedFwmarkAddresses(dpc, *t, held);
+  t->buildIndexes();
   return t;
 }
 
@@ -398,11 +400,11 @@ std::unique_ptr<dp::NeighbourSet> buildNeighbours(const config::Config& config,
       e.port = portIndex(*config.dataplane, n.dev);
       if (e.port == dp::kNoPort) throw BuildError("neighbor " + config::toString(n.address) + ": no port " + n.dev);
       std::copy(n.lladdr.bytes.begin(), n.lladdr.bytes.end(), e.mac.b.begin());
-      set->entries.push_back(e);
+      set->add(e);
     }
   }
   for (const dp::Neighbour& n : learned) {
-    if (set->find(n.addr, n.port) == nullptr) set->entries.push_back(n);
+    set->add(n);  // a static entry wins over a learned one
   }
   return set;
 }

@@ -120,7 +120,7 @@ TEST(Forwarder, ExceptionPathGetsArpVrrpAndTrafficToTheRouter) {
 TEST(Forwarder, UnresolvedNextHopAsksForResolution) {
   Lab lab;
   lab.addService("10.0.0.1", 80, kProtoTcp, {1});
-  lab.neighbours.entries.clear();
+  lab.neighbours.clear();
   Forwarder f(0, 64, ConnTimeouts{});
   lab.attach(f);
   const Sent s = send(f, syn("10.0.0.101", 1));

@@ -108,7 +108,7 @@ std::unique_ptr<Lab> buildSnapshot() {
     lab->table->ownedVips = {testing::prefix("10.0.0.10", 32), testing::prefix("10.0.0.11", 32),
                              testing::prefix("10.0.0.12", 32)};
     for (int i = 2; i < kClients; ++i)
-      lab->neighbours.entries.push_back(Neighbour{address(client(i)), kExt, testing::mac(0x40)});
+      lab->neighbours.add(Neighbour{address(client(i)), kExt, testing::mac(0x40)});
   }
   lab->table->prepareWorkers(2);
   ArenaScope arena;  // the fingerprints are shared: moved into the arena

@@ -25,6 +25,7 @@ class SteeringTest : public ::testing::Test {
   SteeringTest() {
     lab.addService("10.0.0.1", 80, kProtoTcp, {1, 1});
     lab.table->ownedVips.push_back(testing::prefix("10.0.0.1", 32));
+    lab.table->buildIndexes();
   }
 
   unsigned owner(const std::vector<uint8_t>& frame) const {

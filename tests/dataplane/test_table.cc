@@ -17,12 +17,12 @@ Lab::Lab() {
   for (int i = 0; i < 4; ++i) {
     const std::string v4 = "192.168.1." + std::to_string(20 + i);
     const std::string v6 = "fd00:192:168:1::" + std::to_string(20 + i);
-    neighbours.entries.push_back(Neighbour{address(v4), kInt, mac(static_cast<uint8_t>(0x20 + i))});
-    neighbours.entries.push_back(Neighbour{address(v6), kInt, mac(static_cast<uint8_t>(0x20 + i))});
+    neighbours.add(Neighbour{address(v4), kInt, mac(static_cast<uint8_t>(0x20 + i))});
+    neighbours.add(Neighbour{address(v6), kInt, mac(static_cast<uint8_t>(0x20 + i))});
   }
-  neighbours.entries.push_back(Neighbour{address("10.0.0.101"), kExt, mac(0x65)});
-  neighbours.entries.push_back(Neighbour{address("10.0.0.102"), kExt, mac(0x66)});
-  neighbours.entries.push_back(Neighbour{address("fd00:10::101"), kExt, mac(0x65)});
+  neighbours.add(Neighbour{address("10.0.0.101"), kExt, mac(0x65)});
+  neighbours.add(Neighbour{address("10.0.0.102"), kExt, mac(0x66)});
+  neighbours.add(Neighbour{address("fd00:10::101"), kExt, mac(0x65)});
 }
 
 Service& Lab::addService(const std::string& vip, uint16_t port, uint8_t proto, const std::vector<int32_t>& weights,

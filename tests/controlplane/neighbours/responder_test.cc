@@ -36,6 +36,7 @@ dp::ForwardingTable makeTable() {
   t.ports[1].addresses = {prefix("192.168.1.254", 24)};
   t.ownedVips = {prefix("10.0.0.1", 32), prefix("203.0.113.5", 32), prefix("fd00::1", 128),
                  prefix("2001:db8::5", 128)};
+  t.buildIndexes();
   return t;
 }
 

@@ -676,15 +676,15 @@ virtual_server group BIG {
 }
 
 TEST_F(TableBuilder, MoreServicesThanTheDataPlaneHoldsAreRefused) {
-  // 4096 from the group (the most one group may expand to) fit; one more does not.
-  const std::string group = R"(
-virtual_server_group MANY {
-    10.1.0.0/20 80
-}
-virtual_server group MANY {
-    protocol TCP
-}
-)";
+  // Four groups of 4096 (the most one group may expand to) fill the data
+  // plane's 16384; one more service does not fit.
+  static_assert(dp::kMaxServices == 4 * 4096);
+  std::string group;
+  for (int g = 1; g <= 4; ++g) {
+    const std::string name = "MANY" + std::to_string(g);
+    group += "virtual_server_group " + name + " {\n    10." + std::to_string(g) + ".0.0/20 80\n}\n" +
+             "virtual_server group " + name + " {\n    protocol TCP\n}\n";
+  }
   IdRegistry roomy(2 * dp::kMaxServices, dp::kMaxDests);
   const auto full = buildTable(parse(std::string(kDataplane) + group), kMacs, roomy);
   EXPECT_EQ(full->services.size(), dp::kMaxServices);
@@ -959,16 +959,16 @@ TEST(BuildNeighbours, StaticFirstAndNotOverriddenByLearned) {
       neighbour("fd00::20", 0, 0x30),
   };
   const auto set = buildNeighbours(c, learned);
-  ASSERT_EQ(set->entries.size(), 3u);
-  const dp::Neighbour& first = set->entries[0];
+  ASSERT_EQ(set->entries().size(), 3u);
+  const dp::Neighbour& first = set->entries()[0];
   EXPECT_EQ(str(first.addr), "192.168.1.20");
   EXPECT_EQ(first.port, 1);
   EXPECT_FALSE(first.addr.isV6());
   EXPECT_EQ(first.mac, mac(0x20));  // 02:00:00:00:00:20 from the config
-  EXPECT_EQ(str(set->entries[1].addr), "192.168.1.21");
-  EXPECT_EQ(set->entries[1].mac, mac(0x21));
-  EXPECT_EQ(str(set->entries[2].addr), "fd00::20");
-  EXPECT_TRUE(set->entries[2].addr.isV6());
+  EXPECT_EQ(str(set->entries()[1].addr), "192.168.1.21");
+  EXPECT_EQ(set->entries()[1].mac, mac(0x21));
+  EXPECT_EQ(str(set->entries()[2].addr), "fd00::20");
+  EXPECT_TRUE(set->entries()[2].addr.isV6());
 
   const dp::Neighbour* found = set->find(address("192.168.1.20"), 1);
   ASSERT_NE(found, nullptr);
@@ -980,8 +980,8 @@ TEST(BuildNeighbours, WithoutADataplaneBlockOnlyTheLearned) {
   const config::Config c = parse(service("10.0.0.1", 80, "192.168.1.20"));
   const std::vector<dp::Neighbour> learned = {neighbour("10.0.0.9", 0, 9)};
   const auto set = buildNeighbours(c, learned);
-  ASSERT_EQ(set->entries.size(), 1u);
-  EXPECT_EQ(set->entries[0].mac, mac(9));
+  ASSERT_EQ(set->entries().size(), 1u);
+  EXPECT_EQ(set->entries()[0].mac, mac(9));
 }
 
 TEST(BuildNeighbours, UnknownPortIsRefused) {

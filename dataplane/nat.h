@@ -65,11 +65,12 @@ inline void rewriteSide(uint8_t* data, const ParsedPacket& p, bool source, const
   uint8_t* ip = data + p.l3Offset;
   uint8_t* l4 = data + p.l4Offset;
 
-  CsumDelta ipDelta;     // outer IPv4 header checksum
-  CsumDelta pseudo;      // outer pseudo-header (outer L4 checksum)
+  // The address change, which both the outer IPv4 header checksum and the
+  // outer pseudo-header (the L4 checksum) cover.
+  CsumDelta pseudo;
   uint8_t* outerAddr = ip + addrOffset(v6, source);
-  ipDelta.add(outerAddr, addr.b, alen);
   pseudo.add(outerAddr, addr.b, alen);
+  CsumDelta ipDelta = pseudo;
   std::memcpy(outerAddr, addr.b, alen);
   if (lowerTtl) decrementTtl(ip, v6, ipDelta);
 

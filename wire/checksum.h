@@ -54,7 +54,8 @@ inline uint32_t csumAdd(uint32_t sum, std::span<const uint8_t> bytes) {
 
 // Folds the carries of a sum into 16 bits.
 inline uint16_t csumFold(uint32_t sum) {
-  while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+  sum = (sum & 0xFFFF) + (sum >> 16);  // at most 0x1FFFE
+  sum = (sum & 0xFFFF) + (sum >> 16);  // at most 0xFFFF
   return static_cast<uint16_t>(sum);
 }
 

@@ -3,7 +3,12 @@
 // servers, neighbours. Keys are an address and 32 bits that the user packs
 // (family, protocol, port, ...). Open addressing with linear probing in one
 // flat array of slots, at most half full: a hit or miss reads one or two
-// slots, whatever the number of keys.
+// slots, whatever the number of keys. In front of the slots, four bits per
+// slot say whether any key hashes there: most lookups on the packet path
+// are misses (is this client a VIP, a real server?), and a miss then
+// reads one bit, most of the time, from an array 48 times smaller than the
+// slots, which stays in the cache when the slots do not (10,000 VIPs:
+// 16 KiB of bits, 768 KiB of slots).
 //
 // Why not rte_hash: the forwarder and its snapshots are free of DPDK (unit
 // tests, fuzzers and sanitizer builds run them without an EAL), snapshots
@@ -47,6 +52,8 @@ class FlatIndex {
     }
     s->key = key;
     s->value = value;
+    const uint32_t bit = filterBit(hash(key));
+    filter_[bit >> 6] |= uint64_t{1} << (bit & 63);
     ++size_;
     return true;
   }
@@ -54,7 +61,10 @@ class FlatIndex {
   // The value of key, kNone when absent.
   uint32_t find(const IndexKey& key) const {
     if (size_ == 0) return kNone;
-    const Slot* s = &slots_[hash(key) & mask_];
+    const uint32_t h = hash(key);
+    const uint32_t bit = filterBit(h);
+    if ((filter_[bit >> 6] >> (bit & 63) & 1) == 0) return kNone;
+    const Slot* s = &slots_[h & mask_];
     while (s->value != kNone) {
       if (s->key == key) return s->value;
       s = next(s);
@@ -64,6 +74,7 @@ class FlatIndex {
 
   void clear() {
     slots_.clear();
+    filter_.clear();
     mask_ = 0;
     size_ = 0;
   }
@@ -85,6 +96,10 @@ class FlatIndex {
     return static_cast<uint32_t>(h >> 32);
   }
 
+  // The filter's bit for a hash: rotated, so that it does not follow the
+  // slot index (the low bits) alone.
+  uint32_t filterBit(uint32_t h) const { return (h >> 13 | h << 19) & filterMask_; }
+
   Slot* next(Slot* s) { return s + 1 == slots_.data() + slots_.size() ? slots_.data() : s + 1; }
   const Slot* next(const Slot* s) const { return s + 1 == slots_.data() + slots_.size() ? slots_.data() : s + 1; }
 
@@ -92,13 +107,17 @@ class FlatIndex {
     std::vector<Slot> old = std::move(slots_);
     slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
     mask_ = static_cast<uint32_t>(slots_.size() - 1);
+    filter_.assign(slots_.size() * 4 / 64, 0);
+    filterMask_ = static_cast<uint32_t>(slots_.size() * 4 - 1);
     size_ = 0;
     for (const Slot& s : old)
       if (s.value != kNone) insert(s.key, s.value);
   }
 
   std::vector<Slot> slots_;
+  std::vector<uint64_t> filter_;  // 4 bits a slot
   uint32_t mask_ = 0;
+  uint32_t filterMask_ = 0;
   uint32_t size_ = 0;
 };
 

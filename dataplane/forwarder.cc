@@ -25,7 +25,7 @@ bool isMulticast(const IpAddr& a, bool v6) { return v6 ? a.b[0] == 0xFF : (a.b[0
 // of the service at its service port (a reply with no connection): spoofed,
 // or a loop; either way it must not create a connection.
 bool spoofedSource(const ForwardingTable& table, const Service& s, const FlowTuple& t) {
-  if (table.isVip(t.src, t.v6) || table.isOwnAddress(t.src, t.v6)) return true;
+  if (table.isVipOrOwnAddress(t.src, t.v6)) return true;
   const auto serviceIndex = static_cast<uint32_t>(&s - table.services.data());
   return table.isServerOf(serviceIndex, t.src, t.v6, t.srcPort, t.dstPort);
 }

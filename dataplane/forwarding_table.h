@@ -176,6 +176,9 @@ class ForwardingTable {
   bool isOwnAddress(const IpAddr& addr, bool v6) const { return (addressKind(addr, v6) & kOwnAddress) != 0; }
   bool isOwnAddress(const wire::IpAddress& addr) const { return isOwnAddress(IpAddr::of(addr), addr.isV6()); }
 
+  // True when addr is a VIP or one of the router's own addresses: one lookup.
+  bool isVipOrOwnAddress(const IpAddr& addr, bool v6) const { return addressKind(addr, v6) != 0; }
+
   // True when addr is a VIP this router serves (key or address, as above).
   bool isVip(const IpAddr& addr, bool v6) const { return (addressKind(addr, v6) & kVipAddress) != 0; }
   bool isVip(const wire::IpAddress& addr) const { return isVip(IpAddr::of(addr), addr.isV6()); }

@@ -54,6 +54,8 @@ bench="$build/perf/sluice-bench"
 SLUICED="$build/controlplane/sluiced/sluiced"
 # shellcheck source=scripts/lib/sluiced.sh
 source "$here/../../scripts/lib/sluiced.sh"
+# shellcheck source=scripts/lib/netns.sh
+source "$here/../../scripts/lib/netns.sh"
 
 say() { echo "cpu: $*" >&2; }
 die() { echo "cpu: error: $*" >&2; exit 1; }
@@ -82,28 +84,17 @@ stop_lb() { sluiced_stop "$lb_pid"; lb_pid=""; }
 cleanup() {
   sluiced_stop "$gen_pid"  # sluice-bench, through timeout
   stop_lb
-  local ns pid
-  for ns in "${namespaces[@]}"; do
-    if [ -e "/run/netns/$ns" ]; then
-      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-      ip netns del "$ns" 2>/dev/null || true
-    fi
-  done
+  netns_remove "${namespaces[@]}"
   rm -rf "$run" /var/run/dpdk/sbcpu-gen
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-for ns in "${namespaces[@]}"; do [ -e "/run/netns/$ns" ] && ip netns del "$ns"; done
+netns_remove "${namespaces[@]}"
 
 # --- the lab ------------------------------------------------------------------
 #   sbcpu-gen: to-lb ---- sbcpu0 :sbcpu-lb: sbcpu1 ---- from-lb  (through a load balancer)
 #              direct-tx ------------------------------ direct-rx  (no load balancer)
-for ns in "${namespaces[@]}"; do
-  ip netns add "$ns"
-  in_ns "$ns" ip link set lo up
-  in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
-    net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-done
+netns_create "${namespaces[@]}"
 ip -n "$gen" link add to-lb address 02:00:00:cc:0c:01 type veth peer name sbcpu0 netns "$lb" address "$lb_mac0"
 ip -n "$gen" link add from-lb address 02:00:00:cc:05:01 type veth peer name sbcpu1 netns "$lb" address "$lb_mac1"
 ip -n "$gen" link add direct-tx address 02:00:00:cc:0d:01 type veth peer name direct-rx address 02:00:00:cc:0d:02

@@ -21,6 +21,8 @@ sluiced="$build/controlplane/sluiced/sluiced"
 SLUICED=$sluiced
 # shellcheck source=scripts/lib/sluiced.sh
 source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib/sluiced.sh"
+# shellcheck source=scripts/lib/netns.sh
+source "$(cd "$(dirname "$0")/../.." && pwd)/scripts/lib/netns.sh"
 mkdir -p "$out"
 run=$(mktemp -d /tmp/sluice-peers.XXXXXX)
 chmod 755 "$run"
@@ -55,26 +57,15 @@ stop_lb() {
 cleanup() {
   stop_lb
   [ -n "$autogroup_nice" ] && echo "$autogroup_nice" > "/proc/$$/autogroup" 2>/dev/null
-  local ns pid
-  for ns in "${namespaces[@]}"; do
-    if [ -e "/run/netns/$ns" ]; then
-      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-      ip netns del "$ns" 2>/dev/null || true
-    fi
-  done
+  netns_remove "${namespaces[@]}"
   rm -rf "$run"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-for ns in "${namespaces[@]}"; do [ -e "/run/netns/$ns" ] && ip netns del "$ns"; done
+netns_remove "${namespaces[@]}"
 
 # --- the lab: client -- lb -- server, veth pairs made inside the namespaces ---
-for ns in "${namespaces[@]}"; do
-  ip netns add "$ns"
-  in_ns "$ns" ip link set lo up
-  in_ns "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
-    net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-done
+netns_create "${namespaces[@]}"
 ip -n sbp-c link add eth0 address 02:00:00:5b:0c:01 type veth peer name eth0 netns sbp-lb address 02:00:00:5b:01:01
 ip -n sbp-rs link add eth0 address 02:00:00:5b:05:01 type veth peer name eth1 netns sbp-lb address 02:00:00:5b:01:02
 for pair in sbp-c:eth0 sbp-lb:eth0 sbp-lb:eth1 sbp-rs:eth0; do

@@ -39,7 +39,7 @@ void RouteIndex::build(const std::vector<Prefix>& prefixes) {
   // prefixes the first is painted last, so it wins.
   std::vector<uint32_t> order(prefixes.size());
   std::iota(order.begin(), order.end(), 0u);
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {  // a total order: no stable sort needed
     if (prefixes[x].len != prefixes[y].len) return prefixes[x].len < prefixes[y].len;
     return x > y;
   });

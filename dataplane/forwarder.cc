@@ -547,22 +547,16 @@ bool Forwarder::install(const ConnRecord& r, uint32_t now, ConnTable<A>& conns, 
 }
 
 Verdict Forwarder::transmitTo(uint8_t* data, const IpAddr& target, bool v6) {
-  const ForwardingTable::NextHop hop = table_->route(target, v6);
-  if (hop.port == kNoPort) return dropVerdict(DropReason::kNoRoute);
-  const Neighbour* n = neighbours_ != nullptr ? neighbours_->find(hop.addr, v6, hop.port) : nullptr;
-  if (n == nullptr) {
-    Verdict v = dropVerdict(DropReason::kNeighbourUnresolved);
-    v.resolve = true;
-    v.resolveAddr = hop.addr;
-    v.resolveV6 = v6;
-    v.resolvePort = hop.port;
-    return v;
-  }
-  std::memcpy(data, n->mac.b.data(), 6);
-  std::memcpy(data + 6, table_->ports[hop.port].mac.b.data(), 6);
-  Verdict v;
-  v.kind = Verdict::Kind::kTransmit;
-  v.port = hop.port;
+  const Hop h = lookupHop(target, v6);
+  if (h.port != kNoPort) return sendVia(data, h);
+  // No route, or a neighbour the control plane is asked to resolve.
+  const ForwardingTable::NextHop next = table_->route(target, v6);
+  if (next.port == kNoPort) return dropVerdict(DropReason::kNoRoute);
+  Verdict v = dropVerdict(DropReason::kNeighbourUnresolved);
+  v.resolve = true;
+  v.resolveAddr = next.addr;
+  v.resolveV6 = v6;
+  v.resolvePort = next.port;
   return v;
 }
 
@@ -572,6 +566,10 @@ Verdict Forwarder::transmitToServer(uint8_t* data, uint16_t destId, const IpAddr
   // connection whose server left it): the lookups, which ask the control
   // plane for a missing neighbour.
   if (h.port == kNoPort) [[unlikely]] return transmitTo(data, rs, v6);
+  return sendVia(data, h);
+}
+
+Verdict Forwarder::sendVia(uint8_t* data, const Hop& h) {
   std::memcpy(data, h.macs.data(), 12);
   Verdict v;
   v.kind = Verdict::Kind::kTransmit;

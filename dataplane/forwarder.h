@@ -58,8 +58,8 @@ class alignas(kCacheLine) Forwarder {
   // forwarded). nowMs: the worker's millisecond clock. rxPort: the port it
   // arrived on; a unicast frame for another MAC address is dropped there
   // (kNoPort skips that test). headroom: the bytes free before `data`,
-  // which TUN forwarding writes its outer headers into.
-  // Counts the frame received and parses it.
+  // which TUN forwarding writes its outer headers into. Counts the frame
+  // received and parses it.
   Verdict process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t rxPort = kNoPort, uint16_t headroom = 0);
 
   // The same for a frame the caller parsed (parsePacket(data, len)) and
@@ -135,7 +135,8 @@ class alignas(kCacheLine) Forwarder {
     std::array<uint8_t, 12> macs{};  // the next hop's, then the egress port's: a frame's first 12 bytes
     uint16_t port = kNoPort;
   };
-  Hop lookupHop(const IpAddr& addr, bool v6) const;
+  Hop lookupHop(const IpAddr& addr, bool v6) const;  // a route and a neighbour lookup
+  static Verdict sendVia(uint8_t* data, const Hop& h);  // writes the hop's MAC addresses
   void resolveHops();
   Verdict transmitTo(uint8_t* data, const IpAddr& target, bool v6);
   Verdict transmitToServer(uint8_t* data, uint16_t destId, const IpAddr& rs, bool v6);

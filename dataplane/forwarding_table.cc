@@ -48,6 +48,8 @@ IndexKey serviceKey(const IpAddr& vip, bool v6, uint8_t proto, uint16_t port) {
   return IndexKey{vip, uint32_t{v6} << 24 | uint32_t{proto} << 16 | port};
 }
 
+IndexKey addressKey(const wire::IpAddress& a) { return IndexKey{IpAddr::of(a), a.isV6()}; }
+
 IndexKey serverKey(uint32_t serviceIndex, const IpAddr& addr, bool v6, uint16_t port) {
   return IndexKey{addr, serviceIndex << 17 | uint32_t{v6} << 16 | port};
 }
@@ -98,13 +100,13 @@ void ForwardingTable::buildIndexes() {
   // Kinds combine: an address can be both a VIP and the router's own.
   FlatIndex own;
   for (const PortConfig& p : ports)
-    for (const Prefix& a : p.addresses) own.insert(IndexKey{IpAddr::of(a.addr), a.addr.isV6()}, kOwnAddress);
+    for (const Prefix& a : p.addresses) own.insert(addressKey(a.addr), kOwnAddress);
   for (const Prefix& v : ownedVips) {
-    const IndexKey k{IpAddr::of(v.addr), v.addr.isV6()};
+    const IndexKey k = addressKey(v.addr);
     addressIndex_.insert(k, kVipAddress | (own.find(k) != FlatIndex::kNone ? kOwnAddress : 0));
   }
   for (const PortConfig& p : ports)
-    for (const Prefix& a : p.addresses) addressIndex_.insert(IndexKey{IpAddr::of(a.addr), a.addr.isV6()}, kOwnAddress);
+    for (const Prefix& a : p.addresses) addressIndex_.insert(addressKey(a.addr), kOwnAddress);
   std::vector<Prefix> prefixes;
   prefixes.reserve(routes.size());
   for (const Route& r : routes) prefixes.push_back(r.dst);
@@ -137,8 +139,9 @@ bool ForwardingTable::isServerOf(uint32_t serviceIndex, const IpAddr& addr, bool
 }
 
 bool NeighbourSet::add(const Neighbour& n) {
-  const IndexKey key{IpAddr::of(n.addr), uint32_t{n.addr.isV6()} << 16 | n.port};
-  if (!index_.insert(key, static_cast<uint32_t>(entries_.size()))) return false;
+  if (!index_.insert(keyOf(IpAddr::of(n.addr), n.addr.isV6(), n.port), static_cast<uint32_t>(entries_.size()))) {
+    return false;
+  }
   entries_.push_back(n);
   return true;
 }

@@ -227,7 +227,7 @@ class NeighbourSet {
 
   // The entry for addr on port, nullptr when unresolved.
   const Neighbour* find(const IpAddr& addr, bool v6, uint16_t port) const {
-    const uint32_t i = index_.find(IndexKey{addr, uint32_t{v6} << 16 | port});
+    const uint32_t i = index_.find(keyOf(addr, v6, port));
     return i == FlatIndex::kNone ? nullptr : &entries_[i];
   }
   const Neighbour* find(const wire::IpAddress& addr, uint16_t port) const {
@@ -235,6 +235,8 @@ class NeighbourSet {
   }
 
  private:
+  static IndexKey keyOf(const IpAddr& addr, bool v6, uint16_t port) { return IndexKey{addr, uint32_t{v6} << 16 | port}; }
+
   std::vector<Neighbour> entries_;
   FlatIndex index_;  // (address, family, port) -> index in entries_
 };

@@ -31,6 +31,11 @@ class Backend {
   virtual nlohmann::json status() const = 0;
   virtual nlohmann::json stats() const = 0;
 
+  // ipvsadm -Z: the counters and rates of one service (its API name) and
+  // its real servers, or of every service when `service` is empty, start
+  // again from zero. Throws ApiError 404 for an unknown service.
+  virtual void zeroCounters(const std::string& service) = 0;
+
   // /v1/health: {running, checkers: [{service, real_server, type, state,
   // last_error, ...}]}.
   virtual nlohmann::json health() const = 0;

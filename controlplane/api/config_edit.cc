@@ -281,4 +281,29 @@ Config drainServer(const Config& config, std::string_view service, std::string_v
   return next;
 }
 
+config::Config setTimeouts(const config::Config& config, const json& body) {
+  requireObject(body, "timeouts");
+  constexpr std::uint64_t kMaxSeconds = 86400 * 31;  // ipvsadm's limit
+  std::optional<config::Duration> values[3];
+  const char* keys[] = {"tcp", "tcpfin", "udp"};
+  for (const auto& [key, value] : body.items()) {
+    const auto* k = std::find_if(std::begin(keys), std::end(keys), [&](const char* name) { return key == name; });
+    if (k == std::end(keys)) throw ApiError(400, "json: '" + key + "': unknown field", key);
+    if (!value.is_number_unsigned() || value.get<std::uint64_t>() > kMaxSeconds) {
+      throw ApiError(400, "json: '" + key + "': must be whole seconds from 0 to " + std::to_string(kMaxSeconds), key);
+    }
+    if (value.get<std::uint64_t>() != 0) {
+      values[k - std::begin(keys)] = std::chrono::seconds(value.get<std::uint64_t>());
+    }
+  }
+  config::Config next = config;
+  std::optional<config::LvsTimeouts>& target =
+      next.dataplane && next.dataplane->lvsTimeouts ? next.dataplane->lvsTimeouts : next.globalDefs.lvsTimeouts;
+  if (!target) target = config::LvsTimeouts{};
+  if (values[0]) target->tcp = values[0];
+  if (values[1]) target->tcpFin = values[1];
+  if (values[2]) target->udp = values[2];
+  return next;
+}
+
 }  // namespace sluice::api

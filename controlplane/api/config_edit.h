@@ -32,6 +32,12 @@ config::Config removeServer(const config::Config& config, std::string_view servi
 // Weight 0: the schedulers give it no new connection; open ones finish.
 config::Config drainServer(const config::Config& config, std::string_view service, std::string_view server);
 
+// ipvsadm --set: body {tcp, tcpfin, udp} in whole seconds (0 or absent:
+// unchanged, as IPVS takes it), up to 31 days. Written where the running
+// configuration keeps them: the dataplane block's lvs_timeouts when it has
+// one (it overrides global_defs), else global_defs.
+config::Config setTimeouts(const config::Config& config, const nlohmann::json& body);
+
 // Checks one virtual_server as the config parser does (scheduler, family
 // of its real servers, duplicates, thresholds, quorum/hysteresis, group);
 // fills in defaults the parser would (real server port, check timing).

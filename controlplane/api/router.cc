@@ -7,6 +7,7 @@
 #include "controlplane/api/config_edit.h"
 #include "controlplane/api/metrics.h"
 #include "controlplane/api/resources.h"
+#include "controlplane/tables/table_builder.h"
 
 namespace sluice::api {
 namespace {
@@ -132,6 +133,15 @@ Response services(Backend& b, const Request& r, const std::vector<std::string>& 
   notAllowed(r, "GET, PATCH, DELETE");
 }
 
+// The connection timeouts in force, as ipvsadm -L --timeout shows them.
+json timeoutsJson(const config::Config& config) {
+  const dp::ConnTimeouts t = tables::timeoutsOf(config);
+  const auto seconds = [&](dp::ConnState state) { return t.ms[static_cast<std::size_t>(state)] / 1000; };
+  return {{"tcp", seconds(dp::ConnState::kEstablished)},
+          {"tcpfin", seconds(dp::ConnState::kFinWait)},
+          {"udp", seconds(dp::ConnState::kUdp)}};
+}
+
 // A read-only resource.
 Response get(const Request& r, const std::function<json()>& read) {
   if (r.method != "GET") notAllowed(r, "GET");
@@ -153,8 +163,21 @@ Response route(Backend& b, const Request& r) {
     const auto cursor = r.query.find("cursor");
     return jsonResponse(200, b.connections(cursor == r.query.end() ? "" : cursor->second, pageLimit(r)));
   }
+  if (what == "stats" && p.size() == 3 && p[2] == "zero") {
+    allowQuery(r, {"service"});
+    if (r.method != "POST") notAllowed(r, "POST");
+    const auto service = r.query.find("service");
+    b.zeroCounters(service == r.query.end() ? "" : service->second);
+    return jsonResponse(200, {{"zeroed", service == r.query.end() ? "all" : service->second}});
+  }
   allowQuery(r, {});
   if (what == "services") return services(b, r, p);
+  if (what == "timeouts" && p.size() == 2) {
+    if (r.method == "GET") return jsonResponse(200, timeoutsJson(b.config()));
+    if (r.method != "PUT") notAllowed(r, "GET, PUT");
+    const config::Config next = setTimeouts(b.config(), parseBody(r));
+    return change(b, next, 200, timeoutsJson(next));
+  }
   if (p.size() == 2) {
     if (what == "status") return get(r, [&] { return b.status(); });
     if (what == "stats") return get(r, [&] { return b.stats(); });

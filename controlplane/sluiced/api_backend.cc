@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "controlplane/api/api_error.h"
+#include "controlplane/api/config_edit.h"
 #include "controlplane/api/router.h"
 #include "controlplane/config/parser.h"
 #include "controlplane/sluiced/config_diff.h"
@@ -215,6 +216,11 @@ json ApiBackend::stats() const {
   j["control"] = control();
   if (json sync = parts_.sync.json(now_); sync.value("enabled", false)) j["sync"] = std::move(sync);
   return j;
+}
+
+void ApiBackend::zeroCounters(const std::string& service) {
+  if (!service.empty()) api::findService(config(), service);  // 404 when unknown
+  parts_.stats.zero(service);
 }
 
 void ApiBackend::notePreviousRun(const std::string& pid) {

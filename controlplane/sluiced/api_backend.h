@@ -39,7 +39,7 @@ class ApiBackend : public api::Backend {
     const HealthFollower& health;
     const FailoverFollower& failover;
     const NeighbourFollower& neighbours;
-    const StatsFollower& stats;
+    StatsFollower& stats;  // not const: ipvsadm -Z zeroes its counters
     const SyncFollower& sync;
     // Makes `next` the running configuration everywhere, or changes
     // nothing and throws api::ApiError (422 cannot run, 503 a worker behind).
@@ -83,6 +83,7 @@ class ApiBackend : public api::Backend {
   nlohmann::json reload() override;
   nlohmann::json status() const override;
   nlohmann::json stats() const override;
+  void zeroCounters(const std::string& service) override;
   nlohmann::json health() const override { return parts_.health.json(parts_.state.health()); }
   nlohmann::json vrrp() const override { return parts_.failover.json(); }
   nlohmann::json sync() const override { return parts_.sync.json(now_); }

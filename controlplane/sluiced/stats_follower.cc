@@ -20,7 +20,13 @@ void StatsFollower::poll(uint64_t nowMs) {
   stats::sampleRates(rates_, *dataplane_.table(), workers(), nowMs);
 }
 
-nlohmann::json StatsFollower::json() const { return stats::countersJson(*dataplane_.table(), workers(), rates_); }
+nlohmann::json StatsFollower::json() const {
+  return stats::countersJson(*dataplane_.table(), workers(), rates_, zeroed_);
+}
+
+std::size_t StatsFollower::zero(const std::string& origin) {
+  return stats::zeroCounters(*dataplane_.table(), workers(), origin, zeroed_, rates_);
+}
 
 void StatsFollower::write(const nlohmann::json& stats) const {
   const std::string tmp = statsFile_ + ".tmp";

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "controlplane/stats/estimator.h"
+#include "controlplane/stats/stats.h"
 #include "dataplane/dataplane_handle.h"
 
 namespace sluice::sluiced {
@@ -22,6 +22,10 @@ class StatsFollower {
   void poll(uint64_t nowMs);
   // /v1/stats: the counters and rates per service and real server, drops.
   nlohmann::json json() const;
+  // ipvsadm -Z: the counters of the services from virtual_server `origin`
+  // (every service when empty) start again from zero. Returns how many
+  // services that was.
+  std::size_t zero(const std::string& origin);
   // Writes `stats` to the stats file (atomically, by rename); a failure is
   // logged.
   void write(const nlohmann::json& stats) const;
@@ -33,6 +37,7 @@ class StatsFollower {
   const dp::DataplaneHandle& dataplane_;
   std::string statsFile_;
   stats::RateEstimator rates_;
+  stats::ZeroBaselines zeroed_;
   uint64_t lastSample_ = 0;
 };
 

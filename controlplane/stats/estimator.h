@@ -37,6 +37,12 @@ class RateEstimator {
   // Not thread-safe: the control loop alone calls it.
   void sample(uint64_t key, const Totals& totals, uint64_t nowMs);
 
+  // ipvsadm -Z: the rates of `key` start again from zero (its last sample
+  // stays, so the next interval gives a rate).
+  void reset(uint64_t key) {
+    if (const auto it = entries_.find(key); it != entries_.end()) it->second.avg = Rates{};
+  }
+
   // The smoothed rates of `key`, zero when never sampled.
   Rates rates(uint64_t key) const;
 

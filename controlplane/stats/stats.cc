@@ -25,10 +25,20 @@ Totals totals(Workers workers, const dp::TrafficCounters& (*pick)(const dp::Work
 const dp::TrafficCounters& serviceCounters(const dp::WorkerCounters& w, uint16_t id) { return w.services[id]; }
 const dp::TrafficCounters& destCounters(const dp::WorkerCounters& w, uint16_t id) { return w.dests[id]; }
 
+uint64_t minus(uint64_t now, uint64_t then) { return now >= then ? now - then : 0; }
+
+// The totals since the last -Z of the same service or real server.
+Totals sinceZeroed(Totals t, const ZeroBaselines& zeroed, uint64_t key, const std::string& name) {
+  const auto it = zeroed.find(key);
+  if (it == zeroed.end() || it->second.name != name) return t;
+  const Totals& z = it->second.at;
+  return {minus(t.conns, z.conns), minus(t.inPkts, z.inPkts), minus(t.outPkts, z.outPkts),
+          minus(t.inBytes, z.inBytes), minus(t.outBytes, z.outBytes)};
+}
+
 // ipvsadm's counter and rate names; rates rounded as ipvsadm shows them.
 void addTraffic(json& out, Workers workers, const dp::TrafficCounters& (*pick)(const dp::WorkerCounters&, uint16_t),
-                uint16_t id, const Rates& r) {
-  const Totals t = totals(workers, pick, id);
+                uint16_t id, const Rates& r, const Totals& t) {
   uint64_t active = 0, inactive = 0;
   for (const dp::WorkerCounters* w : workers) {
     active += pick(*w, id).activeConns.get();
@@ -58,7 +68,13 @@ json drops(Workers workers) {
   return out;
 }
 
-json realServer(const dp::RealServer& rs, Workers workers, const RateEstimator& rates) {
+std::string zeroName(const dp::Service& s) { return tables::serviceKey(s); }
+std::string zeroName(const dp::Service& s, const dp::RealServer& rs) {
+  return tables::serviceKey(s) + "/" + tables::serverKey(rs);
+}
+
+json realServer(const dp::Service& s, const dp::RealServer& rs, Workers workers, const RateEstimator& rates,
+                const ZeroBaselines& zeroed) {
   json j = {{"id", tables::serverKey(rs)},
             {"address", config::toString(rs.addr)},
             {"port", rs.port},
@@ -67,7 +83,9 @@ json realServer(const dp::RealServer& rs, Workers workers, const RateEstimator& 
   if (rs.method == dp::FwdMethod::kTun) {
     j["tunnel"] = {{"type", tunnelTypeText(rs.tunnel.type)}, {"port", rs.tunnel.port}, {"csum", rs.tunnel.csum}};
   }
-  addTraffic(j, workers, destCounters, rs.destId, rates.rates(RateEstimator::destKey(rs.destId)));
+  const uint64_t key = RateEstimator::destKey(rs.destId);
+  addTraffic(j, workers, destCounters, rs.destId, rates.rates(key),
+             sinceZeroed(destTotals(workers, rs.destId), zeroed, key, zeroName(s, rs)));
   return j;
 }
 
@@ -110,7 +128,8 @@ void sampleRates(RateEstimator& estimator, const dp::ForwardingTable& table, Wor
   }
 }
 
-json countersJson(const dp::ForwardingTable& table, Workers workers, const RateEstimator& rates) {
+json countersJson(const dp::ForwardingTable& table, Workers workers, const RateEstimator& rates,
+                  const ZeroBaselines& zeroed) {
   json services = json::array();
   for (const dp::Service& s : table.services) {
     json j = {{"id", tables::serviceKey(s)}, {"virtual_server", s.origin}};
@@ -123,13 +142,15 @@ json countersJson(const dp::ForwardingTable& table, Workers workers, const RateE
     }
     j["scheduler"] = s.scheduler;
     if (s.persistenceMs != 0) j["persistent"] = (s.persistenceMs + 999) / 1000;
-    addTraffic(j, workers, serviceCounters, s.serviceId, rates.rates(RateEstimator::serviceKey(s.serviceId)));
+    const uint64_t key = RateEstimator::serviceKey(s.serviceId);
+    addTraffic(j, workers, serviceCounters, s.serviceId, rates.rates(key),
+               sinceZeroed(serviceTotals(workers, s.serviceId), zeroed, key, zeroName(s)));
     json servers = json::array();
     for (uint32_t i = s.firstServer; i < s.firstServer + s.serverCount; ++i) {
-      servers.push_back(realServer(table.servers[i], workers, rates));
+      servers.push_back(realServer(s, table.servers[i], workers, rates, zeroed));
     }
     if (s.sorryServer >= 0) {
-      json sorry = realServer(table.servers[static_cast<std::size_t>(s.sorryServer)], workers, rates);
+      json sorry = realServer(s, table.servers[static_cast<std::size_t>(s.sorryServer)], workers, rates, zeroed);
       sorry["sorry"] = true;
       servers.push_back(std::move(sorry));
     }
@@ -152,6 +173,26 @@ json countersJson(const dp::ForwardingTable& table, Workers workers, const RateE
                          {"drops", drops(std::span(&w, 1))}});
   }
   return {{"services", std::move(services)}, {"drops", drops(workers)}, {"workers", std::move(perWorker)}};
+}
+
+std::size_t zeroCounters(const dp::ForwardingTable& table, Workers workers, const std::string& origin,
+                         ZeroBaselines& zeroed, RateEstimator& rates) {
+  std::size_t count = 0;
+  for (const dp::Service& s : table.services) {
+    if (!origin.empty() && s.origin != origin) continue;
+    ++count;
+    const uint64_t key = RateEstimator::serviceKey(s.serviceId);
+    zeroed[key] = {zeroName(s), serviceTotals(workers, s.serviceId)};
+    rates.reset(key);
+    const auto zero = [&](const dp::RealServer& rs) {
+      const uint64_t destKey = RateEstimator::destKey(rs.destId);
+      zeroed[destKey] = {zeroName(s, rs), destTotals(workers, rs.destId)};
+      rates.reset(destKey);
+    };
+    for (uint32_t i = s.firstServer; i < s.firstServer + s.serverCount; ++i) zero(table.servers[i]);
+    if (s.sorryServer >= 0) zero(table.servers[static_cast<std::size_t>(s.sorryServer)]);
+  }
+  return count;
 }
 
 }  // namespace sluice::stats

@@ -106,6 +106,7 @@ class FakeBackend : public api::Backend {
   json reload() { return {{"reloaded", true}}; }
   json status() const { return {{"version", "fuzz"}}; }
   json stats() const { return {{"services", json::array()}, {"drops", json::object()}}; }
+  void zeroCounters(const std::string&) {}
   json vrrp() const { return {{"running", false}, {"instances", json::array()}}; }
   json sync() const { return {{"enabled", false}}; }
   json health() const { return {{"running", true}, {"checkers", json::array()}}; }

@@ -82,6 +82,7 @@ class RecordingBackend : public Backend {
   json reload() { return {{"reloaded", true}}; }
   json status() const { return {{"version", "test"}}; }
   json stats() const { return {{"services", json::array()}}; }
+  void zeroCounters(const std::string&) {}
   json health() const { return {{"running", true}, {"checkers", json::array()}}; }
   json vrrp() const { return {{"running", false}, {"instances", json::array()}}; }
   json sync() const { return {{"enabled", false}}; }

@@ -6,9 +6,11 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "controlplane/api/api_error.h"
 #include "controlplane/api/backend.h"
+#include "controlplane/api/config_edit.h"
 #include "controlplane/config/parser.h"
 
 namespace sluice::api::testing {
@@ -46,6 +48,7 @@ class FakeBackend : public Backend {
   std::optional<ApiError> refuseReload;
   std::string lastCursor;
   unsigned lastLimit = 0;
+  std::vector<std::string> zeroedServices;  // zeroCounters' arguments ("all" for every service)
 
   const config::Config& config() const override { return running; }
   void apply(const config::Config& next) override {
@@ -81,6 +84,10 @@ class FakeBackend : public Backend {
                 {{{"id", "192.168.1.20-80"}, {"weight", 2}, {"conns", 7}, {"inpkts", 70}, {"outpkts", 60}}}}}}},
             {"drops", {{"no_service", 3}}},
             {"workers", {{{"rx_packets", 100}, {"tx_packets", 90}, {"connections", 4}}}}};
+  }
+  void zeroCounters(const std::string& service) override {
+    if (!service.empty()) findService(running, service);
+    zeroedServices.push_back(service.empty() ? "all" : service);
   }
   nlohmann::json connections(const std::string& cursor, unsigned limit) override {
     lastCursor = cursor;

@@ -121,6 +121,8 @@ class FakeDataplane final : public dp::DataplaneHandle {
   void stopWorkers() override { running = false; }
   unsigned workerCount() const override { return static_cast<unsigned>(counters_.size()); }
   const dp::WorkerCounters& counters(unsigned worker) const override { return *counters_.at(worker); }
+  // A test counts traffic here, as a worker would.
+  dp::WorkerCounters& workerCounters(unsigned worker) { return *counters_.at(worker); }
   uint64_t workerLoops(unsigned) const override { return 0; }
   // A page as a worker copies it: from the cursor's (table, slot) on, at
   // most `capacity` records; `next` is the slot of the first record left

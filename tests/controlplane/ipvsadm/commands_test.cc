@@ -1,0 +1,173 @@
+// What sluice-ipvsadm's commands do to a running sluiced, seen through the
+// API and the published tables: the save/clear/restore round trip, -Z,
+// --set, drains, refusals that change nothing, and no daemon at all.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "dataplane/conn_state.h"
+#include "tests/controlplane/ipvsadm/daemon_fixture.h"
+
+namespace sluice::ipvsadm::testing {
+namespace {
+
+using nlohmann::json;
+
+// The services as the API has them, without what the API adds (ids) and
+// in a fixed order, so two tables compare as tables.
+json servicesOf(IpvsadmDaemon& d) {
+  sluicectl::ApiClient api(d.socket());
+  std::optional<sluicectl::Exchange> ex;
+  auto got = std::async(std::launch::async, [&] { return api.request("GET", "/v1/services"); });
+  EXPECT_TRUE(d.pollUntil([&] { return got.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
+  const sluicectl::Exchange e = got.get();
+  EXPECT_TRUE(e.reply.has_value());
+  json services = json::parse(e.reply->body)["services"];
+  for (json& s : services) {
+    std::sort(s["real_servers"].begin(), s["real_servers"].end(),
+              [](const json& a, const json& b) { return a["id"] < b["id"]; });
+  }
+  std::sort(services.begin(), services.end(), [](const json& a, const json& b) { return a["id"] < b["id"]; });
+  return services;
+}
+
+void ok(IpvsadmDaemon& d, const std::string& line, const std::string& input = "") {
+  const Result r = d.run(words(line), input);
+  EXPECT_EQ(r.status, 0) << "ipvsadm " << line << ": " << r.err;
+  EXPECT_EQ(r.err, "") << "ipvsadm " << line;
+}
+
+void buildTable(IpvsadmDaemon& d) {
+  ok(d, "-A -t 10.0.0.1:80 -s wrr");
+  ok(d, "-a -t 10.0.0.1:80 -r 192.168.1.20:80 -m -w 3");
+  ok(d, "-a -t 10.0.0.1:80 -r 192.168.1.21:8080 -m -w 1 -x 100 -y 50");
+  ok(d, "-A -u 10.0.0.1:53 -s sh -p 600 -M 255.255.255.0");
+  ok(d, "-a -u 10.0.0.1:53 -r 192.168.1.22 -g -w 2");
+  ok(d, "-A -t [2001:db8:1::10]:443 -s lc");
+  ok(d, "-a -t [2001:db8:1::10]:443 -r [2001:db8:2::20]:443 -m");
+  ok(d, "-A -f 21 -s rr -p 300");
+  ok(d, "-a -f 21 -r 192.168.1.23:21 -g -w 5");
+}
+
+TEST(IpvsadmCommands, SaveClearRestoreGivesTheSameTable) {
+  IpvsadmDaemon d;
+  buildTable(d);
+  const json before = servicesOf(d);
+  ASSERT_EQ(before.size(), 4u);
+  const Result listed = d.run({"-Ln"});
+  const Result saved = d.run({"-S", "-n"});
+  ASSERT_EQ(saved.status, 0) << saved.err;
+  EXPECT_NE(saved.out.find("-A -u 10.0.0.1:53 -s sh -p 600 -M 255.255.255.0\n"), std::string::npos) << saved.out;
+  EXPECT_NE(saved.out.find("-a -t 10.0.0.1:80 -r 192.168.1.21:8080 -m -w 1 -x 100 -y 50\n"), std::string::npos)
+      << saved.out;
+
+  ok(d, "-C");
+  EXPECT_EQ(servicesOf(d).size(), 0u);
+  EXPECT_EQ(d.dataplane.tables.back()->services.size(), 0u) << "-C reaches the workers";
+
+  ok(d, "-R", saved.out);
+  EXPECT_EQ(servicesOf(d), before) << "weights, methods, thresholds, persistence and schedulers come back";
+  EXPECT_EQ(d.run({"-Ln"}).out, listed.out);
+  EXPECT_EQ(d.dataplane.tables.back()->services.size(), 4u) << "the restored table reaches the workers";
+}
+
+TEST(IpvsadmCommands, ZeroClearsOneServiceOrAll) {
+  IpvsadmDaemon d;
+  buildTable(d);
+  const dp::ForwardingTable& t = *d.dataplane.tables.back();
+  for (const dp::Service& s : t.services) {
+    d.dataplane.workerCounters(0).services[s.serviceId].conns.add(7);
+    d.dataplane.workerCounters(1).services[s.serviceId].inPkts.add(70);
+    for (uint32_t i = s.firstServer; i < s.firstServer + s.serverCount; ++i) {
+      d.dataplane.workerCounters(0).dests[t.servers[i].destId].conns.add(3);
+    }
+  }
+  const std::string one = "TCP  10.0.0.1:80                         7       70        0        0        0\n";
+  const std::string oneZeroed = "TCP  10.0.0.1:80                         0        0        0        0        0\n";
+  const std::string udp = "UDP  10.0.0.1:53                         7       70        0        0        0\n";
+  std::string stats = d.run({"-Ln", "--stats"}).out;
+  EXPECT_NE(stats.find(one), std::string::npos) << stats;
+
+  ok(d, "-Z -t 10.0.0.1:80");
+  stats = d.run({"-Ln", "--stats"}).out;
+  EXPECT_NE(stats.find(oneZeroed), std::string::npos) << stats;
+  EXPECT_NE(stats.find("  -> 192.168.1.20:80                   0        0"), std::string::npos) << stats;
+  EXPECT_NE(stats.find(udp), std::string::npos) << "other services keep their counters:\n" << stats;
+
+  // Traffic after -Z counts from zero.
+  d.dataplane.workerCounters(1).services[t.services[0].serviceId].conns.add(2);
+  ok(d, "-Z");
+  stats = d.run({"-Ln", "--stats"}).out;
+  EXPECT_EQ(stats.find("        7       70"), std::string::npos) << stats;
+
+  const Result missing = d.run(words("-Z -t 10.0.0.9:80"));
+  EXPECT_EQ(missing.status, 255);
+  EXPECT_EQ(missing.err, "No such service\n");
+}
+
+TEST(IpvsadmCommands, SetTimeoutsReachesTheWorkers) {
+  IpvsadmDaemon d;
+  EXPECT_EQ(d.run({"-L", "--timeout"}).out, "Timeout (tcp tcpfin udp): 900 120 300\n");
+  ok(d, "--set 3600 0 60");
+  EXPECT_EQ(d.run({"-L", "--timeout"}).out, "Timeout (tcp tcpfin udp): 3600 120 60\n");
+  ASSERT_TRUE(d.dataplane.tables.back()->timeouts.has_value());
+  const dp::ConnTimeouts& t = *d.dataplane.tables.back()->timeouts;
+  EXPECT_EQ(t.of(dp::ConnState::kEstablished), 3'600'000u);
+  EXPECT_EQ(t.of(dp::ConnState::kFinWait), 120'000u);
+  EXPECT_EQ(t.of(dp::ConnState::kUdp), 60'000u);
+}
+
+TEST(IpvsadmCommands, EditServerWeightZeroDrainsIt) {
+  IpvsadmDaemon d;
+  buildTable(d);
+  ok(d, "-e -t 10.0.0.1:80 -r 192.168.1.20:80 -m -w 0");
+  const dp::ForwardingTable& t = *d.dataplane.tables.back();
+  bool seen = false;
+  for (const dp::RealServer& rs : t.servers) {
+    if (rs.port == 80 && rs.weight == 0) seen = true;
+  }
+  EXPECT_TRUE(seen) << "the workers have 192.168.1.20:80 at weight 0";
+  EXPECT_NE(d.run({"-Ln"}).out.find("  -> 192.168.1.20:80             Masq    0      0          0"), std::string::npos);
+}
+
+TEST(IpvsadmCommands, RefusalsChangeNothing) {
+  IpvsadmDaemon d;
+  buildTable(d);
+  const json before = servicesOf(d);
+  const std::size_t tables = d.dataplane.tables.size();
+  struct Case {
+    const char* line;
+    int status;
+    const char* err;
+  };
+  const Case cases[] = {
+      {"-A -t 10.0.0.1:80 -s rr", 255, "Service already exists\n"},
+      {"-a -t 10.0.0.9:80 -r 192.168.1.20:80", 255, "Service not defined\n"},
+      {"-a -t 10.0.0.1:80 -r 192.168.1.20:80 -m", 255, "Destination already exists\n"},
+      {"-d -t 10.0.0.1:80 -r 192.168.1.99:80", 255, "No such destination\n"},
+      {"-D -t 10.0.0.9:80", 255, "No such service\n"},
+      {"-E -t 10.0.0.1:80 -s nosuch", 255, "Scheduler or persistence engine not found\n"},
+      {"-A -t 10.0.0.5:80 -s rr -b sh-port", 255, "sluice: scheduler flags (-b) are not supported\n"},
+      {"-a -t 10.0.0.1:80 -r 192.168.1.30:80 -w 70000", 2, "illegal weight specified\n"},
+  };
+  for (const Case& c : cases) {
+    const Result r = d.run(words(c.line));
+    EXPECT_EQ(r.status, c.status) << c.line;
+    EXPECT_EQ(r.err, c.err) << c.line;
+  }
+  EXPECT_EQ(servicesOf(d), before);
+  EXPECT_EQ(d.dataplane.tables.size(), tables) << "nothing was published";
+}
+
+TEST(IpvsadmCommands, NoDaemonIsSaidAsIpvsadmSaysNoIpvs) {
+  sluicectl::ApiClient api("/tmp/sluice-ipvsadm-test-no-such.sock");
+  Runner runner(api, "ipvsadm", namesWithoutDns());
+  std::istringstream in;
+  std::ostringstream out, err;
+  EXPECT_EQ(runner.run({"-Ln"}, in, out, err), 2);
+  EXPECT_EQ(err.str().rfind("Can't initialize ipvs: ", 0), 0u) << err.str();
+  EXPECT_NE(err.str().find("Are you sure that sluiced is running?"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sluice::ipvsadm::testing

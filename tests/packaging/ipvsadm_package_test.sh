@@ -36,12 +36,10 @@ step_s=60       # one dpkg call, or building the package
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 resolved() { readlink -f "$1"; }
 on_path() { readlink -f "$(command -v ipvsadm)"; }
-# what ipvsadm prints is ipvsadm's (its --version needs the kernel's IPVS
-# or sluiced): that a program ran is enough (not 124, 126 or 127)
+# sluice-ipvsadm answers --version as ipvsadm does, without a daemon
+# (Debian's ipvsadm needs the kernel's IPVS for it, which this kernel lacks).
 executes() {
-  local s=0
-  timeout 5 ipvsadm --version >/dev/null 2>&1 || s=$?
-  [ "$s" -ne 124 ] && [ "$s" -lt 126 ]
+  [ "$(timeout 5 ipvsadm --version 2>&1)" = "ipvsadm v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)" ]
 }
 debian_ipvsadm_installed() { [ "$(dpkg-query -W -f='${Status}' ipvsadm 2>/dev/null)" = "install ok installed" ]; }
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The control API and sluicectl on a running sluiced with traffic flowing:
+# The control API, sluicectl and sluice-ipvsadm on a running sluiced with
+# traffic flowing:
 # round trips of every endpoint, counters and rates that move, a weight
 # change that shifts new connections, a drain that lets an open connection
 # finish, malformed requests that change nothing, the socket's mode and the
 # TCP listener's token, 50 concurrent API clients while traffic flows, and
-# reloads (a broken file; one that removes a real server under traffic).
+# reloads (a broken file; one that removes a real server under traffic);
+# ipvsadm's -S, -C and -R giving back the same table and real servers.
 #
 # Usage: tests/lab/api_test.sh [REPO_ROOT [BUILD_DIR]]   (root; 77 = skipped)
 #
@@ -16,7 +18,8 @@ set -euo pipefail
 # shellcheck source=tests/lab/lib.sh
 source "$(dirname "$0")/lib.sh" "$@"
 
-preflight "$sluiced" "$sluicectl"
+ipvsadm=$build/controlplane/ipvsadm/sluice-ipvsadm
+preflight "$sluiced" "$sluicectl" "$ipvsadm"
 
 work=$(mktemp -d)
 chmod 755 "$work"
@@ -220,7 +223,44 @@ expect "sluicectl refusing: exit 1" "1" bash -c "$(declare -f ctl in_ns); sluice
 contains "sluicectl vrrp" "RH_EXT" ctl vrrp
 contains "sluicectl health" "TCP_CHECK" ctl health
 contains "sluicectl --json" '"services"' ctl --json
+
+echo "== sluice-ipvsadm"
+# ipvsadm's own command line on the same daemon: a source-hashed service
+# built with it, saved with -S, cleared with -C and restored with -R gives
+# the same services through the API, and the same client reaches the same
+# real server before and after.
+ipvs() { in_ns lb1 timeout 20 "$ipvsadm" "$@"; }
+# The service as the API has it (ipvsadm made it, so -S holds all of it).
+service_json() { body_of GET /v1/services/tcp-10.0.0.1-83 | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))'; }
+served_by() { in_ns "$1" curl -s --max-time 3 "http://10.0.0.1:83/" | grep -o 'rs[0-9]' | head -1; }
+expect "ipvsadm -A" "0" bash -c "$(declare -f ipvs in_ns); ipvsadm=$ipvsadm; ipvs -A -t 10.0.0.1:83 -s sh; echo \$?"
+for rs in 20 21 22 23; do
+  ipvs -a -t 10.0.0.1:83 -r "192.168.1.$rs:80" -m -w 2 || fail "ipvsadm -a 192.168.1.$rs"
+done
+contains "ipvsadm -Ln shows it as ipvsadm does" "TCP  10.0.0.1:83 sh" ipvs -Ln
+contains "a real server line as ipvsadm's" "  -> 192.168.1.23:80              Masq    2      0          0" ipvs -Ln -t 10.0.0.1:83
+c1_before=$(served_by c1)
+c2_before=$(served_by c2)
+check "c1 is served through the new service" test -n "$c1_before"
+expect "sh keeps c1 on its real server" "$c1_before" served_by c1
+before=$(service_json)
+listed=$(ipvs -Ln)
+saved=$(ipvs -S -n)
+contains "ipvsadm -S -n" "-a -t 10.0.0.1:83 -r 192.168.1.22:80 -m -w 2" echo "$saved"
+expect "ipvsadm -C" "0" bash -c "$(declare -f ipvs in_ns); ipvsadm=$ipvsadm; ipvs -C; echo \$?"
+expect "after -C no service is left" "[]" bash -c "$(declare -f api body_of); sock=$sock; body_of GET /v1/services | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"services\"])'"
+check "after -C the VIP is not served" bash -c "$(declare -f in_ns); ! in_ns c1 curl -s --max-time 2 http://10.0.0.1:83/ >/dev/null"
+expect "ipvsadm -R < saved" "0" bash -c "$(declare -f ipvs in_ns); ipvsadm=$ipvsadm; ipvs -R <<<'$saved'; echo \$?"
+expect "-R restores the same service (API: scheduler, weights, methods)" "$before" service_json
+expect "-R restores the same table (ipvsadm -Ln)" "$listed" ipvs -Ln
+expect "c1 reaches the same real server after -R" "$c1_before" served_by c1
+expect "c2 reaches the same real server after -R" "$c2_before" served_by c2
+check "the counters moved" bash -c "$(declare -f ipvs in_ns); ipvsadm=$ipvsadm; ipvs -Ln --stats -t 10.0.0.1:83 | awk 'NR==3 {exit !(\$3 > 0)}'"
+expect "ipvsadm -Z" "0" bash -c "$(declare -f ipvs in_ns); ipvsadm=$ipvsadm; ipvs -Z -t 10.0.0.1:83; echo \$?"
+expect "-Z zeroes the service's counters" "0 0 0" bash -c "$(declare -f ipvs in_ns); ipvsadm=$ipvsadm; ipvs -Ln --stats -t 10.0.0.1:83 | awk 'NR==3 {print \$3, \$4, \$6}'"
+expect "a refused command: ipvsadm's message and status" "Service already exists 255" bash -c "$(declare -f ipvs in_ns); ipvsadm=$ipvsadm; out=\$(ipvs -A -t 10.0.0.1:83 2>&1); echo \$out \$?"
 stop_sluiced
+expect "sluice-ipvsadm without a daemon: exit 2" "2" bash -c "$(declare -f ipvs in_ns); ipvsadm=$ipvsadm; ipvs -Ln >/dev/null 2>&1; echo \$?"
 expect "sluicectl without a daemon: exit 3" "3" bash -c "$(declare -f ctl in_ns); sluicectl=$sluicectl; ctl >/dev/null 2>&1; echo \$?"
 check "the socket is removed at stop" test ! -e "$sock"
 

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <iostream>
 #include <set>
 #include <stdexcept>
 
+#include "controlplane/common/keepalived_lines.h"
 #include "controlplane/neighbours/frames.h"
 #include "controlplane/tables/table_builder.h"
 #include "vrrp/ipsec_ah.h"
@@ -16,9 +16,9 @@ namespace {
 
 constexpr std::size_t kMaxMessage = vrrp::kHeaderSize + vrrp::kMaxAddresses * 16 + vrrp::kAuthDataSize;
 
-std::string addressText(const wire::IpAddress& a) { return config::toString(a); }
+namespace words = common::keepalived;
 
-std::string instanceLabel(const Instance& inst) { return "VRRP_Instance(" + inst.config.name + ")"; }
+std::string addressText(const wire::IpAddress& a) { return config::toString(a); }
 
 // keepalived logs every refused advert; a flood of them is logged at
 // 1, 10, 100, ... so that the log stays readable.
@@ -68,7 +68,9 @@ std::optional<uint8_t> peekVrid(const ReceivedFrame& f) {
 }  // namespace
 
 Driver::Driver(const config::Config& config, std::vector<PortInfo> ports, Io io)
-    : config_(config), ports_(std::move(ports)), io_(std::move(io)), instances_(makeInstances(config_, ports_)) {}
+    : config_(config), ports_(std::move(ports)), io_(std::move(io)), instances_(makeInstances(config_, ports_)) {
+  io_.log = common::orStderr(std::move(io_.log));
+}
 
 void Driver::start(Millis now) {
   warnUnserved();
@@ -85,8 +87,9 @@ void Driver::warnUnserved() const {
   }
   for (const config::VirtualServer& vs : config_.virtualServers) {
     if (vs.kind == config::VirtualServerKind::kAddress && !announced.contains(vs.address)) {
-      std::cerr << "sluiced: warning: virtual_server " << config::toString(vs.address) << " " << vs.port
-                << ": its address is in no vrrp_instance, so no router serves it\n";
+      io_.log({common::LogSource::kVrrp, LOG_WARNING,
+               "warning: virtual_server " + config::toString(vs.address) + " " + std::to_string(vs.port) +
+                   ": its address is in no vrrp_instance, so no router serves it"});
     }
   }
 }
@@ -131,8 +134,8 @@ bool Driver::handleFrame(uint16_t port, std::span<const uint8_t> bytes, Millis n
   const std::vector<wire::IpAddress>& peers = inst->setup.peers;
   if (!peers.empty() && std::find(peers.begin(), peers.end(), frame->ip.source) == peers.end()) {
     if (worthLogging(++inst->unknownPeer)) {
-      std::cerr << "sluiced: " << instanceLabel(*inst) << " advert from " << addressText(frame->ip.source)
-                << ", which is not a unicast_peer: ignored\n";
+      io_.log(words::aboutInstance(inst->config.name, "advert from " + addressText(frame->ip.source) +
+                                                          ", which is not a unicast_peer: ignored"));
     }
     return true;
   }
@@ -152,7 +155,7 @@ void Driver::refuse(Instance& inst, vrrp::DecodeError error) {
   const uint64_t n = ++inst.refused[static_cast<std::size_t>(error)];
   inst.lastError = "refused an advert: " + std::string(vrrp::decodeErrorName(error));
   if (worthLogging(n)) {
-    std::cerr << "sluiced: " << instanceLabel(inst) << " " << *inst.lastError << " (" << n << " so far)\n";
+    io_.log(words::aboutInstance(inst.config.name, *inst.lastError + " (" + std::to_string(n) + " so far)"));
   }
 }
 
@@ -185,7 +188,7 @@ void Driver::applyTracking(Millis now) {
     inst->trackWeight = t.weight;
     if (t.fault && !inst->ownFault) {
       inst->lastError = *t.why;
-      std::cerr << "sluiced: " << instanceLabel(*inst) << " " << *t.why << "\n";
+      io_.log(words::aboutInstance(inst->config.name, *t.why));
     }
     inst->ownFault = t.fault;
     execute(*inst, inst->machine.setPriority(inst->config.priority + t.weight, now), now);
@@ -241,13 +244,18 @@ void Driver::execute(Instance& inst, const vrrp::Step& step, Millis now) {
     }
   }
   if (step.note == vrrp::Note::kOwnerConflict || step.note == vrrp::Note::kSameAddress) {
-    std::cerr << "sluiced: " << instanceLabel(inst) << " " << vrrp::noteName(step.note) << "\n";
+    io_.log(words::aboutInstance(inst.config.name, vrrp::noteName(step.note), LOG_WARNING));
   }
   if (!step.changed()) return;
   ++inst.transitions;
   inst.lastTransition = std::chrono::system_clock::now();
   transitions_.push_back({inst.config.name, inst.group, step.from, step.to, inst.machine.priority()});
-  std::cerr << "sluiced: " << instanceLabel(inst) << " Entering " << vrrp::stateName(step.to) << " STATE\n";
+  // keepalived tells no stop (a shutdown, an instance a reload removes),
+  // and marks the first BACKUP or FAULT after a start "(init)".
+  if (step.to != vrrp::State::kInit) {
+    const bool init = step.from == vrrp::State::kInit && step.to != vrrp::State::kMaster;
+    io_.log(words::enteringState(inst.config.name, vrrp::stateName(step.to), init));
+  }
   if (step.to == vrrp::State::kMaster || (step.from == vrrp::State::kMaster && step.to == vrrp::State::kBackup)) {
     followGroup(inst, now);
   }
@@ -257,6 +265,7 @@ void Driver::followGroup(const Instance& changed, Millis now) {
   if (!changed.group || inGroupStep_) return;
   inGroupStep_ = true;
   const bool master = changed.machine.state() == vrrp::State::kMaster;
+  io_.log(words::syncingGroup(*changed.group, master ? "MASTER" : "BACKUP"));
   for (auto& other : instances_) {
     if (other.get() == &changed || other->group != changed.group) continue;
     execute(*other, master ? other->machine.syncMaster(now) : other->machine.syncBackup(now), now);

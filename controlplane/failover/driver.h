@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "controlplane/common/log_line.h"
 #include "controlplane/config/model.h"
 #include "controlplane/failover/advert_frame.h"
 #include "controlplane/failover/instance.h"
@@ -37,6 +38,8 @@ struct Io {
   // A unicast peer's MAC address on a port, or nullopt when not known yet
   // (the driver then skips that peer's advert; the caller resolves it).
   std::function<std::optional<dp::MacAddr>(uint16_t port, const wire::IpAddress& peer)> neighbour;
+  // Where transitions and refused adverts are told; stderr when empty.
+  common::LogSink log;
 };
 
 struct Transition {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <iostream>
 
+#include "controlplane/common/keepalived_lines.h"
 #include "controlplane/common/script_config.h"
 
 namespace sluice::failover {
@@ -21,7 +21,8 @@ bool tracked(const config::Config& config, const std::string& name) {
 
 }  // namespace
 
-ScriptTracker::ScriptTracker(const config::Config& config) {
+ScriptTracker::ScriptTracker(const config::Config& config, common::LogSink log)
+    : log_(common::orStderr(std::move(log))) {
   for (const config::VrrpScript& s : config.vrrpScripts) {
     if (!tracked(config, s.name)) continue;  // keepalived runs only the scripts in use
     const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(s.timeout.value_or(s.interval));
@@ -61,8 +62,7 @@ void ScriptTracker::record(std::size_t index, const common::ScriptResult& end) {
   if (++s.streak < (ok ? s.config.rise : s.config.fall)) return;
   s.ok = ok;
   s.streak = 0;
-  std::cerr << "sluiced: VRRP_Script(" << s.config.name << ") " << (s.ok ? "succeeded" : "failed")
-            << (s.ok ? "" : ": " + end.why) << "\n";
+  log_(common::keepalived::vrrpScriptResult(s.config.name, s.ok, end));
   {
     const std::lock_guard lock(mutex_);
     states_[s.config.name] = s.ok;

@@ -4,6 +4,7 @@
 // script is OK after `rise` successes in a row (exit 0) and KO after `fall`
 // failures in a row; it starts OK, or KO with init_fail. The control loop
 // reads states() when generation() moves and hands them to the driver.
+// A change of a script's state is logged as keepalived words it.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "controlplane/common/event_loop.h"
+#include "controlplane/common/log_line.h"
 #include "controlplane/common/script_runner.h"
 #include "controlplane/config/model.h"
 
@@ -22,7 +24,9 @@ namespace sluice::failover {
 
 class ScriptTracker {
  public:
-  explicit ScriptTracker(const config::Config& config);
+  // log: where a script's change is told, from the tracker's thread
+  // (stderr when empty).
+  explicit ScriptTracker(const config::Config& config, common::LogSink log = {});
   ~ScriptTracker();
   ScriptTracker(const ScriptTracker&) = delete;
   ScriptTracker& operator=(const ScriptTracker&) = delete;
@@ -42,6 +46,7 @@ class ScriptTracker {
   void run(std::size_t index);
   void record(std::size_t index, const common::ScriptResult& end);
 
+  common::LogSink log_;
   common::EventLoop loop_;
   std::vector<Script> scripts_;  // loop thread only, once started
   mutable std::mutex mutex_;

@@ -53,6 +53,7 @@ void Checker::onResult(const ProbeResult& r) {
   } else {
     ++status_.failures;
     status_.lastError = r.error;
+    status_.lastScriptEnd = r.scriptEnd;
     consecutiveSuccesses_ = 0;
     ++consecutiveFailures_;
     if (status_.up && consecutiveFailures_ >= spec_.fall) {

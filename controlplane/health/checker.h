@@ -38,6 +38,7 @@ struct CheckerStatus {
   std::optional<uint32_t> weight;       // MISC_CHECK misc_dynamic
   uint64_t probes = 0, failures = 0, transitions = 0;
   std::chrono::system_clock::time_point lastChange{};
+  common::ScriptResult lastScriptEnd;  // MISC_CHECK: how the last failed probe's script ended
 };
 
 class Checker {

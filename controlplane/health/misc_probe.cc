@@ -9,7 +9,7 @@ ProbeResult miscVerdict(const common::ScriptResult& end, bool dynamic) {
   if (dynamic && end.end == common::ScriptResult::End::kExited && end.code >= 2) {
     return {.ok = true, .weight = static_cast<uint32_t>(end.code - 2)};
   }
-  return {.error = end.why};
+  return {.error = end.why, .scriptEnd = end};
 }
 
 void MiscProbe::start(common::EventLoop& loop, Done done) {

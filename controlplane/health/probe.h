@@ -10,6 +10,7 @@
 #include <string>
 
 #include "controlplane/common/event_loop.h"
+#include "controlplane/common/script_runner.h"
 
 namespace sluice::health {
 
@@ -17,6 +18,7 @@ struct ProbeResult {
   bool ok = false;
   std::string error;              // why it failed ("connect: Connection refused", "status 503", ...)
   std::optional<uint32_t> weight;  // MISC_CHECK with misc_dynamic: exit code - 2
+  common::ScriptResult scriptEnd;  // MISC_CHECK: how the script ended (keepalived's log says)
 };
 
 class Probe {

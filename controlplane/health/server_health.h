@@ -18,6 +18,10 @@ using HealthView = decltype(tables::HealthState::servers);
 
 HealthView aggregate(const std::vector<CheckerStatus>& checkers);
 
+// The weight of `vs`'s real servers that are up (a server without checks
+// counts as up; misc_dynamic's weight replaces the configured one).
+uint64_t liveWeight(const config::VirtualServer& vs, const HealthView& servers);
+
 // keepalived's quorum with hysteresis: up when the live weight reaches
 // quorum + hysteresis, down when it falls below quorum - hysteresis,
 // else unchanged.

@@ -23,14 +23,16 @@ constexpr int kPendingWaitMs = 1;
 }  // namespace
 
 ControlLoop::ControlLoop(dp::DataplaneHandle& dataplane, const config::Config& config, std::string configFile,
-                         std::string statsFile, api::ListenOptions listen, const KernelAddresses& kernel)
+                         std::string statsFile, api::ListenOptions listen, const KernelAddresses& kernel,
+                         common::LogSink log)
     : dataplane_(dataplane),
       state_(dataplane, config),
       neighbours_(dataplane, kernel),
-      health_(scripts_),
+      health_(scripts_, log),
       failover_(
           dataplane, config, state_.portMacs(),
-          [this](uint16_t port, bool v6, const dp::IpAddr& addr) { neighbours_.resolve(port, v6, addr); }, scripts_),
+          [this](uint16_t port, bool v6, const dp::IpAddr& addr) { neighbours_.resolve(port, v6, addr); }, scripts_,
+          log),
       sync_(dataplane, failover_),
       stats_(dataplane, std::move(statsFile)),
       api_({dataplane, state_, health_, failover_, neighbours_, stats_, sync_,

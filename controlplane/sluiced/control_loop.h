@@ -35,10 +35,12 @@ class ControlLoop {
  public:
   // configFile: what a reload re-reads; statsFile: where SIGUSR2 writes the
   // counters as JSON; listen: the API's listeners; kernel: which ports' own
-  // addresses the kernel holds and answers for. Throws
+  // addresses the kernel holds and answers for; log: where VRRP's and the
+  // health checks' changes are told (stderr by default). Throws
   // std::invalid_argument when a VRRP instance cannot run on the ports.
   ControlLoop(dp::DataplaneHandle& dataplane, const config::Config& config, std::string configFile,
-              std::string statsFile, api::ListenOptions listen, const KernelAddresses& kernel);
+              std::string statsFile, api::ListenOptions listen, const KernelAddresses& kernel,
+              common::LogSink log = {});
 
   // Starts the API, then serves (start, poll, stop) until a stop signal
   // (which must be blocked in every thread, see run.cc). Returns the exit

@@ -17,11 +17,12 @@ std::string notifyState(vrrp::State s) { return s == vrrp::State::kInit ? "STOP"
 
 FailoverFollower::FailoverFollower(dp::DataplaneHandle& dataplane, const config::Config& config,
                                    std::span<const dp::MacAddr> portMacs, Resolve resolve,
-                                   common::NotifyScripts& scripts)
+                                   common::NotifyScripts& scripts, common::LogSink log)
     : dataplane_(dataplane),
       portMacs_(portMacs.begin(), portMacs.end()),
       resolve_(std::move(resolve)),
-      notify_(scripts) {
+      notify_(scripts),
+      log_(common::orStderr(std::move(log))) {
   auto send = [this](uint16_t port, const failover::Frame& frame) { dataplane_.send(port, frame); };
   // Unicast peers are neighbours like any next hop: resolved on demand.
   auto neighbour = [this](uint16_t port, const wire::IpAddress& peer) -> std::optional<dp::MacAddr> {
@@ -29,7 +30,7 @@ FailoverFollower::FailoverFollower(dp::DataplaneHandle& dataplane, const config:
     resolve_(port, peer.isV6(), dp::IpAddr::of(peer));
     return std::nullopt;
   };
-  driver_ = std::make_unique<failover::Driver>(config, portInfos(config), failover::Io{send, neighbour});
+  driver_ = std::make_unique<failover::Driver>(config, portInfos(config), failover::Io{send, neighbour, log_});
 }
 
 void FailoverFollower::check(const config::Config& next) const {
@@ -65,7 +66,7 @@ failover::TrackedStates FailoverFollower::trackedStates(const config::Config& co
 
 void FailoverFollower::start(const config::Config& config, uint64_t nowMs) {
   now_ = nowMs;
-  scripts_ = std::make_unique<failover::ScriptTracker>(config);
+  scripts_ = std::make_unique<failover::ScriptTracker>(config, log_);
   alerts_ = std::make_unique<failover::SmtpAlerter>(config.globalDefs);
   tracked_ = trackedStates(config);
   driver_->setTracked(tracked_, vrrp::Millis(nowMs));
@@ -99,7 +100,7 @@ std::optional<tables::VipOwnership> FailoverFollower::poll(const config::Config&
 
 void FailoverFollower::reconfigure(const config::Config& next) {
   driver_->reconfigure(next, vrrp::Millis(now_));
-  scripts_ = std::make_unique<failover::ScriptTracker>(next);
+  scripts_ = std::make_unique<failover::ScriptTracker>(next, log_);
   alerts_ = std::make_unique<failover::SmtpAlerter>(next.globalDefs);
   scriptsSeen_ = 0;
   lastLinkCheck_ = 0;  // the new instances get their tracked states at once

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "controlplane/common/log_line.h"
 #include "controlplane/common/notify_scripts.h"
 #include "controlplane/config/model.h"
 #include "controlplane/failover/driver.h"
@@ -31,10 +32,11 @@ class FailoverFollower {
   // Asks for a unicast peer's MAC address (ARP/ND) on a port.
   using Resolve = std::function<void(uint16_t port, bool v6, const dp::IpAddr& addr)>;
 
-  // scripts: where the notify scripts run. Throws std::invalid_argument
-  // when an instance cannot run on the ports.
+  // scripts: where the notify scripts run; log: where transitions and
+  // vrrp_script changes are told (stderr by default). Throws
+  // std::invalid_argument when an instance cannot run on the ports.
   FailoverFollower(dp::DataplaneHandle& dataplane, const config::Config& config, std::span<const dp::MacAddr> portMacs,
-                   Resolve resolve, common::NotifyScripts& scripts);
+                   Resolve resolve, common::NotifyScripts& scripts, common::LogSink log = {});
 
   // Whether the instances of `next` can run on these ports: throws
   // std::invalid_argument (why) when not. Changes nothing.
@@ -73,6 +75,7 @@ class FailoverFollower {
   std::vector<dp::MacAddr> portMacs_;
   Resolve resolve_;
   common::NotifyScripts& notify_;
+  common::LogSink log_;
   std::unique_ptr<failover::Driver> driver_;
   std::unique_ptr<failover::ScriptTracker> scripts_;
   std::unique_ptr<failover::SmtpAlerter> alerts_;

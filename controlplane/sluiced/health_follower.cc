@@ -1,10 +1,10 @@
 #include "controlplane/sluiced/health_follower.h"
 
 #include <chrono>
-#include <iostream>
 
-#include "controlplane/health/server_health.h"
 #include "controlplane/config/keys.h"
+#include "controlplane/health/health_log.h"
+#include "controlplane/health/server_health.h"
 
 namespace sluice::sluiced {
 namespace {
@@ -38,6 +38,7 @@ void HealthFollower::reconfigure(const config::Config& next) {
   monitor_.reset();  // stops its thread, closes its sockets, kills its scripts
   monitor_ = std::make_unique<health::HealthMonitor>(next, previous);
   seen_ = monitor_->generation();
+  checkersSeen_ = monitor_->snapshot();
 }
 
 std::optional<tables::HealthState> HealthFollower::poll(const config::Config& config,
@@ -54,6 +55,10 @@ tables::HealthState HealthFollower::verdicts(const config::Config& config, const
   const std::vector<health::CheckerStatus> checkers = monitor_->snapshot();
   state.servers = health::aggregate(checkers);
   state.quorumLost = health::quorumLost(config, state.servers, before.quorumLost);
+  if (log) {
+    for (const common::LogLine& line : health::healthLog(config, checkersSeen_, checkers, before, state)) log_(line);
+  }
+  checkersSeen_ = checkers;
   if (!log) return state;
   auto run = [&](const std::optional<config::ScriptCommand>& script) {
     if (script) notify_.run(*script, config.globalDefs);
@@ -62,12 +67,6 @@ tables::HealthState HealthFollower::verdicts(const config::Config& config, const
     const auto was = before.servers.find(key);
     const bool wasUp = was == before.servers.end() || was->second.up;
     if (wasUp == now.up) continue;
-    std::string why;
-    for (const health::CheckerStatus& c : checkers) {
-      if (c.service == key.first && c.server == key.second && !c.up) why = c.type + ": " + c.lastError;
-    }
-    std::cerr << "sluiced: real server " << key.second << " of " << key.first << " is "
-              << (now.up ? "up" : "down (" + why + ")") << "\n";
     if (const config::RealServer* rs = realServerOf(config, key.first, key.second)) {
       run(now.up ? rs->notifyUp : rs->notifyDown);
     }
@@ -75,9 +74,7 @@ tables::HealthState HealthFollower::verdicts(const config::Config& config, const
   for (const config::VirtualServer& vs : config.virtualServers) {
     const std::string key = config::serviceKey(vs);
     const bool lost = state.quorumLost.contains(key), wasLost = before.quorumLost.contains(key);
-    if (lost == wasLost) continue;
-    std::cerr << "sluiced: service " << key << (lost ? " lost its quorum" : " has its quorum again") << "\n";
-    run(lost ? vs.quorumDown : vs.quorumUp);
+    if (lost != wasLost) run(lost ? vs.quorumDown : vs.quorumUp);
   }
   return state;
 }

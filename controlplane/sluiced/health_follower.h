@@ -1,5 +1,6 @@
 // Follows the health checks: runs a monitor of the configuration's checks
-// and, when a verdict changes, logs it, runs the real server's notify_up /
+// and, when a verdict changes, logs it in keepalived's words
+// (health/health_log.h), runs the real server's notify_up /
 // notify_down and the service's quorum_up / quorum_down scripts, and hands
 // the control loop the verdicts the tables are to be built with.
 // Control thread only (the monitor runs the checks on its own thread).
@@ -11,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "controlplane/common/log_line.h"
 #include "controlplane/common/notify_scripts.h"
 #include "controlplane/config/model.h"
 #include "controlplane/health/monitor.h"
@@ -20,8 +22,10 @@ namespace sluice::sluiced {
 
 class HealthFollower {
  public:
-  // scripts: where the notify and quorum scripts run.
-  explicit HealthFollower(common::NotifyScripts& scripts) : notify_(scripts) {}
+  // scripts: where the notify and quorum scripts run; log: where the
+  // changes are told (stderr by default).
+  explicit HealthFollower(common::NotifyScripts& scripts, common::LogSink log = {})
+      : notify_(scripts), log_(common::orStderr(std::move(log))) {}
 
   // Starts checking `config`'s real servers; the verdicts to start from.
   tables::HealthState start(const config::Config& config);
@@ -42,8 +46,10 @@ class HealthFollower {
   tables::HealthState verdicts(const config::Config& config, const tables::HealthState& before, bool log);
 
   common::NotifyScripts& notify_;
+  common::LogSink log_;
   std::unique_ptr<health::HealthMonitor> monitor_;
-  std::vector<health::CheckKey> checks_;  // what the monitor checks
+  std::vector<health::CheckKey> checks_;              // what the monitor checks
+  std::vector<health::CheckerStatus> checkersSeen_;  // the monitor's checkers when last read
   uint64_t seen_ = 0;                     // the monitor's generation last read
 };
 

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "controlplane/failover/status_json.h"
 #include "tests/controlplane/failover/failover_test_support.h"
 
@@ -19,6 +21,10 @@ std::string instance(const std::string& name, const std::string& iface, int vrid
   return "vrrp_instance " + name + " {\n  interface " + iface + "\n  virtual_router_id " + std::to_string(vrid) +
          "\n  priority " + std::to_string(prio) + "\n  advert_int 1\n" + extra + "\n  virtual_ipaddress {\n    " + vip +
          "\n  }\n}\n";
+}
+
+bool told(const Router& r, const std::string& line) {
+  return std::find(r.told.begin(), r.told.end(), line) != r.told.end();
 }
 
 uint64_t counter(const Router& r, const std::string& name) {
@@ -43,6 +49,19 @@ TEST(FailoverDriver, TheHigherPriorityBecomesMasterAndHoldsTheVip) {
   EXPECT_EQ(b.state(), "BACKUP");  // the master's adverts keep it back
   EXPECT_GE(counter(b, "advert_rcvd"), 9u);
   EXPECT_EQ(vrrpJson(b.driver)["instances"][0]["master_address"], "10.0.0.2");
+}
+
+TEST(FailoverDriver, TransitionsAreLoggedInKeepalivedsWords) {
+  Router a(instance("VI_1", "eth0", 50, 150, "10.0.0.1"), 2);
+  Router b(instance("VI_1", "eth0", 50, 100, "10.0.0.1"), 3);
+  Segment lan({&a, &b});
+  lan.start();
+  lan.runFor(5s);
+  a.driver.stop(lan.now);  // resigns: b takes over; the stop itself is not told
+  lan.deliver();
+  lan.runFor(1s);
+  EXPECT_EQ(a.told, (std::vector<std::string>{"(VI_1) Entering BACKUP STATE (init)", "(VI_1) Entering MASTER STATE"}));
+  EXPECT_EQ(b.told, (std::vector<std::string>{"(VI_1) Entering BACKUP STATE (init)", "(VI_1) Entering MASTER STATE"}));
 }
 
 TEST(FailoverDriver, TheBackupTakesOverWithinMasterDownWhenTheMasterGoesSilent) {
@@ -182,6 +201,9 @@ TEST(FailoverDriver, SyncGroupMembersMoveTogether) {
   EXPECT_EQ(a.state(1), "FAULT");  // a member in FAULT puts the group in FAULT
   EXPECT_EQ(b.state(0), "MASTER");
   EXPECT_EQ(b.state(1), "MASTER");
+  EXPECT_TRUE(told(a, "(EXT) Entering FAULT STATE"));
+  EXPECT_TRUE(told(a, "(INT) Entering FAULT STATE"));
+  EXPECT_TRUE(told(b, "VRRP_Group(G) Syncing instances to MASTER state"));
   EXPECT_FALSE(a.holds("192.168.1.1"));
   EXPECT_TRUE(b.holds("192.168.1.1"));
   a.driver.setTracked({{}, {{"eth0", true}}}, lan.now);

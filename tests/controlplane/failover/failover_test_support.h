@@ -34,7 +34,8 @@ struct Router {
                     sent.emplace_back(port, f);
                     log.emplace_back(port, f);
                   },
-                  [](uint16_t, const wire::IpAddress&) { return dp::MacAddr{{0x02, 0, 0, 0, 9, 9}}; }}) {}
+                  [](uint16_t, const wire::IpAddress&) { return dp::MacAddr{{0x02, 0, 0, 0, 9, 9}}; },
+                  [this](const common::LogLine& line) { told.push_back(line.text); }}) {}
 
   bool holds(const char* vip) const { return driver.ownership().holds(addr(vip)); }
   std::string state(std::size_t instance = 0) const {
@@ -52,6 +53,7 @@ struct Router {
   config::Config config;
   std::vector<std::pair<uint16_t, Frame>> sent;  // not yet delivered
   std::vector<std::pair<uint16_t, Frame>> log;   // everything sent
+  std::vector<std::string> told;                 // the lines it logged
   Driver driver;
 };
 

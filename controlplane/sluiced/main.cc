@@ -1,50 +1,14 @@
 // sluiced: read and check the configuration, then test it (-t) or run.
-#include <syslog.h>
-
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "controlplane/common/logger.h"
 #include "controlplane/config/json.h"
 #include "controlplane/config/parser.h"
 #include "controlplane/sluiced/options.h"
 #include "controlplane/sluiced/run.h"
 #include "controlplane/sluiced/summary.h"
-
-namespace {
-
-using sluice::config::Severity;
-
-// Writes a message to stderr and, with -l, to syslog.
-class Reporter {
- public:
-  explicit Reporter(bool toSyslog) : syslog_(toSyslog) {
-    if (syslog_) {
-      openlog("sluiced", LOG_PID, LOG_DAEMON);
-    }
-  }
-
-  ~Reporter() {
-    if (syslog_) {
-      closelog();
-    }
-  }
-
-  Reporter(const Reporter&) = delete;
-  Reporter& operator=(const Reporter&) = delete;
-
-  void say(const std::string& line, int priority) const {
-    std::cerr << line << "\n";
-    if (syslog_) {
-      syslog(priority, "%s", line.c_str());
-    }
-  }
-
- private:
-  bool syslog_;
-};
-
-}  // namespace
 
 int main(int argc, char** argv) {
   namespace sd = sluice::sluiced;
@@ -60,19 +24,21 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  const Reporter reporter(options.logToSyslog);
+  // stderr, and with -l syslog (docs/logging.md).
+  sluice::common::Logger logger(options.logToSyslog, options.logIdents);
   const auto result = sluice::config::parseFile(options.configFile);
   for (const auto& d : result.diagnostics) {
     // Errors read "file:line: what is wrong"; warnings say so after the place.
-    const bool error = d.severity == Severity::kError;
+    const bool error = d.severity == sluice::config::Severity::kError;
     std::string line = d.toString();
     if (!error) line.insert(line.size() - d.message.size(), "warning: ");
-    reporter.say(line, error ? LOG_ERR : LOG_WARNING);
+    std::cerr << line << "\n";  // unprefixed, as compilers write them
+    logger.toSyslog({sluice::common::LogSource::kDaemon, error ? LOG_ERR : LOG_WARNING, line});
   }
   if (!result.ok()) {
-    reporter.say("sluiced: configuration " + options.configFile +
-                     " refused: " + std::to_string(result.errors().size()) + " error(s)",
-                 LOG_ERR);
+    logger.write({sluice::common::LogSource::kDaemon, LOG_ERR,
+                  "configuration " + options.configFile + " refused: " + std::to_string(result.errors().size()) +
+                      " error(s)"});
     return 1;
   }
 
@@ -87,5 +53,7 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  return sd::runDaemon(options, *result.config);
+  const int status = sd::runDaemon(options, *result.config, logger.sink());
+  if (logger.dropped() > 0) std::cerr << "sluiced: syslog did not take " << logger.dropped() << " line(s)\n";
+  return status;
 }

@@ -82,6 +82,15 @@ class OptionParser {
     if (name == "use-file") return withValue(options_.configFile);
     if (name == "api-socket") return withValue(options_.apiSocket);
     if (name == "pidfile") return withValue(options_.pidFile);
+    if (name == "log-ident") {
+      std::string ident;
+      if (!withValue(ident)) return false;
+      logIdentGiven_ = true;
+      if (ident == "keepalived") options_.logIdents = common::LogIdents::kKeepalived;
+      else if (ident == "sluiced") options_.logIdents = common::LogIdents::kSluiced;
+      else return fail("--log-ident takes keepalived or sluiced, not '" + ident + "'");
+      return true;
+    }
     return fail("unknown option '--" + name + "'");
   }
 
@@ -138,11 +147,15 @@ class OptionParser {
     if (options_.pidFile && options_.pidFile->empty()) {
       return fail("--pidfile needs a path");
     }
+    if (logIdentGiven_ && !options_.logToSyslog) {
+      return fail("--log-ident needs -l (it names the senders of the syslog lines)");
+    }
     return true;
   }
 
   const std::vector<std::string>& args_;
   std::size_t pos_ = 0;
+  bool logIdentGiven_ = false;
   Options options_;
   std::string error_;
 };
@@ -162,7 +175,10 @@ std::string usage(std::string_view program) {
          ")\n"
          "  -t, --config-test      check the configuration, print a summary and exit\n"
          "      --dump-json        with -t: print the checked configuration as JSON\n"
-         "  -l, --log-syslog       also send messages to syslog\n"
+         "  -l, --log-syslog       also send messages to syslog (/dev/log, facility daemon)\n"
+         "      --log-ident WHO    with -l, the syslog ident: sluiced (default), or keepalived\n"
+         "                         for Keepalived_vrrp, Keepalived_healthcheckers and\n"
+         "                         Keepalived, as keepalived's processes log\n"
          "      --api-socket PATH  Unix socket of the control API\n"
          "      --pidfile PATH     write the process id to PATH\n"
          "  -h, --help             show this help\n"

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "controlplane/common/logger.h"
+
 namespace sluice::sluiced {
 
 // Exit status for a command line that cannot be understood.
@@ -17,6 +19,7 @@ struct Options {
   bool configTest = false;               // -t/--config-test: check and exit
   bool dumpJson = false;                 // --dump-json: print the model (with -t)
   bool logToSyslog = false;              // -l/--log-syslog
+  common::LogIdents logIdents = common::LogIdents::kSluiced;  // --log-ident keepalived|sluiced (with -l)
   std::optional<std::string> apiSocket;  // --api-socket PATH
   std::optional<std::string> pidFile;    // --pidfile PATH
   bool help = false;                     // -h/--help

@@ -7,7 +7,6 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <memory>
 #include <optional>
 
@@ -92,10 +91,11 @@ api::ListenOptions listenOptions(const Options& options, const config::Config& c
 
 }  // namespace
 
-int runDaemon(const Options& options, const config::Config& config) {
+int runDaemon(const Options& options, const config::Config& config, const common::LogSink& log) {
+  using common::LogSource;
   if (!config.dataplane) {
-    std::cerr << "sluiced: " << options.configFile
-              << " has no dataplane block: it names the ports sluice forwards on (see docs/config.md)\n";
+    log({LogSource::kDaemon, LOG_ERR,
+         options.configFile + " has no dataplane block: it names the ports sluice forwards on (see docs/config.md)"});
     return 1;
   }
   try {
@@ -118,25 +118,28 @@ int runDaemon(const Options& options, const config::Config& config) {
     if (rt.workerCount() > 1) {
       // Symmetric RSS would hash ports too and split a persistent client:
       // every port steers in software (docs/dataplane.md).
-      std::cerr << "sluiced: " << rt.workerCount()
-                << " workers: every port hands packets to their owner by software steering on the client's address\n";
+      log({LogSource::kDaemon, LOG_INFO,
+           std::to_string(rt.workerCount()) +
+               " workers: every port hands packets to their owner by software steering on the client's address"});
     }
-    std::cerr << "sluiced: running: " << rt.workerCount() << " worker(s), ports " << describePorts(rt)
-              << "; stats on SIGUSR2 in " << statsFileFor(lock.path()) << "\n";
-    ControlLoop loop(rt, config, options.configFile, statsFileFor(lock.path()), listen, kernelAddresses);
+    log({LogSource::kDaemon, LOG_INFO,
+         "running: " + std::to_string(rt.workerCount()) + " worker(s), ports " + describePorts(rt) +
+             "; stats on SIGUSR2 in " + statsFileFor(lock.path())});
+    ControlLoop loop(rt, config, options.configFile, statsFileFor(lock.path()), listen, kernelAddresses, log);
     if (!lock.previousPid().empty()) {
-      std::cerr << "sluiced: the previous sluiced (pid " << lock.previousPid()
-                << ") did not stop cleanly: the connections it held are gone (open TCP flows are dropped as "
-                   "no_connection and their clients reconnect), and its counters since its last stats file "
-                << statsFileFor(lock.path()) << " are lost\n";
+      log({LogSource::kDaemon, LOG_WARNING,
+           "the previous sluiced (pid " + lock.previousPid() +
+               ") did not stop cleanly: the connections it held are gone (open TCP flows are dropped as "
+               "no_connection and their clients reconnect), and its counters since its last stats file " +
+               statsFileFor(lock.path()) + " are lost"});
       loop.api().notePreviousRun(lock.previousPid());
     }
     const int status = loop.run(signalFd);
     ::close(signalFd);
-    std::cerr << "sluiced: stopped\n";
+    log({LogSource::kDaemon, LOG_INFO, "stopped"});
     return status;
   } catch (const std::exception& e) {
-    std::cerr << "sluiced: " << e.what() << "\n";
+    log({LogSource::kDaemon, LOG_ERR, e.what()});
     return 1;
   }
 }

@@ -24,6 +24,7 @@ TEST(Options, DefaultsToKeepalivedsConfigPath) {
   EXPECT_FALSE(o.configTest);
   EXPECT_FALSE(o.dumpJson);
   EXPECT_FALSE(o.logToSyslog);
+  EXPECT_EQ(o.logIdents, common::LogIdents::kSluiced);
   EXPECT_FALSE(o.apiSocket);
   EXPECT_FALSE(o.pidFile);
 }
@@ -50,6 +51,16 @@ TEST(Options, ShortAndLongForms) {
   EXPECT_TRUE(ok({"--help"}).help);
 }
 
+TEST(Options, LogIdentNamesTheSyslogSenders) {
+  EXPECT_EQ(ok({"-l", "--log-ident", "keepalived"}).logIdents, common::LogIdents::kKeepalived);
+  EXPECT_EQ(ok({"--log-ident=keepalived", "--log-syslog"}).logIdents, common::LogIdents::kKeepalived);
+  EXPECT_EQ(ok({"-l", "--log-ident=sluiced"}).logIdents, common::LogIdents::kSluiced);
+  EXPECT_EQ(refused({"-l", "--log-ident", "Keepalived_vrrp"}),
+            "--log-ident takes keepalived or sluiced, not 'Keepalived_vrrp'");
+  EXPECT_EQ(refused({"--log-ident", "keepalived"}), "--log-ident needs -l (it names the senders of the syslog lines)");
+  EXPECT_EQ(refused({"-l", "--log-ident"}), "option '--log-ident' needs a value");
+}
+
 TEST(Options, Refusals) {
   EXPECT_EQ(refused({"-x"}), "unknown option '-x'");
   EXPECT_EQ(refused({"--frobnicate"}), "unknown option '--frobnicate'");
@@ -65,7 +76,7 @@ TEST(Options, Refusals) {
 
 TEST(Options, UsageMentionsEveryOption) {
   const std::string text = usage("sluiced");
-  for (const char* opt : {"-f", "-t", "--dump-json", "-l", "--api-socket", "--pidfile", "-h"}) {
+  for (const char* opt : {"-f", "-t", "--dump-json", "-l", "--log-ident", "--api-socket", "--pidfile", "-h"}) {
     EXPECT_NE(text.find(opt), std::string::npos) << opt;
   }
 }

@@ -27,6 +27,13 @@ class Backend {
   // removed, changed} or throws ApiError 422 with the diagnostics.
   virtual nlohmann::json reload() = 0;
 
+  // /v1/config/diff: how the running configuration differs from the
+  // config file, which a reload would go back to (API and ipvsadm changes
+  // are run-time changes): {file, same, added, removed, changed,
+  // other_settings} by the API's service names; throws ApiError 422 when
+  // the file does not parse.
+  virtual nlohmann::json configDiff() const = 0;
+
   // /v1/status, /v1/stats (see stats::countersJson).
   virtual nlohmann::json status() const = 0;
   virtual nlohmann::json stats() const = 0;

@@ -186,6 +186,7 @@ Response route(Backend& b, const Request& r) {
     if (what == "health") return get(r, [&] { return b.health(); });
     if (what == "config") return get(r, [&] { return configJson(b.config()); });
   }
+  if (what == "config" && p.size() == 3 && p[2] == "diff") return get(r, [&] { return b.configDiff(); });
   if (what == "config" && p.size() == 3 && p[2] == "reload") {
     if (r.method != "POST") notAllowed(r, "POST");
     return jsonResponse(200, b.reload());

@@ -88,6 +88,8 @@ Call callFor(const Command& c) {
       return {"GET", "/v1/health", std::nullopt};
     case Verb::kConfig:
       return {"GET", "/v1/config", std::nullopt};
+    case Verb::kConfigDiff:
+      return {"GET", "/v1/config/diff", std::nullopt};
     case Verb::kStatus:
       return {"GET", "/v1/status", std::nullopt};
     case Verb::kList:
@@ -113,6 +115,8 @@ std::string render(const Command& c, const json& reply) {
       return formatStatus(reply);
     case Verb::kReload:
       return formatReload(reply);
+    case Verb::kConfigDiff:
+      return formatConfigDiff(reply);
     default:
       return "";
   }
@@ -128,6 +132,7 @@ bool printsReply(const Command& c) {
     case Verb::kSync:
     case Verb::kHealth:
     case Verb::kConfig:
+    case Verb::kConfigDiff:
     case Verb::kStatus:
       return true;
     default:

@@ -129,6 +129,19 @@ std::string formatStatus(const json& status) {
   return out;
 }
 
+std::string formatConfigDiff(const json& diff) {
+  const std::string file = text(diff, "file");
+  if (field(diff, "same") == true) return "the running configuration is " + file + "'s\n";
+  std::string out = "changed at run time (a reload of " + file + " undoes it):\n";
+  const std::pair<const char*, const char*> parts[] = {
+      {"added", "added"}, {"removed", "removed"}, {"changed", "changed"}};
+  for (const auto& [key, word] : parts) {
+    for (const auto& id : list(diff, key)) out += "  " + std::string(word) + " " + cellText(id) + "\n";
+  }
+  if (field(diff, "other_settings") == true) out += "  changed settings outside virtual_server blocks (such as timeouts)\n";
+  return out;
+}
+
 std::string formatReload(const json& reply) {
   std::string out = "reloaded: " + std::to_string(list(reply, "added").size()) + " added, " +
                     std::to_string(list(reply, "removed").size()) + " removed, " +

@@ -38,6 +38,10 @@ std::string formatStatus(const nlohmann::json& status);
 // changed", then its diagnostics (warnings) and notes, a line each. Thread-safe.
 std::string formatReload(const nlohmann::json& reply);
 
+// GET /v1/config/diff: "the running configuration is FILE's" or what was
+// added, removed and changed at run time, a service a line. Thread-safe.
+std::string formatConfigDiff(const nlohmann::json& diff);
+
 // What to print on stderr for a refused request: "sluicectl: ERROR (field:
 // F)" and then each diagnostic line, whatever the body holds. Thread-safe.
 std::string formatRefusal(int status, const std::string& body);

@@ -109,6 +109,7 @@ constexpr VerbSpec kVerbs[] = {
     {Verb::kSync, "sync", 0, false, false},
     {Verb::kHealth, "health", 0, false, false},
     {Verb::kConfig, "config", 0, false, false},
+    {Verb::kConfigDiff, "config-diff", 0, false, false},
     {Verb::kStatus, "status", 0, false, false},
 };
 
@@ -411,6 +412,7 @@ std::string usage(std::string_view program) {
          "  vrrp | health | status                VRRP instances, health checks, the daemon\n"
          "  sync                                  connection sync: role, peer, messages, drops\n"
          "  config                                the running configuration (JSON)\n"
+         "  config-diff                           what run-time changes (API, ipvsadm) changed from the file\n"
          "\n"
          "SERVICE is one of:\n"
          "  -t, --tcp-service VIP[:PORT]     e.g. 10.0.0.1:80 or [2001:db8::1]:80\n"

@@ -31,6 +31,7 @@ enum class Verb {
   kSync,
   kHealth,
   kConfig,
+  kConfigDiff,
   kStatus,
 };
 

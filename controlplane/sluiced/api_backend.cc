@@ -124,6 +124,29 @@ json ApiBackend::reload() {
           {"changed", diff.changed}, {"diagnostics", diagnostics}, {"notes", notes}};
 }
 
+json ApiBackend::configDiff() const {
+  const auto result = config::parseFile(configFile_);
+  if (!result.ok()) {
+    json diagnostics = json::array();
+    for (const auto& d : result.diagnostics) diagnostics.push_back(d.toString());
+    throw api::ApiError(422, configFile_ + " does not parse: " + std::to_string(result.errors().size()) + " error(s)",
+                        "", {{"diagnostics", diagnostics}});
+  }
+  // From the file to what runs: "added" was added at run time.
+  const ServiceDiff diff = diffServices(*result.config, config());
+  config::Config fileRest = *result.config;
+  config::Config runningRest = config();
+  fileRest.virtualServers.clear();
+  runningRest.virtualServers.clear();
+  const bool otherSettings = !(fileRest == runningRest);
+  return {{"file", configFile_},
+          {"same", diff.empty() && !otherSettings},
+          {"added", diff.added},
+          {"removed", diff.removed},
+          {"changed", diff.changed},
+          {"other_settings", otherSettings}};
+}
+
 std::optional<api::Response> ApiBackend::answer(const api::Request& request) {
   if (heldAnswer_) {
     // Applied already: the command queue asks again at each pass.

@@ -81,6 +81,7 @@ class ApiBackend : public api::Backend {
   const config::Config& config() const override { return parts_.state.config(); }
   void apply(const config::Config& next) override;
   nlohmann::json reload() override;
+  nlohmann::json configDiff() const override;
   nlohmann::json status() const override;
   nlohmann::json stats() const override;
   void zeroCounters(const std::string& service) override;

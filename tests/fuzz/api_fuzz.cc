@@ -107,6 +107,7 @@ class FakeBackend : public api::Backend {
   json status() const { return {{"version", "fuzz"}}; }
   json stats() const { return {{"services", json::array()}, {"drops", json::object()}}; }
   void zeroCounters(const std::string&) {}
+  json configDiff() const { return {{"same", true}}; }
   json vrrp() const { return {{"running", false}, {"instances", json::array()}}; }
   json sync() const { return {{"enabled", false}}; }
   json health() const { return {{"running", true}, {"checkers", json::array()}}; }

@@ -83,6 +83,7 @@ class RecordingBackend : public Backend {
   json status() const { return {{"version", "test"}}; }
   json stats() const { return {{"services", json::array()}}; }
   void zeroCounters(const std::string&) {}
+  json configDiff() const { return {{"same", true}}; }
   json health() const { return {{"running", true}, {"checkers", json::array()}}; }
   json vrrp() const { return {{"running", false}, {"instances", json::array()}}; }
   json sync() const { return {{"enabled", false}}; }

@@ -85,6 +85,7 @@ class FakeBackend : public Backend {
             {"drops", {{"no_service", 3}}},
             {"workers", {{{"rx_packets", 100}, {"tx_packets", 90}, {"connections", 4}}}}};
   }
+  nlohmann::json configDiff() const override { return {{"file", "test.conf"}, {"same", true}}; }
   void zeroCounters(const std::string& service) override {
     if (!service.empty()) findService(running, service);
     zeroedServices.push_back(service.empty() ? "all" : service);

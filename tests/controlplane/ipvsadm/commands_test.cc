@@ -13,16 +13,20 @@ namespace {
 
 using nlohmann::json;
 
-// The services as the API has them, without what the API adds (ids) and
-// in a fixed order, so two tables compare as tables.
-json servicesOf(IpvsadmDaemon& d) {
+// GET PATH on the daemon's API, as JSON.
+json apiGet(IpvsadmDaemon& d, const std::string& path) {
   sluicectl::ApiClient api(d.socket());
-  std::optional<sluicectl::Exchange> ex;
-  auto got = std::async(std::launch::async, [&] { return api.request("GET", "/v1/services"); });
+  auto got = std::async(std::launch::async, [&] { return api.request("GET", path); });
   EXPECT_TRUE(d.pollUntil([&] { return got.wait_for(std::chrono::seconds(0)) == std::future_status::ready; }));
   const sluicectl::Exchange e = got.get();
   EXPECT_TRUE(e.reply.has_value());
-  json services = json::parse(e.reply->body)["services"];
+  return e.reply ? json::parse(e.reply->body, nullptr, false) : json();
+}
+
+// The services as the API has them, without what the API adds (ids) and
+// in a fixed order, so two tables compare as tables.
+json servicesOf(IpvsadmDaemon& d) {
+  json services = apiGet(d, "/v1/services")["services"];
   for (json& s : services) {
     std::sort(s["real_servers"].begin(), s["real_servers"].end(),
               [](const json& a, const json& b) { return a["id"] < b["id"]; });
@@ -40,7 +44,7 @@ void ok(IpvsadmDaemon& d, const std::string& line, const std::string& input = ""
 void buildTable(IpvsadmDaemon& d) {
   ok(d, "-A -t 10.0.0.1:80 -s wrr");
   ok(d, "-a -t 10.0.0.1:80 -r 192.168.1.20:80 -m -w 3");
-  ok(d, "-a -t 10.0.0.1:80 -r 192.168.1.21:8080 -m -w 1 -x 100 -y 50");
+  ok(d, "-a -t 10.0.0.1:80 -r 192.168.1.21:8080 -m -w 1");
   ok(d, "-A -u 10.0.0.1:53 -s sh -p 600 -M 255.255.255.0");
   ok(d, "-a -u 10.0.0.1:53 -r 192.168.1.22 -g -w 2");
   ok(d, "-A -t [2001:db8:1::10]:443 -s lc");
@@ -58,15 +62,14 @@ TEST(IpvsadmCommands, SaveClearRestoreGivesTheSameTable) {
   const Result saved = d.run({"-S", "-n"});
   ASSERT_EQ(saved.status, 0) << saved.err;
   EXPECT_NE(saved.out.find("-A -u 10.0.0.1:53 -s sh -p 600 -M 255.255.255.0\n"), std::string::npos) << saved.out;
-  EXPECT_NE(saved.out.find("-a -t 10.0.0.1:80 -r 192.168.1.21:8080 -m -w 1 -x 100 -y 50\n"), std::string::npos)
-      << saved.out;
+  EXPECT_NE(saved.out.find("-a -t 10.0.0.1:80 -r 192.168.1.21:8080 -m -w 1\n"), std::string::npos) << saved.out;
 
   ok(d, "-C");
   EXPECT_EQ(servicesOf(d).size(), 0u);
   EXPECT_EQ(d.dataplane.tables.back()->services.size(), 0u) << "-C reaches the workers";
 
   ok(d, "-R", saved.out);
-  EXPECT_EQ(servicesOf(d), before) << "weights, methods, thresholds, persistence and schedulers come back";
+  EXPECT_EQ(servicesOf(d), before) << "weights, methods, persistence and schedulers come back";
   EXPECT_EQ(d.run({"-Ln"}).out, listed.out);
   EXPECT_EQ(d.dataplane.tables.back()->services.size(), 4u) << "the restored table reaches the workers";
 }
@@ -91,7 +94,7 @@ TEST(IpvsadmCommands, ZeroClearsOneServiceOrAll) {
   ok(d, "-Z -t 10.0.0.1:80");
   stats = d.run({"-Ln", "--stats"}).out;
   EXPECT_NE(stats.find(oneZeroed), std::string::npos) << stats;
-  EXPECT_NE(stats.find("  -> 192.168.1.20:80                   0        0"), std::string::npos) << stats;
+  EXPECT_NE(stats.find("  -> 192.168.1.20:80                     0        0"), std::string::npos) << stats;
   EXPECT_NE(stats.find(udp), std::string::npos) << "other services keep their counters:\n" << stats;
 
   // Traffic after -Z counts from zero.
@@ -127,7 +130,7 @@ TEST(IpvsadmCommands, EditServerWeightZeroDrainsIt) {
     if (rs.port == 80 && rs.weight == 0) seen = true;
   }
   EXPECT_TRUE(seen) << "the workers have 192.168.1.20:80 at weight 0";
-  EXPECT_NE(d.run({"-Ln"}).out.find("  -> 192.168.1.20:80             Masq    0      0          0"), std::string::npos);
+  EXPECT_NE(d.run({"-Ln"}).out.find("  -> 192.168.1.20:80              Masq    0      0          0"), std::string::npos);
 }
 
 TEST(IpvsadmCommands, RefusalsChangeNothing) {
@@ -147,8 +150,9 @@ TEST(IpvsadmCommands, RefusalsChangeNothing) {
       {"-d -t 10.0.0.1:80 -r 192.168.1.99:80", 255, "No such destination\n"},
       {"-D -t 10.0.0.9:80", 255, "No such service\n"},
       {"-E -t 10.0.0.1:80 -s nosuch", 255, "Scheduler or persistence engine not found\n"},
-      {"-A -t 10.0.0.5:80 -s rr -b sh-port", 255, "sluice: scheduler flags (-b) are not supported\n"},
-      {"-a -t 10.0.0.1:80 -r 192.168.1.30:80 -w 70000", 2, "illegal weight specified\n"},
+      {"-A -t 10.0.0.5:80 -s rr -b sh-port", 2, "incompatible scheduler flag `sh-port'\n"},
+      {"-a -t 10.0.0.1:80 -r 192.168.1.30:80 -x 10 -y 50", 255, "Numerical result out of range\n"},
+      {"-a -t 10.0.0.1:80 -r 192.168.1.30:80 -w 2147483648", 2, "illegal weight specified\n"},
   };
   for (const Case& c : cases) {
     const Result r = d.run(words(c.line));
@@ -157,6 +161,26 @@ TEST(IpvsadmCommands, RefusalsChangeNothing) {
   }
   EXPECT_EQ(servicesOf(d), before);
   EXPECT_EQ(d.dataplane.tables.size(), tables) << "nothing was published";
+}
+
+// ipvsadm's changes are run-time changes, as with keepalived: a reload of
+// the file undoes them, and /v1/config/diff (sluicectl config-diff) says
+// what they are.
+TEST(IpvsadmCommands, RunTimeChangesShowAgainstTheFile) {
+  IpvsadmDaemon d("virtual_server 10.0.0.1 80 {\n    lvs_sched rr\n    lvs_method NAT\n    protocol TCP\n"
+                  "    real_server 192.168.1.20 80 {\n    }\n}\n");
+  EXPECT_EQ(apiGet(d, "/v1/config/diff")["same"], true);
+  ok(d, "-A -t 10.0.0.1:443 -s wrr");
+  ok(d, "-e -t 10.0.0.1:80 -r 192.168.1.20:80 -m -w 4");
+  ok(d, "--set 60 0 0");
+  const json diff = apiGet(d, "/v1/config/diff");
+  EXPECT_EQ(diff["same"], false);
+  EXPECT_EQ(diff["added"], json::array({"tcp-10.0.0.1-443"}));
+  EXPECT_EQ(diff["changed"], json::array({"tcp-10.0.0.1-80"}));
+  EXPECT_EQ(diff["removed"], json::array());
+  EXPECT_EQ(diff["other_settings"], true) << "the timeouts";
+  ok(d, "-D -t 10.0.0.1:80");
+  EXPECT_EQ(apiGet(d, "/v1/config/diff")["removed"], json::array({"tcp-10.0.0.1-80"}));
 }
 
 TEST(IpvsadmCommands, NoDaemonIsSaidAsIpvsadmSaysNoIpvs) {

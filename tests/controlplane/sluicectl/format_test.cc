@@ -245,6 +245,18 @@ TEST(SluicectlFormat, ReloadCountsTheChangesAndShowsWarningsAndNotes) {
             "api block changes take effect at the next start\n");
 }
 
+TEST(SluicectlFormat, ConfigDiffSaysWhatChangedAtRunTime) {
+  EXPECT_EQ(formatConfigDiff(json::parse(R"({"file": "/etc/k.conf", "same": true})")),
+            "the running configuration is /etc/k.conf's\n");
+  EXPECT_EQ(formatConfigDiff(json::parse(R"({"file": "/etc/k.conf", "same": false, "added": ["tcp-10.0.0.1-443"],
+      "removed": [], "changed": ["tcp-10.0.0.1-80", "fwmark-1"], "other_settings": true})")),
+            "changed at run time (a reload of /etc/k.conf undoes it):\n"
+            "  added tcp-10.0.0.1-443\n"
+            "  changed tcp-10.0.0.1-80\n"
+            "  changed fwmark-1\n"
+            "  changed settings outside virtual_server blocks (such as timeouts)\n");
+}
+
 TEST(SluicectlFormat, RefusalNamesTheErrorTheFieldAndTheDiagnostics) {
   EXPECT_EQ(formatRefusal(400, R"({"error": "json: 'weight': -3 is out of range", "field": "weight"})"),
             "sluicectl: json: 'weight': -3 is out of range (field: weight)\n");

@@ -306,4 +306,87 @@ config::Config setTimeouts(const config::Config& config, const json& body) {
   return next;
 }
 
+namespace {
+
+std::uint64_t syncNumber(const json& body, const char* key, std::uint64_t fallback, std::uint64_t min,
+                         std::uint64_t max) {
+  const auto it = body.find(key);
+  if (it == body.end()) return fallback;
+  if (!it->is_number_unsigned() || it->get<std::uint64_t>() < min || it->get<std::uint64_t>() > max) {
+    throw ApiError(400, std::string("json: '") + key + "': must be a number from " + std::to_string(min) + " to " +
+                            std::to_string(max), key);
+  }
+  return it->get<std::uint64_t>();
+}
+
+bool isMaster(const std::string& state) {
+  if (state != "master" && state != "backup") {
+    throw ApiError(400, "state must be master or backup, not '" + state + "'", "state");
+  }
+  return state == "master";
+}
+
+}  // namespace
+
+config::Config startSyncDaemon(const config::Config& config, const json& body) {
+  requireObject(body, "sync daemon");
+  for (const auto& [key, value] : body.items()) {
+    constexpr std::string_view kKnown[] = {"state", "interface", "syncid", "maxlen", "group", "port", "ttl"};
+    if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
+      throw ApiError(400, "json: '" + key + "': unknown field", key);
+    }
+  }
+  const bool master = isMaster(body.value("state", std::string()));
+  config::SyncDaemon d;
+  d.interface = body.value("interface", std::string());
+  if (!config.dataplane ||
+      std::none_of(config.dataplane->ports.begin(), config.dataplane->ports.end(),
+                   [&](const config::DataplanePort& p) { return p.name == d.interface; })) {
+    throw ApiError(404, "no port '" + d.interface + "' in the dataplane block", "interface");
+  }
+  d.syncId = static_cast<std::uint8_t>(syncNumber(body, "syncid", 0, 0, 255));
+  d.maxLen = static_cast<std::uint16_t>(syncNumber(body, "maxlen", d.maxLen, 1, 65507));
+  d.port = static_cast<std::uint16_t>(syncNumber(body, "port", d.port, 1, 65535));
+  d.ttl = static_cast<std::uint8_t>(syncNumber(body, "ttl", d.ttl, 1, 255));
+  if (body.contains("group")) {
+    const auto group = body["group"].is_string() ? config::parseAddress(body["group"].get<std::string>()) : std::nullopt;
+    if (!group || !group->isMulticast()) throw ApiError(400, "json: 'group': must be a multicast address", "group");
+    d.group = *group;
+  }
+  d.master = master;
+  d.backup = !master;
+  config::Config next = config;
+  std::optional<config::SyncDaemon>& running = next.globalDefs.lvsSyncDaemon;
+  if (!running) {
+    running = d;
+    return next;
+  }
+  if (running->instance) {
+    throw ApiError(409, "the sync daemon follows vrrp_instance " + *running->instance + " (lvs_sync_daemon)");
+  }
+  if (master ? running->master : running->backup) throw ApiError(409, "the " + std::string(master ? "master" : "backup") + " sync daemon runs already");
+  config::SyncDaemon same = *running;
+  same.master = d.master;
+  same.backup = d.backup;
+  if (!(same == d)) {
+    throw ApiError(409, "sluice runs one sync daemon for both states: the interface and settings must be those of the "
+                        "running one");
+  }
+  running->master = running->master || master;
+  running->backup = running->backup || !master;
+  return next;
+}
+
+config::Config stopSyncDaemon(const config::Config& config, const std::string& state) {
+  const bool master = isMaster(state);
+  config::Config next = config;
+  std::optional<config::SyncDaemon>& running = next.globalDefs.lvsSyncDaemon;
+  if (!running || running->instance || !(master ? running->master : running->backup)) {
+    throw ApiError(404, "no " + state + " sync daemon runs");
+  }
+  (master ? running->master : running->backup) = false;
+  if (!running->master && !running->backup) running.reset();
+  return next;
+}
+
 }  // namespace sluice::api

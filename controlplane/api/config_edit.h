@@ -38,6 +38,15 @@ config::Config drainServer(const config::Config& config, std::string_view servic
 // one (it overrides global_defs), else global_defs.
 config::Config setTimeouts(const config::Config& config, const nlohmann::json& body);
 
+// ipvsadm --start-daemon: body {state: master|backup, interface, syncid,
+// maxlen, group, port, ttl} (all but state optional, IPVS's defaults).
+// sluice runs one sync daemon: a second state joins the running one when
+// its interface and settings are the same (409 otherwise, and 409 when
+// that state already runs or an instance drives the sync).
+config::Config startSyncDaemon(const config::Config& config, const nlohmann::json& body);
+// ipvsadm --stop-daemon STATE: 404 when that state does not run.
+config::Config stopSyncDaemon(const config::Config& config, const std::string& state);
+
 // Checks one virtual_server as the config parser does (scheduler, family
 // of its real servers, duplicates, thresholds, quorum/hysteresis, group);
 // fills in defaults the parser would (real server port, check timing).

@@ -172,6 +172,13 @@ Response route(Backend& b, const Request& r) {
   }
   allowQuery(r, {});
   if (what == "services") return services(b, r, p);
+  if (what == "sync" && p.size() == 3 && (p[2] == "start" || p[2] == "stop")) {
+    if (r.method != "POST") notAllowed(r, "POST");
+    const json body = parseBody(r);
+    const config::Config next = p[2] == "start" ? startSyncDaemon(b.config(), body)
+                                                : stopSyncDaemon(b.config(), body.is_object() ? body.value("state", "") : "");
+    return change(b, next, 200, {{p[2] == "start" ? "started" : "stopped", body.value("state", "")}});
+  }
   if (what == "timeouts" && p.size() == 2) {
     if (r.method == "GET") return jsonResponse(200, timeoutsJson(b.config()));
     if (r.method != "PUT") notAllowed(r, "GET, PUT");

@@ -44,6 +44,8 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, SyncDa
   io("port", s.port);
   io("ttl", s.ttl);
   io("group", s.group);
+  io("master", s.master);
+  io("backup", s.backup);
 }
 
 template <class Io, class S>

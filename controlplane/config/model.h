@@ -97,6 +97,11 @@ struct SyncDaemon {
   std::uint16_t port = 8848;                   // UDP port of the multicast group
   std::uint8_t ttl = 1;                        // 1-255
   wire::IpAddress group = defaultSyncGroup();  // IPv4 or IPv6 multicast
+  // Without an instance, which of IPVS's two daemons run: keepalived's
+  // lvs_sync_daemon starts both; ipvsadm --start-daemon/--stop-daemon
+  // (through the API) one at a time. With an instance its state decides.
+  bool master = true;
+  bool backup = true;
 
   bool operator==(const SyncDaemon&) const = default;
 };

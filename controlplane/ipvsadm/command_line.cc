@@ -555,19 +555,32 @@ void readOption(Invocation& inv, const Next& n) {
       } else {
         fail("invalid IPv4 mcast-group `" + value + "'");
       }
+      inv.mcastGroup = value;
       return;
     }
     case kTagMcastPort:
       setOption(inv, kOptMcastPort);
-      if (!toNumber(value, 1, 65535)) fail("illegal mcast-port specified");
+      if (const auto port = toNumber(value, 1, 65535)) {
+        inv.mcastPort = static_cast<std::uint32_t>(*port);
+      } else {
+        fail("illegal mcast-port specified");
+      }
       return;
     case kTagMcastTtl:
       setOption(inv, kOptMcastTtl);
-      if (!toNumber(value, 1, 255)) fail("illegal mcast-ttl specified");
+      if (const auto ttl = toNumber(value, 1, 255)) {
+        inv.mcastTtl = static_cast<std::uint32_t>(*ttl);
+      } else {
+        fail("illegal mcast-ttl specified");
+      }
       return;
     case kTagSyncMaxlen:
       setOption(inv, kOptSyncMaxlen);
-      if (!toNumber(value, 1, 65535 - 20 - 8)) fail("illegal sync-maxlen specified");
+      if (const auto maxlen = toNumber(value, 1, 65535 - 20 - 8)) {
+        inv.syncMaxlen = static_cast<std::uint32_t>(*maxlen);
+      } else {
+        fail("illegal sync-maxlen specified");
+      }
       return;
     case kTagTimeout: return setOption(inv, kOptTimeout);
     case kTagDaemon: return setOption(inv, kOptDaemon);

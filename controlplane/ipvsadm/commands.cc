@@ -26,6 +26,8 @@ constexpr const char* kNoServer = "No such destination";
 constexpr const char* kNoScheduler = "Scheduler or persistence engine not found";
 constexpr const char* kOutOfRange = "Numerical result out of range";  // strerror(ERANGE)
 constexpr const char* kNoDevice = "No such device";                  // strerror(ENODEV)
+constexpr const char* kDaemonRuns = "Daemon has already run";
+constexpr const char* kNoDaemon = "No daemon is running";
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -497,21 +499,22 @@ int Runner::process(const std::vector<std::string>& args, bool fromRestore, std:
       return 0;
     }
     case Command::kStartDaemon: {
-      // The sync daemon runs on a port of the dataplane block; any other
-      // interface is, for sluice, no device.
-      const json config = session.get("/v1/config");
-      bool isPort = false;
-      if (const auto dp = config.find("dataplane"); dp != config.end() && dp->contains("ports")) {
-        for (const json& port : (*dp)["ports"]) isPort = isPort || text(port, "name") == inv.mcastInterface;
-      }
-      if (!isPort) refused(kNoDevice);
-      refused("sluice: the sync daemon is keepalived.conf's lvs_sync_daemon (global_defs); set it there and reload");
+      // The sync daemon runs on a port of the dataplane block: any other
+      // interface is no device (404).
+      json body = {{"state", inv.daemonState}, {"interface", inv.mcastInterface}};
+      if (inv.syncId) body["syncid"] = *inv.syncId;
+      if (inv.syncMaxlen) body["maxlen"] = *inv.syncMaxlen;
+      if (inv.mcastGroup) body["group"] = *inv.mcastGroup;
+      if (inv.mcastPort) body["port"] = *inv.mcastPort;
+      if (inv.mcastTtl) body["ttl"] = *inv.mcastTtl;
+      const sluicectl::Reply r = session.call("POST", "/v1/sync/start", body);
+      if (r.status == 409 && apiError(r).find("runs already") != std::string::npos) refused(kDaemonRuns);
+      expect(r, kNoDevice, nullptr);
+      return 0;
     }
     case Command::kStopDaemon:
-      if (daemonLines(session.get("/v1/sync")).find(inv.daemonState) == std::string::npos) {
-        refused("No daemon is running");
-      }
-      refused("sluice: the sync daemon is keepalived.conf's lvs_sync_daemon (global_defs); remove it there and reload");
+      expect(session.call("POST", "/v1/sync/stop", json{{"state", inv.daemonState}}), kNoDaemon, nullptr);
+      return 0;
     case Command::kNone:
       break;
   }

@@ -134,6 +134,10 @@ struct Invocation {
   std::string daemonState;                  // master | backup
   std::string mcastInterface;
   std::optional<std::uint32_t> syncId;
+  std::optional<std::string> mcastGroup;
+  std::optional<std::uint32_t> mcastPort;
+  std::optional<std::uint32_t> mcastTtl;
+  std::optional<std::uint32_t> syncMaxlen;
 
   bool has(Option o) const { return (options >> o) & 1U; }
 };

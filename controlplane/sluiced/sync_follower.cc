@@ -146,13 +146,13 @@ void SyncFollower::followBulk(uint64_t nowMs) {
 
 bool SyncFollower::wantsSending() const {
   if (!setup_) return false;
-  if (!setup_->daemon.instance) return true;
+  if (!setup_->daemon.instance) return setup_->daemon.master;
   return failover_.instanceState(*setup_->daemon.instance) == vrrp::State::kMaster;
 }
 
 bool SyncFollower::receiving() const {
   if (!setup_) return false;
-  if (!setup_->daemon.instance) return true;
+  if (!setup_->daemon.instance) return setup_->daemon.backup;
   return failover_.instanceState(*setup_->daemon.instance) != vrrp::State::kMaster;
 }
 

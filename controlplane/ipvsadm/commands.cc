@@ -188,7 +188,15 @@ class Session {
 // virtual_server_group is one service per member, as in IPVS) with its
 // real servers, counters and rates; persistence masks and thresholds from
 // the configuration they come from.
-std::vector<ListedService> readTable(Session& session) {
+std::vector<ListedConnection> readConnections(Session& session);
+
+// IPVS's persistconns: the persistence templates pointing at each real
+// server, by "SERVICE SERVER-PORT" (counted from the connection table).
+std::map<std::string, std::uint64_t> countTemplates(Session& session);
+
+std::vector<ListedService> readTable(Session& session, bool withPersistConns = false) {
+  const std::map<std::string, std::uint64_t> templates =
+      withPersistConns ? countTemplates(session) : std::map<std::string, std::uint64_t>{};
   const json stats = session.get("/v1/stats");
   const json services = session.get("/v1/services");
   std::map<std::string, const json*> configured;
@@ -258,6 +266,9 @@ std::vector<ListedService> readTable(Session& session) {
           d.stats[i] = number(r, statKeys[i]);
           d.rates[i] = number(r, rateKeys[i]);
         }
+        if (const auto t = templates.find(text(s, "id") + " " + text(r, "id")); t != templates.end()) {
+          d.persistConns = t->second;
+        }
         if (const auto c = configuredServers.find(text(r, "id")); c != configuredServers.end()) {
           d.upperThreshold = static_cast<std::uint32_t>(number(*c->second, "uthreshold"));
           d.lowerThreshold = static_cast<std::uint32_t>(number(*c->second, "lthreshold"));
@@ -283,32 +294,48 @@ bool sameService(const ListedService& l, const Service& s) {
   return l.fwmark == 0 && l.protocol == s.protocol && l.address == s.address && l.port == s.port;
 }
 
-std::vector<ListedConnection> readConnections(Session& session) {
-  std::vector<ListedConnection> out;
+// Every page of /v1/connections, each record given to `visit`.
+template <class Visit>
+void eachConnection(Session& session, Visit&& visit) {
   std::string path = "/v1/connections?limit=" + std::to_string(kConnectionsPerPage);
   for (int page = 0; page < kMaxConnectionPages; ++page) {
     const json body = session.get(path);
     if (body.contains("connections") && body["connections"].is_array()) {
-      for (const json& c : body["connections"]) {
-        ListedConnection lc;
-        lc.protocolText = text(c, "protocol");
-        lc.protocol = lc.protocolText == "TCP" ? kProtoTcp : lc.protocolText == "UDP" ? kProtoUdp : 0;
-        lc.expiresSeconds = number(c, "expires_ms") / 1000;
-        lc.state = text(c, "state");
-        lc.client = text(c, "client_address");
-        lc.virtualAddress = text(c, "virtual_address");
-        lc.server = text(c, "server_address");
-        lc.family = familyOf(lc.client);
-        lc.clientPort = static_cast<std::uint16_t>(number(c, "client_port"));
-        lc.virtualPort = static_cast<std::uint16_t>(number(c, "virtual_port"));
-        lc.serverPort = static_cast<std::uint16_t>(number(c, "server_port"));
-        out.push_back(std::move(lc));
-      }
+      for (const json& c : body["connections"]) visit(c);
     }
     const auto next = body.find("next_cursor");
     if (next == body.end() || !next->is_string() || next->get<std::string>().empty()) break;
     path = "/v1/connections?limit=" + std::to_string(kConnectionsPerPage) + "&cursor=" + next->get<std::string>();
   }
+}
+
+std::map<std::string, std::uint64_t> countTemplates(Session& session) {
+  std::map<std::string, std::uint64_t> out;
+  eachConnection(session, [&](const json& c) {
+    if (c.value("template", false)) {
+      ++out[text(c, "service") + " " + text(c, "server_address") + "-" + std::to_string(number(c, "server_port"))];
+    }
+  });
+  return out;
+}
+
+std::vector<ListedConnection> readConnections(Session& session) {
+  std::vector<ListedConnection> out;
+  eachConnection(session, [&](const json& c) {
+    ListedConnection lc;
+    lc.protocolText = text(c, "protocol");
+    lc.protocol = lc.protocolText == "TCP" ? kProtoTcp : lc.protocolText == "UDP" ? kProtoUdp : 0;
+    lc.expiresSeconds = number(c, "expires_ms") / 1000;
+    lc.state = text(c, "state");
+    lc.client = text(c, "client_address");
+    lc.virtualAddress = text(c, "virtual_address");
+    lc.server = text(c, "server_address");
+    lc.family = familyOf(lc.client);
+    lc.clientPort = static_cast<std::uint16_t>(number(c, "client_port"));
+    lc.virtualPort = static_cast<std::uint16_t>(number(c, "virtual_port"));
+    lc.serverPort = static_cast<std::uint16_t>(number(c, "server_port"));
+    out.push_back(std::move(lc));
+  });
   return out;
 }
 
@@ -409,12 +436,12 @@ int Runner::process(const std::vector<std::string>& args, bool fromRestore, std:
       } else if (inv.has(kOptDaemon)) {
         out << daemonLines(session.get("/v1/sync"));
       } else if (inv.has(kOptService)) {
-        std::vector<ListedService> table = readTable(session);
+        std::vector<ListedService> table = readTable(session, inv.format.persistentConn);
         const auto it = std::find_if(table.begin(), table.end(), [&](const ListedService& l) { return sameService(l, s); });
         if (it == table.end()) throw Exit(kExitList, std::string(kNoService) + "\n");
         out << formatOneService(*it, inv.format, names_);
       } else {
-        out << formatTable(readTable(session), inv.format, names_, tableSize(session));
+        out << formatTable(readTable(session, inv.format.persistentConn), inv.format, names_, tableSize(session));
       }
       return 0;
     }

@@ -187,19 +187,19 @@ TEST(IpvsadmCommands, RunTimeChangesShowAgainstTheFile) {
 // port; -L --daemon lists what runs as ipvsadm does.
 TEST(IpvsadmCommands, SyncDaemonsStartAndStop) {
   IpvsadmDaemon d;
-  const std::string master = "master sync daemon (mcast=eth1, syncid=5, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n";
-  const std::string backup = "backup sync daemon (mcast=eth1, syncid=5, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n";
+  const std::string master = "master sync daemon (mcast=int, syncid=5, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n";
+  const std::string backup = "backup sync daemon (mcast=int, syncid=5, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n";
   EXPECT_EQ(d.run({"-L", "--daemon"}).out, "");
-  ok(d, "--start-daemon master --mcast-interface eth1 --syncid 5");
+  ok(d, "--start-daemon master --mcast-interface int --syncid 5");
   EXPECT_EQ(d.run({"-L", "--daemon"}).out, master);
   EXPECT_EQ(apiGet(d, "/v1/sync")["role"], "master");
-  Result r = d.run(words("--start-daemon master --mcast-interface eth1 --syncid 5"));
+  Result r = d.run(words("--start-daemon master --mcast-interface int --syncid 5"));
   EXPECT_EQ(r.err, "Daemon has already run\n");
   EXPECT_EQ(r.status, 255);
-  r = d.run(words("--start-daemon backup --mcast-interface eth1 --syncid 7"));
+  r = d.run(words("--start-daemon backup --mcast-interface int --syncid 7"));
   EXPECT_EQ(r.status, 255) << "one daemon for both states: the same settings";
   EXPECT_NE(r.err.find("one sync daemon"), std::string::npos) << r.err;
-  ok(d, "--start-daemon backup --mcast-interface eth1 --syncid 5");
+  ok(d, "--start-daemon backup --mcast-interface int --syncid 5");
   EXPECT_EQ(d.run({"-L", "--daemon"}).out, master + backup);
   EXPECT_EQ(apiGet(d, "/v1/sync")["role"], "master+backup");
   ok(d, "--stop-daemon master");
@@ -208,8 +208,8 @@ TEST(IpvsadmCommands, SyncDaemonsStartAndStop) {
   EXPECT_EQ(r.err, "No daemon is running\n");
   ok(d, "--stop-daemon backup");
   EXPECT_EQ(apiGet(d, "/v1/sync")["enabled"], false);
-  r = d.run(words("--start-daemon master --mcast-interface lo"));
-  EXPECT_EQ(r.err, "No such device\n") << "lo is not a port of the dataplane block";
+  r = d.run(words("--start-daemon master --mcast-interface eth9"));
+  EXPECT_EQ(r.err, "No such device\n") << "eth9 is not a port of the dataplane block";
 }
 
 TEST(IpvsadmCommands, NoDaemonIsSaidAsIpvsadmSaysNoIpvs) {

@@ -24,23 +24,30 @@
 
 namespace sluice::ipvsadm::testing {
 
-// Two ports as a router has them (clients on eth0, real servers on eth1),
-// both families, and a connection table of IPVS's default size (4096), so
-// that the header of -L matches the kernel's.
+// Ports as a router has them (clients on ext, real servers on int), both
+// families, and a connection table of IPVS's default size (4096), so that
+// the header of -L matches the kernel's. The port named lo is where the
+// goldens run the sync daemon (the reference VM has no NIC, so they use its
+// loopback); there is no eth0, ipvsadm's default sync interface, as in the
+// VM.
 inline const char* kDataplane = R"(
 dataplane {
     lcores 0-2
     conn_table_size 4096
-    port eth0 {
+    port ext {
         device net_null0
         address 10.0.0.2/24
         address 2001:db8:1::2/64
         gateway 10.0.0.254
     }
-    port eth1 {
+    port int {
         device net_null1
         address 192.168.1.254/24
         address 2001:db8:2::254/64
+    }
+    port lo {
+        device net_null2
+        address 192.0.2.2/24
     }
 }
 )";
@@ -118,7 +125,10 @@ class IpvsadmDaemon {
   }
 
   sluiced::testing::FakeDataplane dataplane{
-      {{"eth0", dp::MacAddr{{2, 0, 0, 0, 0, 1}}}, {"eth1", dp::MacAddr{{2, 0, 0, 0, 0, 2}}}}, 2};
+      {{"ext", dp::MacAddr{{2, 0, 0, 0, 0, 1}}},
+       {"int", dp::MacAddr{{2, 0, 0, 0, 0, 2}}},
+       {"lo", dp::MacAddr{{2, 0, 0, 0, 0, 3}}}},
+      2};
 
  private:
   std::filesystem::path dir_;

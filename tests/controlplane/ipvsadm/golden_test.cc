@@ -2,8 +2,9 @@
 // order, on one sluiced, must print what ipvsadm 1.31 printed on Linux's
 // IPVS (golden.txt, made by generate_goldens.sh in the reference VM):
 // stdout, stderr and exit status, byte for byte. A case where sluice
-// differs on purpose is listed in differences.txt with the reason; a
-// listed case that matches fails too, so the list stays true.
+// differs on purpose is listed in differences.txt with the reason (and
+// which occurrence of its line it is); a listed case that matches fails
+// too, so the list stays true.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -64,7 +65,8 @@ std::vector<Golden> readGoldens(const std::string& text) {
   return out;
 }
 
-// differences.txt: "LINE ## why", a case per line.
+// differences.txt: "[N] LINE ## why", a case per line, keyed "N LINE"
+// (N: the line's occurrence in cases.txt, 1 when left out).
 std::map<std::string, std::string> readDifferences(const std::string& text) {
   std::map<std::string, std::string> out;
   std::istringstream in(text);
@@ -76,7 +78,14 @@ std::map<std::string, std::string> readDifferences(const std::string& text) {
       ADD_FAILURE() << "differences.txt: no ' ## reason' in: " << line;
       continue;
     }
-    out[line.substr(0, sep)] = line.substr(sep + 4);
+    std::string which = line.substr(0, sep);
+    std::string nth = "1";
+    if (which.size() > 2 && which[0] == '[') {
+      const auto close = which.find("] ");
+      nth = which.substr(1, close - 1);
+      which = which.substr(close + 2);
+    }
+    out[nth + " " + which] = line.substr(sep + 4);
   }
   return out;
 }
@@ -92,6 +101,7 @@ TEST(IpvsadmGolden, EveryCaseMatchesTheRealIpvsadm) {
   ASSERT_GE(goldens.size(), 100u);
   IpvsadmDaemon daemon;
   int matched = 0;
+  std::map<std::string, int> seen;  // occurrences of each line so far
   for (const Golden& g : goldens) {
     std::string args = g.line;
     std::string input;
@@ -101,7 +111,7 @@ TEST(IpvsadmGolden, EveryCaseMatchesTheRealIpvsadm) {
     }
     const Result got = daemon.run(args == "@none" ? std::vector<std::string>{} : words(args), input);
     const bool same = got.out == g.expected.out && got.err == g.expected.err && got.status == g.expected.status;
-    const auto listed = differences.find(g.line);
+    const auto listed = differences.find(std::to_string(++seen[g.line]) + " " + g.line);
     if (listed != differences.end()) {
       EXPECT_FALSE(same) << "ipvsadm " << g.line << ": listed in differences.txt (" << listed->second
                          << ") but matches ipvsadm now: take it off the list";

@@ -33,7 +33,8 @@ namespace sluice::dp {
   X(kSpoofedSource, "spoofed_source")   /* new flow from a VIP, ours, or a real server's reply port */ \
   X(kSteerRingFull, "steer_ring_full")  /* the owning worker is behind */ \
   X(kVipNotHeld, "vip_not_held")        /* a VIP this router is VRRP backup for */ \
-  X(kNodestConn, "expire_nodest_conn")  /* its real server left the service (expire_nodest_conn): entry freed */
+  X(kNodestConn, "expire_nodest_conn")  /* its real server left the service (expire_nodest_conn): entry freed */ \
+  X(kOpsReply, "ops_reply")             /* from a NAT real server of an ops service: no connection to translate it back */
 
 enum class DropReason : uint8_t {
 #define SLUICE_DROP_ENUM(name, text) name,

@@ -294,10 +294,20 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
     if (p.flags & (kFlagIcmpQuery | kFlagNoPorts)) return dropVerdict(DropReason::kUnsupportedL4);
     const uint32_t mark = table_->fwmarkRules.empty() ? 0 : table_->markOf(t);
     const Service* s = table_->findService(t, mark);
-    if (s == nullptr) return dropVerdict(table_->isVip(t.dst, t.v6) ? DropReason::kNoService : DropReason::kNotForUs);
+    if (s == nullptr) {
+      if (table_->isVip(t.dst, t.v6)) return dropVerdict(DropReason::kNoService);
+      // A NAT server's reply to a one-packet datagram: IPVS keeps no
+      // connection to translate it back either, and sluice does not route
+      // it untranslated. Named apart from other strays so that it shows.
+      if (t.proto == kProtoUdp && table_->isOpsServer(t.src, t.v6, t.srcPort)) {
+        return dropVerdict(DropReason::kOpsReply);
+      }
+      return dropVerdict(DropReason::kNotForUs);
+    }
     if (s->standby) return dropVerdict(DropReason::kVipNotHeld);
     if (!startsNewFlow(data, p)) return dropVerdict(DropReason::kNoConnection);
     if (spoofedSource(*table_, *s, t)) return dropVerdict(DropReason::kSpoofedSource);
+    if (s->onePacket && t.proto == kProtoUdp) return forwardOnePacket(data, p, *s, now, templates);
     Verdict v;
     c = newConnection(p, *s, now, conns, templates, v);
     if (c == nullptr) return v;
@@ -340,16 +350,15 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
 }
 
 template <class A>
-Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint32_t now, ConnTable<A>& conns,
-                                  ConnTable<A>& templates, Verdict& v) {
-  const FlowTuple& t = p.tuple;
+int32_t Forwarder::chooseServer(const FlowTuple& t, const Service& s, uint32_t now, ConnTable<A>& templates,
+                                Conn<A>*& tmpl, Verdict& v) {
   const std::size_t serviceIndex = static_cast<std::size_t>(&s - table_->services.data());
   int32_t index = -1;
 
   // Persistence: the template for (client network, service) names the server.
-  Conn<A>* tmpl = nullptr;
-  const TemplateKey<A> tk = templateKey<A>(s, t.src, t.dst);
+  tmpl = nullptr;
   if (s.persistenceMs != 0) {
+    const TemplateKey<A> tk = templateKey<A>(s, t.src, t.dst);
     tmpl = templates.lookup(tk.client, 0, tk.key, tk.port, kTemplateProto).conn;
     if (tmpl != nullptr && clockPassed(now, tmpl->expires) && tmpl->controlled == 0) {
       templates.erase(*tmpl);
@@ -381,9 +390,34 @@ Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint3
       index = s.sorryServer;
     } else {
       v = dropVerdict(DropReason::kNoDestination);
-      return nullptr;
     }
   }
+  return index;
+}
+
+template <class A>
+Conn<A>* Forwarder::holdTemplate(const FlowTuple& t, const Service& s, const RealServer& rs, uint16_t rsPort,
+                                 uint32_t now, ConnTable<A>& templates, Conn<A>* tmpl) {
+  if (tmpl == nullptr) {
+    const TemplateKey<A> tk = templateKey<A>(s, t.src, t.dst);
+    tmpl = templates.insert(tk.client, 0, tk.key, tk.port, A::from(IpAddr::of(rs.addr)), rsPort, kTemplateProto,
+                            false, [](Conn<A>&) {});
+    if (tmpl == nullptr) return nullptr;
+    tmpl->flags |= kConnTemplate;
+    tmpl->destId = rs.destId;
+    tmpl->serviceId = s.serviceId;
+  }
+  tmpl->expires = now + s.persistenceMs;
+  return tmpl;
+}
+
+template <class A>
+Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint32_t now, ConnTable<A>& conns,
+                                  ConnTable<A>& templates, Verdict& v) {
+  const FlowTuple& t = p.tuple;
+  Conn<A>* tmpl = nullptr;
+  const int32_t index = chooseServer(t, s, now, templates, tmpl, v);
+  if (index < 0) return nullptr;
 
   const RealServer& rs = table_->servers[static_cast<std::size_t>(index)];
   // A real server port of 0 (fwmark services) keeps the packet's port.
@@ -410,19 +444,9 @@ Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint3
   counters_.services[s.serviceId].conns.add(1);
 
   if (s.persistenceMs != 0) {
-    if (tmpl == nullptr) {
-      tmpl = templates.insert(tk.client, 0, tk.key, tk.port, rsKey, rsPort, kTemplateProto, false,
-                              [](Conn<A>&) {});
-      if (tmpl != nullptr) {
-        tmpl->flags |= kConnTemplate;
-        tmpl->destId = rs.destId;
-        tmpl->serviceId = s.serviceId;
-      }
-    }
-    if (tmpl != nullptr) {
-      tmpl->expires = now + s.persistenceMs;
-      ++tmpl->controlled;
-      c->templateRef = templates.refOf(*tmpl);
+    if (Conn<A>* held = holdTemplate(t, s, rs, rsPort, now, templates, tmpl)) {
+      ++held->controlled;
+      c->templateRef = templates.refOf(*held);
     }
   }
   return c;
@@ -462,6 +486,45 @@ void Forwarder::queueSync(const Conn<A>& c, uint32_t now, bool v6) {
     return;
   }
   syncOut_[syncCount_++] = record(c, now, v6);
+}
+
+// IPVS gives such a datagram a connection that is never hashed and expires
+// at once: it counts as a connection of its server, the persistence
+// template (kept and refreshed) still names the server, and nothing is
+// left for the next datagram or for a reply to find. So here: the
+// scheduling and counting of newConnection without the entry.
+template <class A>
+Verdict Forwarder::forwardOnePacket(uint8_t* data, const ParsedPacket& p, const Service& s, uint32_t now,
+                                    ConnTable<A>& templates) {
+  const FlowTuple& t = p.tuple;
+  Verdict v;
+  Conn<A>* tmpl = nullptr;
+  const int32_t index = chooseServer(t, s, now, templates, tmpl, v);
+  if (index < 0) return v;
+  const RealServer& rs = table_->servers[static_cast<std::size_t>(index)];
+  const uint16_t rsPort = rs.port != 0 ? rs.port : t.dstPort;
+  Conn<A>* held = s.persistenceMs != 0 ? holdTemplate(t, s, rs, rsPort, now, templates, tmpl) : nullptr;
+  if (held != nullptr && table_->sync.send) [[unlikely]] {
+    // A backup needs the template to keep the client on its server. IPVS
+    // syncs each one-packet connection with its template; here there is
+    // no connection to send, so the template is due by its own datagram
+    // count, as a UDP connection would be.
+    ++held->inPkts;
+    if (syncDueFor(table_->sync, *held, false, false, held->expires - now, now)) queueSync(*held, now, t.v6);
+  }
+  const uint32_t bytes = p.l3End - p.l3Offset;
+  counters_.dests[rs.destId].conns.add(1);
+  counters_.services[s.serviceId].conns.add(1);
+  counters_.dests[rs.destId].countPacket(false, bytes);
+  counters_.services[s.serviceId].countPacket(false, bytes);
+
+  const IpAddr rsAddr = IpAddr::of(rs.addr);
+  if (rs.method == FwdMethod::kNat) {
+    if (p.ttl <= 1) return dropVerdict(DropReason::kTtlExceeded);
+    natToRealServer(data, p, rsAddr, rsPort);
+  }
+  if (rs.method == FwdMethod::kTun) return tunnelTo(data, p, rsAddr, rs.destId);
+  return transmitToServer(data, rs.destId, rsAddr, t.v6);
 }
 
 bool Forwarder::installSynced(const ConnRecord& r, uint32_t nowMs) {

@@ -116,6 +116,19 @@ class alignas(kCacheLine) Forwarder {
  private:
   template <class A>
   Verdict processIp(uint8_t* data, const ParsedPacket& p, uint32_t now, ConnTable<A>& conns, ConnTable<A>& templates);
+  // The index in table_->servers of the server a new flow goes to (-1 with
+  // v set: none); tmpl: the client's persistence template, if it has one.
+  template <class A>
+  int32_t chooseServer(const FlowTuple& t, const Service& s, uint32_t now, ConnTable<A>& templates, Conn<A>*& tmpl,
+                       Verdict& v);
+  // The client's persistence template for rs (made when tmpl is null),
+  // its timer restarted; nullptr when the table is full.
+  template <class A>
+  Conn<A>* holdTemplate(const FlowTuple& t, const Service& s, const RealServer& rs, uint16_t rsPort, uint32_t now,
+                        ConnTable<A>& templates, Conn<A>* tmpl);
+  template <class A>
+  Verdict forwardOnePacket(uint8_t* data, const ParsedPacket& p, const Service& s, uint32_t now,
+                           ConnTable<A>& templates);
   template <class A>
   Conn<A>* newConnection(const ParsedPacket& p, const Service& s, uint32_t now, ConnTable<A>& conns,
                          ConnTable<A>& templates, Verdict& v);

@@ -84,6 +84,7 @@ void ForwardingTable::buildIndexes() {
   markIndex_.clear();
   addressIndex_.clear();
   serverIndex_.clear();
+  opsServerIndex_.clear();
   // The first of equal keys wins, as the scans did before there were indexes.
   for (uint32_t i = 0; i < services.size(); ++i) {
     const Service& s = services[i];
@@ -95,6 +96,17 @@ void ForwardingTable::buildIndexes() {
     for (uint32_t j = s.firstServer; j < s.firstServer + s.serverCount && j < servers.size(); ++j) {
       const RealServer& rs = servers[j];
       serverIndex_.insert(serverKey(i, IpAddr::of(rs.addr), rs.addr.isV6(), rs.port), 1);
+    }
+    if (s.onePacket) {
+      const auto addOps = [&](const RealServer& rs) {
+        if (rs.method == FwdMethod::kNat) {
+          opsServerIndex_.insert(IndexKey{IpAddr::of(rs.addr), uint32_t{rs.addr.isV6()} << 16 | rs.port}, 1);
+        }
+      };
+      for (uint32_t j = s.firstServer; j < s.firstServer + s.serverCount && j < servers.size(); ++j) addOps(servers[j]);
+      if (s.sorryServer >= 0 && static_cast<std::size_t>(s.sorryServer) < servers.size()) {
+        addOps(servers[static_cast<std::size_t>(s.sorryServer)]);
+      }
     }
   }
   // Kinds combine: an address can be both a VIP and the router's own.

@@ -75,6 +75,7 @@ struct alignas(kCacheLine) Service {
   uint16_t port = 0;       // host order; 0: every port (byMark, or a persistent port-0 service)
   uint8_t proto = 0;       // 0 with byMark: any
   uint8_t persistencePrefix = 32;    // persistence_granularity as a prefix length (128 for IPv6 by default)
+  bool onePacket = false;  // ops: each UDP datagram scheduled alone, no connection kept
   uint32_t persistenceMs = 0;        // 0: no persistence
   uint32_t firstServer = 0;  // into ForwardingTable::servers
   uint32_t serverCount = 0;
@@ -187,6 +188,15 @@ class ForwardingTable {
   // (a real server of port 0 matches the service's packets' port, `anyPort`).
   bool isServerOf(uint32_t serviceIndex, const IpAddr& addr, bool v6, uint16_t port, uint16_t anyPort) const;
 
+  // True when addr:port is a NAT real server (or sorry server) of a
+  // one-packet service, whose replies no connection translates back (a
+  // server of port 0 matches every port).
+  bool isOpsServer(const IpAddr& addr, bool v6, uint16_t port) const {
+    if (opsServerIndex_.size() == 0) return false;
+    return opsServerIndex_.find(IndexKey{addr, uint32_t{v6} << 16 | port}) != FlatIndex::kNone ||
+           opsServerIndex_.find(IndexKey{addr, uint32_t{v6} << 16}) != FlatIndex::kNone;
+  }
+
   // The port and next-hop address toward dst; port == kNoPort without a route.
   struct NextHop {
     uint16_t port = kNoPort;
@@ -210,6 +220,7 @@ class ForwardingTable {
   FlatIndex markIndex_;     // fwmark -> index in services
   FlatIndex addressIndex_;  // (address, family) -> kVipAddress | kOwnAddress
   FlatIndex serverIndex_;   // (address, family, service index, port) -> 1
+  FlatIndex opsServerIndex_;  // (address, family, port) of ops services' NAT servers -> 1
   RouteIndex routeIndex_;
 };
 

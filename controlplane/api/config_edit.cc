@@ -6,6 +6,7 @@
 #include "controlplane/config/grammars.h"
 #include "controlplane/config/json.h"
 #include "controlplane/config/keys.h"
+#include "controlplane/config/sched_flags.h"
 
 namespace sluice::api {
 namespace {
@@ -122,6 +123,15 @@ void validateTunnel(const std::optional<config::ForwardingMethod>& method,
   }
 }
 
+// A patch that changes lvs_sched without naming sched_flags keeps the
+// flags' bits (as IPVS keeps a service's flags), named for the new
+// scheduler: sh-port becomes mh-port, or flag-2 with rr.
+void renameSchedFlags(json& merged, const json& patch, const VirtualServer& current) {
+  const auto scheduler = patch.find("lvs_sched");
+  if (scheduler == patch.end() || !scheduler->is_string() || patch.contains("sched_flags")) return;
+  merged["sched_flags"] = config::schedFlagNames(current.schedFlags, scheduler->get<std::string>());
+}
+
 std::optional<wire::IpFamily> familyOf(const VirtualServer& vs) {
   if (vs.kind == VirtualServerKind::kAddress) return vs.address.family;
   return std::nullopt;
@@ -190,6 +200,14 @@ void validate(const Config& config, VirtualServer& vs) {
                             std::to_string(vs.quorum),
                    "hysteresis");
   }
+  // keepalived's rule (it drops ops there with a warning; a request is refused).
+  if (vs.ops && vs.protocol != config::Protocol::kUdp) {
+    const config::VirtualServerGroup* g =
+        vs.kind == VirtualServerKind::kGroup ? config.findVirtualServerGroup(vs.group) : nullptr;
+    if (vs.kind == VirtualServerKind::kAddress || (g != nullptr && !g->ranges.empty())) {
+      throw ApiError(400, "ops (one-packet scheduling) needs protocol UDP", "ops");
+    }
+  }
   validateTunnel(vs.method, vs.tunnel, "virtual server");
   if (vs.sorryServer) validateTunnel(vs.sorryServer->method, vs.sorryServer->tunnel, "sorry_server");
   std::optional<wire::IpFamily> family = familyOf(vs);
@@ -232,6 +250,7 @@ Config updateService(const Config& config, std::string_view service, const json&
   refuseCommands(patch);
   json merged = merge(json(vs), patch, kServiceIdentity, "service");
   dropLeftoverTunnel(merged, patch);
+  renameSchedFlags(merged, patch, vs);
   VirtualServer updated = decodeBody([&] { return config::virtualServerFromJsonStrict(merged); });
   validate(next, updated);
   vs = std::move(updated);

@@ -7,6 +7,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "controlplane/config/sched_flags.h"
+
 namespace sluice::config {
 namespace {
 
@@ -270,6 +272,9 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Virtua
   io("group", s.group);
   io("protocol", s.protocol);
   io("lvs_sched", s.scheduler);
+  // Named for the scheduler, so read after it.
+  io.schedFlags("sched_flags", s.scheduler, s.schedFlags);
+  io("ops", s.ops);
   io("lvs_method", s.method);
   io("tunnel", s.tunnel);
   io("persistence_timeout", s.persistenceTimeout);
@@ -422,6 +427,10 @@ enum class Keys : bool { kIgnoreUnknown, kRefuseUnknown };
 template <class T>
 void decode(const json& j, T& out, const std::string& key, Keys keys = Keys::kIgnoreUnknown);
 
+[[noreturn]] void bad(const std::string& key, const std::string& why) {
+  throw std::invalid_argument("json: '" + key + "': " + why);
+}
+
 struct Writer {
   json out = json::object();
 
@@ -434,6 +443,11 @@ struct Writer {
     } else {
       out[key] = encode(value);
     }
+  }
+
+  // The scheduler flags as ipvsadm names them for the scheduler.
+  void schedFlags(const char* key, const std::string& scheduler, std::uint8_t flags) {
+    out[key] = schedFlagNames(flags, scheduler);
   }
 };
 
@@ -462,6 +476,26 @@ struct Reader {
     }
   }
 
+  // Scheduler flags by any name that fits the scheduler already read
+  // (ipvsadm refuses sh-port with rr, for one).
+  void schedFlags(const char* key, const std::string& scheduler, std::uint8_t& flags) {
+    known.emplace_back(key);
+    const auto it = in.find(key);
+    if (it == in.end()) return;
+    std::vector<std::string> names;
+    decode(*it, names, key);
+    flags = 0;
+    for (const std::string& name : names) {
+      if (schedFlagBit(name) == 0) {
+        bad(key, "unknown scheduler flag '" + name + "' (known: " + std::string(schedFlagList()) + ")");
+      }
+      if (!schedFlagFits(name, scheduler)) {
+        bad(key, "incompatible scheduler flag '" + name + "' for lvs_sched " + scheduler);
+      }
+      flags |= schedFlagBit(name);
+    }
+  }
+
   // Throws naming the first key no field of the model read.
   void refuseUnknown() const {
     for (const auto& [key, value] : in.items()) {
@@ -471,10 +505,6 @@ struct Reader {
     }
   }
 };
-
-[[noreturn]] void bad(const std::string& key, const std::string& why) {
-  throw std::invalid_argument("json: '" + key + "': " + why);
-}
 
 template <class T>
 json encode(const T& v) {

@@ -372,6 +372,14 @@ struct VirtualServer {
   std::string group;         // kGroup: a virtual_server_group name
   Protocol protocol = Protocol::kTcp;
   std::string scheduler = "wlc";
+  // IPVS's scheduler flags, kSchedFlag1..3 (sched_flags.h): what they mean
+  // is the scheduler's (sh-port, mh-fallback, ...).
+  std::uint8_t schedFlags = 0;
+  // One-packet scheduling (IPVS's ops): every UDP datagram is scheduled on
+  // its own and leaves no connection. UDP datagrams only: keepalived drops
+  // it from a TCP or SCTP address service; a fwmark service keeps it for
+  // the UDP packets its mark covers.
+  bool ops = false;
   ForwardingMethod method = ForwardingMethod::kNat;
   // With method kTun: the options of its `lvs_method TUN` (unset: ipip, no
   // checksum). Unset with another method.

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "controlplane/config/lvs_common.h"
+#include "controlplane/config/sched_flags.h"
 
 namespace sluice::config {
 namespace {
@@ -14,6 +15,7 @@ constexpr auto kMaxPersistence = std::chrono::seconds{31 * 86400};
 struct ServerDraft {
   VirtualServer vs;
   bool protocolGiven = false;
+  bool schedulerGiven = false;
   // Real server addresses already seen, for the duplicate check.
   std::vector<std::pair<wire::IpAddress, std::uint16_t>> seen;
 };
@@ -45,6 +47,36 @@ void setScheduler(ServerDraft& d, const Args& a) {
     a.fail(0, "unknown " + a.keyword() + " '" + a.text(0) + "' (known: " + known + ")");
   }
   d.vs.scheduler = name;
+  d.schedulerGiven = true;
+}
+
+// keepalived's handler of these flags never reads a value: `ops no`
+// turns ops on there. sluice accepts the same files and says so.
+void ignoreValues(const Args& a) {
+  if (a.size() > 0) {
+    a.warn(a.keyword() + " takes no value: '" + a.rest(0) + "' is ignored and " + a.keyword() +
+           " applies, as in keepalived");
+  }
+}
+
+// flag-1..3, sh-port, sh-fallback, mh-port, mh-fallback: keepalived sets
+// flag-N whatever the scheduler, and an sh-* or mh-* flag only when the
+// lvs_sched read so far is that scheduler. It ignores one that is not
+// (silently when that is the other of sh and mh; sluice always warns), so,
+// as there, such a flag counts only after its lvs_sched line.
+void setSchedFlag(ServerDraft& d, const Args& a) {
+  ignoreValues(a);
+  const std::string& name = a.keyword();
+  if (!schedFlagFits(name, d.vs.scheduler)) {
+    const std::string wanted = name.substr(0, 2);
+    a.warn(name + " only applies to lvs_sched " + wanted + ", " +
+           (d.schedulerGiven ? "not " + d.vs.scheduler
+                             : "and no lvs_sched comes before it (keepalived reads the flag against the "
+                               "lvs_sched line above it)") +
+           "; ignored");
+    return;
+  }
+  d.vs.schedFlags |= schedFlagBit(name);
 }
 
 void setMethod(ServerDraft& d, const Args& a) {
@@ -56,6 +88,13 @@ void setMethod(ServerDraft& d, const Args& a) {
 void addServerValues(Block<ServerDraft>& b) {
   b.value("lb_algo", setScheduler);
   b.value("lvs_sched", setScheduler);  // keepalived's newer name
+  for (const char* flag : {"flag-1", "flag-2", "flag-3", "sh-port", "sh-fallback", "mh-port", "mh-fallback"}) {
+    b.value(flag, setSchedFlag);
+  }
+  b.value("ops", [](ServerDraft& d, const Args& a) {
+    ignoreValues(a);
+    d.vs.ops = true;
+  });
   b.value("lb_kind", setMethod);
   b.value("lvs_method", setMethod);  // keepalived's newer name
   b.value("persistence_timeout", [](ServerDraft& d, const Args& a) {
@@ -195,6 +234,12 @@ void closeVirtualServer(Config& c, ServerDraft&& d, const Args& a) {
     a.warn("virtual_server " + what + " has no protocol; using UDP as keepalived does");
     vs.protocol = Protocol::kUdp;
   }
+  // keepalived's rule: one-packet scheduling needs UDP on a service by
+  // address; a fwmark may mark UDP packets whatever its protocol line says.
+  if (vs.ops && vs.kind == VirtualServerKind::kAddress && vs.protocol != Protocol::kUdp) {
+    a.warn("ops (one-packet scheduling) requires protocol UDP; ignored, as keepalived does");
+    vs.ops = false;
+  }
   if (vs.kind == VirtualServerKind::kAddress && vs.port == 0 && !vs.persistenceTimeout) {
     a.warn("virtual_server without a port must be persistent; persistence_timeout set to 360");
     vs.persistenceTimeout = kDefaultPersistence;
@@ -224,6 +269,18 @@ void closeVirtualServer(Config& c, ServerDraft&& d, const Args& a) {
         diag.error(where, "virtual_server group '" + group + "' is not a defined virtual_server_group");
       }
     });
+    if (vs.ops && vs.protocol != Protocol::kUdp) {
+      // As for an address service when the group has address ranges (its
+      // fwmark entries alone would keep it).
+      a.context().defer([index = c.virtualServers.size(), where = a.where()](Config& config, Diagnostics& diag) {
+        VirtualServer& grouped = config.virtualServers[index];
+        const VirtualServerGroup* g = config.findVirtualServerGroup(grouped.group);
+        if (g == nullptr || g->ranges.empty()) return;
+        diag.warning(where, "ops (one-packet scheduling) requires protocol UDP for a group with addresses; "
+                            "ignored, as keepalived does");
+        grouped.ops = false;
+      });
+    }
   }
   if (vs.kind == VirtualServerKind::kFwmark) {
     warnIfMarkUnset(a.context(), vs.fwmark, a.where());

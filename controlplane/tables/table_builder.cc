@@ -6,6 +6,7 @@
 #include <string>
 
 #include "controlplane/config/keys.h"
+#include "controlplane/config/sched_flags.h"
 
 namespace sluice::tables {
 namespace {
@@ -225,6 +226,13 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
       steer = std::min(steer, s.persistencePrefix);
     }
     s.scheduler = vs.scheduler;
+    if (vs.scheduler == "sh" || vs.scheduler == "mh") {
+      // The two flags these schedulers read (sh-fallback / mh-fallback,
+      // sh-port / mh-port); the others have none.
+      s.schedulerOptions.fallback = (vs.schedFlags & config::kSchedFlag1) != 0;
+      s.schedulerOptions.hashPort = (vs.schedFlags & config::kSchedFlag2) != 0;
+    }
+    s.onePacket = vs.ops;
     s.origin = config::serviceKey(vs);
     s.firstServer = static_cast<uint32_t>(t.servers.size());
     // The order IPVS's schedulers see: the kernel puts each real server it

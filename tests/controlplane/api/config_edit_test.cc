@@ -4,6 +4,7 @@
 
 #include "api_test_support.h"
 #include "controlplane/api/api_error.h"
+#include "controlplane/config/json.h"
 
 namespace sluice::api {
 namespace {
@@ -148,6 +149,43 @@ TEST(ConfigEdit, TunnelsFollowKeepalivedsRulesAndGoWithTheirMethod) {
                   "192.168.1.9", "lvs_method": "TUN", "tunnel": {"type": "gue"}}})"));
             }),
             badTunnel);
+}
+
+TEST(ConfigEdit, SchedulerFlagsAreNamedForTheScheduler) {
+  const config::Config c = startConfig();
+  const config::Config next = addService(c, json::parse(R"({"address": "10.0.0.9", "port": 53, "protocol": "UDP",
+      "lvs_sched": "sh", "sched_flags": ["sh-port", "flag-1"], "ops": true})"));
+  const config::VirtualServer& vs = findService(next, "udp-10.0.0.9-53");
+  EXPECT_EQ(vs.schedFlags, 3);
+  EXPECT_TRUE(vs.ops);
+  EXPECT_EQ(json(vs).at("sched_flags"), json::parse(R"(["sh-fallback", "sh-port"])"));
+
+  auto add = [&](const char* body) { return refusal([&] { addService(c, json::parse(body)); }); };
+  EXPECT_EQ(add(R"({"address": "10.0.0.9", "port": 80, "lvs_sched": "rr", "sched_flags": ["sh-port"]})"),
+            std::pair(400, std::string("sched_flags")));
+  EXPECT_EQ(add(R"({"address": "10.0.0.9", "port": 80, "lvs_sched": "sh", "sched_flags": ["mh-fallback"]})"),
+            std::pair(400, std::string("sched_flags")));
+  EXPECT_EQ(add(R"({"address": "10.0.0.9", "port": 80, "sched_flags": ["fallback"]})"),
+            std::pair(400, std::string("sched_flags")));
+  // keepalived drops ops from a TCP service; the API refuses it.
+  EXPECT_EQ(add(R"({"address": "10.0.0.9", "port": 80, "ops": true})"), std::pair(400, std::string("ops")));
+  EXPECT_EQ(refusal([&] { addService(c, json::parse(R"({"kind": "fwmark", "fwmark": 9, "ops": true})")); }),
+            std::pair(0, std::string("accepted")));
+
+  // A patch of the flags alone reads them against the service's scheduler.
+  auto patch = [&](const config::Config& from, const char* body) {
+    return updateService(from, "udp-10.0.0.9-53", json::parse(body));
+  };
+  EXPECT_EQ(findService(patch(next, R"({"sched_flags": ["flag-3"]})"), "udp-10.0.0.9-53").schedFlags, 4);
+  EXPECT_EQ(refusal([&] { patch(next, R"({"sched_flags": ["mh-port"]})"); }),
+            std::pair(400, std::string("sched_flags")));
+  // A new scheduler without sched_flags keeps the bits under its names.
+  const config::Config mh = patch(next, R"({"lvs_sched": "mh"})");
+  EXPECT_EQ(findService(mh, "udp-10.0.0.9-53").schedFlags, 3);
+  EXPECT_EQ(json(findService(mh, "udp-10.0.0.9-53")).at("sched_flags"),
+            json::parse(R"(["mh-fallback", "mh-port"])"));
+  EXPECT_EQ(findService(patch(next, R"({"lvs_sched": "rr", "sched_flags": []})"), "udp-10.0.0.9-53").schedFlags, 0);
+  EXPECT_FALSE(findService(patch(next, R"({"ops": false})"), "udp-10.0.0.9-53").ops);
 }
 
 }  // namespace

@@ -78,6 +78,7 @@ TEST(Router, MalformedRequestsGetTheirStatusAndNameTheField) {
          "weight");
   expect(call(b, "PATCH", "/v1/services/tcp-10.0.0.1-80/servers/192.168.1.20-80", R"({"wieght": 1})"), 400,
          "wieght");
+  expect(call(b, "PATCH", "/v1/services/tcp-10.0.0.1-80", R"({"sched_flags": ["sh-port"]})"), 400, "sched_flags");
   expect(call(b, "GET", "/v1/services/tcp-10.9.9.9-80"), 404, nullptr);
   expect(call(b, "GET", "/v1/services/tcp-10.0.0.1-80/servers/1.2.3.4-80"), 404, nullptr);
   expect(call(b, "GET", "/v1/nothing"), 404, nullptr);

@@ -75,6 +75,8 @@ virtual_server_group VG {
 virtual_server group VG {
   protocol TCP
   lvs_sched sh
+  sh-port
+  flag-3
   real_server 192.168.1.2 80 {
     lvs_method TUN type gue port 6080 csum
     weight 0
@@ -110,6 +112,7 @@ virtual_server 10.0.0.1 443 {
 }
 virtual_server fwmark 12 {
   lb_kind TUN type gre csum
+  ops
   sorry_server 192.168.1.8 53
   sorry_server_lvs_method TUN
   real_server 192.168.1.4

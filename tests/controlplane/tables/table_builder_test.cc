@@ -1087,5 +1087,54 @@ TEST_F(TableBuilder, AVipHeldElsewhereLeavesItsServicesOnStandby) {
   EXPECT_TRUE(alone->isVip(address("10.0.0.3")));
 }
 
+// IPVS's scheduler flags reach the sh and mh schedulers' options; other
+// schedulers have none. ops reaches the service, and its NAT servers are
+// known as such (their replies find no connection).
+TEST_F(TableBuilder, SchedulerFlagsAndOpsReachTheService) {
+  const auto t = build(std::string(kDataplane) + R"(
+virtual_server 10.0.0.1 53 {
+    protocol UDP
+    lvs_sched sh
+    sh-fallback
+    sh-port
+    ops
+    real_server 192.168.1.20 5353
+    real_server 192.168.1.21 5353 {
+        lvs_method DR
+    }
+}
+virtual_server 10.0.0.1 54 {
+    protocol UDP
+    lvs_sched mh
+    mh-port
+    real_server 192.168.1.22 54
+}
+virtual_server 10.0.0.1 55 {
+    protocol UDP
+    lvs_sched rr
+    flag-1
+    flag-2
+    real_server 192.168.1.23 55
+}
+)");
+  const dp::Service* sh = findAddress(*t, "10.0.0.1", 53, dp::kProtoUdp);
+  ASSERT_NE(sh, nullptr);
+  EXPECT_TRUE(sh->schedulerOptions.fallback);
+  EXPECT_TRUE(sh->schedulerOptions.hashPort);
+  EXPECT_TRUE(sh->onePacket);
+  const dp::Service* mh = findAddress(*t, "10.0.0.1", 54, dp::kProtoUdp);
+  EXPECT_FALSE(mh->schedulerOptions.fallback);
+  EXPECT_TRUE(mh->schedulerOptions.hashPort);
+  EXPECT_FALSE(mh->onePacket);
+  const dp::Service* rr = findAddress(*t, "10.0.0.1", 55, dp::kProtoUdp);
+  EXPECT_FALSE(rr->schedulerOptions.fallback);
+  EXPECT_FALSE(rr->schedulerOptions.hashPort);
+
+  EXPECT_TRUE(t->isOpsServer(ip("192.168.1.20"), false, 5353));
+  EXPECT_FALSE(t->isOpsServer(ip("192.168.1.20"), false, 53));
+  EXPECT_FALSE(t->isOpsServer(ip("192.168.1.21"), false, 5353));  // DR: its replies do not come back here
+  EXPECT_FALSE(t->isOpsServer(ip("192.168.1.22"), false, 54));    // not an ops service
+}
+
 }  // namespace
 }  // namespace sluice::tables

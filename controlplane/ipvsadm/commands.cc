@@ -208,6 +208,9 @@ std::vector<ListedService> readTable(Session& session, bool withPersistConns = f
   for (const json& s : stats["services"]) {
     ListedService ls;
     ls.fwmark = static_cast<std::uint32_t>(number(s, "fwmark"));
+    // The kernel keeps no protocol for a fwmark service: its real servers'
+    // ports print as numbers.
+    if (ls.fwmark != 0) ls.protocol = 0;
     if (ls.fwmark == 0) {
       ls.address = text(s, "address");
       ls.family = familyOf(ls.address);

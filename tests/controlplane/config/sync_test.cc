@@ -328,7 +328,8 @@ TEST(SyncJson, ShapeAndRoundTrip) {
   const nlohmann::json j = toJson(*r.config);
   EXPECT_EQ(j.at("global_defs").at("lvs_sync_daemon"),
             nlohmann::json::parse(R"({"interface": "eth1", "instance": "VI_2", "id": 52, "maxlen": 1400,
-                                      "port": 8848, "ttl": 1, "group": "ff02::81"})"));
+                                      "port": 8848, "ttl": 1, "group": "ff02::81",
+                                      "master": true, "backup": true})"));
   const auto& dp = j.at("dataplane");
   EXPECT_EQ(dp.at("sync_threshold"), 2);
   EXPECT_EQ(dp.at("sync_period"), 10);

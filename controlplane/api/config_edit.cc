@@ -305,7 +305,9 @@ config::Config setTimeouts(const config::Config& config, const json& body) {
   constexpr std::uint64_t kMaxSeconds = 86400 * 31;  // ipvsadm's limit
   std::optional<config::Duration> values[3];
   const char* keys[] = {"tcp", "tcpfin", "udp"};
-  for (const auto& [key, value] : body.items()) {
+  for (const auto& item : body.items()) {
+    const std::string& key = item.key();
+    const json& value = item.value();
     const auto* k = std::find_if(std::begin(keys), std::end(keys), [&](const char* name) { return key == name; });
     if (k == std::end(keys)) throw ApiError(400, "json: '" + key + "': unknown field", key);
     if (!value.is_number_unsigned() || value.get<std::uint64_t>() > kMaxSeconds) {

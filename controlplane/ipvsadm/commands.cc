@@ -34,14 +34,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-const char* protocolText(int protocol) {
-  switch (protocol) {
-    case kProtoUdp: return "UDP";
-    case kProtoSctp: return "SCTP";
-    default: return "TCP";
-  }
-}
-
 int protocolNumber(const std::string& text) {
   if (text == "UDP") return kProtoUdp;
   if (text == "SCTP") return kProtoSctp;
@@ -68,7 +60,7 @@ int familyOf(const std::string& address) { return address.find(':') == std::stri
 // The API's names (docs/api.md): "tcp-10.0.0.1-80", "fwmark-1", "10.0.0.2-80".
 std::string serviceId(const Service& s) {
   if (s.fwmark != 0) return "fwmark-" + std::to_string(s.fwmark);
-  return lower(protocolText(s.protocol)) + "-" + s.address + "-" + std::to_string(s.port);
+  return lower(protocolName(s.protocol)) + "-" + s.address + "-" + std::to_string(s.port);
 }
 std::string servicePath(const Service& s) { return "/v1/services/" + serviceId(s); }
 std::string serverPath(const Service& s, const Server& d) {
@@ -476,7 +468,7 @@ int Runner::process(const std::vector<std::string>& args, bool fromRestore, std:
       } else {
         body["address"] = s.address;
         body["port"] = s.port;
-        body["protocol"] = protocolText(s.protocol);
+        body["protocol"] = protocolName(s.protocol);
       }
       const sluicectl::Reply r = session.call("POST", "/v1/services", body);
       if (r.status == 400 && apiError(r).find("lvs_sched") != std::string::npos) refused(kNoScheduler);

@@ -89,6 +89,16 @@ constexpr int kProtoTcp = 6;
 constexpr int kProtoUdp = 17;
 constexpr int kProtoSctp = 132;
 
+// "TCP", "UDP", "SCTP": ipvsadm's listings and sluice's API both say so.
+inline const char* protocolName(int protocol) {
+  switch (protocol) {
+    case kProtoTcp: return "TCP";
+    case kProtoUdp: return "UDP";
+    case kProtoSctp: return "SCTP";
+    default: return "?";
+  }
+}
+
 enum class Method { kRoute, kMasq, kTunnel };
 
 // --tun-type and its options (ipvsadm's IP_VS_CONN_F_TUNNEL_TYPE_*).

@@ -20,15 +20,6 @@ std::string right(const std::string& s, std::size_t width) {
   return s.size() < width ? std::string(width - s.size(), ' ') + s : s;
 }
 
-const char* protocolName(int protocol) {
-  switch (protocol) {
-    case kProtoTcp: return "TCP";
-    case kProtoUdp: return "UDP";
-    case kProtoSctp: return "SCTP";
-    default: return "?";
-  }
-}
-
 const char* protocolSwitch(int protocol) {
   switch (protocol) {
     case kProtoTcp: return "-t";

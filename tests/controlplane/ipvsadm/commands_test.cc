@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dataplane/conn_state.h"
+#include "tests/address_text.h"
 #include "tests/controlplane/ipvsadm/daemon_fixture.h"
 
 namespace sluice::ipvsadm::testing {
@@ -51,13 +52,17 @@ void buildTable(IpvsadmDaemon& d) {
   ok(d, "-a -t [2001:db8:1::10]:443 -r [2001:db8:2::20]:443 -m");
   ok(d, "-A -f 21 -s rr -p 300");
   ok(d, "-a -f 21 -r 192.168.1.23:21 -g -w 5");
+  ok(d, "-A -t 10.0.0.1:22 -s mh -b mh-fallback,mh-port");
+  ok(d, "-a -t 10.0.0.1:22 -r 192.168.1.24:22 -i --tun-type gue --tun-port 6080 --tun-csum");
+  ok(d, "-A -u 10.0.0.1:5060 -s rr -o");
+  ok(d, "-a -u 10.0.0.1:5060 -r 192.168.1.25:5060 -m");
 }
 
 TEST(IpvsadmCommands, SaveClearRestoreGivesTheSameTable) {
   IpvsadmDaemon d;
   buildTable(d);
   const json before = servicesOf(d);
-  ASSERT_EQ(before.size(), 4u);
+  ASSERT_EQ(before.size(), 6u);
   const Result listed = d.run({"-Ln"});
   const Result saved = d.run({"-S", "-n"});
   ASSERT_EQ(saved.status, 0) << saved.err;
@@ -69,9 +74,9 @@ TEST(IpvsadmCommands, SaveClearRestoreGivesTheSameTable) {
   EXPECT_EQ(d.dataplane.tables.back()->services.size(), 0u) << "-C reaches the workers";
 
   ok(d, "-R", saved.out);
-  EXPECT_EQ(servicesOf(d), before) << "weights, methods, persistence and schedulers come back";
+  EXPECT_EQ(servicesOf(d), before) << "weights, methods, tunnels, persistence, schedulers, flags and ops come back";
   EXPECT_EQ(d.run({"-Ln"}).out, listed.out);
-  EXPECT_EQ(d.dataplane.tables.back()->services.size(), 4u) << "the restored table reaches the workers";
+  EXPECT_EQ(d.dataplane.tables.back()->services.size(), 6u) << "the restored table reaches the workers";
 }
 
 TEST(IpvsadmCommands, ZeroClearsOneServiceOrAll) {
@@ -106,6 +111,36 @@ TEST(IpvsadmCommands, ZeroClearsOneServiceOrAll) {
   const Result missing = d.run(words("-Z -t 10.0.0.9:80"));
   EXPECT_EQ(missing.status, 255);
   EXPECT_EQ(missing.err, "No such service\n");
+}
+
+// --persistent-conn: IPVS's persistconns, the persistence templates that
+// point at a real server, counted over every worker's table.
+TEST(IpvsadmCommands, PersistentConnCountsTemplates) {
+  IpvsadmDaemon d;
+  buildTable(d);
+  const dp::ForwardingTable& t = *d.dataplane.tables.back();
+  const auto dns = std::find_if(t.services.begin(), t.services.end(), [](const dp::Service& s) { return s.port == 53; });
+  ASSERT_NE(dns, t.services.end());
+  const dp::RealServer& rs = t.servers[dns->firstServer];
+  const auto templateFrom = [&](const char* client) {
+    dp::ConnRecord r;
+    r.client = sluice::testing::ip(client);
+    r.vip = sluice::testing::ip("10.0.0.1");
+    r.rs = sluice::testing::ip("192.168.1.22");
+    r.isTemplate = true;
+    r.proto = 17;
+    r.vipPort = 53;
+    r.rsPort = rs.port;
+    r.serviceId = dns->serviceId;
+    r.destId = rs.destId;
+    r.expiresInMs = 600'000;
+    return r;
+  };
+  d.dataplane.setConnections(0, {templateFrom("10.9.0.0")});
+  d.dataplane.setConnections(1, {templateFrom("10.9.1.0"), templateFrom("10.9.2.0")});
+  const std::string listed = d.run(words("-Ln --persistent-conn -u 10.0.0.1:53")).out;
+  EXPECT_NE(listed.find("  -> 192.168.1.22:53              2         3           0          0"), std::string::npos)
+      << listed;
 }
 
 TEST(IpvsadmCommands, SetTimeoutsReachesTheWorkers) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dataplane/conn_capacity.h"
 #include "dataplane/icmp_too_big.h"
 #include "dataplane/nat.h"
 #include "dataplane/tunnel.h"
@@ -91,7 +92,7 @@ Forwarder::Forwarder(unsigned workerIndex, uint32_t connCapacity, const ConnTime
     : worker_(workerIndex),
       timeouts_(timeouts),
       conns4_(connCapacity),
-      conns6_(std::max<uint32_t>(connCapacity / 4, 1024)),
+      conns6_(ipv6ConnCapacity(connCapacity)),
       templates4_(std::max<uint32_t>(connCapacity / 8, 1024)),
       templates6_(std::max<uint32_t>(connCapacity / 32, 1024)),
       destIndex_(new int32_t[kMaxDests]),

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/conn_capacity.h"
 #include "dataplane/conn_state.h"
 #include "dataplane/dataplane_handle.h"
 #include "dataplane/forwarder.h"
@@ -40,7 +41,7 @@ struct PortRequest {
 struct RuntimeSpec {
   std::vector<PortRequest> ports;
   std::vector<unsigned> workerLcores;
-  uint32_t connCapacity = 1u << 20;  // per worker, per family (IPv6: a quarter)
+  uint32_t connCapacity = kDefaultConnCapacity;  // per worker, IPv4 (IPv6: see ipv6ConnCapacity)
   ConnTimeouts timeouts;
   bool busyPoll = false;  // workers never back off when idle
 };

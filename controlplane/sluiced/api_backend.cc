@@ -13,6 +13,7 @@
 #include "controlplane/sluiced/config_diff.h"
 #include "controlplane/sluiced/connection_listing.h"
 #include "controlplane/sluiced/monotonic_clock.h"
+#include "dataplane/conn_capacity.h"
 
 namespace sluice::sluiced {
 namespace {
@@ -43,7 +44,12 @@ ApiBackend::ApiBackend(Parts parts, std::string configFile, api::ListenOptions l
     : parts_(std::move(parts)),
       configFile_(std::move(configFile)),
       listenOptions_(std::move(listen)),
-      startedMs_(monotonicMs()) {}
+      startedMs_(monotonicMs()),
+      startedUnix_(std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count()),
+      connTableSize_(config().dataplane && config().dataplane->connTableSize ? *config().dataplane->connTableSize
+                                                                             : dp::kDefaultConnCapacity) {}
 
 uint64_t ApiBackend::uptimeS() const { return (monotonicMs() - startedMs_) / 1000; }
 
@@ -224,6 +230,8 @@ json ApiBackend::status() const {
   return {{"version", SLUICE_VERSION},
           {"pid", ::getpid()},
           {"uptime_s", uptimeS()},
+          {"start_time_unix", startedUnix_},
+          {"conn_table_size", connTableSize_},
           {"config_file", configFile_},
           {"table_version", dp.table()->version},
           {"workers", dp.workerCount()},

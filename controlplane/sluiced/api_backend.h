@@ -99,6 +99,11 @@ class ApiBackend : public api::Backend {
   std::optional<api::HttpServer> server_;
   api::CommandQueue commands_;
   uint64_t startedMs_;  // monotonicMs() at construction, for the uptime
+  int64_t startedUnix_;  // the wall clock then, for /v1/status and /metrics
+  // The connection tables' size the workers were started with: a reload
+  // may change conn_table_size in the running configuration, but only a
+  // restart resizes the tables.
+  uint32_t connTableSize_;
   uint64_t now_ = 0;    // the loop's clock at the current pass
   bool publishRefused_ = false;                // apply() refused a change for a worker behind
   std::optional<uint64_t> putOffSince_;        // the first request in line is put off since then

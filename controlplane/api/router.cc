@@ -153,7 +153,7 @@ Response route(Backend& b, const Request& r) {
   if (p.size() == 1 && p[0] == "metrics") {
     allowQuery(r, {});
     if (r.method != "GET") notAllowed(r, "GET");
-    return Response{200, prometheusText(b.stats()), "text/plain; version=0.0.4"};
+    return Response{200, prometheusText(metricsSources(b)), "text/plain; version=0.0.4"};
   }
   if (p.empty() || p[0] != "v1" || p.size() < 2) throw ApiError(404, "no such resource: " + r.path + " (see /v1/...)");
   const std::string& what = p[1];

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "controlplane/api/api_error.h"
+#include "controlplane/api/metrics.h"
 #include "tests/controlplane/sluiced/loop_fixture.h"
 
 namespace sluice::sluiced::testing {
@@ -239,6 +240,27 @@ TEST_F(LoopTest, StatusReportsTheDataPlanesSteeringFailures) {
   EXPECT_EQ(loop->api().status()["control"]["xdp_steering_failures"], 0u);
   dataplane.steeringFailuresCount = 3;
   EXPECT_EQ(loop->api().status()["control"]["xdp_steering_failures"], 3u);
+}
+
+// catches: /metrics without the daemon's start time or the size of the
+// connection tables the workers were started with.
+TEST_F(LoopTest, StatusAndMetricsGiveTheStartTimeAndTheTableSize) {
+  const auto before = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  startWith(kOne);
+  const nlohmann::json status = loop->api().status();
+  EXPECT_GE(status["start_time_unix"].get<int64_t>(), before);
+  EXPECT_LE(status["start_time_unix"].get<int64_t>(), before + 60);
+  EXPECT_EQ(status["conn_table_size"], 1u << 20);  // the dataplane block sets none
+  EXPECT_EQ(api::metricsSources(loop->api()).connTableSize, 1u << 20);
+  const std::optional<api::Response> metrics = loop->api().answer(api::Request{"GET", "/metrics", {}, ""});
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("\nsluice_worker_connection_table_size{worker=\"0\",family=\"ipv4\"} 1048576\n"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("\nsluice_start_time_seconds " + std::to_string(status["start_time_unix"].get<int64_t>())),
+            std::string::npos);
 }
 
 }  // namespace

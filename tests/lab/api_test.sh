@@ -91,6 +91,9 @@ expect "rates: connections per second seen by the estimator" "True" json_get "$(
 contains "/metrics: Prometheus text with service labels" \
   "sluice_service_connections_total{service=\"tcp-10.0.0.1-80\"}" body_of GET /metrics
 contains "/metrics: real server labels" 'real_server="192.168.1.20-80"' body_of GET /metrics
+contains "/metrics: build info" 'sluice_build_info{version="' body_of GET /metrics
+contains "/metrics: connection table size" 'sluice_worker_connection_table_size{worker="0",family="ipv4"}' \
+  body_of GET /metrics
 
 # Connections, a page at a time.
 pages=$(

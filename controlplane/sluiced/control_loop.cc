@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "controlplane/api/api_error.h"
+#include "controlplane/common/service_notify.h"
 #include "controlplane/sluiced/monotonic_clock.h"
 
 namespace sluice::sluiced {
@@ -121,6 +122,10 @@ int ControlLoop::run(int signalFd) {
   // Listening first: a socket in use stops the start before any worker runs.
   api_.listen();
   start(monotonicMs());
+  // systemd (Type=notify): started only now, with the API listening, the
+  // first tables published and the workers running. A start that threw
+  // above sends nothing, and systemd counts the start failed.
+  common::notifyService("READY=1");
   for (;;) {
     pollfd pfd[2] = {{signalFd, POLLIN, 0}, {api_.eventFd(), POLLIN, 0}};
     if (::poll(pfd, 2, state_.pending() ? kPendingWaitMs : kIdleWaitMs) > 0 && (pfd[0].revents & POLLIN)) {
@@ -128,11 +133,17 @@ int ControlLoop::run(int signalFd) {
       if (::read(signalFd, &si, sizeof si) == sizeof si) {
         if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) break;
         if (si.ssi_signo == SIGUSR2) writeStats();
-        if (si.ssi_signo == SIGHUP) api_.reloadOnSignal();
+        if (si.ssi_signo == SIGHUP) {
+          // `systemctl reload` returns once READY=1 follows RELOADING=1.
+          common::notifyService("RELOADING=1\n" + common::monotonicUsecField());
+          api_.reloadOnSignal();
+          common::notifyService("READY=1");
+        }
       }
     }
     poll(monotonicMs());
   }
+  common::notifyService("STOPPING=1");
   stop(monotonicMs());
   return 0;
 }

@@ -68,12 +68,20 @@ int mapByName(int progFd, const char* name) {
 }  // namespace
 
 std::string steeringProgramPath() {
-  // The build tree's object first: sluiced runs from build/ in the lab and
-  // the tests; an installed sluiced finds the installed one.
-  const std::string built = SLUICE_XDP_PROGRAM_BUILT;
+  // The installed object first, relative to this program's directory
+  // (sbindir -> libdir/sluice, computed by meson) unless the build was
+  // configured with absolute directories; then the build tree's, for
+  // sluiced run from build/ (the lab, the tests).
+  std::filesystem::path installed = SLUICE_XDP_PROGRAM_INSTALLED;
   std::error_code ec;
+  if (installed.is_relative()) {
+    const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) installed = (exe.parent_path() / installed).lexically_normal();
+  }
+  if (std::filesystem::exists(installed, ec)) return installed.string();
+  const std::string built = SLUICE_XDP_PROGRAM_BUILT;
   if (std::filesystem::exists(built, ec)) return built;
-  return SLUICE_XDP_PROGRAM_INSTALLED;
+  return installed.string();
 }
 
 std::string withSteeringProgram(const std::string& device) {

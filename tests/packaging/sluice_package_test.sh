@@ -84,8 +84,10 @@ if [ "${3:-}" = --in-throwaway-root ]; then
     /usr/sbin/sluiced -t -f /usr/share/doc/sluice/examples/keepalived.conf
   contains "sluicectl --help answers" "Usage: sluicectl" /usr/bin/sluicectl --help
   contains "sluiced --help answers" "Usage: sluiced" /usr/sbin/sluiced --help
+  # shellcheck disable=SC2016  # expanded by the bash that sources the completion
   contains "bash completes sluicectl's commands" "add-server" bash -c \
     'source /usr/share/bash-completion/completions/sluicectl; COMP_WORDS=(sluicectl add-s); COMP_CWORD=1; _sluicectl; echo "${COMPREPLY[*]}"'
+  # shellcheck disable=SC2016
   contains "bash completes sluiced's options" "--config-test" bash -c \
     'source /usr/share/bash-completion/completions/sluiced; COMP_WORDS=(sluiced --con); COMP_CWORD=1; _sluiced; echo "${COMPREPLY[*]}"'
   contains "the unit is Type=notify" "Type=notify" cat /lib/systemd/system/sluiced.service
@@ -99,6 +101,7 @@ if [ "${3:-}" = --in-throwaway-root ]; then
   fi
 
   step "dpkg -r $pkg" dpkg -r "$pkg"
+  # shellcheck disable=SC2317  # called through expect
   left() {
     local p
     while read -r p; do

@@ -85,9 +85,10 @@ echo "== a failed start sends nothing"
 listen broken
 export NOTIFY_SOCKET=$work/broken.sock
 printf 'virtual_server 10.0.0.1 80 {\n    lb_algo nonsense\n' >"$work/broken.conf"
-check "sluiced refuses a broken configuration" bash -c "! timeout 10 '$sluiced' -f '$work/broken.conf' --pidfile '$pidfile' >/dev/null 2>&1"
-check "an API socket that cannot be bound stops the start (exit 1)" bash -c \
-  "! timeout 15 ip netns exec lb1 '$sluiced' -f '$configs/nat.conf' --pidfile '$pidfile' --api-socket /nonexistent/sluice.sock >'$work/fail.log' 2>&1"
+expect "sluiced refuses a broken configuration (exit 1)" 1 bash -c "timeout 10 '$sluiced' -f '$work/broken.conf' --pidfile '$pidfile' >/dev/null 2>&1; echo \$?"
+echo "not a directory" >"$work/file"
+expect "an API socket that cannot be bound stops the start (exit 1)" 1 bash -c \
+  "timeout 15 ip netns exec lb1 '$sluiced' -f '$configs/nat.conf' --pidfile '$pidfile' --api-socket '$work/file/sluice.sock' >'$work/fail.log' 2>&1; echo \$?"
 sleep 0.3
 expect "no datagram from either" "" got broken
 stop_listener

@@ -15,6 +15,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -124,8 +125,9 @@ TEST_F(LoopNotifyTest, ReadyOnceTheDataPlaneIsUp) {
 }
 
 TEST_F(LoopNotifyTest, NothingWhenTheStartFails) {
-  // The API socket's directory does not exist: listen() throws.
-  auto l = makeLoop((dir() / "missing" / "api.sock").string());
+  // The API socket's directory is a file: listen() throws.
+  std::ofstream(dir() / "file") << "not a directory\n";
+  auto l = makeLoop((dir() / "file" / "api.sock").string());
   EXPECT_THROW(l->run(signals_[0]), std::runtime_error);
   EXPECT_FALSE(dataplane.running);
   EXPECT_EQ(nextDatagram(notifyFd_, 100), std::nullopt);

@@ -75,7 +75,7 @@ expect "the API socket answered when it did" "READY=1 api=yes" head -n 1 "$work/
 sleep 0.5
 expect "READY=1 once" "READY=1" got ok
 kill -HUP "$sluiced_pid"
-check "SIGHUP: RELOADING=1, then READY=1" wait_got ok "RELOADING=1 READY=1 READY=1"
+check "SIGHUP: RELOADING=1, then READY=1" wait_got ok "READY=1 RELOADING=1 READY=1"
 contains "RELOADING=1 carries MONOTONIC_USEC" "RELOADING=1|MONOTONIC_USEC=" cat "$work/ok.log"
 stop_sluiced
 check "SIGTERM: STOPPING=1" wait_got ok "READY=1 RELOADING=1 READY=1 STOPPING=1"

@@ -124,7 +124,8 @@ if [ "${3:-}" = --in-throwaway-root ]; then
 fi
 
 # -- on this machine ----------------------------------------------------
-preflight "$sluiced" "$sluicectl" "$xdp_obj"
+preflight "$sluiced" "$sluicectl"
+[ -f "$xdp_obj" ] || { echo "FAIL: no $xdp_obj (build first)"; exit 1; }
 grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || { echo "SKIP: no overlayfs"; exit 77; }
 
 host_state() {

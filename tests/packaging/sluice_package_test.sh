@@ -61,6 +61,7 @@ if [ "${3:-}" = --in-throwaway-root ]; then
   echo "     Depends: $depends"
   contains "Depends names libc6, versioned (dpkg-shlibdeps)" "libc6 (>= " echo "$depends"
   contains "Depends names libstdc++6" "libstdc++6" echo "$depends"
+  contains "Depends names DPDK's af_packet driver (a plugin, from control)" "librte-net-af-packet23, " echo "$depends"
 
   step "dpkg -i $pkg" dpkg -i "$deb"
   dpkg -L "$pkg" >"$work/files"

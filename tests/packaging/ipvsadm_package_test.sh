@@ -25,13 +25,12 @@
 #   (root; 77 = skipped). Needs sluice-ipvsadm built in BUILD_DIR.
 set -euo pipefail
 
-# shellcheck source=tests/lab/lib.sh
-source "$(dirname "$0")/../lab/lib.sh" "$@"
+# shellcheck source=tests/packaging/lib.sh
+source "$(dirname "$0")/lib.sh" "$@"
 
 exe=$build/controlplane/ipvsadm/sluice-ipvsadm
 pkg=sluice-ipvsadm
 deadline_s=150  # the whole run in the throwaway root
-step_s=60       # one dpkg call, or building the package
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
 resolved() { readlink -f "$1"; }
@@ -43,28 +42,9 @@ executes() {
 }
 debian_ipvsadm_installed() { [ "$(dpkg-query -W -f='${Status}' ipvsadm 2>/dev/null)" = "install ok installed" ]; }
 
-# step DESCRIPTION COMMAND...: a bounded command that passes if it succeeds;
-# its output is shown only when it fails.
-step() {
-  local what=$1 out
-  shift
-  if out=$(timeout "$step_s" "$@" 2>&1); then pass "$what"; else fail "$what"; printf '%s\n' "$out" | sed 's/^/     /'; fi
-}
-
 # -- inside the throwaway root ------------------------------------------
 if [ "${3:-}" = --in-throwaway-root ]; then
-  if [ ! -e /.throwaway-root ]; then
-    echo "FAIL: not in a throwaway root: nothing is installed here"
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  # man-db's trigger rebuilds its whole index at each install: seconds each
-  # time that the test does not need.
-  rm -f /var/lib/man-db/auto-update
-  # No service starts from a maintainer script: the kernel is this
-  # machine's (Debian's ipvsadm's init script drives the kernel's IPVS).
-  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-  chmod 755 /usr/sbin/policy-rc.d
+  prepare_throwaway_root
   work=$(mktemp -d)
 
   # the files of the package that are still there, but for directories

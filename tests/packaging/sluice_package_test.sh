@@ -23,30 +23,16 @@
 #   built in BUILD_DIR.
 set -euo pipefail
 
-# shellcheck source=tests/lab/lib.sh
-source "$(dirname "$0")/../lab/lib.sh" "$@"
+# shellcheck source=tests/packaging/lib.sh
+source "$(dirname "$0")/lib.sh" "$@"
 
 pkg=sluice
 deadline_s=120  # the whole run in the throwaway root
-step_s=60       # one dpkg call, or building the package
 xdp_obj=$build/dataplane/xdp/sluice_steer.bpf.o
-
-step() {
-  local what=$1 out
-  shift
-  if out=$(timeout "$step_s" "$@" 2>&1); then pass "$what"; else fail "$what"; printf '%s\n' "$out" | sed 's/^/     /'; fi
-}
 
 # -- inside the throwaway root ------------------------------------------
 if [ "${3:-}" = --in-throwaway-root ]; then
-  if [ ! -e /.throwaway-root ]; then
-    echo "FAIL: not in a throwaway root: nothing is installed here"
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  rm -f /var/lib/man-db/auto-update
-  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-  chmod 755 /usr/sbin/policy-rc.d
+  prepare_throwaway_root
   work=$(mktemp -d)
   multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
 

@@ -180,8 +180,6 @@ class Session {
 // virtual_server_group is one service per member, as in IPVS) with its
 // real servers, counters and rates; persistence masks and thresholds from
 // the configuration they come from.
-std::vector<ListedConnection> readConnections(Session& session);
-
 // IPVS's persistconns: the persistence templates pointing at each real
 // server, by "SERVICE SERVER-PORT" (counted from the connection table).
 std::map<std::string, std::uint64_t> countTemplates(Session& session);

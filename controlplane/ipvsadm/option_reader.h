@@ -58,7 +58,6 @@ class OptionReader {
     }
   }
 
-  const std::vector<std::string>& leftovers() const { return leftovers_; }
   // Leftover words, then what was never read (after an error).
   std::optional<std::string> takeLeftover() {
     if (taken_ < leftovers_.size()) return leftovers_[taken_++];

@@ -180,20 +180,7 @@ host_state() {
 before=$(host_state)
 ipvsadm_before=$(sha256sum /sbin/ipvsadm 2>&1 || true)
 
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-start=$SECONDS
-status=0
-timeout --kill-after=10 "$deadline_s" "$top/scripts/lib/throwaway-root" --with "$top" --with "$build" \
-  "$top/tests/packaging/ipvsadm_package_test.sh" "$top" "$build" --in-throwaway-root | tee "$log" || status=$?
-echo "-- the throwaway root: $((SECONDS - start)) s"
-if [[ "$(tail -n 1 "$log")" =~ ^([0-9]+)\ checks,\ ([0-9]+)\ failed$ ]]; then
-  checks=$((checks + BASH_REMATCH[1]))
-  failures=$((failures + BASH_REMATCH[2]))
-  [ "$status" -eq 0 ] || [ "${BASH_REMATCH[2]}" -gt 0 ] || fail "the throwaway root exited with status $status"
-else
-  fail "the checks in the throwaway root ran to their end (status $status)"
-fi
+run_in_throwaway_root "$top/tests/packaging/ipvsadm_package_test.sh" "$deadline_s"
 
 echo "-- this machine"
 expect "/sbin/ipvsadm is as it was" "$ipvsadm_before" bash -c 'sha256sum /sbin/ipvsadm 2>&1 || true'

@@ -30,3 +30,22 @@ prepare_throwaway_root() {
   printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
   chmod 755 /usr/sbin/policy-rc.d
 }
+
+# run_in_throwaway_root SCRIPT SECONDS: runs the test SCRIPT again inside a
+# throwaway root (scripts/lib/throwaway-root) with --in-throwaway-root,
+# within SECONDS, and counts the checks it made there as this run's.
+run_in_throwaway_root() {
+  local script=$1 deadline_s=$2 log status=0 start=$SECONDS
+  log=$(mktemp)
+  timeout --kill-after=10 "$deadline_s" "$top/scripts/lib/throwaway-root" --with "$top" --with "$build" \
+    "$script" "$top" "$build" --in-throwaway-root | tee "$log" || status=$?
+  echo "-- the throwaway root: $((SECONDS - start)) s"
+  if [[ "$(tail -n 1 "$log")" =~ ^([0-9]+)\ checks,\ ([0-9]+)\ failed$ ]]; then
+    checks=$((checks + BASH_REMATCH[1]))
+    failures=$((failures + BASH_REMATCH[2]))
+    [ "$status" -eq 0 ] || [ "${BASH_REMATCH[2]}" -gt 0 ] || fail "the throwaway root exited with status $status"
+  else
+    fail "the checks in the throwaway root ran to their end (status $status)"
+  fi
+  rm -f "$log"
+}

@@ -18,6 +18,17 @@ void writeDaemon(const json& status, std::ostream& out) {
   }
   info.writeTo(out);
   started.writeTo(out);
+  // Only with a TCP listener: the Unix socket authenticates nobody.
+  if (!status.is_object() || !status.contains("api") || !status["api"].contains("auth_failures")) return;
+  const json& api = status["api"];
+  Family failures("sluice_api_auth_failures_total", "counter",
+                  "Requests and TLS handshakes refused at the API's TCP listener, by reason.");
+  for (const auto& [reason, n] : api["auth_failures"].items()) failures.add({{"reason", reason}}, n.get<uint64_t>());
+  Family limited("sluice_api_auth_rate_limited_total", "counter",
+                 "Requests answered 429: their client address had too many failed authentications.");
+  limited.add({}, count(api, "auth_rate_limited"));
+  failures.writeTo(out);
+  limited.writeTo(out);
 }
 
 }  // namespace sluice::api::metrics

@@ -26,6 +26,26 @@ Block<ApiConfig> apiGrammar() {
     a.expect(1, 1);
     api.tokenFile = a.text(0);
   });
+  b.value("tls_certificate", [](ApiConfig& api, const Args& a) {
+    a.expect(1, 1);
+    api.tlsCertificate = a.text(0);
+  });
+  b.value("tls_key", [](ApiConfig& api, const Args& a) {
+    a.expect(1, 1);
+    api.tlsKey = a.text(0);
+  });
+  b.value("tls_client_ca", [](ApiConfig& api, const Args& a) {
+    a.expect(1, 1);
+    api.tlsClientCa = a.text(0);
+  });
+  b.value("allow_plain_tcp", [](ApiConfig& api, const Args& a) {
+    api.allowPlainTcp = a.flag();
+    if (api.allowPlainTcp) a.warn("allow_plain_tcp: the API token crosses the network in clear text");
+  });
+  b.value("auth_failure_limit", [](ApiConfig& api, const Args& a) {
+    a.expect(1, 1);
+    api.authFailureLimit = a.number<std::uint32_t>(0, 0, 1'000'000);
+  });
   return b;
 }
 
@@ -44,6 +64,14 @@ void addApiKeywords(Block<Config>& top) {
         if (api.token && api.tokenFile) a.error("api takes token or token_file, not both");
         if (api.listenPort && !api.token && !api.tokenFile) {
           a.error("api listen needs a token or token_file: the TCP listener requires a bearer token");
+        }
+        if (api.tlsCertificate.has_value() != api.tlsKey.has_value()) {
+          a.error("api takes tls_certificate and tls_key together");
+        }
+        if (api.tlsClientCa && !api.tlsCertificate) a.error("api tls_client_ca needs tls_certificate and tls_key");
+        if (api.listenPort && !api.tlsCertificate && !api.allowPlainTcp) {
+          a.error("api listen needs tls_certificate and tls_key: the token must not cross the network in clear "
+                  "text (allow_plain_tcp permits plain HTTP)");
         }
         c.api = std::move(api);
       });

@@ -365,6 +365,11 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, ApiCon
   io("listen_port", s.listenPort);
   io("token", s.token);
   io("token_file", s.tokenFile);
+  io("tls_certificate", s.tlsCertificate);
+  io("tls_key", s.tlsKey);
+  io("tls_client_ca", s.tlsClientCa);
+  io("allow_plain_tcp", s.allowPlainTcp);
+  io("auth_failure_limit", s.authFailureLimit);
 }
 
 template <class Io, class S>

@@ -529,6 +529,11 @@ struct ApiConfig {
   std::optional<std::uint16_t> listenPort;      // set: listen on TCP too
   std::optional<std::string> token;             // bearer token for TCP
   std::optional<std::string> tokenFile;         // or the first line of this file
+  std::optional<std::string> tlsCertificate;    // PEM: the TCP listener speaks TLS with it
+  std::optional<std::string> tlsKey;            // PEM: its private key
+  std::optional<std::string> tlsClientCa;       // PEM: mutual TLS, clients show a certificate it signed
+  bool allowPlainTcp = false;                   // plain HTTP on TCP: only when asked for
+  std::optional<std::uint32_t> authFailureLimit;  // failures per minute per client; 0: no limit
 
   bool operator==(const ApiConfig&) const = default;
 };

@@ -158,7 +158,7 @@ class Session {
                         const std::optional<json>& body = std::nullopt) {
     const sluicectl::Exchange ex = api_.request(method, path, body ? std::optional(body->dump()) : std::nullopt);
     if (!ex.reply) {
-      throw Exit(kExitFail, "Can't initialize ipvs: " + ex.failure + " (" + api_.socketPath() +
+      throw Exit(kExitFail, "Can't initialize ipvs: " + ex.failure + " (" + api_.name() +
                                 ")\nAre you sure that sluiced is running?\n");
     }
     return *ex.reply;

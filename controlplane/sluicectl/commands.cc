@@ -1,6 +1,8 @@
 #include "controlplane/sluicectl/commands.h"
 
 #include <cctype>
+#include <cstdlib>
+#include <fstream>
 #include <optional>
 #include <string_view>
 
@@ -161,10 +163,33 @@ std::string queryEscape(const std::string& s) {
   return out;
 }
 
+// The socket, or the URL with its certificates and the token (from
+// --token-file, else $SLUICE_API_TOKEN); nullopt after saying why not.
+std::optional<ApiEndpoint> endpointFor(const Command& c, std::ostream& err) {
+  ApiEndpoint e{.socketPath = c.apiSocket, .url = c.connect, .caCert = c.caCert, .clientCert = c.clientCert,
+             .clientKey = c.clientKey, .token = {}};
+  if (c.connect.empty()) return e;
+  if (!c.tokenFile.empty()) {
+    std::ifstream in(c.tokenFile);
+    std::getline(in, e.token);
+    if (!in && e.token.empty()) {
+      err << "sluicectl: cannot read the token file " << c.tokenFile << "\n";
+      return std::nullopt;
+    }
+  } else if (const char* env = std::getenv("SLUICE_API_TOKEN")) {
+    e.token = env;
+  }
+  if (e.token.empty()) {
+    err << "sluicectl: --connect needs the API token: --token-file FILE or SLUICE_API_TOKEN\n";
+    return std::nullopt;
+  }
+  return e;
+}
+
 // Talks to the daemon and reports what went wrong, so commands only handle success.
 class Session {
  public:
-  Session(const std::string& socketPath, std::ostream& err) : client_(socketPath), err_(err) {}
+  Session(ApiEndpoint endpoint, std::ostream& err) : client_(std::move(endpoint)), err_(err) {}
 
   // The reply's JSON (null for an empty body), or nullopt after printing
   // why there is none; exitCode() then says how to exit.
@@ -172,7 +197,7 @@ class Session {
     const Exchange ex = client_.request(call.method, call.path,
                                         call.body ? std::optional<std::string>(compact(*call.body)) : std::nullopt);
     if (!ex.reply) {
-      err_ << "sluicectl: cannot reach sluiced at " << client_.socketPath() << ": " << ex.failure
+      err_ << "sluicectl: cannot reach sluiced at " << client_.name() << ": " << ex.failure
            << (ex.notListening ? " (is sluiced running?)" : "") << "\n";
       exit_ = kExitUnreachable;
       return std::nullopt;
@@ -254,7 +279,9 @@ int runConnections(const Command& c, Session& session, std::ostream& out, std::o
 }  // namespace
 
 int runCommand(const Command& command, std::ostream& out, std::ostream& err) {
-  Session session(command.apiSocket, err);
+  std::optional<ApiEndpoint> endpoint = endpointFor(command, err);
+  if (!endpoint) return kExitUsage;
+  Session session(std::move(*endpoint), err);
   if (command.verb == Verb::kConns) return runConnections(command, session, out, err);
   const auto reply = session.call(callFor(command), printsReply(command));
   if (!reply) return session.exitCode();

@@ -10,7 +10,7 @@
 
 namespace sluice::sluicectl {
 
-// Sends the command to the daemon at command.apiSocket; tables and JSON go
+// Sends the command to the daemon at command.apiSocket (or --connect); tables and JSON go
 // to out, refusals and failures to err. Returns a kExit* status. Not thread-safe.
 int runCommand(const Command& command, std::ostream& out, std::ostream& err);
 

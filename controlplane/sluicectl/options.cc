@@ -8,6 +8,7 @@
 #include <limits>
 #include <utility>
 
+#include "controlplane/sluicectl/client.h"
 #include "controlplane/sluicectl/values.h"
 
 namespace sluice::sluicectl {
@@ -39,6 +40,11 @@ enum class Opt : unsigned {
   kMasq,
   kGate,
   kIpip,
+  kConnect,
+  kCaCert,
+  kCert,
+  kKey,
+  kTokenFile,
   kCount,
 };
 
@@ -70,6 +76,11 @@ constexpr OptionSpec kOptions[] = {
     {Opt::kMasq, 'm', "masquerading", Arity::kNone},
     {Opt::kGate, 'g', "gatewaying", Arity::kNone},
     {Opt::kIpip, 'i', "ipip", Arity::kNone},
+    {Opt::kConnect, 0, "connect", Arity::kRequired},
+    {Opt::kCaCert, 0, "cacert", Arity::kRequired},
+    {Opt::kCert, 0, "cert", Arity::kRequired},
+    {Opt::kKey, 0, "key", Arity::kRequired},
+    {Opt::kTokenFile, 0, "token-file", Arity::kRequired},
 };
 
 using OptMask = std::uint32_t;
@@ -81,7 +92,8 @@ constexpr OptMask bits(std::initializer_list<Opt> opts) {
   return m;
 }
 
-constexpr OptMask kGlobal = bits({Opt::kApiSocket, Opt::kJson, Opt::kHelp});
+constexpr OptMask kGlobal = bits({Opt::kApiSocket, Opt::kJson, Opt::kHelp, Opt::kConnect, Opt::kCaCert, Opt::kCert,
+                                  Opt::kKey, Opt::kTokenFile});
 constexpr OptMask kServiceOpts = bits({Opt::kTcp, Opt::kUdp, Opt::kSctp, Opt::kFwmark});
 constexpr OptMask kServiceSettings = bits({Opt::kScheduler, Opt::kPersistent, Opt::kMethod});
 
@@ -264,6 +276,32 @@ class Parser {
       }
       c.apiSocket = *g->value;
     }
+    return remote(c);
+  }
+
+  // --connect and the options that only it uses.
+  bool remote(Command& c) {
+    const std::pair<Opt, std::string*> values[] = {{Opt::kConnect, &c.connect},   {Opt::kCaCert, &c.caCert},
+                                                   {Opt::kCert, &c.clientCert},   {Opt::kKey, &c.clientKey},
+                                                   {Opt::kTokenFile, &c.tokenFile}};
+    for (const auto& [opt, field] : values) {
+      if (const auto& g = given(opt)) {
+        if (g->value->empty()) return fail("'" + g->spelling + "' needs a value");
+        *field = *g->value;
+      }
+    }
+    if (c.connect.empty()) {
+      if (!c.caCert.empty() || !c.clientCert.empty() || !c.clientKey.empty() || !c.tokenFile.empty()) {
+        return fail("--cacert, --cert, --key and --token-file go with --connect");
+      }
+      return true;
+    }
+    if (given(Opt::kApiSocket)) return fail("give --api-socket or --connect, not both");
+    if (c.clientCert.empty() != c.clientKey.empty()) return fail("--cert and --key go together");
+    if (const std::string why = urlProblem(c.connect); !why.empty()) return fail(why);
+    if (!c.connect.starts_with("https://") && (!c.caCert.empty() || !c.clientCert.empty())) {
+      return fail("--cacert, --cert and --key need an https:// URL");
+    }
     return true;
   }
 
@@ -434,6 +472,10 @@ std::string usage(std::string_view program) {
          "      --stats, --rate              list counters or rates instead of connections\n"
          "      --json                       print the API's JSON instead of a table\n"
          "      --api-socket PATH            the daemon's socket (default /run/sluice/sluice[-NETNS].sock)\n"
+         "      --connect URL                the API's TCP listener instead: https://HOST:PORT\n"
+         "      --cacert FILE                the CA of its certificate (default: the system's CAs)\n"
+         "      --cert FILE --key FILE       a client certificate, where the listener wants one\n"
+         "      --token-file FILE            the bearer token (default: $SLUICE_API_TOKEN)\n"
          "  -h, --help                       show this help\n"
          "\n"
          "Exit status: 0 done, 1 refused by sluiced, 2 bad command line, 3 sluiced not reachable.\n";

@@ -58,6 +58,13 @@ struct ServerSpec {
 struct Command {
   Verb verb = Verb::kList;
   std::string apiSocket;  // --api-socket, or the default the caller gave
+  // --connect URL instead of the socket, with --cacert, --cert/--key and
+  // --token-file (else $SLUICE_API_TOKEN); empty when not given.
+  std::string connect;
+  std::string caCert;
+  std::string clientCert;
+  std::string clientKey;
+  std::string tokenFile;
   bool json = false;      // --json: print the API's JSON instead of tables
   bool help = false;      // -h/--help: everything else is ignored
   Columns columns = Columns::kConnections;

@@ -59,11 +59,17 @@ void ApiBackend::listen() {
     return answered ? *answered
                     : api::errorResponse(503, "sluiced did not answer in time (stopping or busy); try again");
   });
+  const bool tcp = listenOptions_.tcpAddress.has_value();
   std::cerr << "sluiced: API on " << listenOptions_.socketPath
-            << (listenOptions_.tcpAddress
-                    ? " and " + *listenOptions_.tcpAddress + ":" + std::to_string(server_->tcpPort())
+            << (tcp ? " and " + std::string(listenOptions_.tls ? "https://" : "http://") +
+                          *listenOptions_.tcpAddress + ":" + std::to_string(server_->tcpPort())
                     : "")
             << "\n";
+  if (tcp && !listenOptions_.tls) {
+    std::cerr << "sluiced: WARNING: the API's TCP listener is plain HTTP (allow_plain_tcp): its bearer token and "
+                 "everything it carries cross the network in clear text; give the api block tls_certificate and "
+                 "tls_key\n";
+  }
 }
 
 void ApiBackend::close() {
@@ -239,7 +245,26 @@ json ApiBackend::status() const {
           {"ports", std::move(ports)},
           {"last_reload", lastReload_},
           {"previous_run", previousRun_},
+          {"api", apiListenerJson()},
           {"control", control()}};
+}
+
+json ApiBackend::apiListenerJson() const {
+  json j = {{"socket", listenOptions_.socketPath}};
+  const api::AuthGuard* guard = server_ ? server_->auth() : nullptr;
+  if (guard == nullptr) return j;
+  j["tcp"] = {{"address", *listenOptions_.tcpAddress},
+              {"port", server_->tcpPort()},
+              {"tls", listenOptions_.tls.has_value()},
+              {"client_certificates", listenOptions_.tls && !listenOptions_.tls->clientCa.empty()}};
+  json failures = json::object();
+  for (std::size_t i = 0; i < static_cast<std::size_t>(api::AuthFailure::kCount); ++i) {
+    const auto why = static_cast<api::AuthFailure>(i);
+    failures[std::string(api::authFailureName(why))] = guard->failures(why);
+  }
+  j["auth_failures"] = std::move(failures);
+  j["auth_rate_limited"] = guard->rateLimited();
+  return j;
 }
 
 json ApiBackend::stats() const {

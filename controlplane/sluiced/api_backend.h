@@ -92,6 +92,8 @@ class ApiBackend : public api::Backend {
 
  private:
   uint64_t uptimeS() const;
+  // The listeners and the TCP listener's failed authentications.
+  nlohmann::json apiListenerJson() const;
 
   Parts parts_;
   std::string configFile_;

@@ -76,6 +76,11 @@ api::ListenOptions listenOptions(const Options& options, const config::Config& c
   if (!api || !api->listenPort) return l;
   l.tcpAddress = config::toString(*api->listenAddress);
   l.tcpPort = *api->listenPort;
+  if (api->tlsCertificate) {
+    l.tls = api::TlsOptions{*api->tlsCertificate, *api->tlsKey, api->tlsClientCa.value_or("")};
+  }
+  l.allowPlainTcp = api->allowPlainTcp;
+  if (api->authFailureLimit) l.authLimits.failuresPerWindow = *api->authFailureLimit;
   if (api->token) {
     l.token = *api->token;
   } else {

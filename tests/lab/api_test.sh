@@ -53,13 +53,14 @@ svc=/v1/services/tcp-10.0.0.1-80
 
 echo "== API with traffic"
 "$lab" up nat >/dev/null
-{ cat "$configs/nat.conf"; printf 'api {\n    listen %s\n    token %s\n}\n' "$port" "$token"; } >"$work/live.conf"
+{ cat "$configs/nat.conf"; printf 'api {\n    listen %s\n    token %s\n    allow_plain_tcp\n}\n' "$port" "$token"; } >"$work/live.conf"
 start_sluiced "$work/live.conf"
 
 expect "the socket is mode 0600, owned by root" "600 root" stat -c '%a %U' "$sock"
 nobody=$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
   curl -s --max-time 3 --unix-socket "$sock" -o /dev/null -w '%{http_code}' http://sluice/v1/status 2>&1 || true)
 expect "user nobody cannot talk to the socket" "000" echo "$nobody"
+contains "plain HTTP on TCP is warned about" "WARNING: the API's TCP listener is plain HTTP" cat "$work/sluiced.log"
 expect "TCP listener without the token: 401" "401" \
   in_ns lb1 curl -s --max-time 3 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/status"
 expect "TCP listener with a wrong token: 401" "401" \
@@ -193,7 +194,7 @@ ctl_reload=$(ctl reload 2>&1; echo "exit $?")
 contains "sluicectl reload reports the refusal" "exit 1" echo "$ctl_reload"
 
 # Four long requests, one per real server (rr); a reload drops rs4.
-{ cat "$configs/nat.conf"; printf 'api {\n    listen %s\n    token %s\n}\n' "$port" "$token"; } >"$work/live.conf"
+{ cat "$configs/nat.conf"; printf 'api {\n    listen %s\n    token %s\n    allow_plain_tcp\n}\n' "$port" "$token"; } >"$work/live.conf"
 expect "reload back to the file" "200" status_of POST /v1/config/reload ''
 long=()
 for i in 1 2 3 4; do

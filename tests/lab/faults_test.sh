@@ -97,7 +97,7 @@ import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(); time.sleep(120)' "$api_port" &
 helpers+=($!)
-{ cat "$configs/nat.conf"; printf 'api {\n    listen %s\n    token faults-token-0123456789\n}\n' "$api_port"; } >"$work/tcp.conf"
+{ cat "$configs/nat.conf"; printf 'api {\n    listen %s\n    token faults-token-0123456789\n    allow_plain_tcp\n}\n' "$api_port"; } >"$work/tcp.conf"
 for _ in $(seq 20); do in_ns lb1 ss -ltn | grep -q ":$api_port " && break; sleep 0.1; done
 refused api_port_in_use "$work/tcp.conf"
 contains "API port in use: the message names the port" "port $api_port" cat "$work/api_port_in_use.out"

@@ -101,7 +101,9 @@ TEST_F(HttpServerTest, ASocketInUseIsRefusedAndAStaleOneReplaced) {
 }
 
 TEST_F(HttpServerTest, TheTcpListenerWantsTheBearerToken) {
-  HttpServer server(ListenOptions{socket_, "127.0.0.1", 0, kToken}, echo);
+  ListenOptions plain{socket_, "127.0.0.1", 0, kToken};
+  plain.allowPlainTcp = true;
+  HttpServer server(plain, echo);
   ASSERT_NE(server.tcpPort(), 0);
   httplib::Client c("127.0.0.1", server.tcpPort());
   c.set_read_timeout(5);
@@ -150,6 +152,9 @@ TEST_F(HttpServerTest, OversizedBodiesAndTokenlessTcpAreRefused) {
   EXPECT_NE(big->body.find("larger than"), std::string::npos);
   EXPECT_THROW(HttpServer(ListenOptions{dir_ + "/b.sock", "127.0.0.1", 0, ""}, echo), std::runtime_error);
   EXPECT_FALSE(fs::exists(dir_ + "/b.sock"));  // nothing left listening
+  // Plain HTTP on TCP only when allowed.
+  EXPECT_THROW(HttpServer(ListenOptions{dir_ + "/c.sock", "127.0.0.1", 0, kToken}, echo), std::runtime_error);
+  EXPECT_FALSE(fs::exists(dir_ + "/c.sock"));
 }
 
 }  // namespace

@@ -277,11 +277,17 @@ TEST(Json, StrictReadersRefuseUnknownKeysAtAnyDepth) {
 }
 
 TEST(Json, ApiBlockRoundTrips) {
-  const auto r = parseString("api {\n socket /run/x.sock\n listen 9180\n token 0123456789abcdef\n}\n", "a.conf");
+  const auto r = parseString(
+      "api {\n socket /run/x.sock\n listen 9180\n token 0123456789abcdef\n tls_certificate /etc/sluice/api.crt\n"
+      " tls_key /etc/sluice/api.key\n tls_client_ca /etc/sluice/clients.crt\n auth_failure_limit 5\n}\n",
+      "a.conf");
   ASSERT_TRUE(r.ok());
   ASSERT_TRUE(r.config->api);
   EXPECT_EQ(config::toString(*r.config->api->listenAddress), "127.0.0.1");
   EXPECT_EQ(*r.config->api->listenPort, 9180);
+  EXPECT_EQ(*r.config->api->tlsKey, "/etc/sluice/api.key");
+  EXPECT_EQ(*r.config->api->authFailureLimit, 5u);
+  EXPECT_FALSE(r.config->api->allowPlainTcp);
   EXPECT_EQ(configFromJson(toJson(*r.config)), *r.config);
 }
 
@@ -290,9 +296,23 @@ TEST(ApiBlock, ListenWithoutTokenAndShortTokensAreErrors) {
   EXPECT_FALSE(parseString("api {\n listen 9180\n token short\n}\n", "a.conf").ok());
   EXPECT_FALSE(parseString("api {\n socket relative.sock\n}\n", "a.conf").ok());
   EXPECT_FALSE(parseString("api {\n token 0123456789abcdef\n token_file /x\n listen 1\n}\n", "a.conf").ok());
-  const auto r = parseString("api {\n listen ::1 9180\n token_file /etc/sluice/token\n}\n", "a.conf");
+  const auto r = parseString("api {\n listen ::1 9180\n token_file /etc/sluice/token\n allow_plain_tcp\n}\n",
+                             "a.conf");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(config::toString(*r.config->api->listenAddress), "::1");
+  EXPECT_TRUE(r.config->api->allowPlainTcp);
+  EXPECT_EQ(r.warnings().size(), 1u);  // the clear-text token is said
+}
+
+TEST(ApiBlock, TcpIsTlsUnlessPlainIsAllowed) {
+  const std::string token = " token 0123456789abcdef\n";
+  const auto plain = parseString("api {\n listen 9180\n" + token + "}\n", "a.conf");
+  ASSERT_FALSE(plain.ok());
+  EXPECT_NE(plain.errors().front().toString().find("tls_certificate"), std::string::npos);
+  EXPECT_FALSE(parseString("api {\n listen 9180\n" + token + " tls_certificate /c\n}\n", "a.conf").ok());
+  EXPECT_FALSE(parseString("api {\n listen 9180\n" + token + " tls_key /k\n}\n", "a.conf").ok());
+  EXPECT_FALSE(parseString("api {\n tls_client_ca /ca\n}\n", "a.conf").ok());
+  EXPECT_TRUE(parseString("api {\n listen 9180\n" + token + " tls_certificate /c\n tls_key /k\n}\n", "a.conf").ok());
 }
 
 }  // namespace

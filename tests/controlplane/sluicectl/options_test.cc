@@ -57,6 +57,28 @@ TEST(SluicectlOptions, GlobalOptionsGoAnywhere) {
   EXPECT_TRUE(c.json);
 }
 
+TEST(SluicectlOptions, ConnectTakesAnHttpsUrlAndItsCertificates) {
+  Command c = parse({"--connect", "https://127.0.0.1:9443", "--cacert", "/ca.crt", "--cert", "/c.crt", "--key",
+                     "/c.key", "--token-file", "/t", "status"});
+  EXPECT_EQ(c.connect, "https://127.0.0.1:9443");
+  EXPECT_EQ(c.caCert, "/ca.crt");
+  EXPECT_EQ(c.clientCert, "/c.crt");
+  EXPECT_EQ(c.clientKey, "/c.key");
+  EXPECT_EQ(c.tokenFile, "/t");
+  EXPECT_EQ(parse({"--connect=https://[::1]:9443/", "list"}).connect, "https://[::1]:9443/");
+  EXPECT_EQ(parse({"--connect", "http://localhost:9180"}).connect, "http://localhost:9180");
+  EXPECT_EQ(refusal({"--cacert", "/ca.crt"}), "--cacert, --cert, --key and --token-file go with --connect");
+  EXPECT_EQ(refusal({"--connect", "https://h:1", "--cert", "/c"}), "--cert and --key go together");
+  EXPECT_EQ(refusal({"--connect", "https://h:1", "--api-socket", "/s"}), "give --api-socket or --connect, not both");
+  EXPECT_EQ(refusal({"--connect", "http://h:1", "--cacert", "/c"}), "--cacert, --cert and --key need an https:// URL");
+  EXPECT_EQ(refusal({"--connect", "ftp://h:1"}), "--connect takes https://HOST:PORT (or http://HOST:PORT), not 'ftp://h:1'");
+  EXPECT_EQ(refusal({"--connect", "https://h:0"}), "--connect: the port in 'https://h:0' is not 1-65535");
+  EXPECT_EQ(refusal({"--connect", "https://h:99999"}), "--connect: the port in 'https://h:99999' is not 1-65535");
+  EXPECT_EQ(refusal({"--connect", "https://::1:80"}), "--connect: 'https://::1:80' has no usable host");
+  EXPECT_EQ(refusal({"--connect", "https://[::1]x:80"}), "--connect: 'https://[::1]x:80' has no usable host");
+  EXPECT_EQ(refusal({"--connect", "https://h:80/v1"}), "--connect: the port in 'https://h:80/v1' is not 1-65535");
+}
+
 TEST(SluicectlOptions, EveryReadCommandHasAName) {
   EXPECT_EQ(parse({"reload"}).verb, Verb::kReload);
   EXPECT_EQ(parse({"vrrp"}).verb, Verb::kVrrp);

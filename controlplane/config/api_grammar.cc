@@ -4,6 +4,14 @@
 namespace sluice::config {
 namespace {
 
+// A keyword whose one value is a file's path, kept in `field`.
+auto fileKeyword(std::optional<std::string> ApiConfig::*field) {
+  return [field](ApiConfig& api, const Args& a) {
+    a.expect(1, 1);
+    api.*field = a.text(0);
+  };
+}
+
 Block<ApiConfig> apiGrammar() {
   Block<ApiConfig> b;
   b.value("socket", [](ApiConfig& api, const Args& a) {
@@ -22,22 +30,10 @@ Block<ApiConfig> apiGrammar() {
     if (a.text(0).size() < 16) a.fail(0, "token must be at least 16 characters");
     api.token = a.text(0);
   });
-  b.value("token_file", [](ApiConfig& api, const Args& a) {
-    a.expect(1, 1);
-    api.tokenFile = a.text(0);
-  });
-  b.value("tls_certificate", [](ApiConfig& api, const Args& a) {
-    a.expect(1, 1);
-    api.tlsCertificate = a.text(0);
-  });
-  b.value("tls_key", [](ApiConfig& api, const Args& a) {
-    a.expect(1, 1);
-    api.tlsKey = a.text(0);
-  });
-  b.value("tls_client_ca", [](ApiConfig& api, const Args& a) {
-    a.expect(1, 1);
-    api.tlsClientCa = a.text(0);
-  });
+  b.value("token_file", fileKeyword(&ApiConfig::tokenFile));
+  b.value("tls_certificate", fileKeyword(&ApiConfig::tlsCertificate));
+  b.value("tls_key", fileKeyword(&ApiConfig::tlsKey));
+  b.value("tls_client_ca", fileKeyword(&ApiConfig::tlsClientCa));
   b.value("allow_plain_tcp", [](ApiConfig& api, const Args& a) {
     api.allowPlainTcp = a.flag();
     if (api.allowPlainTcp) a.warn("allow_plain_tcp: the API token crosses the network in clear text");

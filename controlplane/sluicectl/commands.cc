@@ -13,6 +13,7 @@
 #include "controlplane/sluicectl/client.h"
 #include "controlplane/sluicectl/format.h"
 #include "controlplane/sluicectl/json_fields.h"
+#include "controlplane/sluicectl/top.h"
 
 namespace sluice::sluicectl {
 namespace {
@@ -96,6 +97,7 @@ Call callFor(const Command& c) {
       return {"GET", "/v1/status", std::nullopt};
     case Verb::kList:
     case Verb::kConns:
+    case Verb::kTop:
       break;
   }
   return {"GET", "/v1/stats", std::nullopt};
@@ -281,6 +283,10 @@ int runConnections(const Command& c, Session& session, std::ostream& out, std::o
 int runCommand(const Command& command, std::ostream& out, std::ostream& err) {
   std::optional<ApiEndpoint> endpoint = endpointFor(command, err);
   if (!endpoint) return kExitUsage;
+  if (command.verb == Verb::kTop) {
+    ApiClient client(std::move(*endpoint));
+    return runTop(command, client, out, err);
+  }
   Session session(std::move(*endpoint), err);
   if (command.verb == Verb::kConns) return runConnections(command, session, out, err);
   const auto reply = session.call(callFor(command), printsReply(command));

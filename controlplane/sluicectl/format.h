@@ -6,12 +6,27 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "controlplane/sluicectl/options.h"
 
 namespace sluice::sluicectl {
+
+// "10.0.0.1:80", "[2001:db8::1]:80" (ipvsadm -n) of an entry's address
+// and port fields. Thread-safe.
+std::string endpointName(const nlohmann::json& entry, std::string_view addressKey, std::string_view portKey);
+
+// "TCP  10.0.0.1:80", "FWM  80"; a service that has neither (a group) by
+// its id. Thread-safe.
+std::string serviceName(const nlohmann::json& service);
+
+// Services or real servers in ipvsadm's order (libipvs' ipvs_cmp_services,
+// ipvs_cmp_dests): address services before fwmarks, then family, protocol,
+// address, port. Pointers into entries. Thread-safe.
+std::vector<const nlohmann::json*> ipvsOrder(const nlohmann::json& entries);
 
 // `ipvsadm -Ln` (or --stats / --rate) of GET /v1/stats, sorted as ipvsadm
 // sorts. Thread-safe.

@@ -18,22 +18,6 @@ using nlohmann::json;
 constexpr std::size_t kServiceWidth = 33;  // "%-33s"
 constexpr std::size_t kServerWidth = 28;   // "  -> %-28s"
 
-// "10.0.0.1:80", "[2001:db8::1]:80" (ipvsadm -n).
-std::string endpoint(const json& obj, std::string_view addressKey, std::string_view portKey) {
-  const std::string address = text(obj, addressKey);
-  const std::string port = std::to_string(counter(obj, portKey));
-  if (address.find(':') != std::string::npos) return "[" + address + "]:" + port;
-  return address + ":" + port;
-}
-
-// "TCP  10.0.0.1:80", "FWM  80"; a service that has neither (a group) by its id.
-std::string serviceName(const json& s) {
-  if (field(s, "fwmark").is_number()) return "FWM  " + std::to_string(counter(s, "fwmark"));
-  const std::string protocol = field(s, "protocol").is_string() ? text(s, "protocol") + "  " : "";
-  if (field(s, "address").is_string()) return protocol + endpoint(s, "address", "port");
-  return protocol + text(s, "id");
-}
-
 std::string forwardName(const std::string& method) {
   if (method == "NAT") return "Masq";
   if (method == "DR") return "Route";
@@ -93,13 +77,6 @@ SortKey sortKey(const json& entry) {
           ip ? ip->bytes : std::array<std::uint8_t, 16>{}, counter(entry, "port"), text(entry, "id")};
 }
 
-std::vector<const json*> sorted(const json& entries) {
-  std::vector<const json*> out;
-  for (const auto& e : entries) out.push_back(&e);
-  std::stable_sort(out.begin(), out.end(), [](const json* a, const json* b) { return sortKey(*a) < sortKey(*b); });
-  return out;
-}
-
 std::string title(Columns columns) {
   if (columns == Columns::kConnections) {
     return "Prot LocalAddress:Port Scheduler Flags\n"
@@ -122,7 +99,7 @@ std::string serviceLine(const json& s, Columns columns) {
 }
 
 std::string serverLine(const json& r, Columns columns) {
-  std::string line = "  -> " + padRight(endpoint(r, "address", "port"), kServerWidth);
+  std::string line = "  -> " + padRight(endpointName(r, "address", "port"), kServerWidth);
   if (columns != Columns::kConnections) {
     const auto& counters = countersOf(columns);
     for (std::size_t i = 0; i < counters.size(); ++i) {
@@ -148,12 +125,33 @@ std::string expireText(std::uint64_t ms) {
 
 }  // namespace
 
+std::string endpointName(const json& obj, std::string_view addressKey, std::string_view portKey) {
+  const std::string address = text(obj, addressKey);
+  const std::string port = std::to_string(counter(obj, portKey));
+  if (address.find(':') != std::string::npos) return "[" + address + "]:" + port;
+  return address + ":" + port;
+}
+
+std::string serviceName(const json& s) {
+  if (field(s, "fwmark").is_number()) return "FWM  " + std::to_string(counter(s, "fwmark"));
+  const std::string protocol = field(s, "protocol").is_string() ? text(s, "protocol") + "  " : "";
+  if (field(s, "address").is_string()) return protocol + endpointName(s, "address", "port");
+  return protocol + text(s, "id");
+}
+
+std::vector<const json*> ipvsOrder(const json& entries) {
+  std::vector<const json*> out;
+  for (const auto& e : entries) out.push_back(&e);
+  std::stable_sort(out.begin(), out.end(), [](const json* a, const json* b) { return sortKey(*a) < sortKey(*b); });
+  return out;
+}
+
 std::string formatServices(const json& stats, Columns columns) {
   const json& services = list(stats, "services");
   std::string out = "sluice (IPVS-compatible) services=" + std::to_string(services.size()) + "\n" + title(columns);
-  for (const json* s : sorted(services)) {
+  for (const json* s : ipvsOrder(services)) {
     out += serviceLine(*s, columns) + "\n";
-    for (const json* r : sorted(list(*s, "real_servers"))) out += serverLine(*r, columns) + "\n";
+    for (const json* r : ipvsOrder(list(*s, "real_servers"))) out += serverLine(*r, columns) + "\n";
   }
   return out;
 }
@@ -169,9 +167,9 @@ std::string formatConnections(const json& connections, bool withTitle) {
     // A persistence template shows its service's protocol, a fwmark
     // service's template "IP", as Linux's ipvsadm -Lnc does.
     out += padRight(text(c, "protocol"), 3) + " " + padRight(expireText(counter(c, "expires_ms")), 6) + " " +
-           padRight(text(c, "state"), 11) + " " + padRight(endpoint(c, "client_address", "client_port"), 18) + " " +
-           padRight(endpoint(c, "virtual_address", "virtual_port"), 18) + " " +
-           endpoint(c, "server_address", "server_port") + "\n";
+           padRight(text(c, "state"), 11) + " " + padRight(endpointName(c, "client_address", "client_port"), 18) + " " +
+           padRight(endpointName(c, "virtual_address", "virtual_port"), 18) + " " +
+           endpointName(c, "server_address", "server_port") + "\n";
   }
   return out;
 }

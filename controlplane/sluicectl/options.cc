@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "controlplane/sluicectl/client.h"
+#include "controlplane/sluicectl/top_view.h"
 #include "controlplane/sluicectl/values.h"
 
 namespace sluice::sluicectl {
@@ -45,6 +46,11 @@ enum class Opt : unsigned {
   kCert,
   kKey,
   kTokenFile,
+  kDelay,
+  kIterations,
+  kBatch,
+  kOnce,
+  kView,
   kCount,
 };
 
@@ -81,6 +87,12 @@ constexpr OptionSpec kOptions[] = {
     {Opt::kCert, 0, "cert", Arity::kRequired},
     {Opt::kKey, 0, "key", Arity::kRequired},
     {Opt::kTokenFile, 0, "token-file", Arity::kRequired},
+    // top's letters.
+    {Opt::kDelay, 'd', "delay", Arity::kRequired},
+    {Opt::kIterations, 'n', "iterations", Arity::kRequired},
+    {Opt::kBatch, 'b', "batch", Arity::kNone},
+    {Opt::kOnce, 0, "once", Arity::kNone},
+    {Opt::kView, 0, "view", Arity::kRequired},
 };
 
 using OptMask = std::uint32_t;
@@ -123,6 +135,7 @@ constexpr VerbSpec kVerbs[] = {
     {Verb::kConfig, "config", 0, false, false},
     {Verb::kConfigDiff, "config-diff", 0, false, false},
     {Verb::kStatus, "status", 0, false, false},
+    {Verb::kTop, "top", bits({Opt::kDelay, Opt::kIterations, Opt::kBatch, Opt::kOnce, Opt::kView}), false, false},
 };
 
 const VerbSpec& specOf(Verb verb) {
@@ -207,6 +220,13 @@ class Parser {
 
   bool shortOption(const std::string& arg) {
     const std::string letters = arg.substr(1);
+    // top's -n N; everywhere else -n is ipvsadm's "numeric" (always so here).
+    const bool nextIsNumber = pos_ + 1 < args_.size() && isDigits(args_[pos_ + 1]);
+    if (letters == "n" && (verb_ == Verb::kTop || nextIsNumber)) {
+      const auto* spec = std::find_if(std::begin(kOptions), std::end(kOptions),
+                                      [](const OptionSpec& o) { return o.id == Opt::kIterations; });
+      return take(*spec, "-n", std::nullopt);
+    }
     // -L, -l, -n, -Ln, -Lnc, -c: ipvsadm's listing forms; sluicectl is always numeric.
     if (letters.find_first_not_of("Llnc") == std::string::npos) {
       return setVerb(letters.find('c') != std::string::npos ? Verb::kConns : Verb::kList, arg);
@@ -257,12 +277,38 @@ class Parser {
       }
     }
     return socket(c) && columns(c) && service(c, spec) && server(c, spec) && settings(c) && weight(c, spec) &&
-           somethingToChange(c);
+           somethingToChange(c) && topOptions(c);
   }
 
   bool somethingToChange(const Command& c) {
     if (c.verb != Verb::kEditService || c.scheduler || c.persistenceSeconds || c.method) return true;
     return fail("'edit-service' needs something to change: -s, -p or -M");
+  }
+
+  bool topOptions(Command& c) {
+    std::string why;
+    if (const auto& g = given(Opt::kDelay)) {
+      const auto ms = readSecondsAsMs(*g->value, top::kMinDelayMs, top::kMaxDelayMs, why);
+      if (!ms) return fail(g->quoted() + ": delay " + why);
+      c.delayMs = *ms;
+    }
+    if (const auto& g = given(Opt::kIterations)) {
+      const auto n = readNumber(*g->value, 1, std::numeric_limits<std::uint32_t>::max(), why);
+      if (!n) return fail(g->quoted() + ": iterations " + why);
+      c.iterations = *n;
+    }
+    if (given(Opt::kOnce)) {
+      if (c.iterations) return fail("--once and '" + given(Opt::kIterations)->spelling + "' cannot be combined");
+      c.iterations = 1;
+    }
+    c.batch = given(Opt::kBatch) || given(Opt::kOnce);
+    if (const auto& g = given(Opt::kView)) {
+      if (*g->value != "services" && *g->value != "drops" && *g->value != "vrrp") {
+        return fail(g->quoted() + ": the views are services, drops and vrrp");
+      }
+      c.view = *g->value;
+    }
+    return true;
   }
 
   bool socket(Command& c) {
@@ -451,6 +497,9 @@ std::string usage(std::string_view program) {
          "  sync                                  connection sync: role, peer, messages, drops\n"
          "  config                                the running configuration (JSON)\n"
          "  config-diff                           what run-time changes (API, ipvsadm) changed from the file\n"
+         "  top [-d SECONDS] [-n N] [-b|--once] [--view services|drops|vrrp]\n"
+         "                                        a live view: rates, connections, health, drops, VRRP, sync\n"
+         "                                        (keys: q quit, v/Tab view, s/S or </> sort, r reverse, d delay)\n"
          "\n"
          "SERVICE is one of:\n"
          "  -t, --tcp-service VIP[:PORT]     e.g. 10.0.0.1:80 or [2001:db8::1]:80\n"
@@ -476,6 +525,11 @@ std::string usage(std::string_view program) {
          "      --cacert FILE                the CA of its certificate (default: the system's CAs)\n"
          "      --cert FILE --key FILE       a client certificate, where the listener wants one\n"
          "      --token-file FILE            the bearer token (default: $SLUICE_API_TOKEN)\n"
+         "  -d, --delay SECONDS              top: seconds between refreshes (default 2, at least 0.1)\n"
+         "  -n, --iterations N               top: exit after N frames\n"
+         "  -b, --batch                      top: frames as plain text on stdout, no terminal control\n"
+         "      --once                       top: one frame as plain text (-b -n 1)\n"
+         "      --view VIEW                  top: the view to start with (services, drops, vrrp)\n"
          "  -h, --help                       show this help\n"
          "\n"
          "Exit status: 0 done, 1 refused by sluiced, 2 bad command line, 3 sluiced not reachable.\n";

@@ -33,6 +33,7 @@ enum class Verb {
   kConfig,
   kConfigDiff,
   kStatus,
+  kTop,          // a live view, refreshed like top's
 };
 
 // The counters `list` shows, as ipvsadm's --stats and --rate choose them.
@@ -74,6 +75,12 @@ struct Command {
   std::optional<std::uint32_t> persistenceSeconds;  // -p [SECONDS]
   std::optional<std::string> method;                // "NAT", "DR" or "TUN" (-M, or -m/-g/-i)
   std::optional<std::uint32_t> weight;              // -w, or weight's WEIGHT argument
+  // top's: -d SECONDS, -n N (frames, then exit), -b / --once (frames as
+  // plain text, no terminal), --view services|drops|vrrp.
+  std::uint32_t delayMs = 2000;
+  std::optional<std::uint64_t> iterations;
+  bool batch = false;
+  std::string view = "services";
 };
 
 // A command, or why the line was refused (one sentence, no prefix).

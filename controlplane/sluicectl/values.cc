@@ -74,6 +74,35 @@ std::optional<std::uint64_t> readNumber(std::string_view text, std::uint64_t min
   return n;
 }
 
+std::optional<std::uint32_t> readSecondsAsMs(std::string_view text, std::uint32_t minMs, std::uint32_t maxMs,
+                                             std::string& why) {
+  // Whole seconds and up to three decimals: decimal text, no floating point.
+  const auto dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view fraction = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+  const bool wellFormed = (isDigits(whole) || (whole.empty() && isDigits(fraction))) &&
+                          (dot == std::string_view::npos || fraction.empty() || isDigits(fraction)) &&
+                          fraction.size() <= 3 && whole.size() <= 9;
+  if (!wellFormed) {
+    why = "is not a number of seconds (such as 2 or 0.5)";
+    return std::nullopt;
+  }
+  std::uint64_t ms = 0;
+  for (char ch : whole) ms = ms * 10 + static_cast<std::uint64_t>(ch - '0');
+  ms *= 1000;
+  std::uint64_t scale = 100;
+  for (char ch : fraction) {
+    ms += static_cast<std::uint64_t>(ch - '0') * scale;
+    scale /= 10;
+  }
+  if (ms < minMs || ms > maxMs) {
+    why = "is out of range (" + std::to_string(minMs / 1000) + "." + std::to_string(minMs % 1000 / 100) + ".." +
+          std::to_string(maxMs / 1000) + " seconds)";
+    return std::nullopt;
+  }
+  return static_cast<std::uint32_t>(ms);
+}
+
 std::optional<Endpoint> readEndpoint(const std::string& text, std::string& why) {
   const auto hp = splitHostPort(text, why);
   if (!hp) return std::nullopt;

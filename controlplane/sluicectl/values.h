@@ -20,6 +20,11 @@ bool isNegativeNumber(std::string_view s);
 // number", "is out of range (min..max)"). Thread-safe.
 std::optional<std::uint64_t> readNumber(std::string_view text, std::uint64_t min, std::uint64_t max, std::string& why);
 
+// Seconds as top's -d takes them ("2", "0.5", "1.25"), in whole
+// milliseconds in [minMs, maxMs]; otherwise nullopt and why. Thread-safe.
+std::optional<std::uint32_t> readSecondsAsMs(std::string_view text, std::uint32_t minMs, std::uint32_t maxMs,
+                                             std::string& why);
+
 struct Endpoint {
   std::string address;                // canonical text, IPv6 without brackets
   std::optional<std::uint16_t> port;  // absent when not written

@@ -164,6 +164,33 @@ TEST_F(SluicectlCommands, ListGetsStatsAndPrintsTheTable) {
   EXPECT_EQ(s.body, "");
 }
 
+TEST_F(SluicectlCommands, TopOncePrintsOneFrameOfEveryEndpoint) {
+  daemon_.reply("GET", "/v1/stats", 200, kStats);
+  daemon_.reply("GET", "/v1/health", 200, R"({"running": true, "checkers": []})");
+  daemon_.reply("GET", "/v1/vrrp", 200, R"({"running": false, "instances": []})");
+  daemon_.reply("GET", "/v1/sync", 200, R"({"enabled": false})");
+  daemon_.reply("GET", "/v1/status", 200, R"({"version": "9.8.7", "uptime_s": 5})");
+  const CliRun r = run({"top", "--once"});
+  EXPECT_EQ(r.exit, kExitOk) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(r.out.rfind("sluicectl top - sluiced 9.8.7, up 00:00:05", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("\nTCP  10.0.0.1:80"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n  -> 192.168.1.20:80"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find('\x1b'), std::string::npos) << "plain text, no escapes";
+  std::vector<std::string> targets;
+  for (const auto& s : daemon_.seen()) targets.push_back(s.method + " " + s.target);
+  EXPECT_EQ(targets, (std::vector<std::string>{"GET /v1/stats", "GET /v1/health", "GET /v1/vrrp", "GET /v1/sync",
+                                               "GET /v1/status"}));
+}
+
+TEST_F(SluicectlCommands, TopBatchStopsAtARefusedRead) {
+  daemon_.reply("GET", "/v1/stats", 200, kStats);
+  const CliRun r = run({"top", "-b", "-n", "2"});
+  EXPECT_EQ(r.exit, kExitRefused);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "sluicectl: GET /v1/health answered HTTP 404\n");
+}
+
 TEST_F(SluicectlCommands, JsonPrintsTheApisDocumentPretty) {
   daemon_.reply("GET", "/v1/stats", 200, kStats);
   const CliRun r = run({"list", "--json"});
@@ -370,6 +397,16 @@ TEST(SluicectlNoDaemon, MissingSocketIsNotRunning) {
   const TempDir dir;
   const std::string socket = dir.file("absent.sock");
   const CliRun r = runAgainst(socket, {"list"});
+  EXPECT_EQ(r.exit, kExitUnreachable);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "sluicectl: cannot reach sluiced at " + socket +
+                       ": No such file or directory (is sluiced running?)\n");
+}
+
+TEST(SluicectlNoDaemon, TopBatchWithoutDaemonExits3) {
+  const TempDir dir;
+  const std::string socket = dir.file("absent.sock");
+  const CliRun r = runAgainst(socket, {"top", "--once"});
   EXPECT_EQ(r.exit, kExitUnreachable);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "sluicectl: cannot reach sluiced at " + socket +

@@ -111,8 +111,6 @@ Sample readSample(const json& stats, const json& health, const json& vrrp, const
     row.id = text(*svc, "id");
     row.name = serviceName(*svc);
     row.scheduler = text(*svc, "scheduler");
-    row.active = counter(*svc, "activeconns");
-    row.inactive = counter(*svc, "inactconns");
     row.totals = totalsOf(*svc);
     row.rates = apiRatesOf(*svc);
     // Health and quorum belong to the configured virtual_server (a group's
@@ -131,6 +129,10 @@ Sample readSample(const json& stats, const json& health, const json& vrrp, const
       r.rates = apiRatesOf(*rs);
       const auto h = serverHealth.find({configured, r.id});
       r.health = h == serverHealth.end() ? "-" : h->second;
+      // IPVS counts active and inactive connections per real server
+      // (ipvsadm shows no service's); a service shows its servers' sum.
+      row.active += r.active;
+      row.inactive += r.inactive;
       row.servers.push_back(std::move(r));
     }
     s.services.push_back(std::move(row));

@@ -37,7 +37,7 @@ struct ServiceRow {
   std::string id;          // "tcp-10.0.0.1-80"
   std::string name;        // "TCP 10.0.0.1:80", "FWM 5"
   std::string scheduler;
-  std::uint64_t active = 0;
+  std::uint64_t active = 0;    // its real servers' sum
   std::uint64_t inactive = 0;
   bool quorumLost = false;
   Traffic totals;

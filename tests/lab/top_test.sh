@@ -35,10 +35,12 @@ trap 'exit 130' INT TERM
 start_sluiced "$configs/nat.conf"
 
 # Traffic for the rest of the test, in bursts of 1-4 requests so that
-# rates vary; at most 200 bursts (about 60 s).
+# rates vary, and a datagram to a port of the VIP no service has (a drop,
+# no_service); at most 200 bursts (about 60 s).
 (
   for i in $(seq 200); do
     for _ in $(seq $((i % 4 + 1))); do http_get c1 "$LAB_VIP4" >/dev/null 2>&1 || true; done
+    in_ns c1 bash -c "echo drop >/dev/udp/$LAB_VIP4/9" 2>/dev/null || true
     sleep 0.2
   done
 ) &
@@ -90,8 +92,8 @@ sleep 2.2
 second=$(rows live)
 check "values changed between two screens while traffic runs" test "$first" != "$second"
 echo "the service's rows, a second apart:"
-sed 's/^/  | /' <<<"$first"
-sed 's/^/  | /' <<<"$second"
+awk '{print "  | " $0}' <<<"$first"
+awk '{print "  | " $0}' <<<"$second"
 check "the service's connections per second are above 0" \
   bash -c "awk '{exit !(\$6 > 0)}' <<<'$(head -1 <<<"$second")'"
 
@@ -99,6 +101,7 @@ check "the service's connections per second are above 0" \
 check "v: the drops view" wait_screen live "[2 Drops]"
 check "the drops view's table" wait_screen live "*Drop reason^"
 check "the drops view lists the workers" wait_screen live "RxPkts/s"
+check "the drops view lists no_service with a rate" shows live '^no_service  *[0-9]*  *[0-9.]*$'
 "${tmx[@]}" send-keys -t live Tab
 check "Tab: the VRRP and sync view" wait_screen live "[3 VRRP+sync]"
 check "it lists lb1's instances as MASTER" shows live '^RH_EXT .*MASTER'
@@ -116,6 +119,8 @@ check "the real servers are in descending CPS order" \
   bash -c "tail -n +2 <<<'$sorted' | awk '{v = (\$8 == \"-\") ? -1 : \$8; if (NR > 1 && v > last) bad = 1; last = v} END {exit bad}'"
 "${tmx[@]}" send-keys -t live r
 check "r reverses it" wait_screen live "*CPS^"
+"${tmx[@]}" send-keys -t live d 0 . 5 Enter
+check "d: the delay asked for and taken" wait_screen live "refresh every 0.5 s"
 "${tmx[@]}" send-keys -t live q
 for _ in $(seq 50); do [ "$(pane live '#{pane_dead}')" = 1 ] && break; sleep 0.1; done
 check "q ends top" test "$(pane live '#{pane_dead}')" = 1

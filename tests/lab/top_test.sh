@@ -3,7 +3,8 @@
 # lab with traffic flowing: the service and its real servers listed, values
 # that move between two screens, keys that switch the view and the sort, q
 # and SIGTERM that leave the terminal as they found it, and a window made
-# larger redrawn at once (SIGWINCH); --once as plain text.
+# larger redrawn at once (SIGWINCH); --once as plain text, over the Unix
+# socket and over the API's TLS listener.
 #
 # Usage: tests/lab/top_test.sh [REPO_ROOT [BUILD_DIR]]   (root; 77 = skipped)
 #
@@ -31,8 +32,22 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The API's TLS listener too, for top over --connect.
+# shellcheck source=scripts/lib/test-certs.sh
+source "$top/scripts/lib/test-certs.sh"
+mkdir "$work/certs"
+test_certs "$work/certs"
+token="lab-top-token-0123456789"
+printf "%s\n" "$token" >"$work/token"
+port=9443
+{
+  cat "$configs/nat.conf"
+  printf 'api {\n    listen %s\n    token_file %s\n    tls_certificate %s\n    tls_key %s\n}\n' \
+    "$port" "$work/token" "$work/certs/server.crt" "$work/certs/server.key"
+} >"$work/live.conf"
+
 "$lab" up nat >/dev/null
-start_sluiced "$configs/nat.conf"
+start_sluiced "$work/live.conf"
 
 # Traffic for the rest of the test, in bursts of 1-4 requests so that
 # rates vary, and a datagram to a port of the VIP no service has (a drop,
@@ -49,6 +64,9 @@ once=$(in_ns lb1 timeout 10 "$sluicectl" top --once 2>&1 || true)
 contains "--once: the service" "TCP  10.0.0.1:80" echo "$once"
 contains "--once: a real server under it" "  -> 192.168.1.23:80" echo "$once"
 contains "--once: the VRRP summary" "VRRP 3 MASTER" echo "$once"
+tls=$(in_ns lb1 timeout 10 "$sluicectl" top --once --connect "https://127.0.0.1:$port" \
+  --cacert "$work/certs/ca.crt" --token-file "$work/token" 2>&1 || true)
+contains "--once over TLS (--connect): the service" "TCP  10.0.0.1:80" echo "$tls"
 check "--once: plain text, no escape sequences" test "$(grep -c $'\x1b' <<<"$once")" = 0
 
 # session NAME COLUMNS ROWS TOP_ARGS...: sluicectl top in a pane of its own

@@ -53,6 +53,7 @@ Request toRequest(const httplib::Request& req) {
 void answer(httplib::Response& res, const Response& r) {
   res.status = r.status;
   res.set_content(r.body, r.contentType.c_str());
+  for (const auto& [name, value] : r.headers) res.set_header(name, value);
 }
 
 void answerHtml(httplib::Response& res, int status, const std::string& page) {

@@ -18,6 +18,7 @@ struct Response {
   int status = 200;
   std::string body;
   std::string contentType = "application/json";
+  std::map<std::string, std::string> headers = {};  // more response headers (the HTML pages' security headers)
 };
 
 }  // namespace sluice::api

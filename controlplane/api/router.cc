@@ -7,6 +7,7 @@
 #include "controlplane/api/config_edit.h"
 #include "controlplane/api/metrics.h"
 #include "controlplane/api/resources.h"
+#include "controlplane/api/status_page.h"
 #include "controlplane/tables/table_builder.h"
 
 namespace sluice::api {
@@ -150,6 +151,10 @@ Response get(const Request& r, const std::function<json()>& read) {
 
 Response route(Backend& b, const Request& r) {
   const std::vector<std::string> p = segments(r.path);
+  if (r.path == "/") {  // the status page (a query, such as a cache buster, is ignored)
+    if (r.method != "GET") notAllowed(r, "GET");
+    return statusPageResponse();
+  }
   if (p.size() == 1 && p[0] == "metrics") {
     allowQuery(r, {});
     if (r.method != "GET") notAllowed(r, "GET");

@@ -8,9 +8,9 @@ a wrong token (the form again, saying so), then the right one (the status
 page), waits until the page shows SERVICE (a service's title, such as
 "TCP 10.0.0.1:80") with at least MIN_CONNS connections in its total and
 every TEXT, checks the session cookie's flags and that the token never
-reached a URL, saves a 1280x800 screenshot, and sees the error banner once
-the session cookie is gone. Prints one "ok ..." or "FAIL ..." line per check; exits 1 if any
-failed. Chromium trusts the test CA through the NSS db in $HOME/.pki/nssdb
+reached a URL, saves a screenshot of the whole page (1280 wide), and sees
+the error banner once the session cookie is gone. Prints one "ok ..." or
+"FAIL ..." line per check; exits 1 if any failed or it stopped early. Chromium trusts the test CA through the NSS db in $HOME/.pki/nssdb
 (the caller makes it): no certificate error is ignored.
 
 Every wait is bounded; Chromium and chromedriver are stopped on exit.
@@ -68,8 +68,8 @@ def main():
     if len(sys.argv) < 6:
         print(__doc__, file=sys.stderr)
         return 2
-    url, token_file, screenshot, min_conns, service = sys.argv[1:6]
-    expected = [service] + sys.argv[6:]
+    url, token_file, screenshot, min_conns, title = sys.argv[1:6]
+    expected = [title] + sys.argv[6:]
     with open(token_file, encoding="utf-8") as f:
         token = f.readline().strip()
 
@@ -86,8 +86,8 @@ def main():
     try:
         driver.set_page_load_timeout(WAIT_S)
         driver.set_script_timeout(WAIT_S)
-        # The page as a 1280x800 screen shows it (the window's size would
-        # include the browser's frame).
+        # A 1280x800 screen (the window's size would include the browser's
+        # frame).
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False})
 
@@ -129,8 +129,8 @@ def main():
               const head = [...card.querySelectorAll("thead th")].map((th) => th.textContent);
               return cells[head.indexOf("Conns")].textContent;
             }
-            return null;""", service)
-        check(f"{service}: its total shows at least {min_conns} connections",
+            return null;""", title)
+        check(f"{title}: its total shows at least {min_conns} connections",
               total is not None and int(total.replace(",", "")) >= int(min_conns), f"total {total!r}")
         banner = driver.find_element(By.ID, "banner")
         check("no error banner", not banner.is_displayed(), banner.text)
@@ -150,6 +150,12 @@ def main():
         check("the token never appears in a URL", all(token not in u for u in urls) and token not in driver.current_url,
               str([u for u in urls if token in u]))
 
+        # The whole page in one picture: 1280 wide, as tall as the page
+        # (bounded), so that VRRP, sync and drops are in it too.
+        height = min(int(driver.execute_script("return document.documentElement.scrollHeight")), 2400)
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": 1280, "height": max(height, 800), "deviceScaleFactor": 1, "mobile": False})
+        time.sleep(0.3)  # a frame at the new size
         check("screenshot saved", driver.save_screenshot(screenshot), screenshot)
 
         # The page says so clearly when the API stops answering.

@@ -24,6 +24,7 @@ from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 WAIT_S = 10  # each wait for the page, bounded
@@ -58,10 +59,13 @@ def login_form_shown(driver):
 
 
 def submit_token(driver, token):
+    """Submits the form; returns once the answer replaced the page (bounded)."""
     field = driver.find_element(By.NAME, "token")
     field.clear()
     field.send_keys(token)
     driver.find_element(By.CSS_SELECTOR, 'form[action="/login"] button[type="submit"]').click()
+    wait_for(driver, "the answer", lambda d: staleness_of(field)(d) and
+             d.execute_script("return document.readyState") == "complete")
 
 
 def main():
@@ -99,11 +103,10 @@ def main():
 
         wrong = "wrong-" + token[::-1]
         submit_token(driver, wrong)
-        wait_for(driver, "the answer to a wrong token", lambda d: d.execute_script("return document.readyState") == "complete")
         check("a wrong token: the login form again", login_form_shown(driver), driver.current_url)
-        failed = driver.find_elements(By.ID, "failed")
-        check("a wrong token: 'wrong token' is shown",
-              len(failed) == 1 and failed[0].is_displayed() and "wrong token" in failed[0].text,
+        notice = driver.find_elements(By.ID, "notice")
+        check("a wrong token: the form says so",
+              len(notice) == 1 and notice[0].is_displayed() and "not the API token" in notice[0].text,
               body_text(driver)[:200])
         check("a wrong token: no session cookie", driver.get_cookie("sluice_session") is None,
               str(driver.get_cookies()))
@@ -164,6 +167,12 @@ def main():
               wait_for(driver, "the banner", lambda d: d.find_element(By.ID, "banner").is_displayed()
                        and "log in again" in d.find_element(By.ID, "banner").text),
               driver.find_element(By.ID, "banner").text)
+        # ... and stops asking: every refused request counts as a failed login.
+        count = "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/v1/status')).length;"
+        before = driver.execute_script(count)
+        time.sleep(4.5)  # two refresh periods
+        after = driver.execute_script(count)
+        check("without the session the page stops refreshing", before == after, f"{before} then {after} requests")
     finally:
         driver.quit()  # stops Chromium and chromedriver
     print(f"browser: {failures} failed", flush=True)

@@ -96,10 +96,10 @@ traffic() {
         [ $((i % 3)) -ne 0 ] || http_get "$c" 10.0.0.10 >/dev/null || true
         [ $((i % 4)) -ne 0 ] || udp_echo "$c" "$LAB_VIP4" ping >/dev/null || true
         [ $((i % 5)) -ne 0 ] || in_ns "$c" curl -s --max-time 0.3 "http://$LAB_VIP4:81/" >/dev/null || true
-        [ $((i % 20)) -ne 1 ] || { http_get "$c" "$LAB_VIP4" "/slow?s=2" >/dev/null || true; } &
+        if [ $((i % 20)) -eq 1 ]; then http_get "$c" "$LAB_VIP4" "/slow?s=2" >/dev/null & fi
         sleep 0.1
       done
-      wait
+      wait || true
     ) >/dev/null 2>&1 &
     traffic_pids+=($!)
   done

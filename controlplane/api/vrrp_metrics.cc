@@ -19,9 +19,9 @@ void writeVrrp(const json& vrrp, std::ostream& out) {
   for (const json& inst : member(vrrp, "instances", noArray)) {
     const std::string name = text(inst, "name"), current = text(inst, "state");
     for (const char* s : {"INIT", "BACKUP", "MASTER", "FAULT"}) {
-      state.add({{"instance", name}, {"state", s}}, current == s ? 1 : 0);
+      state.add({{"vrrp_instance", name}, {"state", s}}, current == s ? 1 : 0);
     }
-    const Labels labels{{"instance", name}};
+    const Labels labels{{"vrrp_instance", name}};
     priority.add(labels, count(inst, "priority"));
     effective.add(labels, count(inst, "effective_priority"));
     transitions.add(labels, count(inst, "transitions"));

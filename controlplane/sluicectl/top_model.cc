@@ -113,6 +113,8 @@ Sample readSample(const json& stats, const json& health, const json& vrrp, const
     row.scheduler = text(*svc, "scheduler");
     row.totals = totalsOf(*svc);
     row.rates = apiRatesOf(*svc);
+    row.active = counter(*svc, "activeconns");  // its real servers' sum
+    row.inactive = counter(*svc, "inactconns");
     // Health and quorum belong to the configured virtual_server (a group's
     // addresses share its checks).
     const std::string configured = field(*svc, "virtual_server").is_string() ? text(*svc, "virtual_server") : row.id;
@@ -129,10 +131,6 @@ Sample readSample(const json& stats, const json& health, const json& vrrp, const
       r.rates = apiRatesOf(*rs);
       const auto h = serverHealth.find({configured, r.id});
       r.health = h == serverHealth.end() ? "-" : h->second;
-      // IPVS counts active and inactive connections per real server
-      // (ipvsadm shows no service's); a service shows its servers' sum.
-      row.active += r.active;
-      row.inactive += r.inactive;
       row.servers.push_back(std::move(r));
     }
     s.services.push_back(std::move(row));

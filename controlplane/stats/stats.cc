@@ -154,6 +154,15 @@ json countersJson(const dp::ForwardingTable& table, Workers workers, const RateE
       sorry["sorry"] = true;
       servers.push_back(std::move(sorry));
     }
+    // The data plane counts open connections per real server only (as
+    // IPVS does): a service's are its real servers' sum.
+    uint64_t active = 0, inactive = 0;
+    for (const json& rs : servers) {
+      active += rs["activeconns"].get<uint64_t>();
+      inactive += rs["inactconns"].get<uint64_t>();
+    }
+    j["activeconns"] = active;
+    j["inactconns"] = inactive;
     j["real_servers"] = std::move(servers);
     services.push_back(std::move(j));
   }

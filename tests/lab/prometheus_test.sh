@@ -162,12 +162,11 @@ expect "its four real servers all have a connection rate above 0" "4" \
 expect "packet rates both ways" "in out" \
   promql "rate(sluice_service_packets_total{service=\"$svc\"}[10s]) > 0" \
   '" ".join(sorted(s["metric"]["direction"] for s in r))'
-# Prometheus's target label instance (the router) wins over sluiced's label
-# of the same name, which it keeps as exported_instance.
+# vrrp_instance names the VRRP instance; Prometheus's own instance the router.
 expect "VRRP: the three instances are MASTER" "RH_EXT RH_INT RH_INT6" \
-  promql 'sluice_vrrp_state{state="MASTER"} == 1' '" ".join(sorted(s["metric"]["exported_instance"] for s in r))'
+  promql 'sluice_vrrp_state{state="MASTER"} == 1' '" ".join(sorted(s["metric"]["vrrp_instance"] for s in r))'
 expect "VRRP: instance is the router scraped" "127.0.0.1:$port" \
-  promql 'sluice_vrrp_state{exported_instance="RH_EXT",state="MASTER"}' 'r[0]["metric"]["instance"]'
+  promql 'sluice_vrrp_state{vrrp_instance="RH_EXT",state="MASTER"}' 'r[0]["metric"]["instance"]'
 expect "VRRP: no instance in another state" "0" promql 'sum(sluice_vrrp_state{state!="MASTER"})' 'r[0]["value"][1]'
 expect "health: the persistent service's TCP_CHECKs are up" \
   "tcp-10.0.0.10-80 192.168.1.20-80 TCP_CHECK 1;tcp-10.0.0.10-80 192.168.1.21-80 TCP_CHECK 1" \

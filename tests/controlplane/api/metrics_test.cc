@@ -107,18 +107,18 @@ TEST(Metrics, VrrpInstancesHaveStatePrioritiesAndTransitions) {
                        {{"name", "VI_2"}, {"state", "FAULT"}, {"priority", 100}, {"effective_priority", 100}}}}};
   expectLines(prometheusText({.vrrp = vrrp}),
               {"# TYPE sluice_vrrp_state gauge",
-               "sluice_vrrp_state{instance=\"VI_1\",state=\"INIT\"} 0",
-               "sluice_vrrp_state{instance=\"VI_1\",state=\"BACKUP\"} 0",
-               "sluice_vrrp_state{instance=\"VI_1\",state=\"MASTER\"} 1",
-               "sluice_vrrp_state{instance=\"VI_1\",state=\"FAULT\"} 0",
-               "sluice_vrrp_state{instance=\"VI_2\",state=\"MASTER\"} 0",
-               "sluice_vrrp_state{instance=\"VI_2\",state=\"FAULT\"} 1",
-               "sluice_vrrp_priority{instance=\"VI_1\"} 150",
-               "sluice_vrrp_effective_priority{instance=\"VI_1\"} 140",
-               "sluice_vrrp_priority{instance=\"VI_2\"} 100",
+               "sluice_vrrp_state{vrrp_instance=\"VI_1\",state=\"INIT\"} 0",
+               "sluice_vrrp_state{vrrp_instance=\"VI_1\",state=\"BACKUP\"} 0",
+               "sluice_vrrp_state{vrrp_instance=\"VI_1\",state=\"MASTER\"} 1",
+               "sluice_vrrp_state{vrrp_instance=\"VI_1\",state=\"FAULT\"} 0",
+               "sluice_vrrp_state{vrrp_instance=\"VI_2\",state=\"MASTER\"} 0",
+               "sluice_vrrp_state{vrrp_instance=\"VI_2\",state=\"FAULT\"} 1",
+               "sluice_vrrp_priority{vrrp_instance=\"VI_1\"} 150",
+               "sluice_vrrp_effective_priority{vrrp_instance=\"VI_1\"} 140",
+               "sluice_vrrp_priority{vrrp_instance=\"VI_2\"} 100",
                "# TYPE sluice_vrrp_transitions_total counter",
-               "sluice_vrrp_transitions_total{instance=\"VI_1\"} 3",
-               "sluice_vrrp_transitions_total{instance=\"VI_2\"} 0"});
+               "sluice_vrrp_transitions_total{vrrp_instance=\"VI_1\"} 3",
+               "sluice_vrrp_transitions_total{vrrp_instance=\"VI_2\"} 0"});
   // No instance: the families are declared, with no sample.
   const std::string none = prometheusText({.vrrp = {{"running", false}, {"instances", json::array()}}});
   EXPECT_NE(none.find("# TYPE sluice_vrrp_state gauge\n"), std::string::npos);
@@ -196,7 +196,7 @@ TEST(Metrics, LabelValuesAreEscaped) {
   const json stats = {{"services", {{{"id", "group-a\"b\\c"}, {"conns", 1}}}}};
   EXPECT_NE(prometheusText({.stats = stats}).find("service=\"group-a\\\"b\\\\c\""), std::string::npos);
   const json vrrp = {{"instances", {{{"name", "VI\n1"}, {"state", "BACKUP"}}}}};
-  EXPECT_NE(prometheusText({.vrrp = vrrp}).find("instance=\"VI\\n1\""), std::string::npos);
+  EXPECT_NE(prometheusText({.vrrp = vrrp}).find("vrrp_instance=\"VI\\n1\""), std::string::npos);
 }
 
 // What promtool check metrics would refuse, checked here where promtool

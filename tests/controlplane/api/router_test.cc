@@ -126,7 +126,7 @@ TEST(Router, ReadOnlyResourcesHaveTheirShape) {
   EXPECT_EQ(metrics.contentType, "text/plain; version=0.0.4");
   EXPECT_NE(metrics.body.find("sluice_drops_total{reason=\"no_service\"} 3"), std::string::npos);
   // Not only the stats: the VRRP and status documents too.
-  EXPECT_NE(metrics.body.find("sluice_vrrp_state{instance=\"RH_EXT\",state=\"MASTER\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("sluice_vrrp_state{vrrp_instance=\"RH_EXT\",state=\"MASTER\"} 1"), std::string::npos);
   EXPECT_NE(metrics.body.find("sluice_build_info{version=\"test\"} 1"), std::string::npos);
 }
 

@@ -66,8 +66,10 @@ TEST(StatsJson, CountersJsonNamesAndSumsEverything) {
   dp::WorkerCounters a, b;
   a.services[3].conns.add(1);
   b.services[3].conns.add(2);
-  a.services[3].activeConns.add(1);
-  b.services[3].inactiveConns.add(2);
+  // Open connections are counted per real server; a service's are their sum.
+  a.dests[5].activeConns.add(1);
+  b.dests[6].inactiveConns.add(1);
+  a.dests[7].inactiveConns.add(1);
   a.dests[5].countPacket(false, 60);
   b.dests[5].countPacket(false, 40);
   a.drop(dp::DropReason::kNoConnection);
@@ -100,6 +102,8 @@ TEST(StatsJson, CountersJsonNamesAndSumsEverything) {
   EXPECT_EQ(rs["weight"], 1);
   EXPECT_EQ(rs["inpkts"], 2u);
   EXPECT_EQ(rs["inbytes"], 100u);
+  EXPECT_EQ(rs["activeconns"], 1u);
+  EXPECT_EQ(s["real_servers"][1]["inactconns"], 1u);
   EXPECT_FALSE(rs.contains("sorry"));
   EXPECT_FALSE(rs.contains("tunnel"));  // NAT
   EXPECT_EQ(s["real_servers"][1]["weight"], 0);

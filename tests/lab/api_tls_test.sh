@@ -21,16 +21,10 @@ set -euo pipefail
 
 # shellcheck source=tests/lab/lib.sh
 source "$(dirname "$0")/lib.sh" "$@"
-# shellcheck source=scripts/lib/test-certs.sh
-source "$top/scripts/lib/test-certs.sh"
-
 preflight "$sluiced" "$sluicectl"
 
 work=$(mktemp -d)
 pidfile=/run/sluice/lab-tls-lb1.pid
-token=lab-tls-token-0123456789abcdef
-port=9443
-url=https://127.0.0.1:$port
 cleanup() {
   stop_sluiced
   "$lab" down >/dev/null 2>&1 || true
@@ -39,16 +33,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-test_certs "$work/certs"
-c=$work/certs
-printf '%s\n' "$token" >"$work/token"
-chmod 600 "$work/token"
+tls_api 9443
+token=$api_token c=$certs url=$api_url port=$api_port
 
-# config [EXTRA]: the NAT lab's config with a TLS api block.
+# config [LINES]: the NAT lab's config with the TLS api block.
 config() {
   cat "$configs/nat.conf"
-  printf 'api {\n    listen %s\n    token_file %s\n    tls_certificate %s\n    tls_key %s\n%s}\n' \
-    "$port" "$work/token" "$c/server.crt" "$c/server.key" "${1:-}"
+  tls_api_block "${1:-}"
 }
 # https [CURL-ARGS...] PATH: prints the HTTP status, or curl's exit status
 # as "curl N" when there was no answer (60: the server's certificate did not

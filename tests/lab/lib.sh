@@ -186,3 +186,24 @@ require_refkernel() {
     exit 1
   fi
 }
+
+# The API's TLS listener for a test (docs/api.md, "Remote access"):
+# tls_api PORT makes certificates (scripts/lib/test-certs.sh) in
+# $work/certs and the token file $work/token, and sets $api_token, $certs
+# and $api_url (lb1's loopback); tls_api_block [LINES] prints the api block
+# for them, LINES added inside it.
+tls_api() {
+  # shellcheck source=scripts/lib/test-certs.sh
+  source "$top/scripts/lib/test-certs.sh"
+  certs=$work/certs
+  test_certs "$certs"
+  api_token=lab-api-token-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  printf '%s\n' "$api_token" >"$work/token"
+  chmod 600 "$work/token"
+  api_port=$1
+  api_url=https://127.0.0.1:$api_port
+}
+tls_api_block() {
+  printf 'api {\n    listen 127.0.0.1 %s\n    token_file %s\n    tls_certificate %s\n    tls_key %s\n%s}\n' \
+    "$api_port" "$work/token" "$certs/server.crt" "$certs/server.key" "${1:-}"
+}

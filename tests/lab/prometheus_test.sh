@@ -20,8 +20,6 @@ set -euo pipefail
 
 # shellcheck source=tests/lab/lib.sh
 source "$(dirname "$0")/lib.sh" "$@"
-# shellcheck source=scripts/lib/test-certs.sh
-source "$top/scripts/lib/test-certs.sh"
 
 preflight "$sluiced"
 prometheus=/usr/bin/prometheus
@@ -63,20 +61,16 @@ wait_promql() {
 
 echo "== sluiced with the TLS API, traffic"
 "$lab" up nat >/dev/null
-mkdir "$work/certs"
-test_certs "$work/certs"
-token="lab-prometheus-token-0123456789"
-printf '%s\n' "$token" >"$work/token"
+tls_api "$port"
 printf '%s\n' "wrong-prometheus-token-0123456789" >"$work/wrong-token"
-chmod 600 "$work/token" "$work/wrong-token"
+chmod 600 "$work/wrong-token"
 {
   # Connection sync as master on eth1, for the dashboard's sync panels.
   printf 'global_defs {\n    lvs_sync_daemon eth1 RH_INT\n}\n'
   # The persistent service's TCP_CHECKs every 2 s (keepalived's default
   # is 60 s): rs2's return shows in the picture.
   sed 's/^    persistence_timeout 60$/&\n    delay_loop 2/' "$configs/nat.conf"
-  printf 'api {\n    listen 127.0.0.1 %s\n    token_file %s\n' "$port" "$work/token"
-  printf '    tls_certificate %s\n    tls_key %s\n}\n' "$work/certs/server.crt" "$work/certs/server.key"
+  tls_api_block
 } >"$work/live.conf"
 start_sluiced "$work/live.conf"
 t0=$(date +%s)
@@ -119,7 +113,7 @@ scrape_configs:
   - job_name: sluice
     scheme: https
     tls_config:
-      ca_file: $work/certs/ca.crt
+      ca_file: $certs/ca.crt
     authorization:
       credentials_file: $work/token
     static_configs:
@@ -128,7 +122,7 @@ scrape_configs:
     scrape_interval: 5s
     scheme: https
     tls_config:
-      ca_file: $work/certs/ca.crt
+      ca_file: $certs/ca.crt
     authorization:
       credentials_file: $work/wrong-token
     static_configs:

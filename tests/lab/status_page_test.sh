@@ -18,8 +18,6 @@ set -euo pipefail
 
 # shellcheck source=tests/lab/lib.sh
 source "$(dirname "$0")/lib.sh" "$@"
-# shellcheck source=scripts/lib/test-certs.sh
-source "$top/scripts/lib/test-certs.sh"
 preflight "$sluiced"
 for tool in /usr/bin/chromium /usr/bin/chromedriver certutil; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed (scripts/setup)"; exit 1; }
@@ -44,21 +42,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-test_certs "$work"
-head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$work/token"
-chmod 600 "$work/token"
+tls_api "$port"
 # Chromium reads its trust store from $HOME/.pki/nssdb: a fresh HOME holding
 # only the test CA.
 home=$work/home
 mkdir -p "$home/.pki/nssdb"
 certutil -d "sql:$home/.pki/nssdb" -N --empty-password
-certutil -d "sql:$home/.pki/nssdb" -A -t "C,," -n sluice-test-ca -i "$work/ca.crt"
+certutil -d "sql:$home/.pki/nssdb" -A -t "C,," -n sluice-test-ca -i "$certs/ca.crt"
 
 "$lab" up nat >/dev/null
 {
   cat "$configs/nat.conf"
-  printf 'api {\n    listen 127.0.0.1 %s\n    token_file %s\n    tls_certificate %s\n    tls_key %s\n}\n' \
-    "$port" "$work/token" "$work/server.crt" "$work/server.key"
+  tls_api_block
 } >"$work/live.conf"
 start_sluiced "$work/live.conf"
 

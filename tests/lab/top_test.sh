@@ -33,17 +33,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # The API's TLS listener too, for top over --connect.
-# shellcheck source=scripts/lib/test-certs.sh
-source "$top/scripts/lib/test-certs.sh"
-mkdir "$work/certs"
-test_certs "$work/certs"
-token="lab-top-token-0123456789"
-printf "%s\n" "$token" >"$work/token"
-port=9443
+tls_api 9443
 {
   cat "$configs/nat.conf"
-  printf 'api {\n    listen %s\n    token_file %s\n    tls_certificate %s\n    tls_key %s\n}\n' \
-    "$port" "$work/token" "$work/certs/server.crt" "$work/certs/server.key"
+  tls_api_block
 } >"$work/live.conf"
 
 "$lab" up nat >/dev/null
@@ -64,8 +57,8 @@ once=$(in_ns lb1 timeout 10 "$sluicectl" top --once 2>&1 || true)
 contains "--once: the service" "TCP  10.0.0.1:80" echo "$once"
 contains "--once: a real server under it" "  -> 192.168.1.23:80" echo "$once"
 contains "--once: the VRRP summary" "VRRP 3 MASTER" echo "$once"
-tls=$(in_ns lb1 timeout 10 "$sluicectl" top --once --connect "https://127.0.0.1:$port" \
-  --cacert "$work/certs/ca.crt" --token-file "$work/token" 2>&1 || true)
+tls=$(in_ns lb1 timeout 10 "$sluicectl" top --once --connect "$api_url" \
+  --cacert "$certs/ca.crt" --token-file "$work/token" 2>&1 || true)
 contains "--once over TLS (--connect): the service" "TCP  10.0.0.1:80" echo "$tls"
 check "--once: plain text, no escape sequences" test "$(grep -c $'\x1b' <<<"$once")" = 0
 

@@ -14,6 +14,7 @@
 
 #include "controlplane/api/login_page.h"
 #include "controlplane/api/router.h"
+#include "controlplane/api/status_page.h"
 
 namespace sluice::api {
 namespace {
@@ -56,13 +57,11 @@ void answer(httplib::Response& res, const Response& r) {
   for (const auto& [name, value] : r.headers) res.set_header(name, value);
 }
 
-void answerHtml(httplib::Response& res, int status, const std::string& page) {
-  res.status = status;
-  // The page is self-contained: nothing from elsewhere, never framed.
-  res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
-  res.set_header("X-Frame-Options", "DENY");
-  res.set_header("Cache-Control", "no-store");
-  res.set_content(page, "text/html; charset=utf-8");
+// The login form: its own style, and a form that posts only here.
+void answerLogin(httplib::Response& res, int status, std::string_view notice) {
+  answer(res, htmlResponse(status, loginPage(notice),
+                           "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
+                           "frame-ancestors 'none'"));
 }
 
 constexpr std::string_view kSessionCookie = "sluice_session";
@@ -92,7 +91,7 @@ void login(const httplib::Request& req, httplib::Response& res, AuthGuard& guard
   const auto token = form.find("token");
   if (token == form.end() || !guard.tokenMatches(token->second)) {
     guard.fail(AuthFailure::kLoginRefused, req.remote_addr);
-    answerHtml(res, 401, loginPage("That is not the API token."));
+    answerLogin(res, 401, "That is not the API token.");
     return;
   }
   // Secure: never sent over plain HTTP; HttpOnly: no script reads it;
@@ -135,9 +134,9 @@ void guardedRequest(const httplib::Request& req, httplib::Response& res, AuthGua
     }
     if (!page) return refuse(AuthFailure::kWrongSession);
     guard.fail(AuthFailure::kWrongSession, req.remote_addr);
-    return answerHtml(res, 401, loginPage("The session has ended: log in again."));
+    return answerLogin(res, 401, "The session has ended: log in again.");
   }
-  if (reading && page) return answerHtml(res, 200, loginPage(""));
+  if (reading && page) return answerLogin(res, 200, "");
   refuse(AuthFailure::kMissingToken);
 }
 

@@ -1,21 +1,27 @@
 #include "controlplane/api/status_page.h"
 
 #include <string>
+#include <utility>
 
 namespace sluice::api {
 
-Response statusPageResponse() {
-  Response r{200, std::string(statusPage()), "text/html; charset=utf-8"};
-  // Inline script and style only; fetch() to this origin; no plugin,
-  // frame, form target, base or remote image.
-  r.headers["Content-Security-Policy"] =
-      "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
-      "img-src data:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
+Response htmlResponse(int status, std::string page, std::string_view csp) {
+  Response r{status, std::move(page), "text/html; charset=utf-8"};
+  r.headers["Content-Security-Policy"] = std::string(csp);
   r.headers["X-Frame-Options"] = "DENY";
   r.headers["X-Content-Type-Options"] = "nosniff";
   r.headers["Referrer-Policy"] = "no-referrer";
   r.headers["Cache-Control"] = "no-store";
   return r;
+}
+
+Response statusPageResponse() {
+  // Inline script and style only; fetch() to this origin; no plugin,
+  // frame, form target, base or remote image.
+  return htmlResponse(200, std::string(statusPage()),
+                      "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                      "connect-src 'self'; img-src data:; form-action 'none'; base-uri 'none'; "
+                      "frame-ancestors 'none'");
 }
 
 }  // namespace sluice::api

@@ -20,6 +20,11 @@ struct MethodLine {
 // remcsum. Not thread-safe.
 MethodLine readMethod(const Args& a);
 
+// The optional port after an address (virtual_server, real_server,
+// sorry_server, a group entry): none and 0 both mean "no port", as in
+// keepalived, which reads an explicit 0 as a missing port. Not thread-safe.
+inline std::uint16_t optionalPort(const Args& a, std::size_t i) { return a.size() > i ? a.port(i, true) : 0; }
+
 // The real_server block with its checks. Thread-safe.
 Block<RealServer> realServerGrammar();
 

@@ -59,7 +59,7 @@ AddressRange readRange(const Args& a) {
   } else {
     r.first = r.last = a.ip(0);
   }
-  r.port = a.size() == 2 ? a.port(1) : 0;
+  r.port = optionalPort(a, 1);
   return r;
 }
 

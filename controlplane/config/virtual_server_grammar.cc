@@ -121,7 +121,7 @@ void addServerValues(Block<ServerDraft>& b) {
     a.expect(1, 2);
     SorryServer s;
     s.address = a.ip(0);
-    s.port = a.size() == 2 ? a.port(1) : 0;
+    s.port = optionalPort(a, 1);
     d.vs.sorryServer = s;
   });
   b.value("sorry_server_inhibit", [](ServerDraft& d, const Args& a) {
@@ -170,7 +170,7 @@ Block<ServerDraft> virtualServerGrammar() {
         a.expect(1, 2);
         RealServer rs;
         rs.address = a.ip(0);
-        rs.port = a.size() == 2 ? a.port(1) : 0;
+        rs.port = optionalPort(a, 1);
         return rs;
       },
       realServerGrammar(),
@@ -221,6 +221,43 @@ void checkFamilies(const VirtualServer& vs, const Args& a) {
   }
 }
 
+// keepalived's rule for a fwmark service: only NAT can send a packet to
+// another port, so the port of a DR or TUN server is cleared (0: the port
+// the client used), with a warning.
+bool clearFwmarkPort(const VirtualServer& vs, std::uint16_t& port, ForwardingMethod method, const std::string& what,
+                     const Args& a) {
+  if (vs.kind != VirtualServerKind::kFwmark || method == ForwardingMethod::kNat || port == 0) return false;
+  a.warn("virtual_server " + describe(vs) + ": " + what + " port " + std::to_string(port) + " is ignored with " +
+         std::string(toString(method)) + " (only NAT changes ports); cleared, as keepalived does");
+  port = 0;
+  return true;
+}
+
+// After clearing, two lines may name one server (IPVS would refuse the
+// second): an error of the file rather than a surprise in the tables.
+void refuseClearedDuplicates(const VirtualServer& vs, const Args& a) {
+  for (std::size_t i = 1; i < vs.realServers.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      const RealServer& x = vs.realServers[i];
+      if (x.address == vs.realServers[j].address && x.port == vs.realServers[j].port) {
+        a.error("duplicate real_server " + config::toString(x.address) + " " + std::to_string(x.port) +
+                " in this virtual_server once the ports of its DR and TUN servers are cleared");
+        return;
+      }
+    }
+  }
+}
+
+// A real server without a port (fwmark and group services, port 0) gives a
+// connecting check nothing to connect to: keepalived's check then tries
+// port 0 and fails, so the server never comes up. Said at load time.
+void warnIfCheckHasNoPort(const RealServer& rs, const HealthCheck& check, const Args& a) {
+  if (rs.port != 0 || check.connectPort || check.type == CheckType::kMisc) return;
+  a.warn(std::string(toString(check.type)) + " of real_server " + config::toString(rs.address) +
+         " has no port to connect to (the real server has port 0): give the check a connect_port, "
+         "or it fails and the server stays down");
+}
+
 void closeVirtualServer(Config& c, ServerDraft&& d, const Args& a) {
   VirtualServer& vs = d.vs;
   if (vs.kind == VirtualServerKind::kFwmark && d.protocolGiven) {
@@ -252,13 +289,21 @@ void closeVirtualServer(Config& c, ServerDraft&& d, const Args& a) {
     a.warn("virtual_server " + describe(vs) + " has no real_server");
   }
   checkFamilies(vs, a);
+  bool cleared = false;
   for (auto& rs : vs.realServers) {
     if (rs.port == 0 && vs.kind == VirtualServerKind::kAddress) {
       rs.port = vs.port;
     }
+    const std::string what = "real_server " + config::toString(rs.address);
+    cleared |= clearFwmarkPort(vs, rs.port, forwardingOf(vs, rs).method, what, a);
     for (auto& check : rs.checks) {
       resolveCheckTiming(check, rs.checkDefaults, vs.checkDefaults);
+      warnIfCheckHasNoPort(rs, check, a);
     }
+  }
+  if (cleared) refuseClearedDuplicates(vs, a);
+  if (vs.sorryServer) {
+    clearFwmarkPort(vs, vs.sorryServer->port, forwardingOf(vs, *vs.sorryServer).method, "sorry_server", a);
   }
   if (!a.context().define("virtual_server", describe(vs), a.where())) {
     return;
@@ -302,7 +347,7 @@ ServerDraft openVirtualServer(Config&, const Args& a) {
   } else {
     d.vs.kind = VirtualServerKind::kAddress;
     d.vs.address = a.ip(0);
-    d.vs.port = a.size() == 2 ? a.port(1) : 0;
+    d.vs.port = optionalPort(a, 1);
   }
   return d;
 }

@@ -333,6 +333,76 @@ virtual_server fwmark 80 {
                    "g.conf:14: no fwmark 80 rule in the dataplane block: no packet will carry this mark"}));
 }
 
+// keepalived reads an explicit port 0 as no port, on every address line.
+TEST(Lvs, PortZeroIsNoPort) {
+  const auto r = parseString(R"(virtual_server fwmark 80 {
+  lb_kind NAT
+  persistence_timeout 60
+  real_server 192.168.1.20 0 {
+    TCP_CHECK {
+      connect_port 8080
+    }
+  }
+  real_server 192.168.1.21 {
+    TCP_CHECK {
+    }
+  }
+  real_server 192.168.1.22 443 {
+    lvs_method DR
+  }
+  real_server 192.168.1.23 443
+  sorry_server 192.168.1.30 8080
+  sorry_server_lvs_method TUN
+}
+virtual_server 10.0.0.1 80 {
+  protocol TCP
+  real_server 192.168.1.20 0
+  sorry_server 192.168.1.30 0
+}
+virtual_server_group G {
+  10.0.0.2 0
+}
+virtual_server 10.0.0.3 0 {
+  protocol TCP
+  persistence_timeout 60
+  real_server 192.168.1.20 0
+})",
+                             "z.conf");
+  ASSERT_TRUE(r.ok()) << ::testing::PrintToString(errorsOf(r));
+  const VirtualServer& byMark = r.config->virtualServers.at(0);
+  EXPECT_EQ(byMark.realServers.at(0).port, 0);
+  EXPECT_EQ(byMark.realServers.at(1).port, 0);
+  EXPECT_EQ(byMark.realServers.at(2).port, 0);    // DR cannot change ports: cleared
+  EXPECT_EQ(byMark.realServers.at(3).port, 443);  // NAT can
+  EXPECT_EQ(byMark.sorryServer->port, 0);
+  const VirtualServer& byAddress = r.config->virtualServers.at(1);
+  EXPECT_EQ(byAddress.realServers.at(0).port, 80);  // the service's port
+  EXPECT_EQ(byAddress.sorryServer->port, 0);
+  EXPECT_EQ(r.config->virtualServerGroups.at(0).ranges.at(0).port, 0);
+  const VirtualServer& portless = r.config->virtualServers.at(2);
+  EXPECT_EQ(portless.port, 0);
+  EXPECT_EQ(portless.realServers.at(0).port, 0);
+  EXPECT_EQ(warningsOf(r),
+            (Lines{"z.conf:1: TCP_CHECK of real_server 192.168.1.21 has no port to connect to (the real server has "
+                   "port 0): give the check a connect_port, or it fails and the server stays down",
+                   "z.conf:1: virtual_server fwmark 80: real_server 192.168.1.22 port 443 is ignored with DR "
+                   "(only NAT changes ports); cleared, as keepalived does",
+                   "z.conf:1: virtual_server fwmark 80: sorry_server port 8080 is ignored with TUN (only NAT "
+                   "changes ports); cleared, as keepalived does",
+                   "z.conf:1: no fwmark 80 rule in the dataplane block: no packet will carry this mark"}));
+
+  // The same server with and without its 0 is one server.
+  const auto dup = parseString(
+      "virtual_server fwmark 1 {\n real_server 192.168.1.20\n real_server 192.168.1.20 0\n}\n", "d.conf");
+  EXPECT_EQ(errorsOf(dup), Lines{"d.conf:3: duplicate real_server 192.168.1.20 0 in this virtual_server"});
+  EXPECT_FALSE(parseString("virtual_server fwmark 1 {\n real_server 192.168.1.20 65536\n}\n", "p.conf").ok());
+  const auto cleared = parseString(
+      "virtual_server fwmark 1 {\n lb_kind DR\n real_server 192.168.1.20 80\n real_server 192.168.1.20 443\n}\n",
+      "c.conf");
+  EXPECT_EQ(errorsOf(cleared), Lines{"c.conf:1: duplicate real_server 192.168.1.20 0 in this virtual_server once the "
+                                     "ports of its DR and TUN servers are cleared"});
+}
+
 TEST(Lvs, BadGroupEntries) {
   const auto r = parseString("virtual_server_group G {\n 10.0.0.20-10 80\n 10.0.0.1 http\n}\n", "g.conf");
   EXPECT_EQ(

@@ -79,7 +79,7 @@ virtual_server 10.0.0.1 443 {
 }
 virtual_server fwmark 80 {
     lb_algo rr
-    real_server 192.168.1.30 {
+    real_server 192.168.1.30 0 {
         weight 2
     }
 }
@@ -176,6 +176,7 @@ TEST_F(TableBuilder, FwmarkServiceMatchesByMarkAlone) {
   ASSERT_EQ(s->serverCount, 1u);
   EXPECT_EQ(str(t->servers[s->firstServer].addr), "192.168.1.30");
   EXPECT_EQ(t->servers[s->firstServer].weight, 2);
+  EXPECT_EQ(t->servers[s->firstServer].port, 0);  // real_server IP 0: the port each client used
   EXPECT_EQ(t->findService(tuple("10.0.0.3", 443, dp::kProtoTcp), 80), s);
 }
 

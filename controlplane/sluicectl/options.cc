@@ -399,13 +399,10 @@ class Parser {
     if (!e) return fail(g->quoted() + ": " + why);
     ServerSpec s{e->address, e->port};
     // A real server is named ADDRESS-PORT; like ipvsadm, the port defaults to
-    // the service's. add-server may leave it to the daemon.
-    if (!s.port && c.verb != Verb::kAddServer) {
-      if (c.service->port == 0) {
-        return fail(g->quoted() + ": give the real server's port (RIP:PORT): the service has no port to default to");
-      }
-      s.port = c.service->port;
-    }
+    // the service's: 0 for a fwmark or port-less service, the name of a real
+    // server that keeps the port each client used. add-server may leave it to
+    // the daemon.
+    if (!s.port && c.verb != Verb::kAddServer) s.port = c.service->port;
     c.server = s;
     return true;
   }

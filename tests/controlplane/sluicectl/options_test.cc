@@ -165,8 +165,10 @@ TEST(SluicectlOptions, ServerPortDefaultsToTheServicesPort) {
   EXPECT_EQ(parse({"del-server", "-t", "10.0.0.1:80", "-r", "192.168.1.20"}).server->port, 80);
   EXPECT_EQ(parse({"drain", "-t", "10.0.0.1:80", "-r", "192.168.1.20:81"}).server->port, 81);
   EXPECT_EQ(parse({"drain", "-t", "[2001:db8::1]:80", "-r", "[2001:db8::20]"}).server->address, "2001:db8::20");
-  EXPECT_EQ(refusal({"del-server", "-f", "80", "-r", "192.168.1.20"}),
-            "-r '192.168.1.20': give the real server's port (RIP:PORT): the service has no port to default to");
+  // A fwmark service has no port: its real servers' default is 0, the
+  // port each client used, as ipvsadm's.
+  EXPECT_EQ(parse({"del-server", "-f", "80", "-r", "192.168.1.20"}).server->port, 0);
+  EXPECT_EQ(parse({"weight", "-f", "80", "-r", "192.168.1.20:0", "3"}).server->port, 0);
   EXPECT_EQ(parse({"del-server", "-f", "80", "-r", "192.168.1.20:80"}).server->port, 80);
 }
 

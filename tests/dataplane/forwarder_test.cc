@@ -230,6 +230,42 @@ TEST(Forwarder, FwmarkGroupsPortsOnOneServer) {
   EXPECT_EQ(send(f, syn("10.0.0.101", 1002, "10.0.0.1", 22)).verdict.kind, Verdict::Kind::kDrop);
 }
 
+// `real_server IP 0` on a fwmark NAT service: only the address changes on
+// the way in, and only the address is restored on the way out, each
+// connection on the port its client chose.
+TEST(Forwarder, PortZeroServerKeepsEachPortThroughNat) {
+  Lab lab;
+  Service& s = lab.addService("10.0.0.1", 0, 0, {1}, "rr");
+  s.byMark = true;
+  s.mark = 80;
+  lab.table->servers[0].port = 0;
+  lab.table->fwmarkRules = {FwmarkRule{prefix("10.0.0.1", 32), kProtoTcp, 80, 80, 80},
+                            FwmarkRule{prefix("10.0.0.1", 32), kProtoTcp, 443, 443, 80}};
+  Forwarder f(0, 64, ConnTimeouts{});
+  lab.attach(f);
+  for (const uint16_t port : {uint16_t{80}, uint16_t{443}}) {
+    SCOPED_TRACE(port);
+    const Sent in = send(f, syn("10.0.0.101", 2000, "10.0.0.1", port));
+    ASSERT_EQ(in.verdict.kind, Verdict::Kind::kTransmit);
+    EXPECT_EQ(in.parsed.tuple.dst, ip("192.168.1.20"));
+    EXPECT_EQ(in.parsed.tuple.dstPort, port);
+    EXPECT_EQ(in.parsed.tuple.srcPort, 2000);
+    EXPECT_EQ(checkChecksums(in.frame), "");
+    const Sent back = send(f, buildFrame({.src = {"192.168.1.20", port}, .dst = {"10.0.0.101", 2000},
+                                          .tcpFlags = kTcpSyn | kTcpAck}));
+    ASSERT_EQ(back.verdict.kind, Verdict::Kind::kTransmit);
+    EXPECT_EQ(back.verdict.port, kExt);
+    EXPECT_EQ(back.parsed.tuple.src, ip("10.0.0.1"));
+    EXPECT_EQ(back.parsed.tuple.srcPort, port);
+    EXPECT_EQ(back.parsed.tuple.dstPort, 2000);
+    EXPECT_EQ(checkChecksums(back.frame), "");
+  }
+  // A reply from a port no connection went to is not the service's.
+  const Sent stray = send(f, buildFrame({.src = {"192.168.1.20", 8443}, .dst = {"10.0.0.101", 2000},
+                                         .tcpFlags = kTcpSyn | kTcpAck}));
+  EXPECT_FALSE(stray.verdict.kind == Verdict::Kind::kTransmit && stray.parsed.tuple.src == ip("10.0.0.1"));
+}
+
 TEST(Forwarder, UdpAndIpv6Services) {
   Lab lab;
   lab.addService("10.0.0.1", 53, kProtoUdp, {1, 1});

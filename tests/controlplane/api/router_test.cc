@@ -53,6 +53,27 @@ TEST(Router, ChangesGoThroughApplyAndAnswerWithTheResult) {
   EXPECT_EQ(b.running, testing::startConfig());
 }
 
+// Port 0 is "the port the client used" on a fwmark service, and "the
+// service's port" on a service by address, as with ipvsadm -a -r IP:0.
+TEST(Router, RealServersWithPortZero) {
+  FakeBackend b;
+  Response r = call(b, "POST", "/v1/services/fwmark-5/servers", R"({"address": "192.168.1.40", "port": 0})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(bodyOf(r)["id"], "192.168.1.40-0");
+  EXPECT_EQ(bodyOf(r)["port"], 0);
+  const json listed = bodyOf(call(b, "GET", "/v1/services/fwmark-5/servers/192.168.1.40-0"));
+  EXPECT_EQ(listed["port"], 0);
+  EXPECT_EQ(listed["address"], "192.168.1.40");
+  // The same server again, with or without the 0, is a duplicate.
+  EXPECT_EQ(call(b, "POST", "/v1/services/fwmark-5/servers", R"({"address": "192.168.1.40"})").status, 409);
+  r = call(b, "POST", "/v1/services/tcp-10.0.0.1-80/servers", R"({"address": "192.168.1.41", "port": 0})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(bodyOf(r)["id"], "192.168.1.41-80");
+  EXPECT_EQ(call(b, "DELETE", "/v1/services/fwmark-5/servers/192.168.1.40-0").status, 200);
+  EXPECT_EQ(call(b, "DELETE", "/v1/services/tcp-10.0.0.1-80/servers/192.168.1.41-80").status, 200);
+  EXPECT_EQ(b.running, testing::startConfig());
+}
+
 TEST(Router, ARefusedApplyChangesNothing) {
   FakeBackend b;
   b.refuseApply = ApiError(503, "a worker has not taken the previous tables yet");

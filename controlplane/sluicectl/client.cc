@@ -11,6 +11,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "controlplane/sluicectl/values.h"
+
 namespace sluice::sluicectl {
 namespace {
 
@@ -52,22 +54,16 @@ std::optional<Url> parseUrl(const std::string& url, std::string& why) {
     return std::nullopt;
   }
   if (rest.ends_with('/')) rest.remove_suffix(1);
-  // The host ends at the last ':' that is not inside brackets.
-  const auto close = rest.starts_with('[') ? rest.find(']') : std::string_view::npos;
-  const auto colon = rest.find(':', close == std::string_view::npos ? 0 : close);
-  std::string_view host = rest.substr(0, colon);
-  if (close != std::string_view::npos) {
-    if (host.size() != close + 1) host = {};  // something between ']' and ':'
-    else host = host.substr(1, close - 1);
-  }
-  if (host.empty() || host.find_first_of("/?#@[] ") != std::string_view::npos) {
+  std::string unused;
+  const std::optional<HostPort> hp = splitHostPort(std::string(rest), unused);
+  if (!hp || hp->host.empty() || hp->host.find_first_of("/?#@[] ") != std::string::npos) {
     why = "--connect: '" + url + "' has no usable host";
     return std::nullopt;
   }
-  u.host = std::string(host);
+  u.host = hp->host;
   u.port = u.tls ? 443 : 80;
-  if (colon != std::string_view::npos) {
-    const std::string_view text = rest.substr(colon + 1);
+  if (hp->port) {
+    const std::string& text = *hp->port;
     unsigned port = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
     if (ec != std::errc() || end != text.data() + text.size() || port < 1 || port > 65535) {

@@ -7,14 +7,6 @@
 #include "controlplane/config/address.h"
 
 namespace sluice::sluicectl {
-namespace {
-
-// The address and port text of "ADDR[:PORT]" or "[IPV6][:PORT]".
-struct HostPort {
-  std::string host;
-  std::optional<std::string> port;
-  bool bracketed = false;
-};
 
 std::optional<HostPort> splitHostPort(const std::string& text, std::string& why) {
   HostPort hp;
@@ -45,8 +37,6 @@ std::optional<HostPort> splitHostPort(const std::string& text, std::string& why)
   if (!rest.empty()) hp.port = rest.substr(1);
   return hp;
 }
-
-}  // namespace
 
 bool isDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });

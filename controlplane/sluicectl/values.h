@@ -25,6 +25,17 @@ std::optional<std::uint64_t> readNumber(std::string_view text, std::uint64_t min
 std::optional<std::uint32_t> readSecondsAsMs(std::string_view text, std::uint32_t minMs, std::uint32_t maxMs,
                                              std::string& why);
 
+// The address and port text of "ADDR[:PORT]" or "[IPV6][:PORT]".
+struct HostPort {
+  std::string host;
+  std::optional<std::string> port;
+  bool bracketed = false;
+};
+
+// Splits TEXT so; otherwise nullopt and why (a ']' missing, text after it,
+// an IPv6 address without brackets). Thread-safe.
+std::optional<HostPort> splitHostPort(const std::string& text, std::string& why);
+
 struct Endpoint {
   std::string address;                // canonical text, IPv6 without brackets
   std::optional<std::uint16_t> port;  // absent when not written

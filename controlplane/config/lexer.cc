@@ -99,6 +99,14 @@ class LineLexer {
 
 }  // namespace
 
+void tokenizeLine(std::string_view line, const SourceLocation& where, std::vector<Token>& out, Diagnostics& diag) {
+  LineLexer lexer(out, where);
+  if (!lexer.run(line)) {
+    diag.error(where, "unterminated quoted string");
+  }
+  out.push_back(Token{TokenKind::kEndOfLine, "", false, where});
+}
+
 std::vector<Token> tokenize(std::string_view text, const std::string& fileName, Diagnostics& diag) {
   std::vector<Token> tokens;
   int lineNo = 0;
@@ -108,12 +116,7 @@ std::vector<Token> tokenize(std::string_view text, const std::string& fileName, 
     const auto nl = text.find('\n', pos);
     const auto line = text.substr(pos, nl == std::string_view::npos ? text.npos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() : nl + 1;
-    SourceLocation where{fileName, lineNo};
-    LineLexer lexer(tokens, where);
-    if (!lexer.run(line)) {
-      diag.error(where, "unterminated quoted string");
-    }
-    tokens.push_back(Token{TokenKind::kEndOfLine, "", false, where});
+    tokenizeLine(line, SourceLocation{fileName, lineNo}, tokens, diag);
   }
   return tokens;
 }

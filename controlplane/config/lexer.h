@@ -32,4 +32,8 @@ struct Token {
 // Problems (an unterminated quote) go to `diag`. Thread-safe (no shared state).
 std::vector<Token> tokenize(std::string_view text, const std::string& fileName, Diagnostics& diag);
 
+// Tokenizes one line (no newline) written at `where`, appending its tokens
+// and a kEndOfLine to `out`. Thread-safe (no shared state).
+void tokenizeLine(std::string_view line, const SourceLocation& where, std::vector<Token>& out, Diagnostics& diag);
+
 }  // namespace sluice::config

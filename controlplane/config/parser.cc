@@ -35,7 +35,23 @@ ParseResult build(const std::vector<Statement>& statements, Diagnostics& diag) {
   return result;
 }
 
+std::optional<std::string>& processConfigId() {
+  static std::optional<std::string> id;
+  return id;
+}
+
+std::string configIdFor(const ParseOptions& options) {
+  return options.configId ? *options.configId : defaultConfigId();
+}
+
 }  // namespace
+
+void setDefaultConfigId(std::string id) { processConfigId() = std::move(id); }
+
+std::string defaultConfigId() {
+  const auto& id = processConfigId();
+  return id ? *id : hostConfigId();
+}
 
 Block<Config> configGrammar() {
   Block<Config> top;
@@ -54,16 +70,16 @@ std::vector<Diagnostic> ParseResult::errors() const { return only(diagnostics, S
 
 std::vector<Diagnostic> ParseResult::warnings() const { return only(diagnostics, Severity::kWarning); }
 
-ParseResult parseFile(const std::string& path) {
+ParseResult parseFile(const std::string& path, const ParseOptions& options) {
   Diagnostics diag;
-  Reader reader(diag);
+  Reader reader(diag, configIdFor(options));
   const auto statements = reader.readFile(path);
   return build(statements, diag);
 }
 
-ParseResult parseString(std::string_view text, const std::string& nameForMessages) {
+ParseResult parseString(std::string_view text, const std::string& nameForMessages, const ParseOptions& options) {
   Diagnostics diag;
-  Reader reader(diag);
+  Reader reader(diag, configIdFor(options));
   const auto statements = reader.readString(text, nameForMessages);
   return build(statements, diag);
 }

@@ -30,14 +30,29 @@ struct ParseResult {
   std::vector<Diagnostic> warnings() const;
 };
 
+// How to read a configuration.
+struct ParseOptions {
+  // The config id that @ID lines are compared with; none: the process's
+  // default (setDefaultConfigId), else keepalived's, the host name up to its first '.'.
+  std::optional<std::string> configId;
+};
+
+// Sets the config id of every later parse that names none (sluiced's -i,
+// which a reload uses too). Call from main before any other thread starts.
+void setDefaultConfigId(std::string id);
+
+// The config id a parse uses when it names none. Thread-safe after setDefaultConfigId.
+std::string defaultConfigId();
+
 // Reads and checks the file at `path` and every file it includes. Keeps
 // no state between calls, but include globbing uses glob(3), which POSIX
 // does not promise to be thread-safe: call from one thread at a time.
-ParseResult parseFile(const std::string& path);
+ParseResult parseFile(const std::string& path, const ParseOptions& options = {});
 
 // Reads and checks `text`; messages name it `nameForMessages`, and relative
 // includes are taken from that name's directory. One thread at a time, as
 // parseFile().
-ParseResult parseString(std::string_view text, const std::string& nameForMessages = "<string>");
+ParseResult parseString(std::string_view text, const std::string& nameForMessages = "<string>",
+                        const ParseOptions& options = {});
 
 }  // namespace sluice::config

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -48,10 +49,13 @@ std::string identityOf(const std::string& path) {
 }  // namespace
 
 // Builds the statements of one file's tokens; nested blocks recurse.
+// Lines are read, expanded (preprocessor.h) and tokenized only as the
+// statements need them, so that an include takes the parameters defined
+// above it, as keepalived reads them.
 class FileParser {
  public:
-  FileParser(Reader& reader, const std::vector<Token>& tokens, const std::string& fileName)
-      : reader_(reader), tokens_(tokens), fileName_(fileName) {}
+  FileParser(Reader& reader, std::string_view text, const std::string& fileName)
+      : reader_(reader), text_(text), fileName_(fileName) {}
 
   std::vector<Statement> parse() { return block(nullptr, ""); }
 
@@ -62,6 +66,7 @@ class FileParser {
       reader_.diag_.error(opener->where,
                           "blocks nested deeper than " + std::to_string(kMaxBlockDepth) + " levels");
       pos_ = tokens_.size();  // nothing after this can be trusted
+      textPos_ = text_.size();
       aborted_ = true;
       --depth_;
       return out;
@@ -91,8 +96,8 @@ class FileParser {
       }
     };
 
-    while (pos_ < tokens_.size()) {
-      const Token& t = tokens_[pos_++];
+    while (pos_ < tokens_.size() || more()) {
+      const Token& t = tokens_[pos_++];  // a deque's elements stay where they are as it grows
       switch (t.kind) {
         case TokenKind::kWord:
           if (!current) {
@@ -154,9 +159,37 @@ class FileParser {
     return true;
   }
 
+  // Reads lines of the text until one gives tokens; false at the end.
+  bool more() {
+    while (textPos_ < text_.size()) {
+      const auto nl = text_.find('\n', textPos_);
+      const auto raw = text_.substr(textPos_, nl == std::string_view::npos ? text_.npos : nl - textPos_);
+      textPos_ = nl == std::string_view::npos ? text_.size() : nl + 1;
+      std::vector<SourceLine> lines;
+      reader_.preprocessor_.feed(raw, SourceLocation{fileName_, ++lineNo_}, lines);
+      std::vector<Token> tokens;
+      for (const auto& line : lines) {
+        tokenizeLine(line.text, line.where, tokens, reader_.diag_);
+      }
+      if (!tokens.empty()) {
+        std::move(tokens.begin(), tokens.end(), std::back_inserter(tokens_));
+        return true;
+      }
+    }
+    if (!ended_) {
+      reader_.preprocessor_.endFile();
+      ended_ = true;
+    }
+    return false;
+  }
+
   Reader& reader_;
-  const std::vector<Token>& tokens_;
+  std::string_view text_;
   const std::string& fileName_;
+  std::deque<Token> tokens_;
+  std::size_t textPos_ = 0;
+  int lineNo_ = 0;
+  bool ended_ = false;
   std::size_t pos_ = 0;
   int depth_ = 0;
   bool aborted_ = false;
@@ -179,8 +212,7 @@ std::vector<Statement> Reader::readString(std::string_view text, const std::stri
 std::vector<Statement> Reader::readText(std::string_view text, const std::string& name,
                                         const std::string& identity) {
   stack_.push_back(identity);
-  const auto tokens = tokenize(text, name, diag_);
-  auto statements = FileParser(*this, tokens, name).parse();
+  auto statements = FileParser(*this, text, name).parse();
   stack_.pop_back();
   return statements;
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "controlplane/config/diagnostic.h"
+#include "controlplane/config/preprocessor.h"
 #include "controlplane/config/statement.h"
 
 namespace sluice::config {
@@ -20,11 +21,15 @@ inline constexpr int kMaxBlockDepth = 64;
 // a '{' alone on a line opens the block of the statement just before it.
 // `include GLOB` is replaced, where it stands, by the statements of every
 // file the glob matches (sorted), a relative GLOB being taken from the
-// directory of the file that includes it. Problems are recorded in the
-// Diagnostics given at construction. Not thread-safe; one Reader per parse.
+// directory of the file that includes it. keepalived's language (@ID
+// lines, $PARAMETERS, ~SEQ; preprocessor.h) is expanded first, with
+// `configId` as the config id; parameters defined in one file hold in the
+// files it includes afterwards. Problems are recorded in the Diagnostics
+// given at construction. Not thread-safe; one Reader per parse.
 class Reader {
  public:
-  explicit Reader(Diagnostics& diag) : diag_(diag) {}
+  explicit Reader(Diagnostics& diag, std::string configId = hostConfigId())
+      : diag_(diag), preprocessor_(diag, std::move(configId)) {}
 
   // Reads `path` and everything it includes. Not thread-safe.
   std::vector<Statement> readFile(const std::string& path);
@@ -41,6 +46,7 @@ class Reader {
   void include(const Statement& st, const std::string& includingFile, std::vector<Statement>& out);
 
   Diagnostics& diag_;
+  Preprocessor preprocessor_;
   // Canonical paths of the files being read, outermost first (cycle check).
   std::vector<std::string> stack_;
 };

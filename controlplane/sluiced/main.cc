@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
 
   // stderr, and with -l syslog (docs/logging.md).
   sluice::common::Logger logger(options.logToSyslog, options.logIdents);
+  // Before any thread: a reload parses with the same id.
+  if (options.configId) sluice::config::setDefaultConfigId(*options.configId);
   const auto result = sluice::config::parseFile(options.configFile);
   for (const auto& d : result.diagnostics) {
     // Errors read "file:line: what is wrong"; warnings say so after the place.

@@ -80,6 +80,7 @@ class OptionParser {
     if (name == "log-syslog") return noValue(options_.logToSyslog);
     if (name == "help") return noValue(options_.help);
     if (name == "use-file") return withValue(options_.configFile);
+    if (name == "config-id") return withValue(options_.configId);
     if (name == "api-socket") return withValue(options_.apiSocket);
     if (name == "pidfile") return withValue(options_.pidFile);
     if (name == "log-ident") {
@@ -116,6 +117,18 @@ class OptionParser {
             return false;
           }
           options_.configFile = *v;
+          return true;
+        }
+        case 'i': {
+          std::optional<std::string> rest;
+          if (i + 1 < letters.size()) {
+            rest = letters.substr(i + 1);
+          }
+          auto v = value("-i", rest);
+          if (!v) {
+            return false;
+          }
+          options_.configId = *v;
           return true;
         }
         default:
@@ -174,6 +187,8 @@ std::string usage(std::string_view program) {
          std::string(config::kDefaultConfigPath) +
          ")\n"
          "  -t, --config-test      check the configuration, print a summary and exit\n"
+         "  -i, --config-id ID     use the configuration lines marked @ID (and not @^ID);\n"
+         "                         default: the host name up to its first '.'\n"
          "      --dump-json        with -t: print the checked configuration as JSON\n"
          "  -l, --log-syslog       also send messages to syslog (/dev/log, facility daemon)\n"
          "      --log-ident WHO    with -l, the syslog ident: sluiced (default), or keepalived\n"

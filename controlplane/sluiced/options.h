@@ -17,6 +17,7 @@ inline constexpr int kExitUsage = 2;
 struct Options {
   std::string configFile;                // -f/--use-file; default keepalived's path
   bool configTest = false;               // -t/--config-test: check and exit
+  std::optional<std::string> configId;   // -i/--config-id: what @ID lines match
   bool dumpJson = false;                 // --dump-json: print the model (with -t)
   bool logToSyslog = false;              // -l/--log-syslog
   common::LogIdents logIdents = common::LogIdents::kSluiced;  // --log-ident keepalived|sluiced (with -l)

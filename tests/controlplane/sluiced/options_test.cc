@@ -27,6 +27,15 @@ TEST(Options, DefaultsToKeepalivedsConfigPath) {
   EXPECT_EQ(o.logIdents, common::LogIdents::kSluiced);
   EXPECT_FALSE(o.apiSocket);
   EXPECT_FALSE(o.pidFile);
+  EXPECT_FALSE(o.configId);
+}
+
+TEST(Options, ConfigIdShortLongAndBundled) {
+  EXPECT_EQ(ok({"-i", "lb1"}).configId, "lb1");
+  EXPECT_EQ(ok({"--config-id", "lb2"}).configId, "lb2");
+  EXPECT_EQ(ok({"--config-id=lb3"}).configId, "lb3");
+  EXPECT_EQ(ok({"-tilb4"}).configId, "lb4");
+  EXPECT_EQ(refused({"-i"}), "option '-i' needs a value");
 }
 
 TEST(Options, ShortAndLongForms) {
@@ -76,7 +85,8 @@ TEST(Options, Refusals) {
 
 TEST(Options, UsageMentionsEveryOption) {
   const std::string text = usage("sluiced");
-  for (const char* opt : {"-f", "-t", "--dump-json", "-l", "--log-ident", "--api-socket", "--pidfile", "-h"}) {
+  for (const char* opt :
+       {"-f", "-i", "--config-id", "-t", "--dump-json", "-l", "--log-ident", "--api-socket", "--pidfile", "-h"}) {
     EXPECT_NE(text.find(opt), std::string::npos) << opt;
   }
 }

@@ -72,14 +72,14 @@ std::vector<Diagnostic> ParseResult::warnings() const { return only(diagnostics,
 
 ParseResult parseFile(const std::string& path, const ParseOptions& options) {
   Diagnostics diag;
-  Reader reader(diag, configIdFor(options));
+  Reader reader(diag, configIdFor(options), {options.includes, options.maxExpandedLines});
   const auto statements = reader.readFile(path);
   return build(statements, diag);
 }
 
 ParseResult parseString(std::string_view text, const std::string& nameForMessages, const ParseOptions& options) {
   Diagnostics diag;
-  Reader reader(diag, configIdFor(options));
+  Reader reader(diag, configIdFor(options), {options.includes, options.maxExpandedLines});
   const auto statements = reader.readString(text, nameForMessages);
   return build(statements, diag);
 }

@@ -9,6 +9,7 @@
 
 #include "controlplane/config/diagnostic.h"
 #include "controlplane/config/model.h"
+#include "controlplane/config/preprocessor.h"
 
 namespace sluice::config {
 
@@ -35,6 +36,10 @@ struct ParseOptions {
   // The config id that @ID lines are compared with; none: the process's
   // default (setDefaultConfigId), else keepalived's, the host name up to its first '.'.
   std::optional<std::string> configId;
+  // False: an include is an error (for text from an untrusted source).
+  bool includes = true;
+  // How many lines keepalived's language (@ID, $PARAMETERS, ~SEQ) may make.
+  std::size_t maxExpandedLines = kMaxExpandedLines;
 };
 
 // Sets the config id of every later parse that names none (sluiced's -i,

@@ -105,8 +105,8 @@ std::string hostConfigId() {
   return node.substr(0, node.find('.'));
 }
 
-Preprocessor::Preprocessor(Diagnostics& diag, std::string configId)
-    : diag_(diag), configId_(std::move(configId)) {}
+Preprocessor::Preprocessor(Diagnostics& diag, std::string configId, std::size_t maxLines)
+    : diag_(diag), configId_(std::move(configId)), maxLines_(maxLines) {}
 
 void Preprocessor::feed(std::string_view raw, const SourceLocation& where, std::vector<SourceLine>& out) {
   currentFile_ = where.file;
@@ -135,8 +135,8 @@ void Preprocessor::process(std::string text, const SourceLocation& where, int de
   if (tooMany_) {
     return;
   }
-  if (++produced_ > kMaxExpandedLines) {
-    diag_.error(where, "parameters and ~SEQ make more than " + std::to_string(kMaxExpandedLines) + " lines");
+  if (++produced_ > maxLines_) {
+    diag_.error(where, "parameters and ~SEQ make more than " + std::to_string(maxLines_) + " lines");
     tooMany_ = true;
     return;
   }

@@ -53,7 +53,8 @@ std::string hostConfigId();
 // Not thread-safe: one per read.
 class Preprocessor {
  public:
-  Preprocessor(Diagnostics& diag, std::string configId);
+  // maxLines: how many lines the language may make (kMaxExpandedLines).
+  Preprocessor(Diagnostics& diag, std::string configId, std::size_t maxLines = kMaxExpandedLines);
 
   // Processes one raw line (no newline) of `where.file`, appending the
   // resulting lines to `out`. Not thread-safe.
@@ -84,6 +85,7 @@ class Preprocessor {
   std::map<std::string, Definition> defs_;
   std::optional<std::string> open_;  // the multi-line definition being read
   std::string currentFile_;
+  std::size_t maxLines_;
   std::size_t produced_ = 0;  // lines processed, emitted or not
   bool tooMany_ = false;
 };

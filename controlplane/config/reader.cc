@@ -218,6 +218,10 @@ std::vector<Statement> Reader::readText(std::string_view text, const std::string
 }
 
 void Reader::include(const Statement& st, const std::string& includingFile, std::vector<Statement>& out) {
+  if (!includes_) {
+    diag_.error(st.where(), "'" + st.keyword.text + "' is not allowed here");
+    return;
+  }
   if (st.values.size() != 1) {
     diag_.error(st.where(), "'include' takes exactly one file name or glob");
     return;

@@ -17,6 +17,13 @@ inline constexpr int kMaxIncludeDepth = 8;
 // limit keeps a hostile file from exhausting the stack.
 inline constexpr int kMaxBlockDepth = 64;
 
+// What a read may do (a fuzzer's text must neither read files nor make
+// millions of lines).
+struct ReadLimits {
+  bool includes = true;  // false: an include is an error
+  std::size_t maxLines = kMaxExpandedLines;
+};
+
 // Turns text into statements. A statement ends at a line end, '{' or '}';
 // a '{' alone on a line opens the block of the statement just before it.
 // `include GLOB` is replaced, where it stands, by the statements of every
@@ -28,8 +35,8 @@ inline constexpr int kMaxBlockDepth = 64;
 // given at construction. Not thread-safe; one Reader per parse.
 class Reader {
  public:
-  explicit Reader(Diagnostics& diag, std::string configId = hostConfigId())
-      : diag_(diag), preprocessor_(diag, std::move(configId)) {}
+  explicit Reader(Diagnostics& diag, std::string configId = hostConfigId(), ReadLimits limits = {})
+      : diag_(diag), preprocessor_(diag, std::move(configId), limits.maxLines), includes_(limits.includes) {}
 
   // Reads `path` and everything it includes. Not thread-safe.
   std::vector<Statement> readFile(const std::string& path);
@@ -47,6 +54,7 @@ class Reader {
 
   Diagnostics& diag_;
   Preprocessor preprocessor_;
+  bool includes_;
   // Canonical paths of the files being read, outermost first (cycle check).
   std::vector<std::string> stack_;
 };

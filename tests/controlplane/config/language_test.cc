@@ -245,6 +245,16 @@ TEST(Language, ExpansionIsBoundedOnAHostileFile) {
   EXPECT_EQ(counted.errors, Lines{"k.conf:1: parameters and ~SEQ make more than 2000000 lines"});
 }
 
+TEST(Language, ParseOptionsCanForbidIncludesAndBoundTheLines) {
+  ParseOptions options;
+  options.includes = false;
+  options.maxExpandedLines = 10;
+  const auto r = parseString("$I=incl\n${I}ude /etc/keepalived/keepalived.conf\n~SEQ(N, 1, 20) $X=$N\n", "k.conf",
+                             options);
+  EXPECT_EQ(errorsOf(r), (Lines{"k.conf:2: 'include' is not allowed here",
+                                "k.conf:3: parameters and ~SEQ make more than 10 lines"}));
+}
+
 TEST(Language, PredefinedParameters) {
   TempDir dir;
   const auto path = dir.write("sub/k.conf",

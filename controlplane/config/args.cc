@@ -243,5 +243,6 @@ void Args::fail(const std::string& message) const { throw ConfigError(where(), m
 void Args::error(const std::string& message) const { ctx_.diag().error(where(), message); }
 
 void Args::warn(const std::string& message) const { ctx_.diag().warning(where(), message); }
+void Args::keepalivedError(const std::string& message) const { ctx_.diag().keepalivedError(where(), message); }
 
 }  // namespace sluice::config

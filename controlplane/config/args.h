@@ -93,6 +93,8 @@ class Args {
   void error(const std::string& message) const;
   // Records a warning at the statement. Not thread-safe.
   void warn(const std::string& message) const;
+  // Records a warning keepalived -t counts as an error (Diagnostic::keepalivedError). Not thread-safe.
+  void keepalivedError(const std::string& message) const;
 
  private:
   const Statement& st_;

@@ -20,6 +20,10 @@ void Diagnostics::warning(const SourceLocation& where, std::string message) {
   all_.push_back({Severity::kWarning, where, std::move(message)});
 }
 
+void Diagnostics::keepalivedError(const SourceLocation& where, std::string message) {
+  all_.push_back({Severity::kWarning, where, std::move(message), true});
+}
+
 std::vector<Diagnostic> Diagnostics::take() {
   errorCount_ = 0;
   return std::exchange(all_, {});

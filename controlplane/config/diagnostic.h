@@ -16,6 +16,10 @@ struct Diagnostic {
   Severity severity = Severity::kError;
   SourceLocation where;
   std::string message;
+  // A warning that keepalived -t counts as a configuration error: what it
+  // names is skipped and the configuration runs (in keepalived as in
+  // sluiced), but `sluiced -t` refuses it as `keepalived -t` does.
+  bool keepalivedError = false;
 
   // Formats as "file:line: message" (just "file: message" for line 0). Thread-safe.
   std::string toString() const;
@@ -30,6 +34,8 @@ class Diagnostics {
   void error(const SourceLocation& where, std::string message);
   // Records a warning; the configuration is still usable. Not thread-safe.
   void warning(const SourceLocation& where, std::string message);
+  // Records a warning keepalived -t counts as an error (Diagnostic::keepalivedError). Not thread-safe.
+  void keepalivedError(const SourceLocation& where, std::string message);
 
   // True when at least one error was recorded. Thread-safe for readers.
   bool hasErrors() const { return errorCount_ > 0; }

@@ -134,8 +134,8 @@ class Block {
       return;
     }
     if (it == entries_.end()) {
-      ctx.diag().warning(st.where(), "unknown keyword '" + st.keyword.text + "'" +
-                                         (st.hasBlock ? " (its block is skipped)" : ""));
+      ctx.diag().keepalivedError(st.where(), "unknown keyword '" + st.keyword.text + "'" +
+                                                 (st.hasBlock ? " (its block is skipped)" : ""));
       return;
     }
     const Entry& entry = it->second;

@@ -63,6 +63,10 @@ Block<Config> configGrammar() {
   addVirtualServerKeywords(top);
   addDataplaneKeywords(top);
   addApiKeywords(top);
+  // keepalived's addresses, routes and rules of the host itself.
+  for (const char* name : {"static_ipaddress", "static_routes", "static_rules"}) {
+    top.unsupported(name, "sluice does not change the host's addresses, routes or rules; skipped");
+  }
   return top;
 }
 

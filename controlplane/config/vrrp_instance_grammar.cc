@@ -171,8 +171,8 @@ void addInstanceValues(Block<InstanceDraft>& b) {
   b.value("lvs_sync_daemon_interface", [](InstanceDraft& d, const Args& a) {
     a.expect(1, 1);
     const std::string instead = "lvs_sync_daemon " + a.text(0) + " " + d.instance.name;
-    a.warn("lvs_sync_daemon_interface in a vrrp_instance is deprecated, as in keepalived; write '" + instead +
-           "' in global_defs instead");
+    a.keepalivedError("lvs_sync_daemon_interface in a vrrp_instance is deprecated, as in keepalived; write '" +
+                      instead + "' in global_defs instead");
     checkSyncInterfaceName(a, 0);
     // keepalived keeps the first one and ignores the others.
     if (!a.context().define("lvs_sync_daemon_interface", "", a.where(), "lvs_sync_daemon_interface is given twice")) {
@@ -220,6 +220,10 @@ Block<InstanceDraft> instanceGrammar() {
     }
   });
   addNotifyKeywords(b, [](InstanceDraft& d) -> NotifyScripts& { return d.instance.notify; });
+  // keepalived adds these routes and rules to the host's tables with the VIPs.
+  for (const char* name : {"virtual_routes", "virtual_rules"}) {
+    b.unsupported(name, "sluice does not change the host's routes or rules; skipped");
+  }
   return b;
 }
 

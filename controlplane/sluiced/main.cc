@@ -1,4 +1,5 @@
 // sluiced: read and check the configuration, then test it (-t) or run.
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -45,6 +46,17 @@ int main(int argc, char** argv) {
   }
 
   if (options.configTest) {
+    // keepalived -t fails on what keepalived itself runs without (unknown
+    // keywords, deprecated forms): so does -t here, so that a check written
+    // for keepalived judges the file the same way.
+    const auto keepalivedErrors =
+        std::count_if(result.diagnostics.begin(), result.diagnostics.end(),
+                      [](const sluice::config::Diagnostic& d) { return d.keepalivedError; });
+    if (keepalivedErrors > 0) {
+      std::cerr << "sluiced: configuration " << options.configFile << " refused: " << keepalivedErrors
+                << " warning(s) keepalived -t counts as errors (sluiced -f runs without what they name)\n";
+      return 1;
+    }
     const auto summary = sd::summarize(*result.config, options.configFile, result.warnings().size());
     if (options.dumpJson) {
       // stdout carries only the JSON so it can be piped.

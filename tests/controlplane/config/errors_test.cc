@@ -118,18 +118,23 @@ TEST(Errors, ErrorInAnIncludedFileNamesThatFileAndLine) {
 
 TEST(Errors, UnknownKeywordIsOnlyAWarning) {
   const auto r =
-      parseString(instance("    use_vmac vrrp51\n    garp_extra_if {\n      x\n    }\n"), "w.conf");
+      parseString(instance("    frobnicate vrrp51\n    garp_extra_if {\n      x\n    }\n"), "w.conf");
   EXPECT_TRUE(r.ok());
   EXPECT_TRUE(errorsOf(r).empty());
-  EXPECT_EQ(warningsOf(r), (Lines{"w.conf:8: unknown keyword 'use_vmac'",
+  EXPECT_EQ(warningsOf(r), (Lines{"w.conf:8: unknown keyword 'frobnicate'",
                                   "w.conf:9: unknown keyword 'garp_extra_if' (its block is skipped)"}));
+  // keepalived -t counts them as errors; sluiced -t refuses them as it does.
+  for (const Diagnostic& d : r.warnings()) EXPECT_TRUE(d.keepalivedError) << d.message;
   EXPECT_EQ(r.config->vrrpInstances.at(0).virtualRouterId, 51);
 }
 
-TEST(Errors, UnknownTopLevelBlockIsSkippedWithAWarning) {
+TEST(Errors, KeepalivedsHostTablesAreSkippedWithAWarning) {
   const auto r = parseString("static_ipaddress {\n  1.2.3.4 dev eth0\n}\n", "w.conf");
   EXPECT_TRUE(r.ok());
-  EXPECT_EQ(warningsOf(r), Lines{"w.conf:1: unknown keyword 'static_ipaddress' (its block is skipped)"});
+  EXPECT_EQ(warningsOf(r), Lines{"w.conf:1: static_ipaddress is not supported by sluice: sluice does not change "
+                                 "the host's addresses, routes or rules; skipped"});
+  // A keyword keepalived knows: not one keepalived -t refuses.
+  EXPECT_FALSE(r.warnings().at(0).keepalivedError);
 }
 
 TEST(Errors, EveryErrorIsReportedNotJustTheFirst) {

@@ -85,19 +85,26 @@ LogLine checkUp(const config::VirtualServer& vs, const config::RealServer& rs, c
     case config::CheckType::kTcp: return checker("TCP connection to " + server(vs, rs) + " success.");
     case config::CheckType::kHttp:
     case config::CheckType::kSsl: return checker("Remote Web server " + server(vs, rs) + " succeed on service.");
+    case config::CheckType::kSmtp: return checker("Remote SMTP server " + server(vs, rs) + " succeed on service.");
+    case config::CheckType::kDns: return checker("");
     case config::CheckType::kMisc: break;
   }
   return checker(miscPrefix(vs, rs, check) + "succeeded.");
 }
 
 LogLine checkDown(const config::VirtualServer& vs, const config::RealServer& rs, const config::HealthCheck& check,
-                  const ScriptResult& scriptEnd) {
+                  const ScriptResult& scriptEnd, std::string_view reason) {
   const uint32_t retries = check.fall > 0 ? check.fall - 1 : 0;  // fall = retry + 1
   const std::string after = retries > 0 ? " failed after " + std::to_string(retries) + " retries." : " failed.";
   switch (check.type) {
     case config::CheckType::kTcp: return checker("TCP_CHECK on service " + server(vs, rs) + after);
     case config::CheckType::kHttp:
     case config::CheckType::kSsl: return checker("HTTP_CHECK on service " + server(vs, rs) + after);
+    // DNS_CHECK and SMTP_CHECK say why; only DNS_CHECK counts the retries.
+    case config::CheckType::kDns:
+      return checker("DNS_CHECK (" + server(vs, rs) + ") " + std::string(reason) +
+                     (retries > 0 ? " after " + std::to_string(retries) + " retries" : ""));
+    case config::CheckType::kSmtp: return checker("SMTP_CHECK " + std::string(reason));
     case config::CheckType::kMisc: break;
   }
   // MISC_CHECK counts its retries in words of its own.

@@ -32,10 +32,13 @@ LogLine vrrpScriptResult(std::string_view script, bool ok, const ScriptResult& e
 LogLine aboutInstance(std::string_view instance, std::string_view what, int severity = LOG_INFO);
 
 // Health checks (Keepalived_healthcheckers): one check of a real server
-// went up, or down (`scriptEnd`: how a MISC_CHECK's script ended).
+// went up, or down (`scriptEnd`: how a MISC_CHECK's script ended;
+// `reason`: why a DNS_CHECK or SMTP_CHECK failed, in keepalived's words,
+// which its line carries). A line with no text: keepalived logs none (a
+// DNS_CHECK going up).
 LogLine checkUp(const config::VirtualServer& vs, const config::RealServer& rs, const config::HealthCheck& check);
 LogLine checkDown(const config::VirtualServer& vs, const config::RealServer& rs, const config::HealthCheck& check,
-                  const ScriptResult& scriptEnd);
+                  const ScriptResult& scriptEnd, std::string_view reason = {});
 // A real server joins (every check up) or leaves its virtual server.
 LogLine serverUp(const config::VirtualServer& vs, const config::RealServer& rs);
 LogLine serverDown(const config::VirtualServer& vs, const config::RealServer& rs);

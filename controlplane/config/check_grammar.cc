@@ -1,4 +1,5 @@
-// TCP_CHECK, HTTP_GET, SSL_GET and MISC_CHECK blocks of a real server.
+// TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, DNS_CHECK and SMTP_CHECK blocks
+// of a real server.
 #include <algorithm>
 #include <cctype>
 
@@ -179,6 +180,94 @@ Block<HealthCheck> miscGrammar() {
   return b;
 }
 
+// keepalived's DNS_CHECK query types (check_dns.c), by name.
+constexpr std::string_view kDnsTypes[] = {"A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA", "RRSIG", "DNSKEY"};
+
+// keepalived refuses a name with an empty label ("a..b", ".a"); "." alone
+// is the root. DNS itself bounds labels to 63 bytes and names to 255.
+std::string dnsNameProblem(const std::string& name) {
+  if (name.empty()) return "is empty";
+  if (name == ".") return "";
+  if (name.front() == '.' || name.find("..") != std::string::npos) return "has an empty label";
+  std::size_t wire = 1;  // the root's zero byte
+  for (std::size_t begin = 0; begin < name.size();) {
+    const std::size_t end = std::min(name.find('.', begin), name.size());
+    if (end - begin > 63) return "has a label longer than 63 bytes";
+    wire += end - begin + 1;
+    begin = end + 1;
+  }
+  return wire > 255 ? "is longer than 255 bytes" : "";
+}
+
+Block<HealthCheck> dnsGrammar() {
+  Block<HealthCheck> b;
+  addTimingKeywords(b);
+  addConnectionKeywords(b);
+  b.value("type", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    std::string type = a.text(0);
+    std::transform(type.begin(), type.end(), type.begin(), [](unsigned char ch) { return std::toupper(ch); });
+    if (std::find(std::begin(kDnsTypes), std::end(kDnsTypes), type) == std::end(kDnsTypes)) {
+      a.fail(0, "unknown DNS_CHECK type '" + a.text(0) + "' (A, NS, CNAME, SOA, MX, TXT, AAAA, RRSIG or DNSKEY)");
+    }
+    c.dnsType = type;
+  });
+  b.value("name", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    // keepalived keeps the first name and counts another as an error.
+    if (c.dnsName != HealthCheck{}.dnsName) {
+      a.fail(0, "DNS_CHECK name already given ('" + c.dnsName + "')");
+    }
+    if (const std::string problem = dnsNameProblem(a.text(0)); !problem.empty()) {
+      a.fail(0, "DNS_CHECK name '" + a.text(0) + "' " + problem);
+    }
+    c.dnsName = a.text(0);
+  });
+  return b;
+}
+
+// The connection of one `host { }`; its timing keywords set the whole
+// check's, as in keepalived.
+Block<HealthCheck> smtpHostGrammar() {
+  Block<HealthCheck> b;
+  addTimingKeywords(b);
+  addConnectionKeywords(b);
+  return b;
+}
+
+Block<HealthCheck> smtpGrammar() {
+  Block<HealthCheck> b;
+  addTimingKeywords(b);
+  addConnectionKeywords(b);
+  b.value("helo_name", [](HealthCheck& c, const Args& a) {
+    a.expect(1, a.size());
+    if (a.size() > 1) {
+      a.warn("helo_name takes one name; '" + a.rest(1) + "' is ignored, as keepalived does");
+    }
+    c.heloName = a.text(0);
+  });
+  b.child<HealthCheck>(
+      "host",
+      [](HealthCheck&, const Args& a) {
+        a.none();
+        return HealthCheck{};
+      },
+      smtpHostGrammar(),
+      [](HealthCheck& c, HealthCheck&& host, const Args&) {
+        auto take = [](auto& into, const auto& from) {
+          if (from) into = from;
+        };
+        take(c.configured.delayLoop, host.configured.delayLoop);
+        take(c.configured.retry, host.configured.retry);
+        take(c.configured.delayBeforeRetry, host.configured.delayBeforeRetry);
+        take(c.configured.warmup, host.configured.warmup);
+        if (host.rise != HealthCheck{}.rise) c.rise = host.rise;
+        c.smtpHosts.push_back(SmtpHost{host.connectIp, host.connectPort, host.bindTo, host.bindPort,
+                                       host.configured.connectTimeout});
+      });
+  return b;
+}
+
 }  // namespace
 
 Block<HealthCheck> healthCheckGrammar(CheckType type) {
@@ -189,6 +278,10 @@ Block<HealthCheck> healthCheckGrammar(CheckType type) {
       return httpGrammar(true);
     case CheckType::kMisc:
       return miscGrammar();
+    case CheckType::kDns:
+      return dnsGrammar();
+    case CheckType::kSmtp:
+      return smtpGrammar();
     case CheckType::kTcp:
       break;
   }
@@ -207,6 +300,31 @@ void checkHealthCheck(const HealthCheck& c, const Args& a) {
   }
 }
 
+std::vector<HealthCheck> splitCheck(HealthCheck c, const Args& a) {
+  if (c.smtpHosts.empty()) return {std::move(c)};
+  a.warn("the SMTP_CHECK host block is deprecated (keepalived: define additional checkers); each host is "
+         "checked as an SMTP_CHECK of its own and the real server is down while any of them is");
+  std::vector<SmtpHost> hosts = std::move(c.smtpHosts);
+  c.smtpHosts.clear();
+  // keepalived: the block's own connection counts as a checker when any
+  // part of it is written (connect_timeout included); otherwise the first
+  // host takes its place.
+  const bool ownConnection =
+      c.connectIp || c.connectPort || c.bindTo || c.bindPort || c.configured.connectTimeout;
+  std::vector<HealthCheck> checks;
+  if (ownConnection) checks.push_back(c);
+  for (const SmtpHost& host : hosts) {
+    HealthCheck one = c;
+    one.connectIp = host.connectIp;
+    one.connectPort = host.connectPort;
+    one.bindTo = host.bindTo;
+    one.bindPort = host.bindPort;
+    one.configured.connectTimeout = host.connectTimeout;
+    checks.push_back(std::move(one));
+  }
+  return checks;
+}
+
 void resolveCheckTiming(HealthCheck& c, const CheckTiming& realServer, const CheckTiming& virtualServer) {
   auto pick = [&](auto CheckTiming::*field, auto fallback) {
     if (c.configured.*field) {
@@ -221,10 +339,12 @@ void resolveCheckTiming(HealthCheck& c, const CheckTiming& realServer, const Che
     return fallback;
   };
   const bool http = c.type == CheckType::kHttp || c.type == CheckType::kSsl;
+  const bool dns = c.type == CheckType::kDns;
   c.delayLoop = pick(&CheckTiming::delayLoop, Duration{std::chrono::seconds{60}});
   c.connectTimeout = pick(&CheckTiming::connectTimeout, Duration{std::chrono::seconds{5}});
-  c.retry = pick(&CheckTiming::retry, c.type == CheckType::kMisc ? 0u : 1u);
-  c.delayBeforeRetry = pick(&CheckTiming::delayBeforeRetry, Duration{std::chrono::seconds{http ? 3 : 1}});
+  c.retry = pick(&CheckTiming::retry, c.type == CheckType::kMisc ? 0u : dns ? 3u : 1u);
+  c.delayBeforeRetry =
+      pick(&CheckTiming::delayBeforeRetry, dns ? c.delayLoop : Duration{std::chrono::seconds{http ? 3 : 1}});
   c.warmup = pick(&CheckTiming::warmup, c.delayLoop);
   c.fall = c.retry + 1;
 }

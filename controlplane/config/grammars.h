@@ -36,10 +36,14 @@ LvsTimeouts readLvsTimeouts(const Args& a);
 // lvs_sync_daemon_interface, is longer than IPVS allows. Not thread-safe.
 void checkSyncInterfaceName(const Args& a, std::size_t i);
 
-// The block of one check type (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK). Thread-safe.
+// The block of one check type (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, DNS_CHECK, SMTP_CHECK). Thread-safe.
 Block<HealthCheck> healthCheckGrammar(CheckType type);
 // Errors (via Args) when a finished check lacks what its type needs. Not thread-safe.
 void checkHealthCheck(const HealthCheck& check, const Args& a);
+// The checks one finished block makes: itself, but an SMTP_CHECK with
+// host { } blocks one per host (and its own connection when it has one),
+// as keepalived does. Warns (via Args) of the deprecated hosts. Not thread-safe.
+std::vector<HealthCheck> splitCheck(HealthCheck check, const Args& a);
 // Fills the check's resolved timing from its own block, then the real
 // server, then the virtual server, then keepalived's defaults. Thread-safe.
 void resolveCheckTiming(HealthCheck& check, const CheckTiming& realServer, const CheckTiming& virtualServer);

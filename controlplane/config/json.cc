@@ -227,6 +227,9 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Health
   io("misc_dynamic", s.miscDynamic);
   io("user", s.user);
   io("group", s.group);
+  io("dns_type", s.dnsType);
+  io("dns_name", s.dnsName);
+  io("helo_name", s.heloName);
 }
 
 template <class Io, class S>
@@ -415,7 +418,8 @@ constexpr auto allValues() {
   } else if constexpr (std::is_same_v<E, AuthType>) {
     return std::array{AuthType::kPass, AuthType::kAh};
   } else if constexpr (std::is_same_v<E, CheckType>) {
-    return std::array{CheckType::kTcp, CheckType::kHttp, CheckType::kSsl, CheckType::kMisc};
+    return std::array{CheckType::kTcp, CheckType::kHttp, CheckType::kSsl, CheckType::kMisc, CheckType::kDns,
+                      CheckType::kSmtp};
   } else {
     static_assert(std::is_same_v<E, VirtualServerKind>);
     return std::array{VirtualServerKind::kAddress, VirtualServerKind::kFwmark, VirtualServerKind::kGroup};

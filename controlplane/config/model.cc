@@ -127,6 +127,10 @@ std::string_view toString(CheckType t) {
       return "SSL_GET";
     case CheckType::kMisc:
       return "MISC_CHECK";
+    case CheckType::kDns:
+      return "DNS_CHECK";
+    case CheckType::kSmtp:
+      return "SMTP_CHECK";
   }
   return "?";
 }

@@ -273,7 +273,7 @@ struct CheckTiming {
   bool operator==(const CheckTiming&) const = default;
 };
 
-enum class CheckType : std::uint8_t { kTcp, kHttp, kSsl, kMisc };
+enum class CheckType : std::uint8_t { kTcp, kHttp, kSsl, kMisc, kDns, kSmtp };
 
 struct StatusRange {
   std::uint16_t first = 200;
@@ -292,6 +292,19 @@ struct UrlCheck {
   bool operator==(const UrlCheck&) const = default;
 };
 
+// One legacy `host { }` block of SMTP_CHECK: where one more SMTP dialogue
+// goes. Only while parsing: the real server's grammar makes each host an
+// SMTP_CHECK of its own, as keepalived does, so a parsed model has none.
+struct SmtpHost {
+  std::optional<wire::IpAddress> connectIp;  // unset: the real server's address
+  std::optional<std::uint16_t> connectPort;  // unset: the real server's port
+  std::optional<wire::IpAddress> bindTo;
+  std::optional<std::uint16_t> bindPort;
+  std::optional<Duration> connectTimeout;
+
+  bool operator==(const SmtpHost&) const = default;
+};
+
 struct HealthCheck {
   CheckType type = CheckType::kTcp;
   CheckTiming configured;  // as written in this check block
@@ -301,8 +314,8 @@ struct HealthCheck {
   // consecutive failures (keepalived: 1 + retry) and up after `rise` successes.
   Duration delayLoop = std::chrono::seconds{60};
   Duration connectTimeout = std::chrono::seconds{5};
-  std::uint32_t retry = 1;                              // 0 for MISC_CHECK by default
-  Duration delayBeforeRetry = std::chrono::seconds{1};  // 3 s for HTTP_GET/SSL_GET by default
+  std::uint32_t retry = 1;                              // 0 for MISC_CHECK, 3 for DNS_CHECK by default
+  Duration delayBeforeRetry = std::chrono::seconds{1};  // 3 s for HTTP_GET/SSL_GET, delay_loop for DNS_CHECK by default
   Duration warmup = std::chrono::seconds{60};           // random start delay up to this; default delay_loop
   std::uint32_t rise = 1;
   std::uint32_t fall = 2;  // always retry + 1
@@ -323,6 +336,15 @@ struct HealthCheck {
   bool miscDynamic = false;
   std::optional<std::string> user;
   std::optional<std::string> group;
+
+  // DNS_CHECK: one UDP query of dnsType (A, NS, CNAME, SOA, MX, TXT, AAAA,
+  // RRSIG, DNSKEY; upper case) for dnsName ("." the root).
+  std::string dnsType = "SOA";
+  std::string dnsName = ".";
+
+  // SMTP_CHECK: the name sent in HELO; smtpHosts as above.
+  std::string heloName = "smtpchecker.keepalived.org";
+  std::vector<SmtpHost> smtpHosts;
 
   bool operator==(const HealthCheck&) const = default;
 };

@@ -9,7 +9,8 @@ namespace {
 constexpr std::uint64_t kMaxWeight = 2147483647;  // IPVS weights are C ints
 
 void addCheckBlocks(Block<RealServer>& b) {
-  for (const auto type : {CheckType::kTcp, CheckType::kHttp, CheckType::kSsl, CheckType::kMisc}) {
+  for (const auto type :
+       {CheckType::kTcp, CheckType::kHttp, CheckType::kSsl, CheckType::kMisc, CheckType::kDns, CheckType::kSmtp}) {
     b.child<HealthCheck>(
         std::string(toString(type)),
         [type](RealServer&, const Args& a) {
@@ -21,12 +22,12 @@ void addCheckBlocks(Block<RealServer>& b) {
         healthCheckGrammar(type),
         [](RealServer& rs, HealthCheck&& c, const Args& a) {
           checkHealthCheck(c, a);
-          rs.checks.push_back(std::move(c));
+          for (HealthCheck& one : splitCheck(std::move(c), a)) rs.checks.push_back(std::move(one));
         });
   }
   // keepalived checkers sluice lacks: said loudly, because a real server
   // whose only checker is skipped is never marked down.
-  for (const char* name : {"SMTP_CHECK", "DNS_CHECK", "PING_CHECK", "UDP_CHECK", "BFD_CHECK", "FILE_CHECK"}) {
+  for (const char* name : {"PING_CHECK", "UDP_CHECK", "BFD_CHECK", "FILE_CHECK"}) {
     b.unsupported(name, "this check is skipped and does not mark the real server down");
   }
 }

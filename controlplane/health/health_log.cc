@@ -33,7 +33,9 @@ std::vector<common::LogLine> healthLog(const config::Config& config, const std::
         const CheckerStatus& was = checksBefore[i];
         const CheckerStatus& is = checksNow[i];
         if (is.service != service || is.server != server || was.up == is.up) continue;
-        lines.push_back(is.up ? words::checkUp(vs, rs, check) : words::checkDown(vs, rs, check, is.lastScriptEnd));
+        common::LogLine line =
+            is.up ? words::checkUp(vs, rs, check) : words::checkDown(vs, rs, check, is.lastScriptEnd, is.lastError);
+        if (!line.text.empty()) lines.push_back(std::move(line));
       }
       const bool wasUp = upIn(before, service, server), isUp = upIn(now, service, server);
       if (wasUp != isUp) lines.push_back(isUp ? words::serverUp(vs, rs) : words::serverDown(vs, rs));

@@ -3,7 +3,9 @@
 #include <random>
 
 #include "controlplane/config/keys.h"
+#include "controlplane/health/dns_probe.h"
 #include "controlplane/health/misc_probe.h"
+#include "controlplane/health/smtp_probe.h"
 #include "controlplane/health/stream_probe.h"
 
 namespace sluice::health {
@@ -27,6 +29,16 @@ std::function<std::unique_ptr<Probe>()> probeFactory(const config::Config& cfg, 
     m.script.scriptSecurity = cfg.globalDefs.enableScriptSecurity;
     m.dynamic = c.miscDynamic;
     return [m] { return std::make_unique<MiscProbe>(m); };
+  }
+  if (c.type == config::CheckType::kDns) {
+    DnsSpec d{c.connectIp.value_or(rs.address), c.connectPort.value_or(rs.port), c.bindTo, c.bindPort,
+              duration_cast<milliseconds>(c.connectTimeout), c.dnsType, c.dnsName};
+    return [d] { return std::make_unique<DnsProbe>(d); };
+  }
+  if (c.type == config::CheckType::kSmtp) {
+    SmtpSpec m{c.connectIp.value_or(rs.address), c.connectPort.value_or(rs.port), c.bindTo, c.bindPort,
+               duration_cast<milliseconds>(c.connectTimeout), c.heloName, rs.address, rs.port};
+    return [m] { return std::make_unique<SmtpProbe>(m); };
   }
   StreamSpec s;
   s.address = c.connectIp.value_or(rs.address);

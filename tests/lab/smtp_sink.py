@@ -1,16 +1,18 @@
 """A mail sink for the lab: accepts SMTP on ADDRESS PORT and appends every
-line it hears to FILE. Answers 220/250/354/221 like a mail server; exits
-25 s after its last connection (the test also bounds it with timeout).
+line it hears to FILE. Answers 220/250/354/221 like a mail server, or
+greets with GREETING when given (a "554 ..." one plays a server refusing
+service; SMTP_CHECK must mark it down); exits 25 s after its last
+connection (the test also bounds it with timeout).
 
-Usage: smtp_sink.py ADDRESS PORT FILE
+Usage: smtp_sink.py ADDRESS PORT FILE [GREETING]
 """
 import socket
 import sys
 
 
-def serve(conn, out):
+def serve(conn, out, greeting):
     conn.settimeout(5)
-    conn.sendall(b"220 sink\r\n")
+    conn.sendall(greeting.encode() + b"\r\n")
     in_data = False
     for raw in conn.makefile("rb"):
         line = raw.decode(errors="replace").rstrip("\r\n")
@@ -31,6 +33,7 @@ def serve(conn, out):
 
 def main():
     address, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    greeting = sys.argv[4] if len(sys.argv) > 4 else "220 sink"
     with open(path, "a", buffering=1) as out:
         srv = socket.socket()
         srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -44,7 +47,7 @@ def main():
                 return
             with conn:
                 try:
-                    serve(conn, out)
+                    serve(conn, out, greeting)
                 except OSError:
                     pass
 

@@ -283,6 +283,7 @@ Block<HealthCheck> healthCheckGrammar(CheckType type) {
     case CheckType::kSmtp:
       return smtpGrammar();
     case CheckType::kTcp:
+    case CheckType::kBfd:  // its own block (real_server_grammar.cc)
       break;
   }
   Block<HealthCheck> tcp;

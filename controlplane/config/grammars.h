@@ -14,6 +14,8 @@ Block<Config> configGrammar();
 void addGlobalKeywords(Block<Config>& top);
 // vrrp_script { }. Thread-safe.
 void addVrrpScriptKeywords(Block<Config>& top);
+// bfd_instance { }. Thread-safe.
+void addBfdInstanceKeywords(Block<Config>& top);
 // vrrp_sync_group { }. Thread-safe.
 void addVrrpSyncGroupKeywords(Block<Config>& top);
 // vrrp_instance { }. Thread-safe.

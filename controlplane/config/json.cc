@@ -25,6 +25,22 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Script
 }
 
 template <class Io, class S>
+void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, BfdInstance> {
+  io("name", s.name);
+  io("neighbor_ip", s.neighbor);
+  io("source_ip", s.source);
+  io("min_rx_us", s.minRxUs);
+  io("min_tx_us", s.minTxUs);
+  io("idle_tx_us", s.idleTxUs);
+  io("multiplier", s.multiplier);
+  io("passive", s.passive);
+  io("ttl", s.ttl);
+  io("max_hops", s.maxHops);
+  io("weight", s.weight);
+  io("weight_reverse", s.weightReverse);
+}
+
+template <class Io, class S>
 void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, LvsTimeouts> {
   io("tcp", s.tcp);
   io("tcpfin", s.tcpFin);
@@ -230,6 +246,8 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Health
   io("dns_type", s.dnsType);
   io("dns_name", s.dnsName);
   io("helo_name", s.heloName);
+  io("bfd_name", s.bfdName);
+  io("bfd_alpha", s.bfdAlpha);
 }
 
 template <class Io, class S>
@@ -385,6 +403,7 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Config
   io("virtual_servers", s.virtualServers);
   io("dataplane", s.dataplane);
   io("api", s.api);
+  io("bfd_instances", s.bfdInstances);
 }
 
 // ------------------------------------------------------------ values
@@ -418,8 +437,8 @@ constexpr auto allValues() {
   } else if constexpr (std::is_same_v<E, AuthType>) {
     return std::array{AuthType::kPass, AuthType::kAh};
   } else if constexpr (std::is_same_v<E, CheckType>) {
-    return std::array{CheckType::kTcp, CheckType::kHttp, CheckType::kSsl, CheckType::kMisc, CheckType::kDns,
-                      CheckType::kSmtp};
+    return std::array{CheckType::kTcp, CheckType::kHttp, CheckType::kSsl,  CheckType::kMisc,
+                      CheckType::kDns, CheckType::kSmtp, CheckType::kBfd};
   } else {
     static_assert(std::is_same_v<E, VirtualServerKind>);
     return std::array{VirtualServerKind::kAddress, VirtualServerKind::kFwmark, VirtualServerKind::kGroup};

@@ -54,6 +54,10 @@ const FwmarkRule* Dataplane::findFwmark(std::uint32_t mark) const {
   return it == fwmarks.end() ? nullptr : &*it;
 }
 
+const BfdInstance* Config::findBfdInstance(std::string_view name) const {
+  return findByName(bfdInstances, name);
+}
+
 const VrrpScript* Config::findVrrpScript(std::string_view name) const {
   return findByName(vrrpScripts, name);
 }
@@ -131,6 +135,8 @@ std::string_view toString(CheckType t) {
       return "DNS_CHECK";
     case CheckType::kSmtp:
       return "SMTP_CHECK";
+    case CheckType::kBfd:
+      return "BFD_CHECK";
   }
   return "?";
 }

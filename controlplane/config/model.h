@@ -273,7 +273,7 @@ struct CheckTiming {
   bool operator==(const CheckTiming&) const = default;
 };
 
-enum class CheckType : std::uint8_t { kTcp, kHttp, kSsl, kMisc, kDns, kSmtp };
+enum class CheckType : std::uint8_t { kTcp, kHttp, kSsl, kMisc, kDns, kSmtp, kBfd };
 
 struct StatusRange {
   std::uint16_t first = 200;
@@ -345,8 +345,31 @@ struct HealthCheck {
   // SMTP_CHECK: the name sent in HELO; smtpHosts as above.
   std::string heloName = "smtpchecker.keepalived.org";
   std::vector<SmtpHost> smtpHosts;
+  // BFD_CHECK: the bfd_instance whose session state is this check's verdict.
+  std::string bfdName;
+  bool bfdAlpha = false;  // `alpha`: starts down until the session is Up
 
   bool operator==(const HealthCheck&) const = default;
+};
+
+// bfd_instance { }: an RFC 5880/5881 single-hop BFD session with a
+// neighbour, tracked by BFD_CHECK. Timers to the microsecond (keepalived
+// reads milliseconds with up to 3 decimals).
+struct BfdInstance {
+  std::string name;
+  wire::IpAddress neighbor;
+  std::optional<wire::IpAddress> source;
+  std::uint32_t minRxUs = 10'000;
+  std::uint32_t minTxUs = 10'000;
+  std::uint32_t idleTxUs = 1'000'000;
+  std::uint8_t multiplier = 5;
+  bool passive = false;
+  std::uint8_t ttl = 255;     // sent; resolved: 255 (IPv4) or 64 (IPv6) unless written
+  std::uint8_t maxHops = 0;   // received TTL must be at least ttl - maxHops; 255: not checked
+  int weight = 0;             // track_bfd's default weight (vrrp)
+  bool weightReverse = false;
+
+  bool operator==(const BfdInstance&) const = default;
 };
 
 struct RealServer {
@@ -571,7 +594,10 @@ struct Config {
   std::vector<VirtualServer> virtualServers;
   std::optional<Dataplane> dataplane;
   std::optional<ApiConfig> api;
+  std::vector<BfdInstance> bfdInstances;
 
+  // The bfd_instance called `name`, or null. Thread-safe for readers.
+  const BfdInstance* findBfdInstance(std::string_view name) const;
   // The vrrp_script called `name`, or null. Thread-safe for readers.
   const VrrpScript* findVrrpScript(std::string_view name) const;
   // The vrrp_instance called `name`, or null. Thread-safe for readers.

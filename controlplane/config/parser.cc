@@ -57,6 +57,7 @@ Block<Config> configGrammar() {
   Block<Config> top;
   addGlobalKeywords(top);
   addVrrpScriptKeywords(top);
+  addBfdInstanceKeywords(top);
   addVrrpSyncGroupKeywords(top);
   addVrrpInstanceKeywords(top);
   addVirtualServerGroupKeywords(top);

@@ -8,6 +8,39 @@ namespace {
 
 constexpr std::uint64_t kMaxWeight = 2147483647;  // IPVS weights are C ints
 
+// BFD_CHECK { name NAME; alpha }: the real server is up while the
+// bfd_instance's session is Up. keepalived's block has no other keyword.
+void addBfdCheckBlock(Block<RealServer>& b) {
+  Block<HealthCheck> bfd;
+  bfd.value("name", [](HealthCheck& c, const Args& a) {
+    if (a.size() != 1) a.fail("BFD_CHECK - No or too many names specified");
+    if (!c.bfdName.empty()) a.fail("BFD_CHECK - BFD " + a.text(0) + " already specified as " + c.bfdName);
+    c.bfdName = a.text(0);
+  });
+  bfd.value("alpha", [](HealthCheck& c, const Args& a) { c.bfdAlpha = a.flag(); });
+  b.child<HealthCheck>(
+      "BFD_CHECK",
+      [](RealServer&, const Args& a) {
+        a.none();
+        HealthCheck c;
+        c.type = CheckType::kBfd;
+        return c;
+      },
+      std::move(bfd),
+      [](RealServer& rs, HealthCheck&& c, const Args& a) {
+        if (c.bfdName.empty()) a.fail("No name has been specified for BFD_CHECK");
+        for (const HealthCheck& other : rs.checks) {
+          if (other.type == CheckType::kBfd && other.bfdName == c.bfdName) {
+            a.fail("BFD_CHECK - RS already monitoring " + c.bfdName);
+          }
+        }
+        a.context().defer([name = c.bfdName, where = a.where()](Config& config, Diagnostics& d) {
+          if (config.findBfdInstance(name) == nullptr) d.error(where, "BFD_CHECK - BFD " + name + " not configured");
+        });
+        rs.checks.push_back(std::move(c));
+      });
+}
+
 void addCheckBlocks(Block<RealServer>& b) {
   for (const auto type :
        {CheckType::kTcp, CheckType::kHttp, CheckType::kSsl, CheckType::kMisc, CheckType::kDns, CheckType::kSmtp}) {
@@ -25,9 +58,10 @@ void addCheckBlocks(Block<RealServer>& b) {
           for (HealthCheck& one : splitCheck(std::move(c), a)) rs.checks.push_back(std::move(one));
         });
   }
+  addBfdCheckBlock(b);
   // keepalived checkers sluice lacks: said loudly, because a real server
   // whose only checker is skipped is never marked down.
-  for (const char* name : {"PING_CHECK", "UDP_CHECK", "BFD_CHECK", "FILE_CHECK"}) {
+  for (const char* name : {"PING_CHECK", "UDP_CHECK", "FILE_CHECK"}) {
     b.unsupported(name, "this check is skipped and does not mark the real server down");
   }
 }

@@ -87,6 +87,7 @@ LogLine checkUp(const config::VirtualServer& vs, const config::RealServer& rs, c
     case config::CheckType::kSsl: return checker("Remote Web server " + server(vs, rs) + " succeed on service.");
     case config::CheckType::kSmtp: return checker("Remote SMTP server " + server(vs, rs) + " succeed on service.");
     case config::CheckType::kDns: return checker("");
+    case config::CheckType::kBfd: return checker("BFD check of [" + check.bfdName + "] RS(" + server(vs, rs) + ") is UP");
     case config::CheckType::kMisc: break;
   }
   return checker(miscPrefix(vs, rs, check) + "succeeded.");
@@ -105,6 +106,8 @@ LogLine checkDown(const config::VirtualServer& vs, const config::RealServer& rs,
       return checker("DNS_CHECK (" + server(vs, rs) + ") " + std::string(reason) +
                      (retries > 0 ? " after " + std::to_string(retries) + " retries" : ""));
     case config::CheckType::kSmtp: return checker("SMTP_CHECK " + std::string(reason));
+    case config::CheckType::kBfd:
+      return checker("BFD check of [" + check.bfdName + "] RS(" + server(vs, rs) + ") is DOWN");
     case config::CheckType::kMisc: break;
   }
   // MISC_CHECK counts its retries in words of its own.

@@ -17,6 +17,7 @@ enum class LogSource : uint8_t {
   kDaemon,   // the parent: start, stop, configuration
   kVrrp,     // VRRP instances, sync groups, vrrp_script
   kChecker,  // health checks, real servers, quorum, sorry servers
+  kBfd,      // BFD sessions
 };
 
 struct LogLine {

@@ -7,6 +7,7 @@ std::string_view identOf(LogSource source, LogIdents idents) {
   switch (source) {
     case LogSource::kVrrp: return "Keepalived_vrrp";
     case LogSource::kChecker: return "Keepalived_healthcheckers";
+    case LogSource::kBfd: return "Keepalived_bfd";
     case LogSource::kDaemon: break;
   }
   return "Keepalived";

@@ -1,9 +1,11 @@
 #include "controlplane/health/monitor.h"
 
+#include <algorithm>
 #include <random>
 
 #include "controlplane/config/keys.h"
 #include "controlplane/health/dns_probe.h"
+#include "controlplane/health/bfd_probe.h"
 #include "controlplane/health/misc_probe.h"
 #include "controlplane/health/smtp_probe.h"
 #include "controlplane/health/stream_probe.h"
@@ -19,7 +21,12 @@ std::string typeName(config::CheckType t) { return std::string(config::toString(
 // What a probe of `check` needs, resolved from the check, the real server
 // and the virtual server as keepalived does.
 std::function<std::unique_ptr<Probe>()> probeFactory(const config::Config& cfg, const config::VirtualServer& vs,
-                                                     const config::RealServer& rs, const config::HealthCheck& c) {
+                                                     const config::RealServer& rs, const config::HealthCheck& c,
+                                                     BfdSessions* bfd) {
+  if (c.type == config::CheckType::kBfd) {
+    auto reported = std::make_shared<BfdProbe::Reported>();
+    return [bfd, name = c.bfdName, reported] { return std::make_unique<BfdProbe>(*bfd, name, reported); };
+  }
   if (c.type == config::CheckType::kMisc) {
     MiscSpec m;
     m.script.command = c.miscPath;
@@ -69,15 +76,23 @@ std::vector<CheckKey> checksOf(const config::Config& config) {
     for (const config::RealServer& rs : vs.realServers) {
       for (const config::HealthCheck& c : rs.checks) {
         keys.push_back(CheckKey{config::serviceKey(vs), config::serverKey(rs.address, rs.port), c, vs.alpha,
-                                rs.address, rs.virtualhost ? rs.virtualhost : vs.virtualhost});
+                                rs.address, rs.virtualhost ? rs.virtualhost : vs.virtualhost, std::nullopt});
+        if (const config::BfdInstance* b = config.findBfdInstance(c.bfdName)) keys.back().bfd = *b;
       }
     }
   }
   return keys;
 }
 
-HealthMonitor::HealthMonitor(const config::Config& config, const std::vector<CheckerStatus>& previous) {
+HealthMonitor::HealthMonitor(const config::Config& config, const std::vector<CheckerStatus>& previous,
+                             common::LogSink log) {
   std::random_device seeds;
+  // Only the bfd_instances a BFD_CHECK follows get a session.
+  std::vector<config::BfdInstance> followed;
+  for (const CheckKey& k : checksOf(config)) {
+    if (k.bfd && std::find(followed.begin(), followed.end(), *k.bfd) == followed.end()) followed.push_back(*k.bfd);
+  }
+  if (!followed.empty()) bfd_ = std::make_unique<BfdSessions>(loop_, followed, std::move(log));
   for (const config::VirtualServer& vs : config.virtualServers) {
     for (const config::RealServer& rs : vs.realServers) {
       for (const config::HealthCheck& c : rs.checks) {
@@ -97,7 +112,13 @@ HealthMonitor::HealthMonitor(const config::Config& config, const std::vector<Che
             spec.warmup = milliseconds(0);  // known state: check again at once
           }
         }
-        spec.makeProbe = probeFactory(config, vs, rs, c);
+        if (c.type == config::CheckType::kBfd) {
+          // Pushed, not polled: each probe waits for the session to change.
+          spec.delayLoop = spec.delayBeforeRetry = spec.warmup = milliseconds(0);
+          spec.rise = spec.fall = 1;
+          if (c.bfdAlpha) spec.startUp = false;
+        }
+        spec.makeProbe = probeFactory(config, vs, rs, c, bfd_.get());
         const std::size_t index = checkers_.size();
         auto checker = std::make_unique<Checker>(
             loop_, std::move(spec),
@@ -114,6 +135,7 @@ HealthMonitor::HealthMonitor(const config::Config& config, const std::vector<Che
       }
     }
   }
+  if (bfd_) bfd_->start();
   for (auto& c : checkers_) c->start();
   thread_ = std::thread([this] { loop_.run(); });
 }

@@ -12,7 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "controlplane/common/log_line.h"
 #include "controlplane/config/model.h"
+#include "controlplane/health/bfd_sessions.h"
 #include "controlplane/health/checker.h"
 #include "controlplane/common/event_loop.h"
 
@@ -26,6 +28,7 @@ struct CheckKey {
   bool alpha = false;
   wire::IpAddress address;
   std::optional<std::string> virtualhost;
+  std::optional<config::BfdInstance> bfd;  // BFD_CHECK: its session's parameters
   bool operator==(const CheckKey&) const = default;
 };
 std::vector<CheckKey> checksOf(const config::Config& config);
@@ -34,8 +37,9 @@ class HealthMonitor {
  public:
   // Builds a checker for every check of every real server and starts the
   // loop's thread. `previous`: states to start from (matched by service,
-  // real server and check type).
-  explicit HealthMonitor(const config::Config& config, const std::vector<CheckerStatus>& previous = {});
+  // real server and check type). `log`: the BFD sessions' lines.
+  explicit HealthMonitor(const config::Config& config, const std::vector<CheckerStatus>& previous = {},
+                         common::LogSink log = {});
   ~HealthMonitor();
   HealthMonitor(const HealthMonitor&) = delete;
   HealthMonitor& operator=(const HealthMonitor&) = delete;
@@ -48,6 +52,7 @@ class HealthMonitor {
 
  private:
   common::EventLoop loop_;
+  std::unique_ptr<BfdSessions> bfd_;  // the sessions BFD_CHECKs follow; outlives the checkers
   std::vector<std::unique_ptr<Checker>> checkers_;
   mutable std::mutex mutex_;
   std::vector<CheckerStatus> statuses_;  // guarded by mutex_, by checker index

@@ -36,7 +36,7 @@ void HealthFollower::reconfigure(const config::Config& next) {
   std::vector<health::CheckerStatus> previous;
   if (monitor_) previous = monitor_->snapshot();
   monitor_.reset();  // stops its thread, closes its sockets, kills its scripts
-  monitor_ = std::make_unique<health::HealthMonitor>(next, previous);
+  monitor_ = std::make_unique<health::HealthMonitor>(next, previous, log_);
   seen_ = monitor_->generation();
   checkersSeen_ = monitor_->snapshot();
 }

@@ -84,6 +84,15 @@ TEST(KeepalivedLines, TcpCheck) {
             "TCP_CHECK on service [192.168.1.20]:tcp:80 failed after 1 retries.");  // sic
 }
 
+TEST(KeepalivedLines, BfdCheckNamesItsInstance) {
+  const config::VirtualServer v = vs("10.0.0.1", 80);
+  const config::RealServer r = rs("192.168.1.20", 80);
+  config::HealthCheck c = check(config::CheckType::kBfd, 0);
+  c.bfdName = "rs1";
+  EXPECT_EQ(checkUp(v, r, c), (LogLine{LogSource::kChecker, LOG_INFO, "BFD check of [rs1] RS([192.168.1.20]:tcp:80) is UP"}));
+  EXPECT_EQ(checkDown(v, r, c, {}).text, "BFD check of [rs1] RS([192.168.1.20]:tcp:80) is DOWN");
+}
+
 TEST(KeepalivedLines, HttpAndSslChecksShareTheirWords) {
   const config::VirtualServer v = vs("2001:db8::1", 443);
   const config::RealServer r = rs("2001:db8:1::20", 443);

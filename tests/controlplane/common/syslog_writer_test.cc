@@ -158,6 +158,7 @@ TEST_F(SyslogWriterTest, AFullSocketDropsAndCountsWithoutBlocking) {
 TEST(LogIdents, KeepalivedsPerProcessOrSluicedsOwn) {
   EXPECT_EQ(identOf(LogSource::kVrrp, LogIdents::kKeepalived), "Keepalived_vrrp");
   EXPECT_EQ(identOf(LogSource::kChecker, LogIdents::kKeepalived), "Keepalived_healthcheckers");
+  EXPECT_EQ(identOf(LogSource::kBfd, LogIdents::kKeepalived), "Keepalived_bfd");
   EXPECT_EQ(identOf(LogSource::kDaemon, LogIdents::kKeepalived), "Keepalived");
   for (const auto source : {LogSource::kVrrp, LogSource::kChecker, LogSource::kDaemon}) {
     EXPECT_EQ(identOf(source, LogIdents::kSluiced), "sluiced");

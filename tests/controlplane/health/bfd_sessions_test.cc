@@ -119,7 +119,11 @@ struct BfdSessionsFixture : ::testing::Test {
   // Runs the loop until the peer reads a packet of ours.
   std::optional<bfd::Packet> heard() {
     std::optional<bfd::Packet> p;
-    runUntil(loop, [&] { return (p = peer.read()).has_value(); }, milliseconds(3000));
+    // runUntil asks once more at the end: keep what was read.
+    runUntil(loop, [&] {
+      if (!p) p = peer.read();
+      return p.has_value();
+    }, milliseconds(3000));
     return p;
   }
 

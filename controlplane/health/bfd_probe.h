@@ -24,7 +24,9 @@ class BfdProbe : public Probe {
     std::optional<bool> up;
   };
 
-  BfdProbe(BfdSessions& sessions, std::string instance, std::shared_ptr<Reported> reported);
+  // `sessions` may be null, or lack `instance` (a check edited in through
+  // the API without its bfd_instance): the check is then down.
+  BfdProbe(BfdSessions* sessions, std::string instance, std::shared_ptr<Reported> reported);
   ~BfdProbe() override;
 
   void start(common::EventLoop& loop, Done done) override;
@@ -32,7 +34,7 @@ class BfdProbe : public Probe {
  private:
   void report(bool up);
 
-  BfdSessions& sessions_;
+  BfdSessions* sessions_;
   std::string instance_;
   std::shared_ptr<Reported> reported_;
   common::EventLoop* loop_ = nullptr;

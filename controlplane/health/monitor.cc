@@ -25,7 +25,7 @@ std::function<std::unique_ptr<Probe>()> probeFactory(const config::Config& cfg, 
                                                      BfdSessions* bfd) {
   if (c.type == config::CheckType::kBfd) {
     auto reported = std::make_shared<BfdProbe::Reported>();
-    return [bfd, name = c.bfdName, reported] { return std::make_unique<BfdProbe>(*bfd, name, reported); };
+    return [bfd, name = c.bfdName, reported] { return std::make_unique<BfdProbe>(bfd, name, reported); };
   }
   if (c.type == config::CheckType::kMisc) {
     MiscSpec m;

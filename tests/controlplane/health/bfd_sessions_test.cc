@@ -205,7 +205,7 @@ TEST_F(BfdSessionsFixture, ProbeFollowsTheSession) {
   auto reported = std::make_shared<BfdProbe::Reported>();
   {
     // The first probe waits out the grace (3 x 1 s), unless the session comes Up.
-    BfdProbe probe(*sessions, "b1", reported);
+    BfdProbe probe(sessions.get(), "b1", reported);
     const auto first = heard();
     ASSERT_TRUE(first);
     peer.send(peerPacket(bfd::State::kInit, first->myDiscriminator), listen);
@@ -215,7 +215,7 @@ TEST_F(BfdSessionsFixture, ProbeFollowsTheSession) {
   }
   {
     // Same verdict: the next probe waits for a change.
-    BfdProbe probe(*sessions, "b1", reported);
+    BfdProbe probe(sessions.get(), "b1", reported);
     std::optional<ProbeResult> r;
     probe.start(loop, [&](ProbeResult x) { r = std::move(x); });
     runUntil(loop, [&] { return r.has_value(); }, milliseconds(30));
@@ -228,10 +228,22 @@ TEST_F(BfdSessionsFixture, ProbeFollowsTheSession) {
   }
 }
 
+TEST_F(BfdSessionsFixture, AnUnknownInstanceIsDown) {
+  make();
+  auto reported = std::make_shared<BfdProbe::Reported>();
+  for (BfdSessions* s : {static_cast<BfdSessions*>(nullptr), sessions.get()}) {
+    reported->up.reset();
+    BfdProbe probe(s, "nosuch", reported);
+    const auto r = runProbe(loop, probe, milliseconds(500));
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(r->ok);
+  }
+}
+
 TEST_F(BfdSessionsFixture, FirstProbeReportsDownAfterTheGrace) {
   make(1);
   auto reported = std::make_shared<BfdProbe::Reported>();
-  BfdProbe probe(*sessions, "b1", reported);
+  BfdProbe probe(sessions.get(), "b1", reported);
   const auto started = common::Clock::now();
   const auto r = runProbe(loop, probe, milliseconds(3000));
   ASSERT_TRUE(r);

@@ -4,8 +4,8 @@
 #include <random>
 
 #include "controlplane/config/keys.h"
-#include "controlplane/health/dns_probe.h"
 #include "controlplane/health/bfd_probe.h"
+#include "controlplane/health/dns_probe.h"
 #include "controlplane/health/misc_probe.h"
 #include "controlplane/health/smtp_probe.h"
 #include "controlplane/health/stream_probe.h"

@@ -226,7 +226,7 @@ Verdict Forwarder::process(uint8_t* data, uint32_t len, const ParsedPacket& p, u
   // A port may see unicast frames for other hosts (a flooding switch, a
   // promiscuous socket): those are not ours to route.
   const bool otherHost = rxPort != kNoPort && table_ != nullptr && rxPort < table_->ports.size() && len >= 6 &&
-                         (data[0] & 1) == 0 && std::memcmp(data, table_->ports[rxPort].mac.b.data(), 6) != 0;
+                         (data[0] & 1) == 0 && !table_->ports[rxPort].accepts(data);
   switch (otherHost ? PacketKind::kDrop : p.kind) {
     case PacketKind::kDrop:
       v = dropVerdict(otherHost ? DropReason::kOtherHost : p.drop);

@@ -111,6 +111,25 @@ struct PortConfig {
   MacAddr mac;
   std::vector<Prefix> addresses;  // the router's own, with their prefix lengths
   uint16_t mtu = 1500;            // the largest IP packet the port sends (tunnels check it)
+  // VRRP virtual MACs (use_vmac) of the instances on this port: frames to
+  // them are the router's as much as frames to `mac`.
+  std::vector<MacAddr> virtualMacs;
+
+  // True when a unicast destination address is this port's own or one of its virtual MACs.
+  bool accepts(const uint8_t* dst) const {
+    if (std::memcmp(dst, mac.b.data(), 6) == 0) return true;
+    for (const MacAddr& m : virtualMacs) {
+      if (std::memcmp(dst, m.b.data(), 6) == 0) return true;
+    }
+    return false;
+  }
+};
+
+// A VIP that answers from a virtual MAC on a port (use_vmac).
+struct VipMac {
+  wire::IpAddress addr{};
+  uint16_t port = 0;
+  MacAddr mac;
 };
 
 class ForwardingTable {
@@ -121,6 +140,7 @@ class ForwardingTable {
   std::vector<Route> routes;  // sorted by prefix length, longest first
   std::vector<PortConfig> ports;
   std::vector<Prefix> ownedVips;  // VIPs this router answers for (/32, /128)
+  std::vector<VipMac> vipMacs;    // the VIPs whose ARP/ND answers carry a virtual MAC
   // Steering (steering.h) hashes a client's address cut to these prefix
   // lengths: the coarsest persistence_granularity of the persistent
   // services, so that all the clients one template covers meet one worker.
@@ -179,6 +199,15 @@ class ForwardingTable {
 
   // True when addr is a VIP or one of the router's own addresses: one lookup.
   bool isVipOrOwnAddress(const IpAddr& addr, bool v6) const { return addressKind(addr, v6) != 0; }
+
+  // The MAC that answers ARP/ND for addr on port: its virtual MAC, else the
+  // port's own (control path: a scan of the few VRRP addresses).
+  const MacAddr& answerMac(uint16_t port, const wire::IpAddress& addr) const {
+    for (const VipMac& v : vipMacs) {
+      if (v.port == port && v.addr == addr) return v.mac;
+    }
+    return ports[port].mac;
+  }
 
   // True when addr is a VIP this router serves (key or address, as above).
   bool isVip(const IpAddr& addr, bool v6) const { return (addressKind(addr, v6) & kVipAddress) != 0; }

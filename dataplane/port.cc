@@ -93,6 +93,22 @@ Port::~Port() {
   rte_eth_dev_close(id_);
 }
 
+Port::Accept Port::acceptMac(const MacAddr& mac) {
+  for (const MacAddr& m : accepted_) {
+    if (m == mac) return Accept::kAlready;
+  }
+  accepted_.push_back(mac);
+  if (promiscuous_) return Accept::kPromiscuous;
+  rte_ether_addr addr{};
+  std::copy(mac.b.begin(), mac.b.end(), addr.addr_bytes);
+  if (rte_eth_dev_mac_addr_add(id_, &addr, 0) == 0) return Accept::kSecondary;
+  if (rte_eth_promiscuous_enable(id_) == 0) {
+    promiscuous_ = true;
+    return Accept::kPromiscuous;
+  }
+  return Accept::kNone;
+}
+
 bool Port::linkUp() const {
   rte_eth_link link{};
   return rte_eth_link_get_nowait(id_, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;

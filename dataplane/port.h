@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "dataplane/forwarding_table.h"
 
@@ -47,11 +48,22 @@ class Port {
   uint16_t txQueues() const { return spec_.txQueues; }
   bool linkUp() const;
 
+  // Has the port receive unicast frames to `mac` too (a VRRP virtual MAC):
+  // as a secondary address where the PMD filters by address
+  // (rte_eth_dev_mac_addr_add: PCI NICs), else in promiscuous mode
+  // (net_af_packet, net_af_xdp, net_tap offer only that). Returns how, for
+  // the log; kNone when the PMD offers neither (memif: it filters nothing,
+  // so the frames arrive anyway). Asking again for a MAC is free (control path).
+  enum class Accept { kAlready, kSecondary, kPromiscuous, kNone };
+  Accept acceptMac(const MacAddr& mac);
+
  private:
   PortSpec spec_;
   uint16_t id_ = 0;
   MacAddr mac_;
   bool started_ = false;
+  std::vector<MacAddr> accepted_;  // extra MACs already asked for
+  bool promiscuous_ = false;
 };
 
 }  // namespace sluice::dp

@@ -10,6 +10,7 @@
 #include <rte_mempool.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <stdexcept>
@@ -202,9 +203,33 @@ void Runtime::stopWorkers() {
   running_ = false;
 }
 
+namespace {
+
+// Logs how a port came to take a virtual MAC (once per MAC).
+void acceptVirtualMac(Port& port, const MacAddr& mac) {
+  const Port::Accept how = port.acceptMac(mac);
+  if (how == Port::Accept::kAlready) return;
+  char text[18];
+  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac.b[0], mac.b[1], mac.b[2], mac.b[3], mac.b[4],
+                mac.b[5]);
+  std::cerr << "sluiced: port " << port.name() << ": virtual MAC " << text
+            << (how == Port::Accept::kSecondary     ? " added as a secondary MAC address\n"
+                : how == Port::Accept::kPromiscuous ? " accepted in promiscuous mode (the PMD filters by no second "
+                                                      "address)\n"
+                                                    : ": the PMD offers neither a secondary MAC address nor "
+                                                      "promiscuous mode; frames to it arrive only if it filters none\n");
+}
+
+}  // namespace
+
 bool Runtime::publish(std::unique_ptr<ForwardingTable>&& table) {
   table->prepareWorkers(workerCount());
   const ForwardingTable* published = table.get();
+  // The ports take the table's virtual MACs before the workers accept
+  // frames to them.
+  for (std::size_t i = 0; i < ports_.size() && i < table->ports.size(); ++i) {
+    for (const MacAddr& mac : table->ports[i].virtualMacs) acceptVirtualMac(*ports_[i], mac);
+  }
   if (!publisher_->publish(std::move(table))) return false;
   // The workers have the table (or take it next burst); the steering maps
   // follow. Owned by the publisher until every worker has moved past it.

@@ -181,6 +181,10 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, VrrpIn
   io("version", s.version);
   io("accept", s.accept);
   io("dont_track_primary", s.dontTrackPrimary);
+  io("use_vmac", s.useVmac);
+  io("vmac_interface", s.vmacInterface);
+  io("vmac_address", s.vmacAddress);
+  io("vmac_xmit_base", s.vmacXmitBase);
 }
 
 template <class Io, class S>

@@ -165,4 +165,17 @@ std::string describe(const VirtualServer& vs) {
   return "?";
 }
 
+std::optional<MacAddress> virtualMacOf(const VrrpInstance& instance) {
+  if (!instance.useVmac) return std::nullopt;
+  if (instance.vmacAddress) return instance.vmacAddress;
+  const bool v6 = !instance.virtualIpAddresses.empty() && !instance.virtualIpAddresses.front().address.address.isV4();
+  return MacAddress{{0x00, 0x00, 0x5e, 0x00, static_cast<std::uint8_t>(v6 ? 0x02 : 0x01), instance.virtualRouterId}};
+}
+
+bool onVirtualMac(const VrrpInstance& instance, const VirtualIp& address) {
+  if (!instance.useVmac || instance.virtualIpAddresses.empty()) return false;
+  const bool sameFamily = address.address.address.family == instance.virtualIpAddresses.front().address.address.family;
+  return sameFamily && (!address.dev || address.dev == instance.interface);
+}
+
 }  // namespace sluice::config

@@ -237,9 +237,26 @@ struct VrrpInstance {
   std::uint8_t version = 2;  // resolved: own `version`, else IPv6 VIPs -> 3, else global vrrp_version
   bool accept = true;        // accept packets to the VIPs when not address owner
   bool dontTrackPrimary = false;
+  // use_vmac [NAME] [MAC]: adverts, gratuitous ARPs/NAs and ARP/ND answers
+  // for the VIPs come from the virtual MAC (virtualMacOf), which the port
+  // accepts too. NAME is keepalived's macvlan; sluice makes no interface.
+  bool useVmac = false;
+  std::optional<std::string> vmacInterface;
+  std::optional<MacAddress> vmacAddress;  // as written (5 octets: + the VRID); unset: RFC 5798's
+  bool vmacXmitBase = false;              // vmac_xmit_base: adverts from the port's own MAC
 
   bool operator==(const VrrpInstance&) const = default;
 };
+
+// The virtual MAC an instance with use_vmac speaks from: its MAC as
+// written, else RFC 5798's 00:00:5e:00:01:VRID (IPv4) or
+// 00:00:5e:00:02:VRID (IPv6, the family of its first VIP); nullopt
+// without use_vmac. Thread-safe.
+std::optional<MacAddress> virtualMacOf(const VrrpInstance& instance);
+// Whether one of the instance's addresses lives on its virtual MAC: with
+// use_vmac, those of the instance's family that name no other interface
+// (keepalived puts exactly those on its macvlan). Thread-safe.
+bool onVirtualMac(const VrrpInstance& instance, const VirtualIp& address);
 
 // ---------------------------------------------------------------- LVS
 

@@ -15,6 +15,7 @@ struct InstanceDraft {
   // The deprecated `lvs_sync_daemon_interface IF`, and where it was written.
   std::optional<std::string> syncInterface;
   SourceLocation syncInterfaceAt;
+  bool vmacFiveOctets = false;  // use_vmac's MAC ends with the VRID
 };
 
 std::string familyName(const wire::IpAddress& ip) { return ip.isV4() ? "IPv4" : "IPv6"; }
@@ -80,6 +81,31 @@ Block<VrrpAuthentication> authGrammar() {
     }
   });
   return b;
+}
+
+// use_vmac [NAME] [MAC], in either order as keepalived reads them: a MAC
+// of 6 octets, or of 5 that the VRID completes; any other word is the name
+// of keepalived's macvlan interface, which sluice has no use for (the
+// port itself takes the virtual MAC), so it is kept only to be shown.
+void readUseVmac(InstanceDraft& d, const Args& a) {
+  d.instance.useVmac = true;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const std::string& word = a.text(i);
+    std::optional<MacAddress> mac = MacAddress::parse(word);
+    const bool fiveOctets = !mac && (mac = MacAddress::parse(word + ":00")).has_value();
+    if (mac) {
+      if ((mac->bytes[0] & 1) != 0) {
+        a.context().diag().warning(a.whereOf(i), "VMAC MAC address " + word + " is multicast; ignored");
+        continue;
+      }
+      d.instance.vmacAddress = mac;
+      d.vmacFiveOctets = fiveOctets;
+    } else if (d.instance.vmacInterface) {
+      a.context().diag().warning(a.whereOf(i), "VMAC interface name already specified; '" + word + "' ignored");
+    } else {
+      d.instance.vmacInterface = word;
+    }
+  }
 }
 
 // Instance keywords that write one plain field.
@@ -166,6 +192,11 @@ void addInstanceValues(Block<InstanceDraft>& b) {
   b.value("dont_track_primary", [](InstanceDraft& d, const Args& a) {
     a.none();
     d.instance.dontTrackPrimary = true;
+  });
+  b.value("use_vmac", [](InstanceDraft& d, const Args& a) { readUseVmac(d, a); });
+  b.value("vmac_xmit_base", [](InstanceDraft& d, const Args& a) {
+    a.none();
+    d.instance.vmacXmitBase = true;
   });
   // keepalived's older form of `lvs_sync_daemon IF THIS_INSTANCE`.
   b.value("lvs_sync_daemon_interface", [](InstanceDraft& d, const Args& a) {
@@ -298,6 +329,18 @@ void closeInstance(Config& c, InstanceDraft&& draft, const Args& a) {
         break;
       }
     }
+  }
+  if (v.vmacAddress && draft.vmacFiveOctets) {
+    v.vmacAddress->bytes[5] = v.virtualRouterId;
+  }
+  if (v.vmacXmitBase && !v.useVmac) {
+    a.warn("vrrp_instance '" + v.name + "': vmac_xmit_base is only valid with use_vmac; ignored");
+    v.vmacXmitBase = false;
+  }
+  if (v.useVmac && !v.unicastPeers.empty() && !v.vmacXmitBase) {
+    // keepalived too: unicast adverts go from the base interface.
+    a.warn("vrrp_instance '" + v.name + "': unicast with use_vmac requires vmac_xmit_base; set");
+    v.vmacXmitBase = true;
   }
   if (!a.context().define("vrrp_instance", v.name, a.where())) {
     return;

@@ -83,7 +83,7 @@ void Driver::warnUnserved() const {
   if (instances_.empty()) return;
   std::set<wire::IpAddress> announced;
   for (const auto& inst : instances_) {
-    for (const auto& [port, addr] : inst->setup.announced) announced.insert(addr);
+    for (const auto& a : inst->setup.announced) announced.insert(a.address);
   }
   for (const config::VirtualServer& vs : config_.virtualServers) {
     if (vs.kind == config::VirtualServerKind::kAddress && !announced.contains(vs.address)) {
@@ -275,7 +275,6 @@ void Driver::followGroup(const Instance& changed, Millis now) {
 
 void Driver::sendAdvert(Instance& inst, uint8_t priority) {
   const InstanceSetup& s = inst.setup;
-  const PortInfo& port = ports_[s.port];
   const bool unicast = !s.peers.empty();
   const std::vector<wire::IpAddress> destinations = unicast ? s.peers : std::vector<wire::IpAddress>{s.group};
   for (const wire::IpAddress& to : destinations) {
@@ -297,7 +296,7 @@ void Driver::sendAdvert(Instance& inst, uint8_t priority) {
       continue;
     }
     AdvertHeader h;
-    h.srcMac = port.mac;
+    h.srcMac = s.advertMac;
     if (unicast) {
       const std::optional<dp::MacAddr> mac = io_.neighbour(s.port, to);
       if (!mac) continue;  // asked for; the next advert goes out
@@ -325,12 +324,11 @@ void Driver::sendAdvert(Instance& inst, uint8_t priority) {
 }
 
 void Driver::announce(const Instance& inst, uint32_t repeat) {
-  for (const auto& [port, address] : inst.setup.announced) {
-    const dp::IpAddr ip = dp::IpAddr::of(address);
-    const dp::MacAddr& mac = ports_[port].mac;
-    const Frame frame =
-        address.isV4() ? neighbours::gratuitousArp(mac, ip) : neighbours::unsolicitedNeighbourAdvert(mac, ip);
-    for (uint32_t i = 0; i < repeat; ++i) io_.send(port, frame);
+  for (const auto& a : inst.setup.announced) {
+    const dp::IpAddr ip = dp::IpAddr::of(a.address);
+    const Frame frame = a.address.isV4() ? neighbours::gratuitousArp(a.mac, ip)
+                                         : neighbours::unsolicitedNeighbourAdvert(a.mac, ip);
+    for (uint32_t i = 0; i < repeat; ++i) io_.send(a.port, frame);
   }
 }
 
@@ -372,7 +370,7 @@ tables::VipOwnership Driver::ownership() const {
   o.vrrp = !instances_.empty();
   for (const auto& inst : instances_) {
     if (inst->machine.state() != vrrp::State::kMaster) continue;
-    for (const auto& [port, addr] : inst->setup.announced) o.held.insert(addr);
+    for (const auto& a : inst->setup.announced) o.held.insert(a.address);
   }
   return o;
 }

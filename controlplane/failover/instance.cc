@@ -53,11 +53,16 @@ InstanceSetup resolveInstance(const config::VrrpInstance& vi, const config::Glob
   for (const wire::IpAddress& p : vi.unicastPeers) {
     if (p.family == s.family) s.peers.push_back(p);
   }
+  // use_vmac: keepalived's macvlan has the virtual MAC; here the port
+  // speaks from it for the instance (vmac_xmit_base: not its adverts).
+  const std::optional<config::MacAddress> vmac = config::virtualMacOf(vi);
+  s.advertMac = vmac && !vi.vmacXmitBase ? dp::MacAddr{vmac->bytes} : ports[s.port].mac;
   for (const auto* list : {&vi.virtualIpAddresses, &vi.virtualIpAddressesExcluded}) {
     for (const config::VirtualIp& v : *list) {
       const uint16_t port = v.dev ? portNamed(ports, *v.dev) : s.port;
       if (port == dp::kNoPort) refuse(vi, "virtual address " + v.address.toString() + ": no port " + *v.dev);
-      s.announced.emplace_back(port, v.address.address);
+      const dp::MacAddr mac = vmac && config::onVirtualMac(vi, v) ? dp::MacAddr{vmac->bytes} : ports[port].mac;
+      s.announced.push_back({port, v.address.address, mac});
       // Only the first list's addresses of the instance's family are advertised.
       if (list == &vi.virtualIpAddresses && v.address.address.family == s.family) {
         s.addresses.push_back(v.address.address);

@@ -37,7 +37,15 @@ struct InstanceSetup {
   wire::IpAddress group;                    // multicast mode
   std::vector<wire::IpAddress> peers;       // unicast mode when not empty
   std::vector<wire::IpAddress> addresses;   // the VIPs the adverts carry (of `family`)
-  std::vector<std::pair<uint16_t, wire::IpAddress>> announced;  // (port, address) for GARP / NA
+  // The addresses gratuitous ARPs / NAs announce, each on its port with the
+  // MAC that answers for it there (the virtual MAC with use_vmac).
+  struct Announced {
+    uint16_t port = 0;
+    wire::IpAddress address;
+    dp::MacAddr mac;
+  };
+  std::vector<Announced> announced;
+  dp::MacAddr advertMac;  // the adverts' Ethernet source
   vrrp::AuthType auth = vrrp::AuthType::kNone;
   vrrp::AuthKey key{};
   vrrp::MachineConfig machine;

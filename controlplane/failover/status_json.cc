@@ -37,6 +37,7 @@ json instanceJson(const Instance& inst) {
   for (const wire::IpAddress& p : inst.setup.peers) peers.push_back(config::toString(p));
   const auto master = m.masterAddress();
   const bool ever = inst.lastTransition != std::chrono::system_clock::time_point{};
+  const std::optional<config::MacAddress> vmac = config::virtualMacOf(inst.config);  // use_vmac
   return {{"name", inst.config.name},
           {"interface", inst.config.interface ? json(*inst.config.interface) : json(nullptr)},
           {"virtual_router_id", inst.config.virtualRouterId},
@@ -49,6 +50,7 @@ json instanceJson(const Instance& inst) {
           {"master_address", master && m.state() != vrrp::State::kFault ? json(config::toString(*master))
                                                                         : json(nullptr)},
           {"source_address", config::toString(inst.setup.source)},
+          {"virtual_mac", vmac ? json(vmac->toString()) : json(nullptr)},
           {"unicast_peers", std::move(peers)},
           {"advert_int_ms", inst.config.advertIntCs * 10},
           {"master_advert_int_ms", m.masterAdverIntervalCs() * 10},

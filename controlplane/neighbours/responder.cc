@@ -76,13 +76,12 @@ bool Responder::handle(const dp::ForwardingTable& table, uint16_t port, std::spa
   if (port >= table.ports.size()) return false;
   const auto l2 = parseL2(frame);
   if (!l2) return false;
-  const dp::MacAddr& ourMac = table.ports[port].mac;
   if (auto arp = parseArp(frame, *l2)) {
     const bool changed = !(arp->senderIp == dp::IpAddr{}) &&
                          learnIfConnected(table, port, false, arp->senderIp, arp->senderMac, nowMs);
     if (arp->op == 1 && repliesFor(table, port, false, arp->targetIp)) {
       if (!mayReply(port, nowMs)) return changed;
-      send_(port, arpReply(*l2, *arp, ourMac));
+      send_(port, arpReply(*l2, *arp, table.answerMac(port, arp->targetIp.toWire(false))));
       ++counters_.arpAnswered;
     } else {
       ++counters_.ignored;
@@ -97,7 +96,7 @@ bool Responder::handle(const dp::ForwardingTable& table, uint16_t port, std::spa
       }
       if (repliesFor(table, port, true, nd->target)) {
         if (!mayReply(port, nowMs)) return changed;
-        send_(port, neighbourAdvert(*l2, *nd, ourMac));
+        send_(port, neighbourAdvert(*l2, *nd, table.answerMac(port, nd->target.toWire(true))));
         ++counters_.ndAnswered;
         return changed;
       }

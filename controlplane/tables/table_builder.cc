@@ -278,6 +278,32 @@ void addOwnedVrrpAddresses(const config::Config& cfg, dp::ForwardingTable& t, co
   }
 }
 
+// use_vmac: the port of each such instance accepts its virtual MAC, and
+// answers ARP/ND from it for the addresses keepalived would put on its
+// macvlan (config::onVirtualMac).
+void addVirtualMacs(const config::Config& cfg, dp::ForwardingTable& t) {
+  const config::Dataplane& dpc = *cfg.dataplane;
+  auto indexOf = [&](const std::string& name) -> std::optional<uint16_t> {
+    for (uint16_t i = 0; i < dpc.ports.size(); ++i) {
+      if (dpc.ports[i].name == name) return i;
+    }
+    return std::nullopt;
+  };
+  for (const config::VrrpInstance& vi : cfg.vrrpInstances) {
+    const std::optional<config::MacAddress> vmac = config::virtualMacOf(vi);
+    const std::optional<uint16_t> port = vi.interface ? indexOf(*vi.interface) : std::nullopt;
+    if (!vmac || !port) continue;
+    const dp::MacAddr mac{vmac->bytes};
+    std::vector<dp::MacAddr>& accepted = t.ports[*port].virtualMacs;
+    if (std::find(accepted.begin(), accepted.end(), mac) == accepted.end()) accepted.push_back(mac);
+    for (const auto* list : {&vi.virtualIpAddresses, &vi.virtualIpAddressesExcluded}) {
+      for (const config::VirtualIp& v : *list) {
+        if (config::onVirtualMac(vi, v)) t.vipMacs.push_back({v.address.address, *port, mac});
+      }
+    }
+  }
+}
+
 // A fwmark rule's single-address destinations are VIPs too: the router
 // must answer ARP for them and accept their pings.
 void addOwnedFwmarkAddresses(const config::Dataplane& dp, dp::ForwardingTable& t, const VipOwnership& ownership) {
@@ -391,6 +417,7 @@ std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, st
   }
   for (const VirtualServer& vs : config.virtualServers) addServices(config, vs, *t, ids, health, held);
   addOwnedVrrpAddresses(config, *t, held);
+  addVirtualMacs(config, *t);
   addRoutes(dpc, *t);
   addFwmarkRules(dpc, *t);
   addOwnedFwmarkAddresses(dpc, *t, held);

@@ -102,6 +102,26 @@ TEST(Forwarder, StrayAckAndUnknownPortsAreDroppedAndCounted) {
   EXPECT_EQ(drops(f, DropReason::kIcmpError), 1u);
 }
 
+// use_vmac: a port takes frames to its VRRP virtual MACs as its own; a
+// frame to any other host's MAC is still not ours.
+TEST(Forwarder, FramesToAVirtualMacOfThePortAreForwarded) {
+  Lab lab;
+  lab.addService("10.0.0.1", 80, kProtoTcp, {1});
+  const MacAddr vmac{{0x00, 0x00, 0x5e, 0x00, 0x01, 0x32}};
+  lab.table->ports[kExt].virtualMacs = {vmac};
+  Forwarder f(0, 64, ConnTimeouts{});
+  lab.attach(f);
+  auto toMac = [&](const MacAddr& dst, uint16_t cport) {
+    std::vector<uint8_t> frame = syn("10.0.0.101", cport);
+    std::copy(dst.b.begin(), dst.b.end(), frame.begin());
+    return f.process(frame.data(), static_cast<uint32_t>(frame.size()), 1000, kExt);
+  };
+  EXPECT_EQ(toMac(vmac, 1).kind, Verdict::Kind::kTransmit);
+  EXPECT_EQ(toMac(lab.table->ports[kExt].mac, 2).kind, Verdict::Kind::kTransmit);
+  EXPECT_EQ(toMac(MacAddr{{0x00, 0x00, 0x5e, 0x00, 0x01, 0x33}}, 3).kind, Verdict::Kind::kDrop);
+  EXPECT_EQ(drops(f, DropReason::kOtherHost), 1u);
+}
+
 TEST(Forwarder, ExceptionPathGetsArpVrrpAndTrafficToTheRouter) {
   Lab lab;
   Forwarder f(0, 64, ConnTimeouts{});

@@ -67,6 +67,8 @@ vrrp_instance A {
   }
   garp_master_delay 1.5
   notify_stop /bin/stop.sh
+  use_vmac vrrp9 02:00:5e:11:22
+  vmac_xmit_base
 }
 virtual_server_group VG {
   10.0.0.5-7 80

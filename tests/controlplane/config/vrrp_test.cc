@@ -297,5 +297,74 @@ TEST(Vrrp, SyncGroupLookups) {
   EXPECT_EQ(c.findVrrpSyncGroup("H"), nullptr);
 }
 
+std::string vmacInstance(const std::string& lines, const std::string& vip = "10.0.0.1") {
+  return "vrrp_instance A {\n interface eth0\n virtual_router_id 51\n" + lines + " virtual_ipaddress {\n " + vip +
+         "\n }\n}\n";
+}
+
+TEST(Vrrp, UseVmacGivesRfc5798sVirtualMacPerFamily) {
+  const Config plain = parseOk(vmacInstance(""));
+  EXPECT_FALSE(plain.vrrpInstances.at(0).useVmac);
+  EXPECT_EQ(virtualMacOf(plain.vrrpInstances.at(0)), std::nullopt);
+
+  const auto r = parseString(vmacInstance(" use_vmac\n"), "v.conf");
+  EXPECT_TRUE(warningsOf(r).empty());
+  const VrrpInstance& v4 = r.config->vrrpInstances.at(0);
+  EXPECT_TRUE(v4.useVmac);
+  EXPECT_FALSE(v4.vmacXmitBase);
+  EXPECT_EQ(virtualMacOf(v4)->toString(), "00:00:5e:00:01:33");  // VRID 51
+
+  const Config v6 = parseOk(vmacInstance(" use_vmac vrrp6.51\n", "fd00::1"));
+  EXPECT_EQ(virtualMacOf(v6.vrrpInstances.at(0))->toString(), "00:00:5e:00:02:33");
+  EXPECT_EQ(v6.vrrpInstances.at(0).vmacInterface, "vrrp6.51");  // kept, though sluice makes no interface
+}
+
+TEST(Vrrp, UseVmacTakesANameAndAMacInEitherOrder) {
+  const VrrpInstance a = parseOk(vmacInstance(" use_vmac vrrp.51 02:11:22:33:44:55\n")).vrrpInstances.at(0);
+  EXPECT_EQ(a.vmacInterface, "vrrp.51");
+  EXPECT_EQ(virtualMacOf(a)->toString(), "02:11:22:33:44:55");
+  // Five octets: keepalived completes them with the VRID (written after).
+  const VrrpInstance b = parseOk(
+      "vrrp_instance A {\n use_vmac 02:11:22:33:44 vm\n interface eth0\n virtual_router_id 200\n"
+      " virtual_ipaddress {\n 10.0.0.1\n }\n}\n").vrrpInstances.at(0);
+  EXPECT_EQ(b.vmacInterface, "vm");
+  EXPECT_EQ(virtualMacOf(b)->toString(), "02:11:22:33:44:c8");
+}
+
+TEST(Vrrp, UseVmacWarnsAsKeepalivedDoes) {
+  const auto r = parseString(vmacInstance(" use_vmac a 03:11:22:33:44 b\n"), "v.conf");
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(warningsOf(r), (Lines{"v.conf:4: VMAC MAC address 03:11:22:33:44 is multicast; ignored",
+                                  "v.conf:4: VMAC interface name already specified; 'b' ignored"}));
+  EXPECT_EQ(virtualMacOf(r.config->vrrpInstances.at(0))->toString(), "00:00:5e:00:01:33");
+}
+
+TEST(Vrrp, VmacXmitBaseNeedsUseVmacAndUnicastImpliesIt) {
+  const auto alone = parseString(vmacInstance(" vmac_xmit_base\n"), "v.conf");
+  EXPECT_EQ(warningsOf(alone), Lines{"v.conf:1: vrrp_instance 'A': vmac_xmit_base is only valid with use_vmac; ignored"});
+  EXPECT_FALSE(alone.config->vrrpInstances.at(0).vmacXmitBase);
+
+  const auto both = parseString(vmacInstance(" use_vmac\n vmac_xmit_base\n"), "v.conf");
+  EXPECT_TRUE(warningsOf(both).empty());
+  EXPECT_TRUE(both.config->vrrpInstances.at(0).vmacXmitBase);
+
+  const auto unicast = parseString(vmacInstance(" use_vmac\n unicast_peer {\n 10.0.0.3\n }\n"), "v.conf");
+  EXPECT_EQ(warningsOf(unicast),
+            Lines{"v.conf:1: vrrp_instance 'A': unicast with use_vmac requires vmac_xmit_base; set"});
+  EXPECT_TRUE(unicast.config->vrrpInstances.at(0).vmacXmitBase);
+}
+
+TEST(Vrrp, OnlyTheInstancesOwnFamilyOnItsInterfaceLivesOnTheVirtualMac) {
+  const VrrpInstance v = parseOk(vmacInstance(" use_vmac\n virtual_ipaddress_excluded {\n 10.0.0.7\n"
+                                              " 10.0.1.7 dev eth1\n 10.0.2.7 dev eth0\n fd00::7\n }\n"))
+                             .vrrpInstances.at(0);
+  ASSERT_EQ(v.virtualIpAddressesExcluded.size(), 4u);
+  EXPECT_TRUE(onVirtualMac(v, v.virtualIpAddresses.at(0)));
+  EXPECT_TRUE(onVirtualMac(v, v.virtualIpAddressesExcluded[0]));
+  EXPECT_FALSE(onVirtualMac(v, v.virtualIpAddressesExcluded[1]));  // another interface
+  EXPECT_TRUE(onVirtualMac(v, v.virtualIpAddressesExcluded[2]));   // its own, named
+  EXPECT_FALSE(onVirtualMac(v, v.virtualIpAddressesExcluded[3]));  // the other family
+}
+
 }  // namespace
 }  // namespace sluice::config

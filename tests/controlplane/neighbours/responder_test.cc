@@ -328,6 +328,44 @@ TEST_F(ResponderTest, InvalidSolicitationsAreIgnored) {
   EXPECT_EQ(responder_.counters().ignored, 4u);
 }
 
+// ---------------------------------------------------------------- virtual MACs
+
+// use_vmac: the ARP/ND answers for a VIP with a virtual MAC carry it, as
+// Ethernet source and as the MAC the answer tells; the router's own
+// addresses and other VIPs keep the port's MAC.
+TEST_F(ResponderTest, AVipWithAVirtualMacIsAnsweredWithIt) {
+  const dp::MacAddr vmac4 = macOf(0x00, 0x00, 0x5e, 0x00, 0x01, 0x33);
+  const dp::MacAddr vmac6 = macOf(0x00, 0x00, 0x5e, 0x00, 0x02, 0x33);
+  table_.vipMacs = {{address("10.0.0.1"), 0, vmac4}, {address("fd00::1"), 0, vmac6}};
+  table_.ports[0].virtualMacs = {vmac4, vmac6};
+
+  handle(0, arpFrame(arpFrom("10.0.0.50", "10.0.0.1")));
+  Bytes r = onlySent(0);
+  EXPECT_EQ(slice(r, 6, 6), macBytes(vmac4));
+  EXPECT_EQ(slice(r, 22, 6), macBytes(vmac4));  // the ARP sender hardware address
+  EXPECT_EQ(slice(r, 28, 4), addrBytes("10.0.0.1"));
+
+  handle(0, ndFrame(nsFrom("fd00::50", "fd00::1")));
+  r = onlySent(0);
+  EXPECT_EQ(slice(r, 6, 6), macBytes(vmac6));
+  EXPECT_EQ(slice(r, 54 + 26, 6), macBytes(vmac6));  // the target link-layer address
+
+  handle(0, arpFrame(arpFrom("10.0.0.50", "10.0.0.2")));  // the router's own address
+  r = onlySent(0);
+  EXPECT_EQ(slice(r, 22, 6), macBytes(kPort0Mac));
+}
+
+TEST(PortConfig, AcceptsItsOwnAndItsVirtualMacsOnly) {
+  dp::PortConfig p;
+  p.mac = kPort0Mac;
+  const dp::MacAddr vmac = macOf(0x00, 0x00, 0x5e, 0x00, 0x01, 0x33);
+  EXPECT_TRUE(p.accepts(kPort0Mac.b.data()));
+  EXPECT_FALSE(p.accepts(vmac.b.data()));
+  p.virtualMacs = {vmac};
+  EXPECT_TRUE(p.accepts(vmac.b.data()));
+  EXPECT_FALSE(p.accepts(kPort1Mac.b.data()));
+}
+
 // ---------------------------------------------------------------- ping
 
 TEST_F(ResponderTest, Ipv4EchoRequestToOwnAddressIsAnswered) {

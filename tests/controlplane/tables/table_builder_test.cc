@@ -1139,3 +1139,44 @@ virtual_server 10.0.0.1 55 {
 
 }  // namespace
 }  // namespace sluice::tables
+
+namespace sluice::tables {
+namespace {
+
+// use_vmac: the instance's port accepts its virtual MAC, and its VIPs on
+// that port (of its family, not sent to another dev) answer from it.
+TEST_F(TableBuilder, UseVmacGivesThePortAVirtualMacAndItsVipsAnswerFromIt) {
+  const auto t = build(std::string(kDataplane) + R"(
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    use_vmac
+    virtual_ipaddress {
+        10.0.0.1
+        192.168.1.9 dev eth1
+    }
+    virtual_ipaddress_excluded {
+        fd00::9
+    }
+}
+vrrp_instance VI_2 {
+    interface eth0
+    virtual_router_id 52
+    virtual_ipaddress {
+        10.0.0.5
+    }
+}
+)");
+  const dp::MacAddr vmac{{0x00, 0x00, 0x5e, 0x00, 0x01, 51}};
+  EXPECT_EQ(t->ports[0].virtualMacs, std::vector<dp::MacAddr>{vmac});
+  EXPECT_TRUE(t->ports[1].virtualMacs.empty());
+  EXPECT_EQ(t->answerMac(0, address("10.0.0.1")), vmac);
+  EXPECT_EQ(t->answerMac(0, address("10.0.0.5")), mac(1));      // VI_2 has no use_vmac
+  EXPECT_EQ(t->answerMac(1, address("192.168.1.9")), mac(2));   // on another port
+  EXPECT_EQ(t->answerMac(0, address("fd00::9")), mac(1));       // another family
+  EXPECT_EQ(t->answerMac(0, address("10.0.0.2")), mac(1));      // the router's own
+  EXPECT_TRUE(build(std::string(kDataplane) + kServices)->ports[0].virtualMacs.empty());
+}
+
+}  // namespace
+}  // namespace sluice::tables

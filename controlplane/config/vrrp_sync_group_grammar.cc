@@ -42,12 +42,16 @@ void addVrrpSyncGroupKeywords(Block<Config>& top) {
       },
       syncGroupGrammar(),
       [](Config& c, VrrpSyncGroup&& g, const Args& a) {
+        if (!a.context().define("vrrp_sync_group", g.name, a.where())) {
+          return;
+        }
+        // keepalived drops such a group (its other lines were unknown
+        // keywords) and runs the instances on their own.
         if (g.instances.empty()) {
-          a.error("vrrp_sync_group '" + g.name + "' has no group { } of instances");
+          a.warn("vrrp_sync_group '" + g.name + "' has no group { } of instances; it is removed, as keepalived does");
+          return;
         }
-        if (a.context().define("vrrp_sync_group", g.name, a.where())) {
-          c.vrrpSyncGroups.push_back(std::move(g));
-        }
+        c.vrrpSyncGroups.push_back(std::move(g));
       });
 }
 

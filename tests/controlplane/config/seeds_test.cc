@@ -160,10 +160,8 @@ TEST(Seeds, HaproxyTrackScript) {
 }
 
 // keepalived's own samples, where Debian installs them, load without
-// errors (warnings are fine: keywords sluice does not have). Two do not:
-// conditional_conf uses `@name` lines, and vrrp.lvs_syncd's
-// vrrp_sync_group lists instances without `group { }` (keepalived 1.x;
-// sync_test.cc loads it with that part rewritten).
+// errors (warnings are fine: keywords sluice does not have), but for
+// conditional_conf, whose `@name` lines need a config id.
 TEST(Seeds, KeepalivedSamplesLoad) {
   const std::filesystem::path dir = "/usr/share/doc/keepalived/samples";
   if (!std::filesystem::is_directory(dir)) {
@@ -172,8 +170,7 @@ TEST(Seeds, KeepalivedSamplesLoad) {
   int loaded = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind("keepalived.conf", 0) != 0 || name == "keepalived.conf.conditional_conf" ||
-        name == "keepalived.conf.vrrp.lvs_syncd") {
+    if (name.rfind("keepalived.conf", 0) != 0 || name == "keepalived.conf.conditional_conf") {
       continue;
     }
     SCOPED_TRACE(name);

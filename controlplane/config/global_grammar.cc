@@ -174,6 +174,27 @@ Block<GlobalDefs> globalDefsGrammar() {
     a.expect(1, 1);
     d.vrrpGarpMasterRefreshRepeat = a.number<std::uint32_t>(0, 1, 255);
   });
+  // Spacing of the GARPs (NAs) sent on one port. keepalived reads
+  // microseconds; sluice keeps milliseconds, at least 1.
+  auto interval = [](Duration GlobalDefs::*field) {
+    return [field](GlobalDefs& d, const Args& a) {
+      a.expect(1, 1);
+      d.*field = a.timer(0, Duration{1}, std::chrono::seconds{86400});
+      if (d.*field >= std::chrono::seconds{1}) {
+        a.warn("The " + a.keyword() + " is very large - " + a.text(0) + " seconds");
+      }
+    };
+  };
+  g.value("vrrp_garp_interval", interval(&GlobalDefs::vrrpGarpInterval));
+  g.value("vrrp_gna_interval", interval(&GlobalDefs::vrrpGnaInterval));
+  // keepalived's shorthand for one GARP / NA at the take-over and none
+  // after, setting only what the lines above left at its default.
+  g.value("vrrp_min_garp", [](GlobalDefs& d, const Args& a) {
+    if (!a.flag()) return;
+    const GlobalDefs defaults;
+    if (d.vrrpGarpMasterRepeat == defaults.vrrpGarpMasterRepeat) d.vrrpGarpMasterRepeat = 1;
+    if (d.vrrpGarpMasterDelay == defaults.vrrpGarpMasterDelay) d.vrrpGarpMasterDelay = Duration{0};
+  });
   g.value("vrrp_mcast_group4", [](GlobalDefs& d, const Args& a) {
     a.expect(1, 1);
     const wire::IpAddress ip = a.ip(0);

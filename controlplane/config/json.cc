@@ -84,6 +84,8 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Global
   io("vrrp_garp_master_repeat", s.vrrpGarpMasterRepeat);
   io("vrrp_garp_master_refresh", s.vrrpGarpMasterRefresh);
   io("vrrp_garp_master_refresh_repeat", s.vrrpGarpMasterRefreshRepeat);
+  io("vrrp_garp_interval", s.vrrpGarpInterval);
+  io("vrrp_gna_interval", s.vrrpGnaInterval);
   io("vrrp_mcast_group4", s.vrrpMcastGroup4);
   io("vrrp_mcast_group6", s.vrrpMcastGroup6);
   io("vrrp_strict", s.vrrpStrict);

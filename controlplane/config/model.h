@@ -124,6 +124,8 @@ struct GlobalDefs {
   std::uint32_t vrrpGarpMasterRepeat = 5;  // GARPs per burst
   Duration vrrpGarpMasterRefresh = std::chrono::seconds{0};  // periodic GARP while master; 0: none
   std::uint32_t vrrpGarpMasterRefreshRepeat = 1;
+  Duration vrrpGarpInterval = Duration{0};  // between two GARPs on one port; 0: back to back
+  Duration vrrpGnaInterval = Duration{0};   // between two unsolicited NAs on one port; 0: back to back
   wire::IpAddress vrrpMcastGroup4 = defaultVrrpGroup4();
   wire::IpAddress vrrpMcastGroup6 = defaultVrrpGroup6();
   bool vrrpStrict = false;

@@ -160,6 +160,7 @@ void Driver::refuse(Instance& inst, vrrp::DecodeError error) {
 }
 
 void Driver::tick(Millis now) {
+  sendPaced(now);
   for (auto& instPtr : instances_) {
     Instance& inst = *instPtr;
     const std::optional<Millis> deadline = inst.machine.nextDeadline();
@@ -168,10 +169,10 @@ void Driver::tick(Millis now) {
     const config::GlobalDefs& g = config_.globalDefs;
     const Millis refresh = inst.config.garpMasterRefresh.value_or(g.vrrpGarpMasterRefresh);
     if (!inst.secondBurstDone) {
-      announce(inst, inst.config.garpMasterRepeat.value_or(g.vrrpGarpMasterRepeat));
+      announce(inst, inst.config.garpMasterRepeat.value_or(g.vrrpGarpMasterRepeat), now);
       inst.secondBurstDone = true;
     } else {
-      announce(inst, inst.config.garpMasterRefreshRepeat.value_or(g.vrrpGarpMasterRefreshRepeat));
+      announce(inst, inst.config.garpMasterRefreshRepeat.value_or(g.vrrpGarpMasterRefreshRepeat), now);
     }
     inst.nextGarp = refresh > Millis{0} ? std::optional(now + refresh) : std::nullopt;
   }
@@ -227,7 +228,7 @@ void Driver::execute(Instance& inst, const vrrp::Step& step, Millis now) {
         break;
       case vrrp::Action::kTakeOver: {
         inst.ah.onBecomeMaster();
-        announce(inst, inst.config.garpMasterRepeat.value_or(g.vrrpGarpMasterRepeat));
+        announce(inst, inst.config.garpMasterRepeat.value_or(g.vrrpGarpMasterRepeat), now);
         const Millis delay = inst.config.garpMasterDelay.value_or(g.vrrpGarpMasterDelay);
         const Millis refresh = inst.config.garpMasterRefresh.value_or(g.vrrpGarpMasterRefresh);
         inst.secondBurstDone = delay <= Millis{0};
@@ -239,6 +240,7 @@ void Driver::execute(Instance& inst, const vrrp::Step& step, Millis now) {
       }
       case vrrp::Action::kRelease:
         inst.nextGarp.reset();
+        dropPaced(inst);
         ++ownershipVersion_;
         break;
     }
@@ -323,12 +325,39 @@ void Driver::sendAdvert(Instance& inst, uint8_t priority) {
   }
 }
 
-void Driver::announce(const Instance& inst, uint32_t repeat) {
+void Driver::announce(const Instance& inst, uint32_t repeat, Millis now) {
+  const config::GlobalDefs& g = config_.globalDefs;
   for (const auto& a : inst.setup.announced) {
     const dp::IpAddr ip = dp::IpAddr::of(a.address);
     const Frame frame = a.address.isV4() ? neighbours::gratuitousArp(a.mac, ip)
                                          : neighbours::unsolicitedNeighbourAdvert(a.mac, ip);
-    for (uint32_t i = 0; i < repeat; ++i) io_.send(a.port, frame);
+    const Millis interval = a.address.isV4() ? g.vrrpGarpInterval : g.vrrpGnaInterval;
+    if (interval <= Millis{0}) {
+      for (uint32_t i = 0; i < repeat; ++i) io_.send(a.port, frame);
+      continue;
+    }
+    PacedQueue& queue = paced_[{a.port, a.address.isV6()}];
+    queue.interval = interval;
+    for (uint32_t i = 0; i < repeat; ++i) queue.frames.push_back({a.address, frame});
+  }
+  sendPaced(now);
+}
+
+void Driver::sendPaced(Millis now) {
+  for (auto& [key, queue] : paced_) {
+    if (queue.frames.empty() || now < queue.nextSlot) continue;
+    io_.send(key.first, queue.frames.front().frame);
+    queue.frames.pop_front();
+    queue.nextSlot = now + queue.interval;
+  }
+}
+
+void Driver::dropPaced(const Instance& inst) {
+  for (const auto& a : inst.setup.announced) {
+    const wire::IpAddress& address = a.address;
+    const auto it = paced_.find({a.port, address.isV6()});
+    if (it == paced_.end()) continue;
+    std::erase_if(it->second.frames, [&address](const PacedFrame& f) { return f.address == address; });
   }
 }
 

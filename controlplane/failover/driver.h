@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -95,14 +96,32 @@ class Driver {
   void warnUnserved() const;
   void execute(Instance& inst, const vrrp::Step& step, Millis now);
   void sendAdvert(Instance& inst, uint8_t priority);
-  void announce(const Instance& inst, uint32_t repeat);
+  // Sends `repeat` GARPs / NAs for each of the instance's addresses: back
+  // to back, or queued on their port when vrrp_garp_interval /
+  // vrrp_gna_interval space them (keepalived spaces them per interface).
+  void announce(const Instance& inst, uint32_t repeat, Millis now);
+  // Sends the queued GARPs / NAs whose port's interval has passed, one per port.
+  void sendPaced(Millis now);
+  // Forgets the queued GARPs / NAs of an instance that no longer holds its addresses.
+  void dropPaced(const Instance& inst);
   void followGroup(const Instance& changed, Millis now);
   void applyTracking(Millis now);
   void refuse(Instance& inst, vrrp::DecodeError error);
   Instance* instanceFor(uint16_t port, const ReceivedFrame& frame);
 
+  struct PacedFrame {
+    wire::IpAddress address;
+    Frame frame;
+  };
+  struct PacedQueue {
+    std::deque<PacedFrame> frames;
+    Millis interval{0};
+    Millis nextSlot{0};  // when this port may send its next one
+  };
+
   config::Config config_;
   std::vector<PortInfo> ports_;
+  std::map<std::pair<uint16_t, bool>, PacedQueue> paced_;  // (port, IPv6) -> GARPs / NAs waiting
   Io io_;
   std::vector<std::unique_ptr<Instance>> instances_;
   TrackedStates tracked_;

@@ -263,6 +263,89 @@ TEST(FailoverDriver, ANewMasterSendsGratuitousArpsNowAndAfterTheDelay) {
   EXPECT_EQ(garps(), 6u);  // no refresh by default
 }
 
+// Gratuitous ARPs and unsolicited NAs `r` has sent so far.
+std::size_t arpCount(const Router& r) {
+  std::size_t n = 0;
+  for (const auto& [port, f] : r.log) n += f[12] == 0x08 && f[13] == 0x06;
+  return n;
+}
+std::size_t naCount(const Router& r) {
+  std::size_t n = 0;
+  for (const auto& [port, f] : r.log) n += f[12] == 0x86 && f[13] == 0xdd && f[20] == 58;
+  return n;
+}
+
+// catches: garp_master_refresh not repeating (or repeating with the
+// take-over's repeat count instead of garp_master_refresh_repeat).
+TEST(FailoverDriver, AMasterRefreshesItsGratuitousArps) {
+  Router a(instance("VI", "eth0", 50, 255, "10.0.0.1",
+                    "  garp_master_delay 1\n  garp_master_refresh 2\n  garp_master_refresh_repeat 2\n"),
+           2);
+  Segment lan({&a});
+  lan.start();
+  EXPECT_EQ(arpCount(a), 5u);  // keepalived's default repeat
+  lan.runFor(1050ms);
+  EXPECT_EQ(arpCount(a), 10u);  // the second burst, after garp_master_delay
+  lan.runFor(1900ms);
+  EXPECT_EQ(arpCount(a), 10u);
+  lan.runFor(200ms);
+  EXPECT_EQ(arpCount(a), 12u);  // the refresh, 2 s later
+  lan.runFor(2s);
+  EXPECT_EQ(arpCount(a), 14u);
+}
+
+// catches: vrrp_garp_interval ignored (a burst sent back to back), applied
+// to NAs (which have vrrp_gna_interval), or GARPs still sent for a VIP
+// released before its queued ones left.
+TEST(FailoverDriver, GarpIntervalSpacesTheBurstOnAPort) {
+  Router a("global_defs {\n  vrrp_garp_interval 0.1\n  vrrp_garp_master_repeat 3\n  vrrp_garp_master_delay 0\n}\n" +
+               instance("VI", "eth0", 50, 255, "10.0.0.1", "  virtual_ipaddress_excluded {\n    fd00:10::1\n  }\n"),
+           2);
+  Segment lan({&a});
+  lan.start();
+  EXPECT_EQ(arpCount(a), 1u);
+  EXPECT_EQ(naCount(a), 3u);  // vrrp_gna_interval 0: back to back
+  lan.runFor(50ms);
+  EXPECT_EQ(arpCount(a), 1u);
+  lan.runFor(60ms);
+  EXPECT_EQ(arpCount(a), 2u);
+  lan.runFor(100ms);
+  EXPECT_EQ(arpCount(a), 3u);
+  lan.runFor(1s);
+  EXPECT_EQ(arpCount(a), 3u);
+
+  Router b("global_defs {\n  vrrp_gna_interval 0.5\n  vrrp_garp_interval 1\n}\n" +
+               instance("VI", "eth0", 50, 255, "10.0.0.1", "  virtual_ipaddress_excluded {\n    fd00:10::1\n  }\n"),
+           3);
+  Segment lan2({&b});
+  lan2.start();
+  EXPECT_EQ(arpCount(b), 1u);
+  EXPECT_EQ(naCount(b), 1u);
+  lan2.runFor(600ms);
+  EXPECT_EQ(naCount(b), 2u);
+  b.driver.stop(lan2.now);
+  lan2.runFor(5s);
+  EXPECT_EQ(arpCount(b), 1u) << "GARPs left after the release";
+  EXPECT_EQ(naCount(b), 2u);
+}
+
+// catches: vrrp_min_garp not reducing the take-over to one GARP, or
+// overriding a repeat written before it.
+TEST(FailoverDriver, MinGarpSendsOneGratuitousArp) {
+  Router a("global_defs {\n  vrrp_min_garp\n}\n" + instance("VI", "eth0", 50, 255, "10.0.0.1"), 2);
+  Segment lan({&a});
+  lan.start();
+  EXPECT_EQ(arpCount(a), 1u);
+  lan.runFor(6s);
+  EXPECT_EQ(arpCount(a), 1u);
+  Router b("global_defs {\n  vrrp_garp_master_repeat 2\n  vrrp_min_garp\n}\n" +
+               instance("VI", "eth0", 50, 255, "10.0.0.1"),
+           3);
+  Segment lan2({&b});
+  lan2.start();
+  EXPECT_EQ(arpCount(b), 2u);
+}
+
 TEST(FailoverDriver, AdvertsGoToTheGroupFromThePortOrItsLinkLocalAddress) {
   Router a(instance("V4", "eth0", 50, 255, "10.0.0.1") +
                instance("V6", "eth1", 3, 255, "fd00:192:168:1::1", "  version 3\n  advert_int 0.5\n"),

@@ -145,6 +145,8 @@ Block<GlobalDefs> globalDefsGrammar() {
     d.smtpConnectTimeout = a.timer(0, Duration{1}, std::chrono::seconds{3600});
   });
   g.value("smtp_alert", [](GlobalDefs& d, const Args& a) { d.smtpAlert = a.flag(); });
+  g.value("smtp_alert_vrrp", [](GlobalDefs& d, const Args& a) { d.smtpAlertVrrp = a.flag(); });
+  g.value("smtp_alert_checker", [](GlobalDefs& d, const Args& a) { d.smtpAlertChecker = a.flag(); });
   g.value("vrrp_version", [](GlobalDefs& d, const Args& a) {
     a.expect(1, 1);
     d.vrrpVersion = a.number<std::uint8_t>(0, 2, 3);

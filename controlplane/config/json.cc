@@ -75,6 +75,8 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Global
   io("smtp_helo_name", s.smtpHeloName);
   io("smtp_connect_timeout", s.smtpConnectTimeout);
   io("smtp_alert", s.smtpAlert);
+  io("smtp_alert_vrrp", s.smtpAlertVrrp);
+  io("smtp_alert_checker", s.smtpAlertChecker);
   io("vrrp_version", s.vrrpVersion);
   io("script_user", s.scriptUser);
   io("script_group", s.scriptGroup);

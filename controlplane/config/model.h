@@ -114,6 +114,8 @@ struct GlobalDefs {
   std::optional<std::string> smtpHeloName;
   Duration smtpConnectTimeout = std::chrono::seconds{30};
   std::optional<bool> smtpAlert;
+  std::optional<bool> smtpAlertVrrp;     // VRRP's smtp_alert default, before smtpAlert
+  std::optional<bool> smtpAlertChecker;  // the health checks' one, before smtpAlert
   std::uint8_t vrrpVersion = 2;  // default for instances that do not say
   std::optional<std::string> scriptUser;
   std::optional<std::string> scriptGroup;

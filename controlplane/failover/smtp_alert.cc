@@ -15,13 +15,6 @@ namespace {
 
 constexpr std::size_t kMaxQueued = 64;
 
-std::string routerId(const config::GlobalDefs& g) {
-  if (g.routerId) return *g.routerId;
-  char host[256] = {};
-  ::gethostname(host, sizeof host - 1);
-  return host;
-}
-
 // A connected socket with a deadline for every wait.
 class Connection {
  public:
@@ -131,10 +124,17 @@ std::string dotStuffed(const std::string& text) {
 
 }  // namespace
 
+std::string alertRouterId(const config::GlobalDefs& g) {
+  if (g.routerId) return *g.routerId;
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
 Alert transitionAlert(const config::GlobalDefs& globals, bool group, const std::string& name,
                       const std::string& state) {
   Alert a;
-  a.subject = "[" + routerId(globals) + "] VRRP " + (group ? "Group " : "Instance ") + name + " - Entering " +
+  a.subject = "[" + alertRouterId(globals) + "] VRRP " + (group ? "Group " : "Instance ") + name + " - Entering " +
               state + " state";
   if (group) {
     a.body = "=> All VRRP group instances are now in " + state + " state <=";
@@ -153,7 +153,7 @@ std::optional<std::string> deliver(const config::GlobalDefs& g, const Alert& ale
   const int timeoutMs = static_cast<int>(g.smtpConnectTimeout.count());
   Connection c(timeoutMs);
   if (auto error = c.open(*g.smtpServer)) return error;
-  const std::string from = g.notificationEmailFrom.value_or("keepalived@" + routerId(g));
+  const std::string from = g.notificationEmailFrom.value_or("keepalived@" + alertRouterId(g));
   // Each command and the code that accepts it.
   auto step = [&](const std::string& command, int want) -> std::optional<std::string> {
     if (!command.empty() && !c.write(command + "\r\n")) return "cannot send " + command.substr(0, 4);
@@ -165,7 +165,7 @@ std::optional<std::string> deliver(const config::GlobalDefs& g, const Alert& ale
     return std::nullopt;
   };
   if (auto e = step("", 220)) return e;
-  if (auto e = step("HELO " + g.smtpHeloName.value_or(routerId(g)), 250)) return e;
+  if (auto e = step("HELO " + g.smtpHeloName.value_or(alertRouterId(g)), 250)) return e;
   if (auto e = step("MAIL FROM:<" + from + ">", 250)) return e;
   std::string to;
   for (const std::string& rcpt : g.notificationEmail) {
@@ -194,7 +194,8 @@ SmtpAlerter::~SmtpAlerter() {
 }
 
 bool SmtpAlerter::enabled(const std::optional<bool>& smtpAlert) const {
-  return thread_.joinable() && smtpAlert.value_or(globals_.smtpAlert.value_or(false));
+  return thread_.joinable() &&
+         smtpAlert.value_or(globals_.smtpAlertVrrp.value_or(globals_.smtpAlert.value_or(false)));
 }
 
 void SmtpAlerter::send(Alert alert) {

@@ -21,6 +21,9 @@ struct Alert {
   std::string body;
 };
 
+// What a subject names the router by: router_id, else the host name.
+std::string alertRouterId(const config::GlobalDefs& globals);
+
 // keepalived's subject and body for a transition of an instance ("VRRP
 // Instance") or a group ("VRRP Group"); `state` as keepalived names it.
 Alert transitionAlert(const config::GlobalDefs& globals, bool group, const std::string& name,
@@ -39,7 +42,9 @@ class SmtpAlerter {
   SmtpAlerter(const SmtpAlerter&) = delete;
   SmtpAlerter& operator=(const SmtpAlerter&) = delete;
 
-  // Whether a transition of something with this smtp_alert setting is mailed.
+  // Whether a VRRP transition of something with this smtp_alert setting is
+  // mailed: its own setting, else smtp_alert_vrrp, else smtp_alert, else
+  // no; never without smtp_server and notification_email.
   bool enabled(const std::optional<bool>& smtpAlert) const;
   // Queues a mail (at most 64 wait; more are dropped and logged).
   void send(Alert alert);

@@ -5,6 +5,7 @@
 #include "controlplane/config/keys.h"
 #include "controlplane/health/health_log.h"
 #include "controlplane/health/server_health.h"
+#include "controlplane/sluiced/checker_alerts.h"
 
 namespace sluice::sluiced {
 namespace {
@@ -30,6 +31,10 @@ tables::HealthState HealthFollower::start(const config::Config& config) {
 }
 
 void HealthFollower::reconfigure(const config::Config& next) {
+  if (!alerts_ || !(next.globalDefs == alertGlobals_)) {
+    alertGlobals_ = next.globalDefs;
+    alerts_ = std::make_unique<failover::SmtpAlerter>(next.globalDefs);
+  }
   std::vector<health::CheckKey> checks = health::checksOf(next);
   if (monitor_ && checks == checks_) return;
   checks_ = std::move(checks);
@@ -57,6 +62,7 @@ tables::HealthState HealthFollower::verdicts(const config::Config& config, const
   state.quorumLost = health::quorumLost(config, state.servers, before.quorumLost);
   if (log) {
     for (const common::LogLine& line : health::healthLog(config, checkersSeen_, checkers, before, state)) log_(line);
+    mail(config, checkersSeen_, checkers, before, state);
   }
   checkersSeen_ = checkers;
   if (!log) return state;
@@ -77,6 +83,35 @@ tables::HealthState HealthFollower::verdicts(const config::Config& config, const
     if (lost != wasLost) run(lost ? vs.quorumDown : vs.quorumUp);
   }
   return state;
+}
+
+void HealthFollower::mail(const config::Config& config, const std::vector<health::CheckerStatus>& checksBefore,
+                          const std::vector<health::CheckerStatus>& checksNow, const tables::HealthState& before,
+                          const tables::HealthState& now) {
+  if (!alerts_ || !alerts_->enabled(true)) return;  // no smtp_server or no notification_email
+  // The monitor's checkers follow checksOf(config)'s order; after a reload
+  // that changed them, only quorums are compared.
+  const bool sameChecks = checksBefore.size() == checksNow.size();
+  std::size_t index = 0;
+  for (const config::VirtualServer& vs : config.virtualServers) {
+    const std::string service = config::serviceKey(vs);
+    for (const config::RealServer& rs : vs.realServers) {
+      const std::string server = config::serverKey(rs.address, rs.port);
+      const auto verdict = now.servers.find({service, server});
+      const bool serverUp = verdict == now.servers.end() || verdict->second.up;
+      for (const config::HealthCheck& check : rs.checks) {
+        const std::size_t i = index++;
+        if (!sameChecks || i >= checksNow.size() || !mailsCheckerChanges(config.globalDefs, rs)) continue;
+        const health::CheckerStatus& was = checksBefore[i];
+        const health::CheckerStatus& is = checksNow[i];
+        if (is.service != service || is.server != server || was.up == is.up) continue;
+        alerts_->send(checkerAlert(config.globalDefs, vs, rs, check, is.up, serverUp, is.lastScriptEnd));
+      }
+    }
+    const bool lost = now.quorumLost.contains(service);
+    if (lost == before.quorumLost.contains(service) || !mailsQuorumChanges(config.globalDefs, vs)) continue;
+    alerts_->send(quorumAlert(config.globalDefs, vs, !lost, health::liveWeight(vs, now.servers)));
+  }
 }
 
 json HealthFollower::json(const tables::HealthState& current) const {

@@ -1,7 +1,8 @@
 // Follows the health checks: runs a monitor of the configuration's checks
 // and, when a verdict changes, logs it in keepalived's words
 // (health/health_log.h), runs the real server's notify_up /
-// notify_down and the service's quorum_up / quorum_down scripts, and hands
+// notify_down and the service's quorum_up / quorum_down scripts, mails
+// keepalived's smtp_alert of each (checker_alerts.h), and hands
 // the control loop the verdicts the tables are to be built with.
 // Control thread only (the monitor runs the checks on its own thread).
 #pragma once
@@ -15,6 +16,7 @@
 #include "controlplane/common/log_line.h"
 #include "controlplane/common/notify_scripts.h"
 #include "controlplane/config/model.h"
+#include "controlplane/failover/smtp_alert.h"
 #include "controlplane/health/monitor.h"
 #include "controlplane/tables/health_state.h"
 
@@ -36,18 +38,27 @@ class HealthFollower {
   // (logged, their scripts run), else nullopt. `before`: the verdicts the
   // tables are built with now.
   std::optional<tables::HealthState> poll(const config::Config& config, const tables::HealthState& before);
-  // Stops the checks (and their scripts).
-  void stop() { monitor_.reset(); }
+  // Stops the checks (and their scripts) and the mails.
+  void stop() {
+    monitor_.reset();
+    alerts_.reset();
+  }
 
   // /v1/health: the checkers and the services whose quorum is lost.
   nlohmann::json json(const tables::HealthState& current) const;
 
  private:
   tables::HealthState verdicts(const config::Config& config, const tables::HealthState& before, bool log);
+  // The smtp_alert mails of a change from `before` to `now`.
+  void mail(const config::Config& config, const std::vector<health::CheckerStatus>& checksBefore,
+            const std::vector<health::CheckerStatus>& checksNow, const tables::HealthState& before,
+            const tables::HealthState& now);
 
   common::NotifyScripts& notify_;
   common::LogSink log_;
   std::unique_ptr<health::HealthMonitor> monitor_;
+  std::unique_ptr<failover::SmtpAlerter> alerts_;  // sends from a thread of its own
+  config::GlobalDefs alertGlobals_;                 // what alerts_ was made with
   std::vector<health::CheckKey> checks_;              // what the monitor checks
   std::vector<health::CheckerStatus> checkersSeen_;  // the monitor's checkers when last read
   uint64_t seen_ = 0;                     // the monitor's generation last read

@@ -1,6 +1,7 @@
 #include "controlplane/common/notify_scripts.h"
 
 #include <iostream>
+#include <thread>
 #include <utility>
 
 #include "controlplane/common/script_config.h"
@@ -20,6 +21,7 @@ NotifyScripts::~NotifyScripts() {
 
 void NotifyScripts::run(const config::ScriptCommand& script, const config::GlobalDefs& globals,
                         std::chrono::milliseconds timeout) {
+  ++unfinished_;
   loop_.post([this, spec = scriptSpec(script, globals, timeout)]() mutable { launch(std::move(spec)); });
 }
 
@@ -28,7 +30,17 @@ void NotifyScripts::launch(ScriptSpec spec) {
   it->start(loop_, [this, it](const ScriptResult& end) {
     if (!end.exitedWith(0)) log_("script " + it->spec().command + ": " + end.why);
     running_.erase(it);  // the runner allows it: nothing of it runs after its callback
+    --unfinished_;
   });
+}
+
+bool NotifyScripts::drain(std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (unfinished_.load() > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
 }
 
 }  // namespace sluice::common

@@ -4,6 +4,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <stdexcept>
 
@@ -110,10 +111,13 @@ void ControlLoop::stop(uint64_t nowMs) {
   // A master resigns (priority 0) so that its backup takes over at once;
   // the workers send what the control ring holds before they stop (a wait
   // at shutdown only, after the loop).
-  failover_.stop(nowMs);
+  failover_.stop(state_.config(), nowMs);
   sync_.stop();
   ::usleep(20'000);
   health_.stop();
+  // notify_stop scripts: each is killed after a second (SIGKILL one more
+  // second later), so the exit waits 2.5 s at most.
+  scripts_.drain(std::chrono::milliseconds(2'500));
   dataplane_.stopWorkers();
   writeStats();
 }

@@ -55,8 +55,9 @@ class ControlLoop {
   // changes, pending publishes, timers. Never blocks.
   void poll(uint64_t nowMs);
   // Resigns VRRP mastership (then waits 20 ms so that the workers send the
-  // resignation), stops the scripts, checks and workers and writes the
-  // stats file.
+  // resignation), runs the notify_stop scripts, stops the scripts, checks
+  // and workers, waits for the notify scripts (2.5 s at most) and writes
+  // the stats file.
   void stop(uint64_t nowMs);
 
   ApiBackend& api() { return api_; }

@@ -106,8 +106,9 @@ void FailoverFollower::reconfigure(const config::Config& next) {
   lastLinkCheck_ = 0;  // the new instances get their tracked states at once
 }
 
-void FailoverFollower::stop(uint64_t nowMs) {
+void FailoverFollower::stop(const config::Config& config, uint64_t nowMs) {
   driver_->stop(vrrp::Millis(nowMs));
+  if (alerts_) notifyTransitions(config);
   scripts_.reset();
   alerts_.reset();
 }
@@ -125,13 +126,15 @@ void FailoverFollower::notifyTransitions(const config::Config& config) {
       case vrrp::State::kFault: script = &n.fault; break;
       case vrrp::State::kInit: script = &n.stop; break;
     }
-    if (*script) notify_.run(**script, config.globalDefs);
+    const auto timeout =
+        state == vrrp::State::kInit ? common::NotifyScripts::kStopTimeout : common::NotifyScripts::kDefaultTimeout;
+    if (*script) notify_.run(**script, config.globalDefs, timeout);
     if (!n.any) return;
     // keepalived's arguments: INSTANCE|GROUP, the name, the state, the priority.
     config::ScriptCommand any = *n.any;
     any.command += " " + kind + " \"" + name + "\" " + notifyState(state);
     if (priority) any.command += " " + std::to_string(*priority);
-    notify_.run(any, config.globalDefs);
+    notify_.run(any, config.globalDefs, timeout);
   };
   for (const failover::Transition& t : driver_->takeTransitions()) {
     if (const config::VrrpInstance* vi = config.findVrrpInstance(t.instance)) {

@@ -53,8 +53,11 @@ class FailoverFollower {
   // Runs `next`'s instances (call when !same(current, next)), at the time
   // of the last call.
   void reconfigure(const config::Config& next);
-  // A master resigns (priority 0); scripts and mails stop.
-  void stop(uint64_t nowMs);
+  // A master resigns (priority 0); every instance and sync group goes to
+  // STOP, which runs notify_stop and `notify ... STOP` (killed after
+  // NotifyScripts::kStopTimeout, as keepalived does); then vrrp_scripts
+  // and mails stop.
+  void stop(const config::Config& config, uint64_t nowMs);
 
   tables::VipOwnership ownership() const { return driver_->ownership(); }
   // The state of the vrrp_instance called `name` (kInit when there is none)

@@ -10,7 +10,10 @@
 #      each line in keepalived's words and order;
 #   2. VRRP: sluice is MASTER, keepalived (priority 150) takes over, sluice
 #      is BACKUP, keepalived is killed, sluice is MASTER again; sluiced's
-#      "(VI_1) Entering MASTER STATE" reads as keepalived's own.
+#      "(VI_1) Entering MASTER STATE" reads as keepalived's own;
+#   3. the real server's check changes are mailed (smtp_alert, a real
+#      server's default) to a sink in lb1 (tests/lab/smtp_sink.py), and at
+#      the stop VI_1's notify_stop runs.
 #
 # Usage: tests/lab/log_lines_test.sh [REPO_ROOT [BUILD_DIR]]   (root; 77 = skipped)
 #
@@ -32,6 +35,7 @@ work=$(mktemp -d)
 pidfile=/run/sluice/log-lines-lb1.pid
 syslog=$work/syslog.out
 sink_pid=
+mail_pid=
 keepalived_pid=
 stop_keepalived() {
   [ -n "$keepalived_pid" ] || return 0
@@ -46,6 +50,7 @@ cleanup() {
   stop_sluiced
   stop_keepalived
   [ -z "$sink_pid" ] || kill "$sink_pid" 2>/dev/null || true
+  [ -z "$mail_pid" ] || kill "$mail_pid" 2>/dev/null || true
   "$lab" down >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -87,7 +92,18 @@ logged() {
 # A datagram without its time and pid: "<30> Keepalived_vrrp: (VI_1) ...".
 normalized() { sed -E 's/^<([0-9]+)>[A-Z][a-z]{2} [ 1-3][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} ([^[]+)\[[0-9]+\]: /<\1> \2: /'; }
 
+printf '#!/bin/sh\necho "stopped $*" >>%s\n' "$work/notify_stop.out" >"$work/notify_stop.sh"
+chmod 755 "$work/notify_stop.sh"
 cat >"$work/lb1.conf" <<EOF_CONF
+global_defs {
+    router_id LB1
+    notification_email {
+        ops@lab.example
+    }
+    notification_email_from lb1@lab.example
+    smtp_server 127.0.0.1 2525
+    smtp_connect_timeout 5
+}
 vrrp_instance VI_1 {
     state BACKUP
     interface eth0
@@ -98,6 +114,7 @@ vrrp_instance VI_1 {
     virtual_ipaddress {
         $LAB_VIP4
     }
+    notify_stop $work/notify_stop.sh
 }
 ! Two real servers, quorum 2: one down loses it and rs4 takes over.
 virtual_server $LAB_VIP4 80 {
@@ -146,6 +163,8 @@ for _ in $(seq 50); do [ -S /dev/log ] && break; sleep 0.1; done
 check "the test's receiver is /dev/log" test -S /dev/log
 
 "$lab" up nat >/dev/null
+ip netns exec lb1 timeout 90 "$LAB_PYTHON" "$top/tests/lab/smtp_sink.py" 127.0.0.1 2525 "$work/mail.out" &
+mail_pid=$!
 if ! sluiced_start sluiced_pid lb1 "$work/sluiced.log" -f "$work/lb1.conf" --pidfile "$pidfile" \
   -l --log-ident keepalived; then
   fail "sluiced starts with -l --log-ident keepalived"
@@ -180,6 +199,18 @@ Removing sorry server [192.168.1.23]:tcp:80 from VS $vs
 Adding alive servers to the pool for VS $vs
 EOF_LINES
 )" lines_of Keepalived_healthcheckers "$pid"
+# mailed: grep SUBJECT-OR-BODY-LINE: the sink heard it (at most 5 s).
+mailed() {
+  for _ in $(seq 50); do grep -qxF "$1" "$work/mail.out" 2>/dev/null && return 0; sleep 0.1; done
+  return 1
+}
+check "rs2 down is mailed in keepalived's words" mailed \
+  "Subject: [LB1] Realserver [192.168.1.21]:tcp:80 of virtual server $vs - DOWN"
+check "with keepalived's body" mailed "=> TCP CHECK failed on service <="
+check "rs2 up again is mailed" mailed \
+  "Subject: [LB1] Realserver [192.168.1.21]:tcp:80 of virtual server $vs - UP"
+check "no quorum mail (a virtual server's smtp_alert is off by default)" \
+  bash -c "! grep -q 'Virtualserver' '$work/mail.out'"
 
 echo "== keepalived (priority 150) takes VI_1 over, then is killed"
 ip -n lb2 addr replace "$LAB_LB2_ETH0_IP4/$LAB_PREFIX4" dev eth0
@@ -203,7 +234,9 @@ ours=$(grep -F "Keepalived_vrrp[$pid]: (VI_1) Entering MASTER STATE" "$syslog" |
 expect "sluiced's datagram reads as keepalived's own (but for time and pid)" "$theirs" echo "$ours"
 contains "with facility daemon, severity info, as keepalived's" "<30> Keepalived_vrrp: " echo "$ours"
 
+check "notify_stop has not run before the stop" test ! -e "$work/notify_stop.out"
 stop_sluiced
+expect "notify_stop ran at the stop (SIGTERM)" "stopped " cat "$work/notify_stop.out"
 check "its stop is logged as Keepalived[$pid]" logged Keepalived "$pid" "stopped" 2
 check "syslog took every line (none dropped)" bash -c "! grep -q 'syslog' '$work/sluiced.log'"
 

@@ -88,6 +88,8 @@ LogLine checkUp(const config::VirtualServer& vs, const config::RealServer& rs, c
     case config::CheckType::kSmtp: return checker("Remote SMTP server " + server(vs, rs) + " succeed on service.");
     case config::CheckType::kDns: return checker("");
     case config::CheckType::kBfd: return checker("BFD check of [" + check.bfdName + "] RS(" + server(vs, rs) + ") is UP");
+    case config::CheckType::kUdp: return checker("UDP connection to " + server(vs, rs) + " success.");
+    case config::CheckType::kPing: return checker("ICMP connection to " + server(vs, rs) + " success.");
     case config::CheckType::kMisc: break;
   }
   return checker(miscPrefix(vs, rs, check) + "succeeded.");
@@ -108,6 +110,10 @@ LogLine checkDown(const config::VirtualServer& vs, const config::RealServer& rs,
     case config::CheckType::kSmtp: return checker("SMTP_CHECK " + std::string(reason));
     case config::CheckType::kBfd:
       return checker("BFD check of [" + check.bfdName + "] RS(" + server(vs, rs) + ") is DOWN");
+    case config::CheckType::kUdp: return checker("UDP_CHECK on service " + server(vs, rs) + after);
+    case config::CheckType::kPing:  // names the virtual server too when it counts retries
+      return checker("ICMP CHECK on service " + server(vs, rs) +
+                     (retries > 0 ? " of " + serviceName(vs) + after : after));
     case config::CheckType::kMisc: break;
   }
   // MISC_CHECK counts its retries in words of its own.

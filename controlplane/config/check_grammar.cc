@@ -1,8 +1,9 @@
-// TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, DNS_CHECK and SMTP_CHECK blocks
+// TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, DNS_CHECK, SMTP_CHECK, UDP_CHECK and PING_CHECK blocks
 // of a real server.
 #include <algorithm>
 #include <cctype>
 
+#include "controlplane/config/hex_octets.h"
 #include "controlplane/config/lvs_common.h"
 
 namespace sluice::config {
@@ -226,6 +227,38 @@ Block<HealthCheck> dnsGrammar() {
   return b;
 }
 
+// UDP_CHECK: the keywords of a connecting check and those of its datagram.
+Block<HealthCheck> udpGrammar() {
+  Block<HealthCheck> b;
+  addTimingKeywords(b);
+  addConnectionKeywords(b);
+  b.value("payload", [](HealthCheck& c, const Args& a) {
+    if (a.size() == 0) a.fail("UDP_CHECK payload requires a payload");
+    const auto octets = parseHexOctets(a.rest(0), false);
+    if (!octets) a.fail(0, "Invalid hex string for UDP_CHECK payload '" + a.rest(0) + "'");
+    if (octets->data.size() > 65507) a.fail(0, "UDP_CHECK payload is longer than one UDP datagram (65507 octets)");
+    c.udp.payload = toHexText(*octets);
+  });
+  // require_reply alone: any reply will do; with hex: the reply's first
+  // octets must match it (x a nibble that matches anything).
+  b.value("require_reply", [](HealthCheck& c, const Args& a) {
+    c.udp.requireReply = true;
+    if (a.size() == 0) return;
+    const auto octets = parseHexOctets(a.rest(0), true);
+    if (!octets) a.fail(0, "Invalid hex string for UDP_CHECK reply '" + a.rest(0) + "'");
+    c.udp.reply = toHexText(*octets);
+  });
+  b.value("min_reply_length", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    c.udp.minReplyLength = a.number<std::uint16_t>(0, 0, 65535);
+  });
+  b.value("max_reply_length", [](HealthCheck& c, const Args& a) {
+    a.expect(1, 1);
+    c.udp.maxReplyLength = a.number<std::uint16_t>(0, 0, 65535);
+  });
+  return b;
+}
+
 // The connection of one `host { }`; its timing keywords set the whole
 // check's, as in keepalived.
 Block<HealthCheck> smtpHostGrammar() {
@@ -282,8 +315,11 @@ Block<HealthCheck> healthCheckGrammar(CheckType type) {
       return dnsGrammar();
     case CheckType::kSmtp:
       return smtpGrammar();
+    case CheckType::kUdp:
+      return udpGrammar();
     case CheckType::kTcp:
-    case CheckType::kBfd:  // its own block (real_server_grammar.cc)
+    case CheckType::kBfd:   // its own block (real_server_grammar.cc)
+    case CheckType::kPing:  // keepalived's common keywords: the port ones are read and unused
       break;
   }
   Block<HealthCheck> tcp;
@@ -298,6 +334,10 @@ void checkHealthCheck(const HealthCheck& c, const Args& a) {
   }
   if (c.type == CheckType::kMisc && c.miscPath.empty()) {
     a.fail("MISC_CHECK needs a misc_path");
+  }
+  if (c.type == CheckType::kUdp && c.udp.minReplyLength > c.udp.maxReplyLength) {
+    a.warn("UDP_CHECK min_reply_length " + std::to_string(c.udp.minReplyLength) + " > max_reply_length " +
+           std::to_string(c.udp.maxReplyLength) + ": a reply checked against a require_reply pattern always fails");
   }
 }
 

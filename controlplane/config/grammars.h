@@ -38,7 +38,8 @@ LvsTimeouts readLvsTimeouts(const Args& a);
 // lvs_sync_daemon_interface, is longer than IPVS allows. Not thread-safe.
 void checkSyncInterfaceName(const Args& a, std::size_t i);
 
-// The block of one check type (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, DNS_CHECK, SMTP_CHECK). Thread-safe.
+// The block of one check type (TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, DNS_CHECK,
+// SMTP_CHECK, UDP_CHECK, PING_CHECK). Thread-safe.
 Block<HealthCheck> healthCheckGrammar(CheckType type);
 // Errors (via Args) when a finished check lacks what its type needs. Not thread-safe.
 void checkHealthCheck(const HealthCheck& check, const Args& a);

@@ -229,6 +229,15 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, UrlChe
 }
 
 template <class Io, class S>
+void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, UdpCheck> {
+  io("payload", s.payload);
+  io("require_reply", s.requireReply);
+  io("reply", s.reply);
+  io("min_reply_length", s.minReplyLength);
+  io("max_reply_length", s.maxReplyLength);
+}
+
+template <class Io, class S>
 void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, HealthCheck> {
   io("type", s.type);
   io("configured", s.configured);
@@ -256,6 +265,7 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Health
   io("helo_name", s.heloName);
   io("bfd_name", s.bfdName);
   io("bfd_alpha", s.bfdAlpha);
+  io("udp", s.udp);
 }
 
 template <class Io, class S>
@@ -445,8 +455,8 @@ constexpr auto allValues() {
   } else if constexpr (std::is_same_v<E, AuthType>) {
     return std::array{AuthType::kPass, AuthType::kAh};
   } else if constexpr (std::is_same_v<E, CheckType>) {
-    return std::array{CheckType::kTcp, CheckType::kHttp, CheckType::kSsl,  CheckType::kMisc,
-                      CheckType::kDns, CheckType::kSmtp, CheckType::kBfd};
+    return std::array{CheckType::kTcp, CheckType::kHttp, CheckType::kSsl, CheckType::kMisc, CheckType::kDns,
+                      CheckType::kSmtp, CheckType::kBfd, CheckType::kUdp, CheckType::kPing};
   } else {
     static_assert(std::is_same_v<E, VirtualServerKind>);
     return std::array{VirtualServerKind::kAddress, VirtualServerKind::kFwmark, VirtualServerKind::kGroup};

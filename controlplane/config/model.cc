@@ -137,6 +137,10 @@ std::string_view toString(CheckType t) {
       return "SMTP_CHECK";
     case CheckType::kBfd:
       return "BFD_CHECK";
+    case CheckType::kUdp:
+      return "UDP_CHECK";
+    case CheckType::kPing:
+      return "PING_CHECK";
   }
   return "?";
 }

@@ -294,7 +294,7 @@ struct CheckTiming {
   bool operator==(const CheckTiming&) const = default;
 };
 
-enum class CheckType : std::uint8_t { kTcp, kHttp, kSsl, kMisc, kDns, kSmtp, kBfd };
+enum class CheckType : std::uint8_t { kTcp, kHttp, kSsl, kMisc, kDns, kSmtp, kBfd, kUdp, kPing };
 
 struct StatusRange {
   std::uint16_t first = 200;
@@ -324,6 +324,17 @@ struct SmtpHost {
   std::optional<Duration> connectTimeout;
 
   bool operator==(const SmtpHost&) const = default;
+// UDP_CHECK's datagram and the reply it wants, hex as config/hex_octets.h
+// writes it (two digits an octet, x an open nibble of the reply).
+struct UdpCheck {
+  std::string payload;  // empty: keepalived's 32 octets of "keepalived check - "
+  bool requireReply = false;
+  std::string reply;    // require_reply's pattern: the reply's first octets; empty: any reply
+  // The reply's length bounds: keepalived applies them only with a pattern.
+  std::uint16_t minReplyLength = 0;
+  std::uint16_t maxReplyLength = 255;
+
+  bool operator==(const UdpCheck&) const = default;
 };
 
 struct HealthCheck {
@@ -369,6 +380,8 @@ struct HealthCheck {
   // BFD_CHECK: the bfd_instance whose session state is this check's verdict.
   std::string bfdName;
   bool bfdAlpha = false;  // `alpha`: starts down until the session is Up
+
+  UdpCheck udp;  // UDP_CHECK
 
   bool operator==(const HealthCheck&) const = default;
 };

@@ -42,8 +42,8 @@ void addBfdCheckBlock(Block<RealServer>& b) {
 }
 
 void addCheckBlocks(Block<RealServer>& b) {
-  for (const auto type :
-       {CheckType::kTcp, CheckType::kHttp, CheckType::kSsl, CheckType::kMisc, CheckType::kDns, CheckType::kSmtp}) {
+  for (const auto type : {CheckType::kTcp, CheckType::kHttp, CheckType::kSsl, CheckType::kMisc, CheckType::kDns,
+                          CheckType::kSmtp, CheckType::kUdp, CheckType::kPing}) {
     b.child<HealthCheck>(
         std::string(toString(type)),
         [type](RealServer&, const Args& a) {
@@ -61,7 +61,7 @@ void addCheckBlocks(Block<RealServer>& b) {
   addBfdCheckBlock(b);
   // keepalived checkers sluice lacks: said loudly, because a real server
   // whose only checker is skipped is never marked down.
-  for (const char* name : {"PING_CHECK", "UDP_CHECK", "FILE_CHECK"}) {
+  for (const char* name : {"FILE_CHECK"}) {
     b.unsupported(name, "this check is skipped and does not mark the real server down");
   }
 }

@@ -252,8 +252,8 @@ void refuseClearedDuplicates(const VirtualServer& vs, const Args& a) {
 // connecting check nothing to connect to: keepalived's check then tries
 // port 0 and fails, so the server never comes up. Said at load time.
 void warnIfCheckHasNoPort(const RealServer& rs, const HealthCheck& check, const Args& a) {
-  if (rs.port != 0 || check.connectPort || check.type == CheckType::kMisc ||
-      check.type == CheckType::kBfd) {
+  if (rs.port != 0 || check.connectPort || check.type == CheckType::kMisc || check.type == CheckType::kBfd ||
+      check.type == CheckType::kPing) {
     return;
   }
   a.warn(std::string(toString(check.type)) + " of real_server " + config::toString(rs.address) +

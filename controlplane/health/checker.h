@@ -21,7 +21,7 @@ namespace sluice::health {
 struct CheckerSpec {
   std::string service;  // API names of the virtual server and real server
   std::string server;
-  std::string type;     // TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK
+  std::string type;     // TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, UDP_CHECK, PING_CHECK
   std::chrono::milliseconds delayLoop{60000};
   std::chrono::milliseconds delayBeforeRetry{1000};
   std::chrono::milliseconds warmup{0};

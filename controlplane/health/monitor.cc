@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <random>
 
+#include "controlplane/config/hex_octets.h"
 #include "controlplane/config/keys.h"
 #include "controlplane/health/bfd_probe.h"
 #include "controlplane/health/dns_probe.h"
 #include "controlplane/health/misc_probe.h"
+#include "controlplane/health/ping_probe.h"
 #include "controlplane/health/smtp_probe.h"
 #include "controlplane/health/stream_probe.h"
+#include "controlplane/health/udp_probe.h"
 
 namespace sluice::health {
 namespace {
@@ -17,6 +20,25 @@ using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 
 std::string typeName(config::CheckType t) { return std::string(config::toString(t)); }
+
+std::function<std::unique_ptr<Probe>()> udpProbeFactory(const config::RealServer& rs, const config::HealthCheck& c) {
+  UdpSpec u;
+  u.address = c.connectIp.value_or(rs.address);
+  u.port = c.connectPort.value_or(rs.port);
+  u.bindTo = c.bindTo;
+  u.bindPort = c.bindPort;
+  u.timeout = duration_cast<milliseconds>(c.connectTimeout);
+  // The model keeps the hex the parser checked and wrote.
+  if (const auto payload = config::parseHexOctets(c.udp.payload, false)) u.payload = payload->data;
+  u.requireReply = c.udp.requireReply;
+  if (const auto reply = config::parseHexOctets(c.udp.reply, true)) {
+    u.reply = reply->data;
+    u.wildcard = reply->wildcard;
+  }
+  u.minReplyLength = c.udp.minReplyLength;
+  u.maxReplyLength = c.udp.maxReplyLength;
+  return [u] { return std::make_unique<UdpProbe>(u); };
+}
 
 // What a probe of `check` needs, resolved from the check, the real server
 // and the virtual server as keepalived does.
@@ -46,6 +68,11 @@ std::function<std::unique_ptr<Probe>()> probeFactory(const config::Config& cfg, 
     SmtpSpec m{c.connectIp.value_or(rs.address), c.connectPort.value_or(rs.port), c.bindTo, c.bindPort,
                duration_cast<milliseconds>(c.connectTimeout), c.heloName, rs.address, rs.port};
     return [m] { return std::make_unique<SmtpProbe>(m); };
+  }
+  if (c.type == config::CheckType::kUdp) return udpProbeFactory(rs, c);
+  if (c.type == config::CheckType::kPing) {
+    const PingSpec p{c.connectIp.value_or(rs.address), c.bindTo, duration_cast<milliseconds>(c.connectTimeout)};
+    return [p] { return std::make_unique<PingProbe>(p); };
   }
   StreamSpec s;
   s.address = c.connectIp.value_or(rs.address);

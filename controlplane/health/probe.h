@@ -1,5 +1,5 @@
 // One attempt of one health check against one real server: a TCP
-// connect, an HTTP(S) GET, or a script. A probe runs on the EventLoop,
+// connect, an HTTP(S) GET, a script, a UDP datagram or a ping. A probe runs on the EventLoop,
 // never blocks it, and reports exactly once, within its timeout.
 #pragma once
 

@@ -104,6 +104,27 @@ TEST(KeepalivedLines, HttpAndSslChecksShareTheirWords) {
   }
 }
 
+TEST(KeepalivedLines, UdpCheck) {
+  const config::VirtualServer v = vs("10.0.0.1", 53, config::Protocol::kUdp);
+  const config::RealServer r = rs("192.168.1.20", 53);
+  EXPECT_EQ(checkUp(v, r, check(config::CheckType::kUdp, 1)),
+            (LogLine{LogSource::kChecker, LOG_INFO, "UDP connection to [192.168.1.20]:udp:53 success."}));
+  EXPECT_EQ(checkDown(v, r, check(config::CheckType::kUdp, 0), {}).text,
+            "UDP_CHECK on service [192.168.1.20]:udp:53 failed.");
+  EXPECT_EQ(checkDown(v, r, check(config::CheckType::kUdp, 3), {}).text,
+            "UDP_CHECK on service [192.168.1.20]:udp:53 failed after 3 retries.");
+}
+
+TEST(KeepalivedLines, PingCheckNamesItsVirtualServerWhenRetrying) {
+  const config::VirtualServer v = vs("10.0.0.1", 80);
+  const config::RealServer r = rs("192.168.1.20", 80);
+  EXPECT_EQ(checkUp(v, r, check(config::CheckType::kPing, 1)).text, "ICMP connection to [192.168.1.20]:tcp:80 success.");
+  EXPECT_EQ(checkDown(v, r, check(config::CheckType::kPing, 0), {}).text,
+            "ICMP CHECK on service [192.168.1.20]:tcp:80 failed.");
+  EXPECT_EQ(checkDown(v, r, check(config::CheckType::kPing, 4), {}).text,
+            "ICMP CHECK on service [192.168.1.20]:tcp:80 of [10.0.0.1]:tcp:80 failed after 4 retries.");
+}
+
 TEST(KeepalivedLines, MiscCheckNamesItsScriptAndHowItEnded) {
   const config::VirtualServer v = vs("10.0.0.1", 80);
   const config::RealServer r = rs("192.168.1.20", 80);

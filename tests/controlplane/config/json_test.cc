@@ -89,6 +89,17 @@ virtual_server group VG {
       misc_dynamic
       user nobody
     }
+    UDP_CHECK {
+      connect_port 53
+      payload 0a 1b2c
+      require_reply 0a xx1b
+      min_reply_length 3
+      max_reply_length 512
+    }
+    PING_CHECK {
+      connect_ip 192.168.1.3
+      retry 4
+    }
   }
 }
 virtual_server 10.0.0.1 443 {

@@ -1,5 +1,6 @@
 // The monitor's checks of a configuration: what a check of a TUN real
-// server connects to (the server's own address and port, not the tunnel).
+// server connects to (the server's own address and port, not the tunnel);
+// UDP_CHECK and PING_CHECK blocks become their probes.
 #include "controlplane/health/monitor.h"
 
 #include <arpa/inet.h>
@@ -89,6 +90,27 @@ TEST(HealthMonitor, ATunRealServersTcpCheckConnectsToItsOwnAddressAndPort) {
   const std::vector<CheckerStatus> s = monitor.snapshot();
   EXPECT_EQ(s[0].lastError, "");
   EXPECT_NE(s[1].lastError, "");
+}
+
+// catches: UDP_CHECK or PING_CHECK left without a probe, or a UDP_CHECK
+// sent anywhere but its connect_port.
+TEST(HealthMonitor, UdpAndPingChecksRunTheirProbes) {
+  const LoopbackPort closed(false);  // a TCP number, free for UDP as well
+  const std::string timing = "      connect_timeout 1\n      delay_loop 0.05\n      retry 0\n      warmup 0\n";
+  const config::Config cfg = sluice::testing::acceptedConfig(
+      "virtual_server 10.0.0.1 53 {\n  protocol UDP\n  alpha\n  real_server 127.0.0.1 53 {\n"
+      "    UDP_CHECK {\n      connect_port " + std::to_string(closed.port) + "\n" + timing +
+      "    }\n  }\n  real_server 127.0.0.2 53 {\n    PING_CHECK {\n" + timing + "    }\n  }\n}\n");
+  const HealthMonitor monitor(cfg);
+  ASSERT_EQ(monitor.size(), 2u);
+  // Both start down (alpha): the ping comes up, the closed UDP port stays down.
+  EXPECT_TRUE(waitFor(monitor, [](const std::vector<CheckerStatus>& s) {
+    return s.size() == 2 && s[0].probes > 0 && !s[0].up && (s[1].up || s[1].lastError.rfind("socket:", 0) == 0);
+  })) << "UDP_CHECK reached no closed port, or PING_CHECK no loopback";
+  const std::vector<CheckerStatus> s = monitor.snapshot();
+  EXPECT_EQ(s[0].type, "UDP_CHECK");
+  EXPECT_NE(s[0].lastError.find("Connection refused"), std::string::npos) << s[0].lastError;
+  EXPECT_EQ(s[1].type, "PING_CHECK");
 }
 
 }  // namespace

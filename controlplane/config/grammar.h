@@ -20,6 +20,7 @@
 
 #include "controlplane/config/args.h"
 #include "controlplane/config/parse_context.h"
+#include "controlplane/config/skipped_keywords.h"
 #include "controlplane/config/statement.h"
 
 namespace sluice::config {
@@ -134,8 +135,14 @@ class Block {
       return;
     }
     if (it == entries_.end()) {
-      ctx.diag().keepalivedError(st.where(), "unknown keyword '" + st.keyword.text + "'" +
-                                                 (st.hasBlock ? " (its block is skipped)" : ""));
+      const std::string skipped = st.hasBlock ? " (its block is skipped)" : "";
+      // A keyword of keepalived's that sluice skips: a warning that says
+      // why. One keepalived does not know either: an error for -t.
+      if (const auto why = skippedKeywordReason(st.keyword.text)) {
+        ctx.diag().warning(st.where(), st.keyword.text + " is not supported by sluice: " + std::string(*why) + skipped);
+      } else {
+        ctx.diag().keepalivedError(st.where(), "unknown keyword '" + st.keyword.text + "'" + skipped);
+      }
       return;
     }
     const Entry& entry = it->second;

@@ -324,6 +324,8 @@ struct SmtpHost {
   std::optional<Duration> connectTimeout;
 
   bool operator==(const SmtpHost&) const = default;
+};
+
 // UDP_CHECK's datagram and the reply it wants, hex as config/hex_octets.h
 // writes it (two digits an octet, x an open nibble of the reply).
 struct UdpCheck {
@@ -377,6 +379,7 @@ struct HealthCheck {
   // SMTP_CHECK: the name sent in HELO; smtpHosts as above.
   std::string heloName = "smtpchecker.keepalived.org";
   std::vector<SmtpHost> smtpHosts;
+
   // BFD_CHECK: the bfd_instance whose session state is this check's verdict.
   std::string bfdName;
   bool bfdAlpha = false;  // `alpha`: starts down until the session is Up

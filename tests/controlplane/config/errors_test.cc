@@ -118,11 +118,11 @@ TEST(Errors, ErrorInAnIncludedFileNamesThatFileAndLine) {
 
 TEST(Errors, UnknownKeywordIsOnlyAWarning) {
   const auto r =
-      parseString(instance("    frobnicate vrrp51\n    garp_extra_if {\n      x\n    }\n"), "w.conf");
+      parseString(instance("    frobnicate vrrp51\n    frobnicate_block {\n      x\n    }\n"), "w.conf");
   EXPECT_TRUE(r.ok());
   EXPECT_TRUE(errorsOf(r).empty());
   EXPECT_EQ(warningsOf(r), (Lines{"w.conf:8: unknown keyword 'frobnicate'",
-                                  "w.conf:9: unknown keyword 'garp_extra_if' (its block is skipped)"}));
+                                  "w.conf:9: unknown keyword 'frobnicate_block' (its block is skipped)"}));
   // keepalived -t counts them as errors; sluiced -t refuses them as it does.
   for (const Diagnostic& d : r.warnings()) EXPECT_TRUE(d.keepalivedError) << d.message;
   EXPECT_EQ(r.config->vrrpInstances.at(0).virtualRouterId, 51);
@@ -134,6 +134,15 @@ TEST(Errors, KeepalivedsHostTablesAreSkippedWithAWarning) {
   EXPECT_EQ(warningsOf(r), Lines{"w.conf:1: static_ipaddress is not supported by sluice: sluice does not change "
                                  "the host's addresses, routes or rules; skipped"});
   // A keyword keepalived knows: not one keepalived -t refuses.
+  EXPECT_FALSE(r.warnings().at(0).keepalivedError);
+}
+
+// The keywords docs/config.md's table marks skipped warn with its note.
+TEST(Errors, SkippedKeepalivedKeywordsSayWhy) {
+  const auto r = parseString(instance("    garp_extra_if {\n      x\n    }\n"), "w.conf");
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(warningsOf(r), Lines{"w.conf:8: garp_extra_if is not supported by sluice: kernel routing / "
+                                 "interfaces: the data plane owns its ports (its block is skipped)"});
   EXPECT_FALSE(r.warnings().at(0).keepalivedError);
 }
 

@@ -16,6 +16,8 @@ void addGlobalKeywords(Block<Config>& top);
 void addVrrpScriptKeywords(Block<Config>& top);
 // bfd_instance { }. Thread-safe.
 void addBfdInstanceKeywords(Block<Config>& top);
+// track_file { }, vrrp_track_file { }, vrrp_track_process { }. Thread-safe.
+void addTrackerKeywords(Block<Config>& top);
 // vrrp_sync_group { }. Thread-safe.
 void addVrrpSyncGroupKeywords(Block<Config>& top);
 // vrrp_instance { }. Thread-safe.

@@ -124,6 +124,45 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, TrackI
 }
 
 template <class Io, class S>
+void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, TrackFile> {
+  io("name", s.name);
+  io("file", s.path);
+  io("weight", s.weight);
+  io("weight_reverse", s.weightReverse);
+  io("init_file", s.initValue);
+  io("init_overwrite", s.initOverwrite);
+}
+
+template <class Io, class S>
+void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, TrackProcess> {
+  io("name", s.name);
+  io("process", s.process);
+  io("params", s.params);
+  io("param_match", s.paramMatch);
+  io("full_command", s.fullCommand);
+  io("quorum", s.quorum);
+  io("quorum_max", s.quorumMax);
+  io("weight", s.weight);
+  io("weight_reverse", s.weightReverse);
+  io("terminate_delay", s.terminateDelay);
+  io("fork_delay", s.forkDelay);
+}
+
+template <class Io, class S>
+void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, TrackRef> {
+  io("name", s.name);
+  io("weight", s.weight);
+  io("reverse", s.reverse);
+}
+
+template <class Io, class S>
+void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, FileCheck> {
+  io("track_file", s.trackFile);
+  io("weight", s.weight);
+  io("reverse", s.reverse);
+}
+
+template <class Io, class S>
 void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, NotifyScripts> {
   io("master", s.master);
   io("backup", s.backup);
@@ -140,6 +179,8 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, VrrpSy
   io("smtp_alert", s.smtpAlert);
   io("track_script", s.trackScripts);
   io("track_interface", s.trackInterfaces);
+  io("track_file", s.trackFiles);
+  io("track_process", s.trackProcesses);
 }
 
 template <class Io, class S>
@@ -171,6 +212,8 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, VrrpIn
   io("virtual_ipaddress_excluded", s.virtualIpAddressesExcluded);
   io("track_script", s.trackScripts);
   io("track_interface", s.trackInterfaces);
+  io("track_file", s.trackFiles);
+  io("track_process", s.trackProcesses);
   io("nopreempt", s.nopreempt);
   io("preempt_delay", s.preemptDelay);
   io("garp_master_delay", s.garpMasterDelay);
@@ -291,6 +334,7 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, RealSe
   io("smtp_alert", s.smtpAlert);
   io("check_defaults", s.checkDefaults);
   io("checks", s.checks);
+  io("file_checks", s.fileChecks);
 }
 
 template <class Io, class S>
@@ -415,6 +459,8 @@ template <class Io, class S>
 void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Config> {
   io("global_defs", s.globalDefs);
   io("vrrp_scripts", s.vrrpScripts);
+  io("track_files", s.trackFiles);
+  io("track_processes", s.trackProcesses);
   io("vrrp_sync_groups", s.vrrpSyncGroups);
   io("vrrp_instances", s.vrrpInstances);
   io("virtual_server_groups", s.virtualServerGroups);
@@ -454,6 +500,8 @@ constexpr auto allValues() {
     return std::array{VrrpState::kBackup, VrrpState::kMaster};
   } else if constexpr (std::is_same_v<E, AuthType>) {
     return std::array{AuthType::kPass, AuthType::kAh};
+  } else if constexpr (std::is_same_v<E, ParamMatch>) {
+    return std::array{ParamMatch::kNone, ParamMatch::kExact, ParamMatch::kPartial, ParamMatch::kInitial};
   } else if constexpr (std::is_same_v<E, CheckType>) {
     return std::array{CheckType::kTcp, CheckType::kHttp, CheckType::kSsl, CheckType::kMisc, CheckType::kDns,
                       CheckType::kSmtp, CheckType::kBfd, CheckType::kUdp, CheckType::kPing};

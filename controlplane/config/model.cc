@@ -62,6 +62,20 @@ const VrrpScript* Config::findVrrpScript(std::string_view name) const {
   return findByName(vrrpScripts, name);
 }
 
+const TrackFile* Config::findTrackFile(std::string_view name) const { return findByName(trackFiles, name); }
+
+const TrackProcess* Config::findTrackProcess(std::string_view name) const { return findByName(trackProcesses, name); }
+
+std::string_view toString(ParamMatch m) {
+  switch (m) {
+    case ParamMatch::kNone: return "none";
+    case ParamMatch::kExact: return "exact";
+    case ParamMatch::kPartial: return "partial";
+    case ParamMatch::kInitial: return "initial";
+  }
+  return "";
+}
+
 const VrrpInstance* Config::findVrrpInstance(std::string_view name) const {
   return findByName(vrrpInstances, name);
 }

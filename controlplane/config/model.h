@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "controlplane/config/address.h"
+#include "controlplane/config/tracker_model.h"
 
 namespace sluice::config {
 
@@ -189,6 +190,8 @@ struct VrrpSyncGroup {
   std::optional<bool> smtpAlert;
   std::vector<TrackScript> trackScripts;
   std::vector<TrackInterface> trackInterfaces;
+  std::vector<TrackRef> trackFiles;
+  std::vector<TrackRef> trackProcesses;
 
   bool operator==(const VrrpSyncGroup&) const = default;
 };
@@ -227,6 +230,8 @@ struct VrrpInstance {
   std::vector<VirtualIp> virtualIpAddressesExcluded;
   std::vector<TrackScript> trackScripts;
   std::vector<TrackInterface> trackInterfaces;
+  std::vector<TrackRef> trackFiles;      // track_file { }
+  std::vector<TrackRef> trackProcesses;  // track_process { }
   bool nopreempt = false;
   Duration preemptDelay = std::chrono::seconds{0};
   std::optional<Duration> garpMasterDelay;  // unset: global vrrp_garp_master_delay
@@ -426,6 +431,7 @@ struct RealServer {
   std::optional<bool> smtpAlert;
   CheckTiming checkDefaults;  // as written on the real server
   std::vector<HealthCheck> checks;
+  std::vector<FileCheck> fileChecks;  // FILE_CHECK { }
 
   bool operator==(const RealServer&) const = default;
 };
@@ -625,6 +631,8 @@ struct ApiConfig {
 struct Config {
   GlobalDefs globalDefs;
   std::vector<VrrpScript> vrrpScripts;
+  std::vector<TrackFile> trackFiles;
+  std::vector<TrackProcess> trackProcesses;
   std::vector<VrrpSyncGroup> vrrpSyncGroups;
   std::vector<VrrpInstance> vrrpInstances;
   std::vector<VirtualServerGroup> virtualServerGroups;
@@ -637,6 +645,9 @@ struct Config {
   const BfdInstance* findBfdInstance(std::string_view name) const;
   // The vrrp_script called `name`, or null. Thread-safe for readers.
   const VrrpScript* findVrrpScript(std::string_view name) const;
+  // The track_file / vrrp_track_process called `name`, or null. Thread-safe for readers.
+  const TrackFile* findTrackFile(std::string_view name) const;
+  const TrackProcess* findTrackProcess(std::string_view name) const;
   // The vrrp_instance called `name`, or null. Thread-safe for readers.
   const VrrpInstance* findVrrpInstance(std::string_view name) const;
   // The vrrp_sync_group called `name`, or null. Thread-safe for readers.

@@ -58,6 +58,7 @@ Block<Config> configGrammar() {
   addGlobalKeywords(top);
   addVrrpScriptKeywords(top);
   addBfdInstanceKeywords(top);
+  addTrackerKeywords(top);
   addVrrpSyncGroupKeywords(top);
   addVrrpInstanceKeywords(top);
   addVirtualServerGroupKeywords(top);

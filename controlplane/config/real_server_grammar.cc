@@ -41,6 +41,24 @@ void addBfdCheckBlock(Block<RealServer>& b) {
       });
 }
 
+// FILE_CHECK { track_file NAME; weight W [reverse|noreverse] }.
+Block<FileCheck> fileCheckGrammar() {
+  Block<FileCheck> f;
+  f.value("track_file", [](FileCheck& c, const Args& a) {
+    a.expect(1, 1);
+    c.trackFile = a.text(0);
+    a.context().defer([name = c.trackFile, where = a.whereOf(0)](Config& config, Diagnostics& d) {
+      if (config.findTrackFile(name) == nullptr) d.error(where, "track_file '" + name + "' is not a defined track_file");
+    });
+  });
+  f.value("weight", [](FileCheck& c, const Args& a) {
+    a.expect(1, 2);
+    c.weight = a.signedAt(0, -static_cast<std::int64_t>(kMaxWeight), kMaxWeight);
+    c.reverse = a.size() == 2 && a.oneOf(1, {"reverse", "noreverse"}) == "reverse";
+  });
+  return f;
+}
+
 void addCheckBlocks(Block<RealServer>& b) {
   for (const auto type : {CheckType::kTcp, CheckType::kHttp, CheckType::kSsl, CheckType::kMisc, CheckType::kDns,
                           CheckType::kSmtp, CheckType::kUdp, CheckType::kPing}) {
@@ -59,11 +77,17 @@ void addCheckBlocks(Block<RealServer>& b) {
         });
   }
   addBfdCheckBlock(b);
-  // keepalived checkers sluice lacks: said loudly, because a real server
-  // whose only checker is skipped is never marked down.
-  for (const char* name : {"FILE_CHECK"}) {
-    b.unsupported(name, "this check is skipped and does not mark the real server down");
-  }
+  b.child<FileCheck>(
+      "FILE_CHECK",
+      [](RealServer&, const Args& a) {
+        a.none();
+        return FileCheck{};
+      },
+      fileCheckGrammar(),
+      [](RealServer& rs, FileCheck&& c, const Args& a) {
+        if (c.trackFile.empty()) a.fail("FILE_CHECK has no track_file");
+        rs.fileChecks.push_back(std::move(c));
+      });
 }
 
 }  // namespace

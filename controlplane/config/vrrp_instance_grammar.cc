@@ -241,6 +241,11 @@ Block<InstanceDraft> instanceGrammar() {
   b.list("track_interface", [](InstanceDraft& d, const Args& a) {
     d.instance.trackInterfaces.push_back(readTrackInterface(a));
   });
+  b.list("track_file",
+         [](InstanceDraft& d, const Args& a) { d.instance.trackFiles.push_back(readTrackRef(a, "track_file")); });
+  b.list("track_process", [](InstanceDraft& d, const Args& a) {
+    d.instance.trackProcesses.push_back(readTrackRef(a, "track_process"));
+  });
   b.list("unicast_peer", [](InstanceDraft& d, const Args& a) {
     d.instance.unicastPeers.push_back(a.ip(0));
     for (std::size_t i = 1; i < a.size(); i += 2) {

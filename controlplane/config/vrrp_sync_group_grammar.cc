@@ -24,6 +24,11 @@ Block<VrrpSyncGroup> syncGroupGrammar() {
          [](VrrpSyncGroup& group, const Args& a) { group.trackScripts.push_back(readTrackScript(a)); });
   g.list("track_interface",
          [](VrrpSyncGroup& group, const Args& a) { group.trackInterfaces.push_back(readTrackInterface(a)); });
+  g.list("track_file",
+         [](VrrpSyncGroup& group, const Args& a) { group.trackFiles.push_back(readTrackRef(a, "track_file")); });
+  g.list("track_process", [](VrrpSyncGroup& group, const Args& a) {
+    group.trackProcesses.push_back(readTrackRef(a, "track_process"));
+  });
   g.value("smtp_alert", [](VrrpSyncGroup& group, const Args& a) { group.smtpAlert = a.flag(); });
   addNotifyKeywords(g, [](VrrpSyncGroup& group) -> NotifyScripts& { return group.notify; });
   return g;

@@ -40,4 +40,22 @@ TrackInterface readTrackInterface(const Args& a) {
   return t;
 }
 
+TrackRef readTrackRef(const Args& a, std::string_view kind) {
+  TrackRef t{a.text(0), std::nullopt, std::nullopt};
+  // keepalived's order: weight first, then its direction.
+  if (a.size() > 1) {
+    a.oneOf(1, {"weight"});
+    a.expect(3, 4);
+    t.weight = static_cast<int>(a.signedAt(2, -kMaxTrackObjectWeight, kMaxTrackObjectWeight));
+    if (a.size() == 4) t.reverse = a.oneOf(3, {"reverse", "noreverse"}) == "reverse";
+  }
+  a.context().defer([name = t.name, where = a.whereOf(0), file = kind == "track_file"](Config& c, Diagnostics& d) {
+    if (file ? c.findTrackFile(name) == nullptr : c.findTrackProcess(name) == nullptr) {
+      d.error(where, std::string(file ? "track_file '" : "track_process '") + name + "' is not a defined " +
+                         (file ? "track_file" : "vrrp_track_process"));
+    }
+  });
+  return t;
+}
+
 }  // namespace sluice::config

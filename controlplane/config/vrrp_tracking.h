@@ -9,6 +9,14 @@ namespace sluice::config {
 // keepalived's limit for tracking weights: priorities stay within 1-254.
 inline constexpr int kMaxTrackWeight = 253;
 
+// keepalived's limit for track_file and track_process weights.
+inline constexpr int kMaxTrackObjectWeight = 254;
+
+// A `track_file` or `track_process` line (`kind` says which): NAME
+// [weight N [reverse|noreverse]]; the track_file / vrrp_track_process must
+// exist once the whole file is read. Not thread-safe.
+TrackRef readTrackRef(const Args& a, std::string_view kind);
+
 // A `track_script` line: NAME [weight N] [reverse|noreverse]; the script
 // must exist once the whole file is read. Not thread-safe.
 TrackScript readTrackScript(const Args& a);

@@ -1,5 +1,7 @@
 #include "controlplane/failover/tracking.h"
 
+#include <algorithm>
+
 namespace sluice::failover {
 namespace {
 
@@ -18,6 +20,43 @@ void track(Tracking& t, bool up, int weight, bool reverse, const std::string& wh
   }
   const int adjustment = (weight > 0) == up ? weight : 0;
   t.weight += reverse ? -adjustment : adjustment;
+}
+
+// keepalived's track_file rule (vrrp_track.c / track_file.c).
+void trackFile(Tracking& t, int64_t value, int weight, bool reverse, const std::string& what) {
+  int64_t status = 0;
+  if (weight == 0) {
+    status = (value != 0) != reverse ? -254 : 0;
+  } else {
+    status = std::clamp<int64_t>(value * weight * (reverse ? -1 : 1), -254, 253);
+  }
+  if (status == -254) {
+    if (!t.fault) {
+      t.fault = true;
+      t.why = what + " is " + std::to_string(value);
+    }
+    return;
+  }
+  t.weight += static_cast<int>(status);
+}
+
+void trackObjects(Tracking& t, const config::Config& config, const std::vector<config::TrackRef>& files,
+                  const std::vector<config::TrackRef>& processes, const TrackedStates& states) {
+  for (const config::TrackRef& r : files) {
+    const config::TrackFile* f = config.findTrackFile(r.name);
+    const auto it = states.files.find(r.name);
+    trackFile(t, it == states.files.end() ? 0 : it->second, r.weight.value_or(f ? f->weight : 1),
+              r.reverse.value_or(f && f->weightReverse), "track_file " + r.name);
+  }
+  for (const config::TrackRef& r : processes) {
+    const config::TrackProcess* p = config.findTrackProcess(r.name);
+    const int weight = r.weight.value_or(p ? p->weight : 0);
+    const bool reverse = r.reverse.value_or(p && p->weightReverse);
+    bool up = isUp(states.processes, r.name);
+    // With weight 0, reverse turns the fault around: held quorum is the fault.
+    if (weight == 0 && reverse) up = !up;
+    track(t, up, weight, reverse, "track_process " + r.name);
+  }
 }
 
 void trackAll(Tracking& t, const config::Config& config, const std::vector<config::TrackScript>& scripts,
@@ -43,8 +82,10 @@ Tracking evaluateTracking(const config::Config& config, const config::VrrpInstan
     t.why = "interface " + *instance.interface + " is down";
   }
   trackAll(t, config, instance.trackScripts, instance.trackInterfaces, states);
+  trackObjects(t, config, instance.trackFiles, instance.trackProcesses, states);
   if (const config::VrrpSyncGroup* g = config.syncGroupOf(instance.name)) {
     trackAll(t, config, g->trackScripts, g->trackInterfaces, states);
+    trackObjects(t, config, g->trackFiles, g->trackProcesses, states);
   }
   return t;
 }

@@ -3,10 +3,14 @@
 // vrrp_sync_group. A tracked object with weight 0 that is down puts the
 // instance in FAULT; otherwise a positive weight is added while the object
 // is up and a negative one while it is down (`reverse` turns the sign of
-// the adjustment). The instance's own interface going down is a FAULT
+// the adjustment). A track_file adds its value times its weight (keepalived:
+// the product kept within -254..253, and -254 is a FAULT), or with weight
+// 0 a non-zero value (reverse: zero) is a FAULT. A track_process is up
+// while its quorum is held, and weighs like a script. The instance's own interface going down is a FAULT
 // unless dont_track_primary. Pure.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -18,6 +22,8 @@ namespace sluice::failover {
 struct TrackedStates {
   std::map<std::string, bool> scripts;  // vrrp_script name -> OK; absent: OK
   std::map<std::string, bool> links;    // port name -> up; absent: up
+  std::map<std::string, int64_t> files;     // track_file name -> value; absent: 0
+  std::map<std::string, bool> processes;    // vrrp_track_process name -> quorum held; absent: held
 };
 
 struct Tracking {

@@ -7,6 +7,7 @@
 #include "controlplane/config/keys.h"
 #include "controlplane/health/bfd_probe.h"
 #include "controlplane/health/dns_probe.h"
+#include "controlplane/health/file_check.h"
 #include "controlplane/health/misc_probe.h"
 #include "controlplane/health/ping_probe.h"
 #include "controlplane/health/smtp_probe.h"
@@ -106,6 +107,14 @@ std::vector<CheckKey> checksOf(const config::Config& config) {
                                 rs.address, rs.virtualhost ? rs.virtualhost : vs.virtualhost, std::nullopt});
         if (const config::BfdInstance* b = config.findBfdInstance(c.bfdName)) keys.back().bfd = *b;
       }
+      if (rs.fileChecks.empty()) continue;
+      CheckKey key{config::serviceKey(vs), config::serverKey(rs.address, rs.port), {}, false, rs.address, {}};
+      key.fileChecks = rs.fileChecks;
+      for (const config::FileCheck& c : rs.fileChecks) {
+        if (const config::TrackFile* f = config.findTrackFile(c.trackFile)) key.trackFiles.push_back(*f);
+      }
+      key.weight = rs.weight;
+      keys.push_back(std::move(key));
     }
   }
   return keys;
@@ -163,6 +172,7 @@ HealthMonitor::HealthMonitor(const config::Config& config, const std::vector<Che
     }
   }
   if (bfd_) bfd_->start();
+  addFileChecks(config);
   for (auto& c : checkers_) c->start();
   thread_ = std::thread([this] { loop_.run(); });
 }
@@ -172,7 +182,78 @@ HealthMonitor::~HealthMonitor() {
   thread_.join();
   // The checkers (and their probes: sockets closed, scripts killed) go
   // before the loop they are registered on.
+  fileWatch_.reset();
   checkers_.clear();
+}
+
+void HealthMonitor::addFileChecks(const config::Config& config) {
+  std::vector<std::string> names, paths;
+  for (const config::VirtualServer& vs : config.virtualServers) {
+    for (const config::RealServer& rs : vs.realServers) {
+      if (rs.fileChecks.empty()) continue;
+      CheckerStatus s;
+      s.service = config::serviceKey(vs);
+      s.server = config::serverKey(rs.address, rs.port);
+      s.type = "FILE_CHECK";
+      s.lastChange = std::chrono::system_clock::now();
+      fileServers_.push_back({rs, statuses_.size()});
+      statuses_.push_back(std::move(s));
+      for (const config::FileCheck& c : rs.fileChecks) {
+        const config::TrackFile* f = config.findTrackFile(c.trackFile);
+        if (f == nullptr || std::find(names.begin(), names.end(), f->name) != names.end()) continue;
+        names.push_back(f->name);
+        paths.push_back(f->path);
+        trackFiles_.trackFiles.push_back(*f);
+      }
+    }
+  }
+  if (fileServers_.empty()) return;
+  // Built on this thread before the loop runs; changes come on the loop's.
+  fileWatch_ = std::make_unique<common::FileWatch>(loop_, paths, [this, names](std::size_t i, int64_t value) {
+    onFileChange(names[i], value);
+  });
+  for (std::size_t i = 0; i < names.size(); ++i) fileValues_[names[i]] = fileWatch_->value(i);
+  for (const FileServer& f : fileServers_) {
+    const FileVerdict v = fileVerdict(trackFiles_, f.server, fileValues_);
+    CheckerStatus& s = statuses_[f.status];
+    s.up = v.up;
+    s.weight = v.weight;
+    s.lastError = v.why;
+    s.probes = 1;
+  }
+}
+
+void HealthMonitor::onFileChange(const std::string& name, int64_t value) {
+  bool changed = false;
+  {
+    std::lock_guard lock(mutex_);
+    fileValues_[name] = value;
+    for (const FileServer& f : fileServers_) {
+      const auto& checks = f.server.fileChecks;
+      if (std::none_of(checks.begin(), checks.end(), [&](const config::FileCheck& c) { return c.trackFile == name; })) {
+        continue;
+      }
+      const FileVerdict v = fileVerdict(trackFiles_, f.server, fileValues_);
+      CheckerStatus& s = statuses_[f.status];
+      ++s.probes;
+      if (v.up == s.up && v.weight == s.weight) continue;
+      if (v.up != s.up) {
+        ++s.transitions;
+        s.lastChange = std::chrono::system_clock::now();
+        if (!v.up) ++s.failures;
+      }
+      s.up = v.up;
+      s.weight = v.weight;
+      if (!v.why.empty()) s.lastError = v.why;
+      changed = true;
+    }
+  }
+  if (changed) generation_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+std::map<std::string, int64_t> HealthMonitor::trackFileValues() const {
+  std::lock_guard lock(mutex_);
+  return fileValues_;
 }
 
 std::vector<CheckerStatus> HealthMonitor::snapshot() const {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -17,6 +18,7 @@
 #include "controlplane/health/bfd_sessions.h"
 #include "controlplane/health/checker.h"
 #include "controlplane/common/event_loop.h"
+#include "controlplane/common/file_watch.h"
 
 namespace sluice::health {
 
@@ -29,6 +31,11 @@ struct CheckKey {
   wire::IpAddress address;
   std::optional<std::string> virtualhost;
   std::optional<config::BfdInstance> bfd;  // BFD_CHECK: its session's parameters
+  // A real server's FILE_CHECKs (then `check` is a default one): with its
+  // weight and the track files they read.
+  std::vector<config::FileCheck> fileChecks;
+  std::vector<config::TrackFile> trackFiles;
+  uint32_t weight = 0;
   bool operator==(const CheckKey&) const = default;
 };
 std::vector<CheckKey> checksOf(const config::Config& config);
@@ -44,18 +51,33 @@ class HealthMonitor {
   HealthMonitor(const HealthMonitor&) = delete;
   HealthMonitor& operator=(const HealthMonitor&) = delete;
 
-  // Any thread.
+  // Any thread. FILE_CHECKs come last, one status for each real server
+  // that has any (type FILE_CHECK).
   std::vector<CheckerStatus> snapshot() const;
+  // Any thread: the value of every track_file a FILE_CHECK reads, by name.
+  std::map<std::string, int64_t> trackFileValues() const;
 
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   std::size_t size() const { return checkers_.size(); }
 
  private:
+  // A real server's FILE_CHECKs, decided together (file_check.h).
+  struct FileServer {
+    config::RealServer server;
+    std::size_t status;  // index in statuses_
+  };
+  void addFileChecks(const config::Config& config);
+  void onFileChange(const std::string& name, int64_t value);
+
   common::EventLoop loop_;
   std::unique_ptr<BfdSessions> bfd_;  // the sessions BFD_CHECKs follow; outlives the checkers
   std::vector<std::unique_ptr<Checker>> checkers_;
   mutable std::mutex mutex_;
-  std::vector<CheckerStatus> statuses_;  // guarded by mutex_, by checker index
+  std::vector<CheckerStatus> statuses_;  // guarded by mutex_, by checker index, then FILE_CHECKs
+  config::Config trackFiles_;            // its track files only: what fileVerdict() reads
+  std::vector<FileServer> fileServers_;
+  std::map<std::string, int64_t> fileValues_;  // guarded by mutex_
+  std::unique_ptr<common::FileWatch> fileWatch_;
   std::atomic<uint64_t> generation_{0};
   std::thread thread_;
 };

@@ -39,7 +39,8 @@ void FailoverFollower::check(const config::Config& next) const {
 
 bool FailoverFollower::same(const config::Config& a, const config::Config& b) {
   return a.vrrpInstances == b.vrrpInstances && a.vrrpSyncGroups == b.vrrpSyncGroups &&
-         a.vrrpScripts == b.vrrpScripts && a.globalDefs == b.globalDefs;
+         a.vrrpScripts == b.vrrpScripts && a.globalDefs == b.globalDefs && a.trackFiles == b.trackFiles &&
+         a.trackProcesses == b.trackProcesses;
 }
 
 std::vector<failover::PortInfo> FailoverFollower::portInfos(const config::Config& config) const {
@@ -61,12 +62,18 @@ failover::TrackedStates FailoverFollower::trackedStates(const config::Config& co
     scriptsSeen_ = scripts_->generation();
     states.scripts = scripts_->states();
   }
+  if (objects_) {
+    objectsSeen_ = objects_->generation();
+    states.files = objects_->files();
+    states.processes = objects_->processes();
+  }
   return states;
 }
 
 void FailoverFollower::start(const config::Config& config, uint64_t nowMs) {
   now_ = nowMs;
   scripts_ = std::make_unique<failover::ScriptTracker>(config, log_);
+  objects_ = std::make_unique<failover::ObjectTracker>(config, log_);
   alerts_ = std::make_unique<failover::SmtpAlerter>(config.globalDefs);
   tracked_ = trackedStates(config);
   driver_->setTracked(tracked_, vrrp::Millis(nowMs));
@@ -83,10 +90,12 @@ bool FailoverFollower::handleFrame(uint16_t port, std::span<const uint8_t> frame
 std::optional<tables::VipOwnership> FailoverFollower::poll(const config::Config& config, uint64_t nowMs) {
   now_ = nowMs;
   const vrrp::Millis now{nowMs};
-  if (nowMs - lastLinkCheck_ >= kLinkCheckEveryMs || (scripts_ && scripts_->generation() != scriptsSeen_)) {
+  if (nowMs - lastLinkCheck_ >= kLinkCheckEveryMs || (scripts_ && scripts_->generation() != scriptsSeen_) ||
+      (objects_ && objects_->generation() != objectsSeen_)) {
     lastLinkCheck_ = nowMs;
     failover::TrackedStates states = trackedStates(config);
-    if (states.links != tracked_.links || states.scripts != tracked_.scripts) {
+    if (states.links != tracked_.links || states.scripts != tracked_.scripts || states.files != tracked_.files ||
+        states.processes != tracked_.processes) {
       tracked_ = std::move(states);
       driver_->setTracked(tracked_, now);
     }
@@ -101,8 +110,11 @@ std::optional<tables::VipOwnership> FailoverFollower::poll(const config::Config&
 void FailoverFollower::reconfigure(const config::Config& next) {
   driver_->reconfigure(next, vrrp::Millis(now_));
   scripts_ = std::make_unique<failover::ScriptTracker>(next, log_);
+  objects_.reset();  // its watches go before the next one's
+  objects_ = std::make_unique<failover::ObjectTracker>(next, log_);
   alerts_ = std::make_unique<failover::SmtpAlerter>(next.globalDefs);
   scriptsSeen_ = 0;
+  objectsSeen_ = 0;
   lastLinkCheck_ = 0;  // the new instances get their tracked states at once
 }
 
@@ -110,6 +122,7 @@ void FailoverFollower::stop(const config::Config& config, uint64_t nowMs) {
   driver_->stop(vrrp::Millis(nowMs));
   if (alerts_) notifyTransitions(config);
   scripts_.reset();
+  objects_.reset();
   alerts_.reset();
 }
 
@@ -148,7 +161,23 @@ void FailoverFollower::notifyTransitions(const config::Config& config) {
   }
 }
 
-nlohmann::json FailoverFollower::json() const { return failover::vrrpJson(*driver_); }
+nlohmann::json FailoverFollower::json() const {
+  nlohmann::json j = failover::vrrpJson(*driver_);
+  // The tracked files' values and processes' quorums, as the instances see them.
+  nlohmann::json files = nlohmann::json::object(), processes = nlohmann::json::object();
+  if (objects_) {
+    for (const auto& [name, value] : objects_->files()) files[name] = value;
+    const std::map<std::string, uint32_t> counts = objects_->processCounts();
+    for (const auto& [name, held] : objects_->processes()) {
+      const auto count = counts.find(name);
+      processes[name] = {{"quorum", held ? "gained" : "lost"},
+                         {"processes", count == counts.end() ? 0u : count->second}};
+    }
+  }
+  j["track_files"] = std::move(files);
+  j["track_processes"] = std::move(processes);
+  return j;
+}
 
 vrrp::State FailoverFollower::instanceState(std::string_view name) const {
   const failover::Instance* inst = driver_->instance(name);

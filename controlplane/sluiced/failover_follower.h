@@ -1,7 +1,7 @@
 // Follows VRRP: runs the configuration's vrrp_instances (failover::Driver)
 // on the data plane's ports, feeds it the ports' links and the
-// vrrp_scripts' results it tracks, and runs the notify scripts and sends
-// the smtp_alert mails of its transitions. The control loop reads which
+// vrrp_scripts' results, track files and processes it tracks, and runs
+// the notify scripts and sends the smtp_alert mails of its transitions. The control loop reads which
 // VIPs this router holds from poll(). Control thread only.
 #pragma once
 
@@ -21,6 +21,7 @@
 #include "controlplane/common/notify_scripts.h"
 #include "controlplane/config/model.h"
 #include "controlplane/failover/driver.h"
+#include "controlplane/failover/object_tracker.h"
 #include "controlplane/failover/script_tracker.h"
 #include "controlplane/failover/smtp_alert.h"
 #include "dataplane/dataplane_handle.h"
@@ -81,10 +82,12 @@ class FailoverFollower {
   common::LogSink log_;
   std::unique_ptr<failover::Driver> driver_;
   std::unique_ptr<failover::ScriptTracker> scripts_;
+  std::unique_ptr<failover::ObjectTracker> objects_;  // track_file, vrrp_track_process
   std::unique_ptr<failover::SmtpAlerter> alerts_;
   failover::TrackedStates tracked_;
   uint64_t ownershipSeen_ = 0;  // the driver's ownership version last read
   uint64_t scriptsSeen_ = 0;    // the script tracker's generation last read
+  uint64_t objectsSeen_ = 0;    // the object tracker's generation last read
   uint64_t lastLinkCheck_ = 0;
   uint64_t now_ = 0;            // the loop's clock at the last call
   std::map<std::string, vrrp::State> groupStates_;  // vrrp_sync_group -> state last notified

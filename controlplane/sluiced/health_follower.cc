@@ -135,7 +135,14 @@ json HealthFollower::json(const tables::HealthState& current) const {
   }
   nlohmann::json lost = nlohmann::json::array();
   for (const std::string& s : current.quorumLost) lost.push_back(s);
-  return {{"running", monitor_ != nullptr}, {"checkers", std::move(checkers)}, {"quorum_lost", std::move(lost)}};
+  nlohmann::json files = nlohmann::json::object();  // what FILE_CHECKs read, by track_file
+  if (monitor_) {
+    for (const auto& [name, value] : monitor_->trackFileValues()) files[name] = value;
+  }
+  return {{"running", monitor_ != nullptr},
+          {"checkers", std::move(checkers)},
+          {"quorum_lost", std::move(lost)},
+          {"track_files", std::move(files)}};
 }
 
 }  // namespace sluice::sluiced

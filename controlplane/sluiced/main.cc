@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "controlplane/common/file_watch.h"
 #include "controlplane/common/logger.h"
 #include "controlplane/config/json.h"
 #include "controlplane/config/parser.h"
@@ -66,6 +67,14 @@ int main(int argc, char** argv) {
       std::cout << summary;
     }
     return 0;
+  }
+  // keepalived's init_file, at start, before anything reads the files.
+  for (const sluice::config::TrackFile& f : result.config->trackFiles) {
+    if (!f.initValue) continue;
+    const std::string error = sluice::common::initTrackFile(f.path, *f.initValue, f.initOverwrite);
+    if (!error.empty()) {
+      logger.write({sluice::common::LogSource::kDaemon, LOG_WARNING, "track_file " + f.name + ": " + error});
+    }
   }
   const int status = sd::runDaemon(options, *result.config, logger.sink());
   if (logger.dropped() > 0) std::cerr << "sluiced: syslog did not take " << logger.dropped() << " line(s)\n";

@@ -40,6 +40,8 @@ file_check() {
 }
 # tracked FIELD: a field of the TRACKED instance in /v1/vrrp.
 tracked() { api /v1/vrrp | json_get "[i['$1'] for i in d['instances'] if i['name']=='TRACKED'][0]"; }
+# vrrp EXPR: a python expression of /v1/vrrp (d).
+vrrp() { api /v1/vrrp | json_get "$1"; }
 # until_is SECONDS WANT CMD...: polls CMD until it prints WANT.
 until_is() {
   local end=$((SECONDS + $1)) want=$2
@@ -74,12 +76,12 @@ echo "== VRRP: track_file and track_process"
 expect "the process is missing: 100 - 20" "80" tracked effective_priority
 echo 3 >"$work/prio"
 check "prio 3 x weight -10 lowers it to 50" until_is 2 50 tracked effective_priority
-expect "/v1/vrrp shows the file's value" "3" bash -c "$(declare -f api json_get); api /v1/vrrp | json_get \"d['track_files']['prio']\""
+expect "/v1/vrrp shows the file's value" "3" vrrp "d['track_files']['prio']"
 (exec -a sluice-lab-tracked sleep 60) &
 proc_pid=$!
 check "the process appears: quorum gained, back to 70" until_is 3 70 tracked effective_priority
-expect "/v1/vrrp shows its quorum" "gained 1" bash -c \
-  "$(declare -f api json_get); api /v1/vrrp | json_get \"d['track_processes']['lab_proc']['quorum'] + ' ' + str(d['track_processes']['lab_proc']['processes'])\""
+expect "/v1/vrrp shows its quorum" "gained 1" \
+  vrrp "d['track_processes']['lab_proc']['quorum'] + ' ' + str(d['track_processes']['lab_proc']['processes'])"
 kill "$proc_pid"
 wait "$proc_pid" 2>/dev/null || true
 proc_pid=
@@ -87,8 +89,8 @@ check "it goes: 50 again" until_is 3 50 tracked effective_priority
 echo 1 >"$work/fault"
 check "a weight-0 file with a non-zero value: FAULT" until_is 2 FAULT tracked state
 contains "its last error names the file" "track_file fault is 1" tracked last_error
-expect "the other instances stay MASTER" "MASTER MASTER" bash -c \
-  "$(declare -f api json_get); api /v1/vrrp | json_get \"' '.join(i['state'] for i in d['instances'] if i['name']!='TRACKED')\""
+expect "the other instances stay MASTER" "MASTER MASTER" \
+  vrrp "' '.join(i['state'] for i in d['instances'] if i['name']!='TRACKED')"
 echo 0 >"$work/fault"
 left_fault() { [ "$(tracked state)" != FAULT ] && echo yes || echo no; }
 check "0 again: out of FAULT" until_is 2 yes left_fault

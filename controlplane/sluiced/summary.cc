@@ -8,7 +8,7 @@ std::string summarize(const config::Config& config, const std::string& path, std
   for (const auto& vs : config.virtualServers) {
     realServers += vs.realServers.size();
     for (const auto& rs : vs.realServers) {
-      checks += rs.checks.size();
+      checks += rs.checks.size() + rs.fileChecks.size();
     }
   }
   const auto n = [](std::size_t v) { return std::to_string(v); };

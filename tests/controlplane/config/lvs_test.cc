@@ -115,19 +115,6 @@ virtual_server 10.0.0.1 80 {
   EXPECT_EQ(checks.at(1).fall, 1u);
 }
 
-TEST(Lvs, UnsupportedCheckersWarnLoudly) {
-  const auto r = parseString(
-      "virtual_server 10.0.0.1 25 {\n protocol TCP\n real_server 1.1.1.1 25 {\n"
-      "  PING_CHECK {\n  }\n  TCP_CHECK {\n  }\n }\n}\n",
-      "l.conf");
-  ASSERT_TRUE(r.ok());
-  EXPECT_EQ(
-      warningsOf(r),
-      Lines{"l.conf:4: PING_CHECK is not supported by sluice: this check is skipped and does not mark the "
-            "real server down"});
-  EXPECT_EQ(r.config->virtualServers.at(0).realServers.at(0).checks.size(), 1u);
-}
-
 TEST(Lvs, FallAndRetryMustAgree) {
   const auto r = parseString(
       "virtual_server 10.0.0.1 80 {\n protocol TCP\n real_server 1.1.1.1 80 {\n"

@@ -77,35 +77,11 @@ std::string dnsQuery(uint16_t id, std::string_view name, uint16_t type) {
   return q;
 }
 
-void DnsProbe::close() {
-  if (loop_ != nullptr && timer_ != 0) loop_->cancel(timer_);
-  timer_ = 0;
-  if (fd_) {
-    if (loop_ != nullptr) loop_->unwatch(fd_.get());
-    fd_.reset();
-  }
-}
-
-void DnsProbe::finish(bool ok, std::string error) {
-  if (finished_) return;
-  finished_ = true;
-  close();
-  // Last: the owner may destroy this probe from inside done.
-  Done done = std::move(done_);
-  done(ProbeResult{ok, std::move(error), std::nullopt, {}});
-}
+void DnsProbe::finish(bool ok, std::string error) { run_.finish(ok, std::move(error)); }
 
 void DnsProbe::start(common::EventLoop& loop, Done done) {
-  loop_ = &loop;
-  done_ = std::move(done);
-  // Failures found here are reported from the loop, never from inside
-  // start(); a timer (not post) so that destroying the probe cancels it.
-  auto fail = [&](std::string why) {
-    timer_ = loop.after(std::chrono::milliseconds(0), [this, why = std::move(why)] {
-      timer_ = 0;
-      finish(false, why);
-    });
-  };
+  run_.begin(loop, std::move(done));
+  auto fail = [this](std::string why) { run_.failSoon(std::move(why)); };
   const std::optional<uint16_t> type = dnsTypeCode(spec_.type);
   if (!type) return fail("unknown DNS_CHECK type " + spec_.type);
   query_ = dnsQuery(randomId(), spec_.name, *type);
@@ -119,30 +95,29 @@ void DnsProbe::start(common::EventLoop& loop, Done done) {
     return fail(unreachable(s.error) ? "network unreachable for " + pair(spec_.address, spec_.port)
                                      : std::string("connection error."));
   }
-  fd_ = std::move(s.fd);
+  run_.adopt(std::move(s.fd));
   // The query goes out from the loop, once the socket is writable (at once).
-  loop.watch(fd_.get(), EPOLLOUT, [this](uint32_t) { sending_ ? send() : receive(); });
-  timer_ = loop.after(spec_.timeout, [this] {
-    timer_ = 0;
+  run_.watch(EPOLLOUT, [this](uint32_t) { sending_ ? send() : receive(); });
+  run_.deadline(spec_.timeout, [this] {
     finish(false, sending_ ? "write timeout to socket." : "read timeout from socket");
   });
 }
 
 void DnsProbe::send() {
-  const ssize_t n = ::send(fd_.get(), query_.data(), query_.size(), 0);
+  const ssize_t n = ::send(run_.fd(), query_.data(), query_.size(), 0);
   if (n < 0) {
     if (errno == EAGAIN || errno == EINTR) return;
     return finish(false, "failed to write socket.");
   }
   if (static_cast<std::size_t>(n) != query_.size()) return finish(false, "failed to write all of the datagram.");
   sending_ = false;
-  loop_->modify(fd_.get(), EPOLLIN);
+  run_.modify(EPOLLIN);
 }
 
 void DnsProbe::receive() {
   for (;;) {
     unsigned char buf[768];  // keepalived's buffer: enough for the header
-    const ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
+    const ssize_t n = ::recv(run_.fd(), buf, sizeof buf, 0);
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) return;
       const int e = errno;

@@ -16,6 +16,7 @@
 
 #include "controlplane/common/socket_address.h"
 #include "controlplane/health/probe.h"
+#include "controlplane/health/probe_run.h"
 #include "wire/ip_address.h"
 
 namespace sluice::health {
@@ -42,7 +43,6 @@ std::string dnsQuery(uint16_t id, std::string_view name, uint16_t type);
 class DnsProbe : public Probe {
  public:
   explicit DnsProbe(DnsSpec spec) : spec_(std::move(spec)) {}
-  ~DnsProbe() override { close(); }
 
   void start(common::EventLoop& loop, Done done) override;
 
@@ -50,16 +50,11 @@ class DnsProbe : public Probe {
   void send();
   void receive();
   void finish(bool ok, std::string error);
-  void close();
 
   DnsSpec spec_;
-  common::EventLoop* loop_ = nullptr;
-  Done done_;
-  common::UniqueFd fd_;
+  ProbeRun run_;
   std::string query_;
   bool sending_ = true;
-  common::EventLoop::TimerId timer_ = 0;
-  bool finished_ = false;
 };
 
 }  // namespace sluice::health

@@ -84,24 +84,7 @@ std::optional<EchoReply> parseEchoReply(const uint8_t* data, std::size_t length,
   return EchoReply{read16(icmp + 4), read16(icmp + 6)};
 }
 
-void PingProbe::close() {
-  if (loop_ != nullptr && timer_ != 0) loop_->cancel(timer_);
-  timer_ = 0;
-  if (fd_ && loop_ != nullptr) loop_->unwatch(fd_.get());
-  fd_.reset();
-}
-
-void PingProbe::finish(bool ok, std::string error) {
-  if (finished_) return;
-  finished_ = true;
-  close();
-  ProbeResult result;
-  result.ok = ok;
-  result.error = std::move(error);
-  // Last: the owner may destroy this probe from inside done.
-  Done done = std::move(done_);
-  done(std::move(result));
-}
+void PingProbe::finish(bool ok, std::string error) { run_.finish(ok, std::move(error)); }
 
 // A raw ICMP socket first: sluiced has CAP_NET_RAW, and ping sockets
 // (SOCK_DGRAM) are refused to every group in a fresh network namespace
@@ -113,63 +96,52 @@ std::string PingProbe::openSocket() {
   const int family = v4 ? AF_INET : AF_INET6;
   const int protocol = v4 ? static_cast<int>(IPPROTO_ICMP) : static_cast<int>(IPPROTO_ICMPV6);
   raw_ = true;
-  fd_ = common::UniqueFd(::socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
-  if (!fd_ && (errno == EPERM || errno == EACCES)) {
+  run_.adopt(common::UniqueFd(::socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol)));
+  if (!run_.hasFd() && (errno == EPERM || errno == EACCES)) {
     raw_ = false;
-    fd_ = common::UniqueFd(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol));
+    run_.adopt(common::UniqueFd(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol)));
   }
-  if (!fd_) return errorText("socket", errno);
+  if (!run_.hasFd()) return errorText("socket", errno);
   if (raw_ && v4) {
     const uint32_t dropped = ~(1U << ICMP_ECHOREPLY);
-    ::setsockopt(fd_.get(), SOL_RAW, kIcmpFilter, &dropped, sizeof dropped);
+    ::setsockopt(run_.fd(), SOL_RAW, kIcmpFilter, &dropped, sizeof dropped);
   } else if (raw_) {
     icmp6_filter filter;
     ICMP6_FILTER_SETBLOCKALL(&filter);
     ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filter);
-    ::setsockopt(fd_.get(), IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof filter);
+    ::setsockopt(run_.fd(), IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof filter);
   }
   if (spec_.bindTo) {
     sockaddr_storage local{};
     const socklen_t len = common::toSockaddr(*spec_.bindTo, 0, local);
-    if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&local), len) != 0) return errorText("bind", errno);
+    if (::bind(run_.fd(), reinterpret_cast<sockaddr*>(&local), len) != 0) return errorText("bind", errno);
   }
   // Connected: the kernel passes on only what comes from the server.
   sockaddr_storage remote{};
   const socklen_t len = common::toSockaddr(spec_.address, 0, remote);
-  if (::connect(fd_.get(), reinterpret_cast<sockaddr*>(&remote), len) != 0) return errorText("connect", errno);
+  if (::connect(run_.fd(), reinterpret_cast<sockaddr*>(&remote), len) != 0) return errorText("connect", errno);
   return "";
 }
 
 void PingProbe::start(common::EventLoop& loop, Done done) {
-  close();
-  loop_ = &loop;
-  done_ = std::move(done);
-  finished_ = false;
-  // Failures found here are reported from the loop, never from inside
-  // start(); a timer, so that destroying the probe cancels it.
-  auto fail = [&](std::string why) {
-    timer_ = loop.after(std::chrono::milliseconds(0), [this, why = std::move(why)] {
-      timer_ = 0;
-      finish(false, why);
-    });
-  };
+  run_.begin(loop, std::move(done));
+  auto fail = [this](std::string why) { run_.failSoon(std::move(why)); };
   if (std::string why = openSocket(); !why.empty()) return fail(why);
   const bool v6 = !spec_.address.isV4();
   sent_.sequence = nextSequence();
   sent_.id = static_cast<uint16_t>(std::random_device{}());
   const std::vector<uint8_t> request = echoRequest(v6, sent_.id, sent_.sequence);
-  if (::send(fd_.get(), request.data(), request.size(), 0) < 0) return fail(errorText("send", errno));
+  if (::send(run_.fd(), request.data(), request.size(), 0) < 0) return fail(errorText("send", errno));
   if (!raw_) {
     // A ping socket puts its own identifier (its "port") in the request.
     sockaddr_storage local{};
     socklen_t len = sizeof local;
-    ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&local), &len);
+    ::getsockname(run_.fd(), reinterpret_cast<sockaddr*>(&local), &len);
     sent_.id = ntohs(v6 ? reinterpret_cast<sockaddr_in6&>(local).sin6_port
                         : reinterpret_cast<sockaddr_in&>(local).sin_port);
   }
-  loop.watch(fd_.get(), EPOLLIN, [this](uint32_t) { onReady(); });
-  timer_ = loop.after(spec_.timeout, [this] {
-    timer_ = 0;
+  run_.watch(EPOLLIN, [this](uint32_t) { onReady(); });
+  run_.deadline(spec_.timeout, [this] {
     finish(false, "no echo reply within " + std::to_string(spec_.timeout.count()) + " ms");
   });
 }
@@ -180,7 +152,7 @@ void PingProbe::onReady() {
   for (int i = 0; i < 64; ++i) {  // bounded: a flood of other replies waits for the next round
     sockaddr_storage from{};
     socklen_t fromLen = sizeof from;
-    const ssize_t n = ::recvfrom(fd_.get(), buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &fromLen);
+    const ssize_t n = ::recvfrom(run_.fd(), buf.data(), buf.size(), 0, reinterpret_cast<sockaddr*>(&from), &fromLen);
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) return;
       return finish(false, errorText("recv", errno));  // an ICMP error about the request

@@ -11,6 +11,7 @@
 
 #include "controlplane/common/socket_address.h"
 #include "controlplane/health/probe.h"
+#include "controlplane/health/probe_run.h"
 #include "wire/ip_address.h"
 
 namespace sluice::health {
@@ -40,7 +41,6 @@ std::optional<EchoReply> parseEchoReply(const uint8_t* data, std::size_t length,
 class PingProbe : public Probe {
  public:
   explicit PingProbe(PingSpec spec) : spec_(std::move(spec)) {}
-  ~PingProbe() override { close(); }
 
   void start(common::EventLoop& loop, Done done) override;
 
@@ -48,16 +48,11 @@ class PingProbe : public Probe {
   std::string openSocket();
   void onReady();
   void finish(bool ok, std::string error);
-  void close();
 
   PingSpec spec_;
-  common::EventLoop* loop_ = nullptr;
-  Done done_;
-  common::UniqueFd fd_;
+  ProbeRun run_;
   bool raw_ = false;  // SOCK_RAW (else a ping socket, SOCK_DGRAM)
   EchoReply sent_;
-  common::EventLoop::TimerId timer_ = 0;
-  bool finished_ = false;
 };
 
 }  // namespace sluice::health

@@ -39,35 +39,11 @@ std::string SmtpProbe::server() const {
   return "[" + config::toString(spec_.address) + "]:" + std::to_string(spec_.port);
 }
 
-void SmtpProbe::close() {
-  if (loop_ != nullptr && timer_ != 0) loop_->cancel(timer_);
-  timer_ = 0;
-  if (fd_) {
-    if (loop_ != nullptr) loop_->unwatch(fd_.get());
-    fd_.reset();
-  }
-}
-
-void SmtpProbe::finish(bool ok, std::string error) {
-  if (finished_) return;
-  finished_ = true;
-  close();
-  // Last: the owner may destroy this probe from inside done.
-  Done done = std::move(done_);
-  done(ProbeResult{ok, std::move(error), std::nullopt, {}});
-}
+void SmtpProbe::finish(bool ok, std::string error) { run_.finish(ok, std::move(error)); }
 
 void SmtpProbe::start(common::EventLoop& loop, Done done) {
-  loop_ = &loop;
-  done_ = std::move(done);
-  // Failures found here are reported from the loop, never from inside
-  // start(); a timer (not post) so that destroying the probe cancels it.
-  auto fail = [&](std::string why) {
-    timer_ = loop.after(std::chrono::milliseconds(0), [this, why = std::move(why)] {
-      timer_ = 0;
-      finish(false, why);
-    });
-  };
+  run_.begin(loop, std::move(done));
+  auto fail = [this](std::string why) { run_.failSoon(std::move(why)); };
   ProbeSocket s = openProbeSocket(SOCK_STREAM, spec_.address, spec_.port, spec_.bindTo, spec_.bindPort);
   if (s.state == ProbeSocket::State::kFailed) {
     switch (s.step) {
@@ -79,11 +55,10 @@ void SmtpProbe::start(common::EventLoop& loop, Done done) {
     return fail("Network unreachable for server " + config::toString(spec_.address) + " - real server [" +
                 config::toString(spec_.realServer) + "]:" + std::to_string(spec_.realServerPort));
   }
-  fd_ = std::move(s.fd);
+  run_.adopt(std::move(s.fd));
   phase_ = Phase::kConnect;
-  loop.watch(fd_.get(), EPOLLOUT, [this](uint32_t) { onReady(); });
-  timer_ = loop.after(spec_.timeout, [this] {
-    timer_ = 0;
+  run_.watch(EPOLLOUT, [this](uint32_t) { onReady(); });
+  run_.deadline(spec_.timeout, [this] {
     switch (phase_) {
       case Phase::kConnect: return finish(false, "Connection timeout to server " + server());
       case Phase::kHelo:
@@ -110,18 +85,18 @@ void SmtpProbe::onReady() {
 void SmtpProbe::connected() {
   int err = 0;
   socklen_t len = sizeof err;
-  if (::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  if (::getsockopt(run_.fd(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
   if (err == EINPROGRESS) return;
   if (err == ETIMEDOUT) return finish(false, "Connection timeout to server " + server());
   if (err != 0) return finish(false, "Could not connect to server " + server());
   phase_ = Phase::kBanner;
-  loop_->modify(fd_.get(), EPOLLIN);
+  run_.modify(EPOLLIN);
 }
 
 void SmtpProbe::read() {
   char buf[4096];
   for (;;) {
-    const ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
+    const ssize_t n = ::recv(run_.fd(), buf, sizeof buf, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
     if (n <= 0) return finish(false, "Read failure from server " + server());
     in_.append(buf, static_cast<std::size_t>(n));
@@ -160,13 +135,13 @@ void SmtpProbe::sendLine(std::string line, Phase next) {
 
 void SmtpProbe::write() {
   while (sent_ < out_.size()) {
-    const ssize_t n = ::send(fd_.get(), out_.data() + sent_, out_.size() - sent_, MSG_NOSIGNAL);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return loop_->modify(fd_.get(), EPOLLOUT);
+    const ssize_t n = ::send(run_.fd(), out_.data() + sent_, out_.size() - sent_, MSG_NOSIGNAL);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return run_.modify(EPOLLOUT);
     if (n <= 0) return finish(false, "Write failure to server " + server());
     sent_ += static_cast<std::size_t>(n);
   }
   phase_ = afterWrite_;
-  loop_->modify(fd_.get(), EPOLLIN);
+  run_.modify(EPOLLIN);
 }
 
 }  // namespace sluice::health

@@ -14,6 +14,7 @@
 
 #include "controlplane/common/socket_address.h"
 #include "controlplane/health/probe.h"
+#include "controlplane/health/probe_run.h"
 #include "wire/ip_address.h"
 
 namespace sluice::health {
@@ -38,7 +39,6 @@ std::optional<int> smtpReply(std::string_view in, std::size_t* length);
 class SmtpProbe : public Probe {
  public:
   explicit SmtpProbe(SmtpSpec spec) : spec_(std::move(spec)) {}
-  ~SmtpProbe() override { close(); }
 
   void start(common::EventLoop& loop, Done done) override;
 
@@ -52,20 +52,15 @@ class SmtpProbe : public Probe {
   void onReply(int code);
   void sendLine(std::string line, Phase next);
   void finish(bool ok, std::string error);
-  void close();
   std::string server() const;
 
   SmtpSpec spec_;
-  common::EventLoop* loop_ = nullptr;
-  Done done_;
-  common::UniqueFd fd_;
+  ProbeRun run_;
   Phase phase_ = Phase::kConnect;
   Phase afterWrite_ = Phase::kBanner;
   std::string out_;
   std::size_t sent_ = 0;
   std::string in_;
-  common::EventLoop::TimerId timer_ = 0;
-  bool finished_ = false;
 };
 
 }  // namespace sluice::health

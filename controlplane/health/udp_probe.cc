@@ -73,61 +73,34 @@ std::string udpReplyMismatch(const UdpSpec& spec, const std::vector<uint8_t>& da
   return "";
 }
 
-void UdpProbe::close() {
-  if (loop_ != nullptr && timer_ != 0) loop_->cancel(timer_);
-  timer_ = 0;
-  if (fd_ && loop_ != nullptr) loop_->unwatch(fd_.get());
-  fd_.reset();
-}
-
-void UdpProbe::finish(bool ok, std::string error) {
-  if (finished_) return;
-  finished_ = true;
-  close();
-  // Last: the owner may destroy this probe from inside done.
-  ProbeResult result;
-  result.ok = ok;
-  result.error = std::move(error);
-  Done done = std::move(done_);
-  done(std::move(result));
-}
+void UdpProbe::finish(bool ok, std::string error) { run_.finish(ok, std::move(error)); }
 
 void UdpProbe::start(common::EventLoop& loop, Done done) {
-  close();
-  loop_ = &loop;
-  done_ = std::move(done);
-  finished_ = false;
-  // Failures found here are reported from the loop, never from inside
-  // start(); a timer, so that destroying the probe cancels it.
-  auto fail = [&](std::string why) {
-    timer_ = loop.after(std::chrono::milliseconds(0), [this, why = std::move(why)] {
-      timer_ = 0;
-      finish(false, why);
-    });
-  };
+  run_.begin(loop, std::move(done));
+  auto fail = [this](std::string why) { run_.failSoon(std::move(why)); };
   const bool v4 = spec_.address.isV4();
-  fd_ = common::UniqueFd(::socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP));
-  if (!fd_) return fail(errorText("socket", errno));
+  run_.adopt(
+      common::UniqueFd(::socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP)));
+  if (!run_.hasFd()) return fail(errorText("socket", errno));
   // ICMP errors with their type, to tell unreachable from the rest.
   const int one = 1;
-  ::setsockopt(fd_.get(), v4 ? SOL_IP : SOL_IPV6, v4 ? IP_RECVERR : IPV6_RECVERR, &one, sizeof one);
+  ::setsockopt(run_.fd(), v4 ? SOL_IP : SOL_IPV6, v4 ? IP_RECVERR : IPV6_RECVERR, &one, sizeof one);
   if (spec_.bindTo || spec_.bindPort) {
-    ::setsockopt(fd_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    ::setsockopt(run_.fd(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_storage local{};
     const wire::IpAddress any = *config::parseAddress(v4 ? "0.0.0.0" : "::");
     const socklen_t len = common::toSockaddr(spec_.bindTo.value_or(any), spec_.bindPort.value_or(0), local);
-    if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&local), len) != 0) return fail(errorText("bind", errno));
+    if (::bind(run_.fd(), reinterpret_cast<sockaddr*>(&local), len) != 0) return fail(errorText("bind", errno));
   }
   sockaddr_storage remote{};
   const socklen_t len = common::toSockaddr(spec_.address, spec_.port, remote);
-  if (::connect(fd_.get(), reinterpret_cast<sockaddr*>(&remote), len) != 0) return fail(errorText("connect", errno));
+  if (::connect(run_.fd(), reinterpret_cast<sockaddr*>(&remote), len) != 0) return fail(errorText("connect", errno));
   const std::vector<uint8_t> payload = spec_.payload.empty() ? defaultUdpPayload() : spec_.payload;
-  const ssize_t sent = ::send(fd_.get(), payload.data(), payload.size(), 0);
+  const ssize_t sent = ::send(run_.fd(), payload.data(), payload.size(), 0);
   if (sent < 0) return fail(errorText("send", errno));
   if (static_cast<std::size_t>(sent) != payload.size()) return fail("send: short datagram");
-  loop.watch(fd_.get(), EPOLLIN, [this](uint32_t) { onReady(); });
-  timer_ = loop.after(spec_.timeout, [this] {
-    timer_ = 0;
+  run_.watch(EPOLLIN, [this](uint32_t) { onReady(); });
+  run_.deadline(spec_.timeout, [this] {
     if (!spec_.requireReply) return finish(true, "");  // silence is no error
     finish(false, "no reply within " + std::to_string(spec_.timeout.count()) + " ms");
   });
@@ -135,13 +108,13 @@ void UdpProbe::start(common::EventLoop& loop, Done done) {
 
 void UdpProbe::onReady() {
   bool otherError = false;
-  while (const auto e = readQueuedError(fd_.get())) {
+  while (const auto e = readQueuedError(run_.fd())) {
     if (e->unreachable) return finish(false, errorText("ICMP destination unreachable", e->err));
     otherError = true;
   }
   // The pattern's octets are all that is read; MSG_TRUNC gives the length.
   std::vector<uint8_t> data(std::max<std::size_t>(spec_.reply.size(), 1));
-  const ssize_t n = ::recv(fd_.get(), data.data(), data.size(), MSG_TRUNC);
+  const ssize_t n = ::recv(run_.fd(), data.data(), data.size(), MSG_TRUNC);
   if (n < 0) {
     // An error already read from the queue shows here once more: not counted.
     if (errno == EAGAIN || errno == EINTR || otherError) return;

@@ -14,6 +14,7 @@
 
 #include "controlplane/common/socket_address.h"
 #include "controlplane/health/probe.h"
+#include "controlplane/health/probe_run.h"
 #include "wire/ip_address.h"
 
 namespace sluice::health {
@@ -45,21 +46,15 @@ std::vector<uint8_t> defaultUdpPayload();
 class UdpProbe : public Probe {
  public:
   explicit UdpProbe(UdpSpec spec) : spec_(std::move(spec)) {}
-  ~UdpProbe() override { close(); }
 
   void start(common::EventLoop& loop, Done done) override;
 
  private:
   void onReady();
   void finish(bool ok, std::string error);
-  void close();
 
   UdpSpec spec_;
-  common::EventLoop* loop_ = nullptr;
-  Done done_;
-  common::UniqueFd fd_;
-  common::EventLoop::TimerId timer_ = 0;
-  bool finished_ = false;
+  ProbeRun run_;
 };
 
 }  // namespace sluice::health

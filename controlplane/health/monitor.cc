@@ -22,13 +22,20 @@ using std::chrono::milliseconds;
 
 std::string typeName(config::CheckType t) { return std::string(config::toString(t)); }
 
+// The connection keywords the socket checks share (connect_ip, connect_port,
+// bindto, bind_port, connect_timeout) into a probe's spec.
+template <class Spec>
+void setConnection(Spec& spec, const config::RealServer& rs, const config::HealthCheck& c) {
+  spec.address = c.connectIp.value_or(rs.address);
+  spec.port = c.connectPort.value_or(rs.port);
+  spec.bindTo = c.bindTo;
+  spec.bindPort = c.bindPort;
+  spec.timeout = duration_cast<milliseconds>(c.connectTimeout);
+}
+
 std::function<std::unique_ptr<Probe>()> udpProbeFactory(const config::RealServer& rs, const config::HealthCheck& c) {
   UdpSpec u;
-  u.address = c.connectIp.value_or(rs.address);
-  u.port = c.connectPort.value_or(rs.port);
-  u.bindTo = c.bindTo;
-  u.bindPort = c.bindPort;
-  u.timeout = duration_cast<milliseconds>(c.connectTimeout);
+  setConnection(u, rs, c);
   // The model keeps the hex the parser checked and wrote.
   if (const auto payload = config::parseHexOctets(c.udp.payload, false)) u.payload = payload->data;
   u.requireReply = c.udp.requireReply;
@@ -76,11 +83,7 @@ std::function<std::unique_ptr<Probe>()> probeFactory(const config::Config& cfg, 
     return [p] { return std::make_unique<PingProbe>(p); };
   }
   StreamSpec s;
-  s.address = c.connectIp.value_or(rs.address);
-  s.port = c.connectPort.value_or(rs.port);
-  s.bindTo = c.bindTo;
-  s.bindPort = c.bindPort;
-  s.timeout = duration_cast<milliseconds>(c.connectTimeout);
+  setConnection(s, rs, c);
   s.tls = c.type == config::CheckType::kSsl;
   s.sni = c.enableSni;
   for (const config::UrlCheck& u : c.urls) {

@@ -70,16 +70,10 @@ stop_bfdd() {
 }
 peer() { vtysh --vty_socket "$frr" -d bfdd -c 'configure terminal' -c bfd -c "peer $LAB_LB1_ETH1_IP4 local-address $LAB_RS1_IP4" -c "$1" >/dev/null; }
 
-state() {
-  curl -s --max-time 5 --unix-socket "$sock" http://sluice/v1/health |
-    json_get "' '.join(c['state'] for c in d['checkers'] if c['service']=='tcp-10.0.0.1-80' and c['real_server']=='$1-80')"
-}
+# state SERVER: the state of the check of SERVER (UP, DOWN).
+state() { checker_of "$sock" state tcp-10.0.0.1-80 "$1-80"; }
 # wait_state SERVER STATE SECONDS: polls until the state is reached.
-wait_state() {
-  local end=$((SECONDS + $3))
-  while [ $SECONDS -le $end ]; do [ "$(state "$1")" = "$2" ] && return 0; sleep 0.1; done
-  return 1
-}
+wait_state() { wait_checker "$sock" tcp-10.0.0.1-80 "$1-80" "$2" "$3" 0.1; }
 # timed_state SERVER STATE MILLISECONDS: like wait_state, to the 100 ms.
 timed_state() {
   local i

@@ -115,20 +115,10 @@ smtp_start() {
 }
 
 # state SERVICE SERVER: the states of SERVER's checkers in SERVICE.
-state() {
-  curl -s --max-time 5 --unix-socket "$sock" http://sluice/v1/health |
-    json_get "' '.join(c['state'] for c in d['checkers'] if c['service']=='$1' and c['real_server']=='$2')"
-}
-error_of() {
-  curl -s --max-time 5 --unix-socket "$sock" http://sluice/v1/health |
-    json_get "' '.join(c['last_error'] or '' for c in d['checkers'] if c['service']=='$1' and c['real_server']=='$2')"
-}
+state() { checker_of "$sock" state "$1" "$2"; }
+error_of() { checker_of "$sock" last_error "$1" "$2"; }
 # wait_state SERVICE SERVER STATE SECONDS: polls until the states are STATE.
-wait_state() {
-  local end=$((SECONDS + $4))
-  while [ $SECONDS -le $end ]; do [ "$(state "$1" "$2")" = "$3" ] && return 0; sleep 0.2; done
-  return 1
-}
+wait_state() { wait_checker "$sock" "$@"; }
 logged() { grep -qF "sluiced: $1" "$work/sluiced.log"; }
 
 dns=udp-10.0.0.1-53

@@ -33,20 +33,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # state SERVICE SERVER: the health state of one checker (UP, DOWN).
-state() {
-  curl -s --max-time 5 --unix-socket "$sock" http://sluice/v1/health |
-    json_get "' '.join(c['state'] for c in d['checkers'] if c['service']=='$1' and c['real_server']=='$2')"
-}
-error_of() {
-  curl -s --max-time 5 --unix-socket "$sock" http://sluice/v1/health |
-    json_get "' '.join(c['last_error'] or '' for c in d['checkers'] if c['service']=='$1' and c['real_server']=='$2')"
-}
+state() { checker_of "$sock" state "$1" "$2"; }
+error_of() { checker_of "$sock" last_error "$1" "$2"; }
 # wait_state SERVICE SERVER STATE SECONDS: polls until the state is reached.
-wait_state() {
-  local end=$((SECONDS + $4))
-  while [ $SECONDS -le $end ]; do [ "$(state "$1" "$2")" = "$3" ] && return 0; sleep 0.2; done
-  return 1
-}
+wait_state() { wait_checker "$sock" "$@"; }
 get() { in_ns "$1" curl -s --max-time 3 "http://10.0.0.1:$2/"; }
 # tally_port NS PORT N: like tally, to the VIP on another port.
 tally_port() {

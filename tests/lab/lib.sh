@@ -149,6 +149,36 @@ start_sluiced() {
 # jq-free reads of the counters JSON with Debian's python.
 json_get() { "$LAB_PYTHON" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
+# Reading one checker from a sluiced's API socket. checker_of SOCK FIELD
+# SERVICE SERVER: FIELD (state: UP, DOWN; last_error) of SERVER's checkers
+# in SERVICE, space-separated.
+checker_of() {
+  curl -s --max-time 5 --unix-socket "$1" http://sluice/v1/health |
+    json_get "' '.join(c['$2'] or '' for c in d['checkers'] if c['service']=='$3' and c['real_server']=='$4')"
+}
+# wait_checker SOCK SERVICE SERVER STATE SECONDS [INTERVAL]: polls (every
+# INTERVAL, 0.2 s by default) until the state of the checkers is STATE.
+wait_checker() {
+  local end=$((SECONDS + $5))
+  while [ $SECONDS -le $end ]; do [ "$(checker_of "$1" state "$2" "$3")" = "$4" ] && return 0; sleep "${6:-0.2}"; done
+  return 1
+}
+
+# Two sluiced as VRRP routers. Callers declare -A router_pid and set $work
+# and $router_tag (names the pidfiles). start_router NS CONFIG: sluiced in
+# namespace NS (lb1 or lb2).
+start_router() {
+  sluiced_start "router_pid[$1]" "$1" "$work/$1.log" -f "$2" --pidfile "/run/sluice/$router_tag-$1.pid" && return 0
+  echo "sluiced in $1 did not start:"
+  cat "$work/$1.log"
+  return 1
+}
+# stop_router NS [SIGNAL]
+stop_router() {
+  sluiced_stop "${router_pid[$1]:-}" "${2:-TERM}"
+  router_pid[$1]=
+}
+
 # tally NS TARGET N: N HTTP requests, printed as "rs1:N rs2:N ..." sorted.
 tally() {
   local i

@@ -51,20 +51,10 @@ while True:
 }
 
 # state SERVICE SERVER: the state of the check of SERVER (UP, DOWN).
-state() {
-  curl -s --max-time 5 --unix-socket "$sock" http://sluice/v1/health |
-    json_get "' '.join(c['state'] for c in d['checkers'] if c['service']=='$1' and c['real_server']=='$2')"
-}
-error_of() {
-  curl -s --max-time 5 --unix-socket "$sock" http://sluice/v1/health |
-    json_get "' '.join(c['last_error'] or '' for c in d['checkers'] if c['service']=='$1' and c['real_server']=='$2')"
-}
+state() { checker_of "$sock" state "$1" "$2"; }
+error_of() { checker_of "$sock" last_error "$1" "$2"; }
 # wait_state SERVER STATE SECONDS (the IPv4 service): polls until reached.
-wait_state() {
-  local end=$((SECONDS + $3))
-  while [ $SECONDS -le $end ]; do [ "$(state tcp-10.0.0.1-80 "$1-80")" = "$2" ] && return 0; sleep 0.2; done
-  return 1
-}
+wait_state() { wait_checker "$sock" tcp-10.0.0.1-80 "$1-80" "$2" "$3"; }
 
 "$lab" up nat >/dev/null
 printf 'no' >"$work/reply1"

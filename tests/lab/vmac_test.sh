@@ -27,16 +27,8 @@ client_pid=
 vmac_ext=$(printf '00:00:5e:00:01:%02x' "$LAB_VRID_EXT")
 vmac_int=$(printf '00:00:5e:00:01:%02x' "$LAB_VRID_INT")
 
-start_router() {
-  sluiced_start "router_pid[$1]" "$1" "$work/$1.log" -f "$2" --pidfile "/run/sluice/vmac-test-$1.pid" && return 0
-  echo "sluiced in $1 did not start:"
-  cat "$work/$1.log"
-  return 1
-}
-stop_router() {
-  sluiced_stop "${router_pid[$1]:-}" "${2:-TERM}"
-  router_pid[$1]=
-}
+router_tag=vmac-test
+
 stop_capture() {
   [ -n "$capture_pid" ] || return 0
   kill "$capture_pid" 2>/dev/null || true

@@ -28,19 +28,7 @@ command -v keepalived >/dev/null || { echo "FAIL: keepalived is not installed (s
 work=$(mktemp -d)
 declare -A router_pid=()
 
-# start_router NS CONFIG: sluiced in namespace NS (lb1 or lb2).
-start_router() {
-  sluiced_start "router_pid[$1]" "$1" "$work/$1.log" -f "$2" --pidfile "/run/sluice/vrrp-test-$1.pid" && return 0
-  echo "sluiced in $1 did not start:"
-  cat "$work/$1.log"
-  return 1
-}
-
-# stop_router NS [SIGNAL]
-stop_router() {
-  sluiced_stop "${router_pid[$1]:-}" "${2:-TERM}"
-  router_pid[$1]=
-}
+router_tag=vrrp-test
 
 keepalived_pid=
 # start_keepalived CONFIG: keepalived's VRRP process in lb2, on the kernel's

@@ -23,7 +23,8 @@ using std::chrono::milliseconds;
 std::string typeName(config::CheckType t) { return std::string(config::toString(t)); }
 
 // The connection keywords the socket checks share (connect_ip, connect_port,
-// bindto, bind_port, connect_timeout) into a probe's spec.
+// bindto, bind_port, connect_timeout) into a probe's spec (TCP, HTTP, SSL,
+// UDP, DNS, SMTP).
 template <class Spec>
 void setConnection(Spec& spec, const config::RealServer& rs, const config::HealthCheck& c) {
   spec.address = c.connectIp.value_or(rs.address);
@@ -68,13 +69,18 @@ std::function<std::unique_ptr<Probe>()> probeFactory(const config::Config& cfg, 
     return [m] { return std::make_unique<MiscProbe>(m); };
   }
   if (c.type == config::CheckType::kDns) {
-    DnsSpec d{c.connectIp.value_or(rs.address), c.connectPort.value_or(rs.port), c.bindTo, c.bindPort,
-              duration_cast<milliseconds>(c.connectTimeout), c.dnsType, c.dnsName};
+    DnsSpec d;
+    setConnection(d, rs, c);
+    d.type = c.dnsType;
+    d.name = c.dnsName;
     return [d] { return std::make_unique<DnsProbe>(d); };
   }
   if (c.type == config::CheckType::kSmtp) {
-    SmtpSpec m{c.connectIp.value_or(rs.address), c.connectPort.value_or(rs.port), c.bindTo, c.bindPort,
-               duration_cast<milliseconds>(c.connectTimeout), c.heloName, rs.address, rs.port};
+    SmtpSpec m;
+    setConnection(m, rs, c);
+    m.heloName = c.heloName;
+    m.realServer = rs.address;
+    m.realServerPort = rs.port;
     return [m] { return std::make_unique<SmtpProbe>(m); };
   }
   if (c.type == config::CheckType::kUdp) return udpProbeFactory(rs, c);
@@ -128,8 +134,13 @@ HealthMonitor::HealthMonitor(const config::Config& config, const std::vector<Che
   std::random_device seeds;
   // Only the bfd_instances a BFD_CHECK follows get a session.
   std::vector<config::BfdInstance> followed;
-  for (const CheckKey& k : checksOf(config)) {
-    if (k.bfd && std::find(followed.begin(), followed.end(), *k.bfd) == followed.end()) followed.push_back(*k.bfd);
+  for (const config::VirtualServer& vs : config.virtualServers) {
+    for (const config::RealServer& rs : vs.realServers) {
+      for (const config::HealthCheck& c : rs.checks) {
+        const config::BfdInstance* b = c.type == config::CheckType::kBfd ? config.findBfdInstance(c.bfdName) : nullptr;
+        if (b != nullptr && std::find(followed.begin(), followed.end(), *b) == followed.end()) followed.push_back(*b);
+      }
+    }
   }
   if (!followed.empty()) bfd_ = std::make_unique<BfdSessions>(loop_, followed, std::move(log));
   for (const config::VirtualServer& vs : config.virtualServers) {

@@ -164,6 +164,27 @@ wait_checker() {
   return 1
 }
 
+# wait_until SECONDS COMMAND...: polls COMMAND every 50 ms; prints the ms it
+# took, or "timeout" and fails.
+wait_until() {
+  local limit=$1 start
+  shift
+  start=$(date +%s%N)
+  for _ in $(seq $((limit * 20))); do
+    if "$@" >/dev/null 2>&1; then
+      echo $((($(date +%s%N) - start) / 1000000))
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo timeout
+  return 1
+}
+# within MS LIMIT: a time wait_until printed is at most LIMIT ms.
+within() { [ "$1" != timeout ] && [ "$1" -le "$2" ]; }
+# states_are NS STATES: the VRRP states of the sluiced in NS are STATES.
+states_are() { [ "$(sluiced_vrrp_states "$1")" = "$2" ]; }
+
 # Two sluiced as VRRP routers. Callers declare -A router_pid and set $work
 # and $router_tag (names the pidfiles). start_router NS CONFIG: sluiced in
 # namespace NS (lb1 or lb2).

@@ -14,7 +14,7 @@ namespace sluice::dp {
   X(kBadIpHeader, "bad_ip_header")      /* version, IHL or length wrong */      \
   X(kBadIpChecksum, "bad_ip_checksum")  /* IPv4 header checksum */              \
   X(kBadL4Header, "bad_l4_header")      /* TCP offset, UDP length, ... */       \
-  X(kFragment, "fragment")              /* IPv4/IPv6 fragments are not reassembled */ \
+  X(kFragment, "fragment")              /* a fragment of SCTP, whose checksum covers the whole datagram */ \
   X(kTtlExceeded, "ttl_exceeded")       /* TTL / hop limit would reach 0 */     \
   X(kUnsupportedL4, "unsupported_l4")   /* no ports to balance on */            \
   X(kNoService, "no_service")           /* to a VIP, but no such service */     \
@@ -34,7 +34,15 @@ namespace sluice::dp {
   X(kSteerRingFull, "steer_ring_full")  /* the owning worker is behind */ \
   X(kVipNotHeld, "vip_not_held")        /* a VIP this router is VRRP backup for */ \
   X(kNodestConn, "expire_nodest_conn")  /* its real server left the service (expire_nodest_conn): entry freed */ \
-  X(kOpsReply, "ops_reply")             /* from a NAT real server of an ops service: no connection to translate it back */
+  X(kOpsReply, "ops_reply")             /* from a NAT real server of an ops service: no connection to translate it back */ \
+  X(kFragmentMalformed, "fragment_malformed") /* not a multiple of 8 bytes, empty, TCP at offset 8, headers past the first */ \
+  X(kFragmentOversized, "fragment_oversized") /* its data would end past 65535 bytes */ \
+  X(kFragmentOverlap, "fragment_overlap") /* overlaps another of its datagram: every fragment of it dropped */ \
+  X(kFragmentDuplicate, "fragment_duplicate") /* the same data again */ \
+  X(kFragmentTooMany, "fragment_too_many") /* more fragments in one datagram than a worker tracks */ \
+  X(kFragmentTimeout, "fragment_timeout") /* held for a first fragment that did not come in time */ \
+  X(kFragmentEvicted, "fragment_evicted") /* held, its datagram evicted for a newer one (table full) */ \
+  X(kFragmentHoldFull, "fragment_hold_full") /* waiting for its first fragment, no room to hold it */
 
 enum class DropReason : uint8_t {
 #define SLUICE_DROP_ENUM(name, text) name,

@@ -86,6 +86,13 @@ Verdict dropVerdict(DropReason r) {
   return v;
 }
 
+// The fragment table: 1,024 datagrams a worker follows at once, each for
+// 2 s at most (fragments of one datagram come within milliseconds; the
+// kernel's 30 s reassembly time would hold frames for nothing).
+constexpr uint32_t kFragmentSets = 256;
+constexpr uint32_t kFragmentTimeoutMs = 2000;
+constexpr uint32_t kFragmentSweepSets = 16;  // sets examined per millisecond: all of them in 16 ms
+
 }  // namespace
 
 Forwarder::Forwarder(unsigned workerIndex, uint32_t connCapacity, const ConnTimeouts& timeouts)
@@ -98,7 +105,8 @@ Forwarder::Forwarder(unsigned workerIndex, uint32_t connCapacity, const ConnTime
       destIndex_(new int32_t[kMaxDests]),
       serviceIndex_(new int32_t[kMaxServices]),
       serviceById_(new int32_t[kMaxServices]),
-      hops_(new Hop[kMaxDests]) {
+      hops_(new Hop[kMaxDests]),
+      frags_(kFragmentSets, kHoldSlots, kFragmentTimeoutMs) {
   std::fill_n(destIndex_.get(), kMaxDests, -1);
   std::fill_n(serviceIndex_.get(), kMaxServices, -1);
   std::fill_n(serviceById_.get(), kMaxServices, -1);
@@ -236,18 +244,127 @@ Verdict Forwarder::process(uint8_t* data, uint32_t len, const ParsedPacket& p, u
       break;
     case PacketKind::kIpv4:
     case PacketKind::kIpv6: {
+      const bool v6 = p.kind == PacketKind::kIpv6;
       if (table_ == nullptr) {
         v = dropVerdict(DropReason::kNotForUs);
+      } else if (p.flags & kFlagFragment) [[unlikely]] {
+        v = v6 ? processFragment(data, p, nowMs, conns6_, templates6_)
+               : processFragment(data, p, nowMs, conns4_, templates4_);
       } else {
-        v = p.kind == PacketKind::kIpv6 ? processIp(data, p, nowMs, conns6_, templates6_)
-                                        : processIp(data, p, nowMs, conns4_, templates4_);
+        v = v6 ? processIp(data, p, nowMs, conns6_, templates6_) : processIp(data, p, nowMs, conns4_, templates4_);
       }
       break;
     }
   }
+  return counted(v);
+}
+
+Verdict Forwarder::counted(const Verdict& v) {
   if (v.kind == Verdict::Kind::kDrop) counters_.drop(v.reason);
   if (v.kind == Verdict::Kind::kException) counters_.exceptionPackets.add(1);
   return v;
+}
+
+template <class A>
+Verdict Forwarder::processFragment(uint8_t* data, const ParsedPacket& p, uint32_t now, ConnTable<A>& conns,
+                                   ConnTable<A>& templates) {
+  counters_.fragments.add(1);
+  FragmentTable::Entry& e = frags_.acquire(FragmentKey::of(p), now);
+  const uint32_t end = uint32_t{p.fragOffset} + (p.l3End - fragmentDataOffset(p));
+  switch (frags_.addPiece(e, p.fragOffset, end, !p.fragMore)) {
+    case FragmentTable::Piece::kAdded:
+      break;
+    case FragmentTable::Piece::kDuplicate:
+      return dropVerdict(DropReason::kFragmentDuplicate);
+    case FragmentTable::Piece::kTooMany:
+      return dropVerdict(DropReason::kFragmentTooMany);
+    case FragmentTable::Piece::kOverlap:
+    case FragmentTable::Piece::kPoisoned:
+      return dropVerdict(DropReason::kFragmentOverlap);
+  }
+  if (p.fragOffset == 0) {
+    // The first fragment holds the ports: the ordinary path decides it
+    // (and notes in fragNote_ where it went), the rest follow.
+    fragNote_ = {};
+    const Verdict v = processIp(data, p, now, conns, templates);
+    frags_.decide(e, decisionOf(v));
+    return v;
+  }
+  if (e.state == FragmentTable::State::kDecided) {
+    const Verdict v = followFirst(data, p, e.decision);
+    frags_.freeIfDone(e);
+    return v;
+  }
+  const uint16_t slot = frags_.hold(e);
+  if (slot == FragmentTable::kNoSlot) return dropVerdict(DropReason::kFragmentHoldFull);
+  counters_.fragmentsHeld.add(1);
+  Verdict v;
+  v.kind = Verdict::Kind::kHold;
+  v.holdSlot = slot;
+  return v;
+}
+
+FragmentDecision Forwarder::decisionOf(const Verdict& v) const {
+  FragmentDecision d = fragNote_;
+  switch (v.kind) {
+    case Verdict::Kind::kException:
+      d.action = FragmentDecision::Action::kException;
+      d.vrrp = v.vrrp;
+      break;
+    case Verdict::Kind::kTransmit:
+      // Sent by a connection (fragNote_), unless the first fragment became
+      // an ICMP error to its sender (too big for a tunnel).
+      if (d.action != FragmentDecision::Action::kNone && !(v.length != 0 && v.prepend == 0)) break;
+      d.action = FragmentDecision::Action::kDrop;
+      d.reason = DropReason::kMtuExceeded;
+      break;
+    case Verdict::Kind::kDrop:
+    case Verdict::Kind::kHold:
+      d.action = FragmentDecision::Action::kDrop;
+      d.reason = v.reason;
+      break;
+  }
+  return d;
+}
+
+Verdict Forwarder::followFirst(uint8_t* data, const ParsedPacket& p, const FragmentDecision& d) {
+  using Action = FragmentDecision::Action;
+  if (d.action == Action::kException) {
+    Verdict v;
+    v.kind = Verdict::Kind::kException;
+    v.vrrp = d.vrrp;
+    return v;
+  }
+  if (d.action != Action::kToServer && d.action != Action::kToClient) return dropVerdict(d.reason);
+  const bool toClient = d.action == Action::kToClient;
+  const uint32_t bytes = p.l3End - p.l3Offset;
+  counters_.dests[d.destId].countPacket(toClient, bytes);
+  counters_.services[d.serviceId].countPacket(toClient, bytes);
+  const bool nat = d.method == static_cast<uint8_t>(FwdMethod::kNat);
+  if (nat && p.ttl <= 1) return dropVerdict(DropReason::kTtlExceeded);
+  if (toClient) {
+    natFragment(data, p, /*source=*/true, d.vip);
+    return transmitTo(data, d.client, p.tuple.v6);
+  }
+  if (nat) natFragment(data, p, /*source=*/false, d.rs);
+  if (d.method == static_cast<uint8_t>(FwdMethod::kTun)) return tunnelTo(data, p, d.rs, d.destId);
+  return transmitToServer(data, d.destId, d.rs, p.tuple.v6);
+}
+
+Verdict Forwarder::replayHeld(uint16_t slot, uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t headroom) {
+  (void)nowMs;
+  frags_.freeSlot(slot);
+  headroom_ = headroom;
+  const ParsedPacket p = parsePacket(data, len);
+  FragmentTable::Entry* e = (p.flags & kFlagFragment) != 0 && p.kind != PacketKind::kDrop && table_ != nullptr
+                                ? frags_.find(FragmentKey::of(p))
+                                : nullptr;
+  if (e == nullptr || e->state != FragmentTable::State::kDecided) {
+    return counted(dropVerdict(DropReason::kFragmentTimeout));
+  }
+  const Verdict v = followFirst(data, p, e->decision);
+  frags_.replayed(*e);
+  return counted(v);
 }
 
 template <class A>
@@ -339,6 +456,15 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
   counters_.dests[c->destId].countPacket(fromServer, bytes);
   counters_.services[c->serviceId].countPacket(fromServer, bytes);
 
+  if (p.flags & kFlagFragment) [[unlikely]] {
+    fragNote_.action = fromServer ? FragmentDecision::Action::kToClient : FragmentDecision::Action::kToServer;
+    fragNote_.method = c->method;
+    fragNote_.serviceId = c->serviceId;
+    fragNote_.destId = c->destId;
+    fragNote_.rs = c->rs.ip();
+    fragNote_.vip = c->vip.ip();
+    fragNote_.client = c->client.ip();
+  }
   const bool nat = c->method == static_cast<uint8_t>(FwdMethod::kNat);
   if (nat && p.ttl <= 1) return dropVerdict(DropReason::kTtlExceeded);
   if (fromServer) {
@@ -520,6 +646,13 @@ Verdict Forwarder::forwardOnePacket(uint8_t* data, const ParsedPacket& p, const 
   counters_.services[s.serviceId].countPacket(false, bytes);
 
   const IpAddr rsAddr = IpAddr::of(rs.addr);
+  if (p.flags & kFlagFragment) [[unlikely]] {
+    fragNote_.action = FragmentDecision::Action::kToServer;
+    fragNote_.method = static_cast<uint8_t>(rs.method);
+    fragNote_.serviceId = s.serviceId;
+    fragNote_.destId = rs.destId;
+    fragNote_.rs = rsAddr;
+  }
   if (rs.method == FwdMethod::kNat) {
     if (p.ttl <= 1) return dropVerdict(DropReason::kTtlExceeded);
     natToRealServer(data, p, rsAddr, rsPort);
@@ -689,7 +822,9 @@ Verdict Forwarder::tunnelTo(uint8_t* data, const ParsedPacket& p, const IpAddr& 
 
 uint64_t Forwarder::prefetchIndex(const ParsedPacket& p) const {
   const FlowTuple& t = p.tuple;
-  if (p.kind != PacketKind::kIpv4 || (t.proto != kProtoTcp && t.proto != kProtoUdp)) return 0;
+  if (p.kind != PacketKind::kIpv4 || (t.proto != kProtoTcp && t.proto != kProtoUdp) || (p.flags & kFlagFragment)) {
+    return 0;
+  }
   const uint32_t h = conns4_.hash(Addr4::from(t.src), t.srcPort, Addr4::from(t.dst), t.dstPort, t.proto);
   conns4_.prefetchIndex(h);
   return uint64_t{1} << 32 | h;
@@ -700,6 +835,7 @@ void Forwarder::sweep(uint32_t nowMs, uint32_t budget) {
   counters_.expired.add(conns6_.sweep(nowMs, budget, [&](Conn<Addr6>& c) { release(c, templates6_); }));
   templates4_.sweep(nowMs, budget, [](Conn<Addr4>&) {});
   templates6_.sweep(nowMs, budget, [](Conn<Addr6>&) {});
+  frags_.sweep(nowMs, kFragmentSweepSets);
 }
 
 

@@ -13,6 +13,7 @@
 
 #include "dataplane/conn_dump.h"
 #include "dataplane/conn_table.h"
+#include "dataplane/fragment_table.h"
 #include "dataplane/forwarding_table.h"
 #include "dataplane/parse.h"
 #include "dataplane/worker_counters.h"
@@ -20,7 +21,9 @@
 namespace sluice::dp {
 
 struct Verdict {
-  enum class Kind : uint8_t { kDrop, kTransmit, kException };
+  // kHold: a fragment that came before its datagram's first one; the
+  // worker keeps the frame in holdSlot until heldOutcomes() names it.
+  enum class Kind : uint8_t { kDrop, kTransmit, kException, kHold };
   Kind kind = Kind::kDrop;
   DropReason reason = DropReason::kNotForUs;
   uint16_t port = kNoPort;   // kTransmit: egress port
@@ -33,6 +36,7 @@ struct Verdict {
   bool resolve = false;      // kDrop with kNeighbourUnresolved: ask the control plane
   bool resolveV6 = false;
   uint16_t resolvePort = kNoPort;
+  uint16_t holdSlot = 0;     // kHold
   IpAddr resolveAddr{};
 };
 
@@ -95,8 +99,24 @@ class alignas(kCacheLine) Forwarder {
   // (counted as syncRejected).
   bool installSynced(const ConnRecord& record, uint32_t nowMs);
 
-  // Expires up to `budget` connections of each table (a bounded sweep).
+  // Expires up to `budget` connections of each table (a bounded sweep),
+  // and a few sets of the fragment table.
   void sweep(uint32_t nowMs, uint32_t budget);
+
+  // IP fragments (fragment_table.h): a fragment that comes before its
+  // datagram's first one is held (Verdict::kHold) in one of kHoldSlots
+  // slots. After each process(), replayHeld() or sweep(), the worker acts
+  // on heldOutcomes(): replayHeld(slot, frame) for a replay, which it then
+  // treats as any verdict; dropHeld() and a free for a drop. Then
+  // clearHeldOutcomes().
+  static constexpr uint16_t kHoldSlots = 256;
+  std::span<const HeldOutcome> heldOutcomes() const { return frags_.outbox(); }
+  void clearHeldOutcomes() { frags_.clearOutbox(); }
+  Verdict replayHeld(uint16_t slot, uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t headroom);
+  void dropHeld(const HeldOutcome& o) {
+    counters_.drop(o.reason);
+    frags_.freeSlot(o.slot);
+  }
 
   // Copies one page of the connection tables into the request (see
   // conn_dump.h). Bounded by the request's slot budget; never allocates.
@@ -116,6 +136,14 @@ class alignas(kCacheLine) Forwarder {
  private:
   template <class A>
   Verdict processIp(uint8_t* data, const ParsedPacket& p, uint32_t now, ConnTable<A>& conns, ConnTable<A>& templates);
+  // A fragment: the first one through processIp, the others after it.
+  template <class A>
+  Verdict processFragment(uint8_t* data, const ParsedPacket& p, uint32_t now, ConnTable<A>& conns,
+                          ConnTable<A>& templates);
+  FragmentDecision decisionOf(const Verdict& v) const;
+  // A fragment after its datagram's first, sent where that one went.
+  Verdict followFirst(uint8_t* data, const ParsedPacket& p, const FragmentDecision& d);
+  Verdict counted(const Verdict& v);  // counts a drop or an exception
   // The index in table_->servers of the server a new flow goes to (-1 with
   // v set: none); tmpl: the client's persistence template, if it has one.
   template <class A>
@@ -176,6 +204,8 @@ class alignas(kCacheLine) Forwarder {
   std::array<std::array<IpAddr, 2>, kMaxPorts> tunnelSource_{};
   uint16_t tunnelId_ = 0;
   uint16_t headroom_ = 0;  // process()'s, for the call under way
+  FragmentTable frags_;
+  FragmentDecision fragNote_;  // where processIp sent the first fragment under way
   std::array<ConnRecord, kSyncOutbox> syncOut_;
   uint32_t syncCount_ = 0;
 };

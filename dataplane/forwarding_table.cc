@@ -134,6 +134,13 @@ uint32_t ForwardingTable::markOf(const FlowTuple& t) const {
   return 0;
 }
 
+bool ForwardingTable::markCoversAddress(const IpAddr& dst, bool v6) const {
+  for (const FwmarkRule& r : fwmarkRules) {
+    if (r.dst.contains(dst, v6)) return true;
+  }
+  return false;
+}
+
 const Service* ForwardingTable::findService(const FlowTuple& t, uint32_t mark) const {
   if (mark != 0) {
     if (const uint32_t i = markIndex_.find(IndexKey{{}, mark}); i != FlatIndex::kNone) return &services[i];

@@ -190,6 +190,9 @@ class ForwardingTable {
   // The fwmark the rules give a packet, 0 when none matches. The rules are
   // ranges tried in order, as iptables' are: a scan of the (few) rules.
   uint32_t markOf(const FlowTuple& t) const;
+  // True when a firewall-mark rule covers dst on some port: a fragment,
+  // which may have no ports, may be to a fwmark service.
+  bool markCoversAddress(const IpAddr& dst, bool v6) const;
 
   // True when addr is one of the router's own addresses (on any port). The
   // packet path asks with a tuple's key and family, the control path with

@@ -1,6 +1,6 @@
 // NAT rewrites (lb_kind NAT): the destination of a packet heading to a real
 // server and the source of a reply heading back to the client, IPv4 and
-// IPv6, TCP, UDP, SCTP and ICMP/ICMPv6 errors, with every checksum updated
+// IPv6, TCP, UDP, SCTP, ICMP/ICMPv6 errors and IP fragments, with every checksum updated
 // incrementally (RFC 1624) and the TTL / hop limit lowered as a router does.
 //
 // The functions work on the bytes of one frame described by a ParsedPacket
@@ -57,22 +57,28 @@ inline void applyL4(uint8_t* l4, uint8_t proto, bool v6, const CsumDelta& d) {
   storeBe16(field, updated);
 }
 
+// Rewrites one address of the IP header at `ip` (and lowers the TTL), the
+// IPv4 header checksum with it. Returns the change, which the L4 checksum's
+// pseudo-header also covers.
+inline CsumDelta rewriteAddress(uint8_t* ip, bool v6, bool source, const IpAddr& addr, bool lowerTtl) {
+  const uint32_t alen = v6 ? 16 : 4;
+  CsumDelta pseudo;
+  uint8_t* field = ip + addrOffset(v6, source);
+  pseudo.add(field, addr.b, alen);
+  CsumDelta ipDelta = pseudo;
+  std::memcpy(field, addr.b, alen);
+  if (lowerTtl) decrementTtl(ip, v6, ipDelta);
+  if (!v6) ipDelta.applyAt(ip + 10);
+  return pseudo;
+}
+
 // Rewrites one side (source or destination) of the packet's tuple.
 inline void rewriteSide(uint8_t* data, const ParsedPacket& p, bool source, const IpAddr& addr, uint16_t port,
                         bool lowerTtl) {
   const bool v6 = p.tuple.v6;
   const uint32_t alen = v6 ? 16 : 4;
-  uint8_t* ip = data + p.l3Offset;
   uint8_t* l4 = data + p.l4Offset;
-
-  // The address change, which both the outer IPv4 header checksum and the
-  // outer pseudo-header (the L4 checksum) cover.
-  CsumDelta pseudo;
-  uint8_t* outerAddr = ip + addrOffset(v6, source);
-  pseudo.add(outerAddr, addr.b, alen);
-  CsumDelta ipDelta = pseudo;
-  std::memcpy(outerAddr, addr.b, alen);
-  if (lowerTtl) decrementTtl(ip, v6, ipDelta);
+  const CsumDelta pseudo = rewriteAddress(data + p.l3Offset, v6, source, addr, lowerTtl);
 
   if ((p.flags & kFlagIcmpError) == 0) {
     CsumDelta l4Delta = pseudo;
@@ -109,10 +115,16 @@ inline void rewriteSide(uint8_t* data, const ParsedPacket& p, bool source, const
     storeBe16(innerPort, port);
     applyL4(l4, v6 ? kProtoIcmpv6 : kProtoIcmp, v6, icmpDelta);
   }
-  if (!v6) ipDelta.applyAt(ip + 10);
 }
 
 }  // namespace nat_detail
+
+// A fragment after its datagram's first carries no L4 header: only the
+// address changes (the first fragment's L4 checksum took the whole
+// datagram's change, ports included).
+inline void natFragment(uint8_t* data, const ParsedPacket& p, bool source, const IpAddr& addr) {
+  nat_detail::rewriteAddress(data + p.l3Offset, p.tuple.v6, source, addr, /*lowerTtl=*/true);
+}
 
 // Client -> VIP becomes client -> real server (port in host order).
 inline void natToRealServer(uint8_t* data, const ParsedPacket& p, const IpAddr& rs, uint16_t rsPort) {

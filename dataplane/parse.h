@@ -1,6 +1,7 @@
 // Packet parsing: Ethernet (+ one 802.1Q tag), ARP, IPv4 (options allowed),
 // IPv6 (extension headers skipped), TCP/UDP/SCTP ports, ICMP and ICMPv6
-// errors (the embedded header names the flow). Pure and allocation-free: it
+// errors (the embedded header names the flow), IPv4 and IPv6 fragments (the
+// first one with its ports, later ones with their datagram's identity). Pure and allocation-free: it
 // reads bytes, so it runs on an mbuf's data, in unit tests and under a fuzzer.
 //
 // Anything malformed comes back as kDrop with a DropReason; the parser never
@@ -31,6 +32,7 @@ inline constexpr uint8_t kFlagVlan = 1 << 0;       // one 802.1Q tag present
 inline constexpr uint8_t kFlagIcmpError = 1 << 1;  // tuple comes from the embedded header
 inline constexpr uint8_t kFlagIcmpQuery = 1 << 2;  // ICMP echo and other non-errors: no ports
 inline constexpr uint8_t kFlagNoPorts = 1 << 3;    // an L4 protocol without ports (VRRP, ...)
+inline constexpr uint8_t kFlagFragment = 1 << 4;   // an IP fragment: frag* fields set; not the first one also has kFlagNoPorts
 
 struct ParsedPacket {
   PacketKind kind;
@@ -45,8 +47,15 @@ struct ParsedPacket {
   uint16_t l3End;        // end of the IP datagram (frames may carry padding after it)
   uint16_t innerL3Offset;  // ICMP errors: the embedded IP header
   uint16_t innerL4Offset;  // ICMP errors: the embedded L4 header
-  FlowTuple tuple;
+  uint16_t fragOffset;   // fragments: where this one's data goes in its datagram, in bytes
+  bool fragMore;         // fragments: more follow (IPv4 MF, IPv6 M)
+  uint32_t fragId;       // fragments: the datagram's identification (IPv4: 16 bits)
+  FlowTuple tuple;       // a later fragment's has no ports; tuple.proto: IPv4's protocol, IPv6's fragment header's next
 };
+
+// Where a fragment's data starts in the frame: after the IPv4 header or
+// IPv6's Fragment header (the first fragment's L4 header starts there too).
+inline uint16_t fragmentDataOffset(const ParsedPacket& p) { return p.l4Offset; }
 
 namespace parse_detail {
 
@@ -144,6 +153,30 @@ inline void dropWith(ParsedPacket& p, DropReason r) {
   p.drop = r;
 }
 
+// The checks every fragment passes, data from `off` to `end`: all but the
+// last carry a multiple of 8 bytes, none reaches past 65535 bytes. True
+// when it may go on.
+inline bool checkFragment(uint32_t off, uint32_t end, ParsedPacket& p) {
+  const uint32_t data = end - off;
+  if (data == 0 || (p.fragMore && data % 8 != 0)) {
+    dropWith(p, DropReason::kFragmentMalformed);
+    return false;
+  }
+  if (p.fragOffset + data > 0xFFFF) {
+    dropWith(p, DropReason::kFragmentOversized);
+    return false;
+  }
+  return true;
+}
+
+// A fragment after the first: no L4 header to read, only its datagram's.
+inline void laterFragment(uint32_t off, uint8_t proto, ParsedPacket& p) {
+  p.l4Offset = static_cast<uint16_t>(off);
+  p.l4Proto = proto;
+  p.tuple.proto = proto;
+  p.flags |= kFlagNoPorts;
+}
+
 // L4 of an outer datagram starting at `off`, ending at `end`.
 inline void parseL4(const uint8_t* data, uint32_t off, uint32_t end, bool v6, ParsedPacket& p) {
   p.l4Offset = static_cast<uint16_t>(off);
@@ -159,11 +192,15 @@ inline void parseL4(const uint8_t* data, uint32_t off, uint32_t end, bool v6, Pa
     case kProtoUdp: {
       if (avail < 8) return dropWith(p, DropReason::kTruncated);
       const uint16_t ulen = loadBe16(data + off + 4);
-      if (ulen < 8 || ulen > avail) return dropWith(p, DropReason::kBadL4Header);
+      // A first fragment holds part of the datagram: the length is the whole one's.
+      const uint32_t whole = (p.flags & kFlagFragment) != 0 ? 0xFFFF : avail;
+      if (ulen < 8 || ulen > whole) return dropWith(p, DropReason::kBadL4Header);
       break;
     }
     case kProtoSctp:
       if (avail < 12) return dropWith(p, DropReason::kTruncated);
+      // Its CRC32c covers the whole datagram, which no fragment holds.
+      if (p.flags & kFlagFragment) return dropWith(p, DropReason::kFragment);
       break;
     case kProtoIcmp:
     case kProtoIcmpv6: {
@@ -247,11 +284,6 @@ inline ParsedPacket parsePacket(const uint8_t* data, uint32_t len) {
       dropWith(p, DropReason::kBadIpChecksum);
       return p;
     }
-    // MF set or a non-zero offset: fragments are not reassembled.
-    if ((loadBe16(h + 6) & 0x3FFF) != 0) {
-      dropWith(p, DropReason::kFragment);
-      return p;
-    }
     p.kind = PacketKind::kIpv4;
     p.ttl = h[8];
     p.l4Proto = h[9];
@@ -259,6 +291,23 @@ inline ParsedPacket parsePacket(const uint8_t* data, uint32_t len) {
     p.tuple.v6 = false;
     p.tuple.src = IpAddr::fromBytes(h + 12, false);
     p.tuple.dst = IpAddr::fromBytes(h + 16, false);
+    // MF set or a non-zero offset: a fragment.
+    if (const uint16_t frag = loadBe16(h + 6); (frag & 0x3FFF) != 0) {
+      p.flags |= kFlagFragment;
+      p.fragId = loadBe16(h + 4);
+      p.fragOffset = static_cast<uint16_t>((frag & 0x1FFF) * 8);
+      p.fragMore = (frag & 0x2000) != 0;
+      if (!checkFragment(off + ihl, off + total, p)) return p;
+      // RFC 1858: a TCP fragment at offset 8 would rewrite the first one's flags.
+      if (p.fragOffset == 8 && h[9] == kProtoTcp) {
+        dropWith(p, DropReason::kFragmentMalformed);
+        return p;
+      }
+      if (p.fragOffset != 0) {
+        laterFragment(off + ihl, h[9], p);
+        return p;
+      }
+    }
     parseL4(data, off + ihl, off + total, false, p);
     return p;
   }
@@ -286,8 +335,26 @@ inline ParsedPacket parsePacket(const uint8_t* data, uint32_t len) {
       return p;
     }
     if (fragment) {
-      dropWith(p, DropReason::kFragment);
-      return p;
+      // The Fragment header: next header, reserved, offset and M, identification.
+      const uint8_t* fh = data + l4;
+      const uint16_t frag = loadBe16(fh + 2);
+      next = fh[0];
+      l4 += 8;
+      if ((frag & 0xFFF9) != 0) {  // an atomic fragment (offset 0, M clear) is a whole datagram
+        p.flags |= kFlagFragment;
+        p.fragId = loadBe32(fh + 4);
+        p.fragOffset = static_cast<uint16_t>(frag & 0xFFF8);
+        p.fragMore = (frag & 1) != 0;
+        if (!checkFragment(l4, end, p)) return p;
+      }
+      if ((frag & 0xFFF8) == 0) {
+        // RFC 7112: the first fragment holds the whole header chain.
+        bool again = false;
+        if (!skipIpv6Extensions(data, end, l4, next, again) || again) {
+          dropWith(p, (p.flags & kFlagFragment) ? DropReason::kFragmentMalformed : DropReason::kBadIpHeader);
+          return p;
+        }
+      }
     }
     p.kind = PacketKind::kIpv6;
     p.ttl = h[7];
@@ -296,6 +363,10 @@ inline ParsedPacket parsePacket(const uint8_t* data, uint32_t len) {
     p.tuple.v6 = true;
     p.tuple.src = IpAddr::fromBytes(h + 8, true);
     p.tuple.dst = IpAddr::fromBytes(h + 24, true);
+    if ((p.flags & kFlagFragment) && p.fragOffset != 0) {
+      laterFragment(l4, next, p);
+      return p;
+    }
     parseL4(data, l4, end, true, p);
     return p;
   }

@@ -41,7 +41,12 @@ inline unsigned clientOwner(const ForwardingTable& table, const IpAddr& clientAd
 inline unsigned steerWorker(const ForwardingTable& table, const ParsedPacket& p, unsigned self, unsigned workers) {
   if (workers <= 1 || (p.kind != PacketKind::kIpv4 && p.kind != PacketKind::kIpv6)) return self;
   const FlowTuple& t = p.tuple;
-  const bool toService = table.isVip(t.dst, t.v6) || (!table.fwmarkRules.empty() && table.markOf(t) != 0);
+  // Every fragment of a datagram is steered alike, ports or not: by the
+  // rules' addresses alone.
+  const bool fragment = (p.flags & kFlagFragment) != 0;
+  const bool toService =
+      table.isVip(t.dst, t.v6) ||
+      (!table.fwmarkRules.empty() && (fragment ? table.markCoversAddress(t.dst, t.v6) : table.markOf(t) != 0));
   return clientOwner(table, toService ? t.src : t.dst, t.v6, workers);
 }
 

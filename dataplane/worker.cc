@@ -64,6 +64,7 @@ class WorkerLoop {
       flush();
       if (t != lastSweep && c_.forwarder->table() != nullptr) {
         c_.forwarder->sweep(t, kSweepBudget);
+        settleHeld(t);
         lastSweep = t;
       }
       if (c_.dump.load(std::memory_order_relaxed) != nullptr) answerDump(t);
@@ -74,6 +75,10 @@ class WorkerLoop {
       if (!c_.busyPoll) idle(work);
     }
     flush();
+    for (rte_mbuf*& m : held_) {
+      rte_pktmbuf_free(m);  // null-safe
+      m = nullptr;
+    }
     rte_rcu_qsbr_thread_offline(c_.qsbr, c_.index);
   }
 
@@ -155,31 +160,62 @@ class WorkerLoop {
         }
       }
       ++received;
-      const uint16_t rxPort = m->port < c_.portIndexById.size() ? c_.portIndexById[m->port] : kNoPort;
-      const Verdict v = fwd.process(data, len, parsed[i], t, rxPort, rte_pktmbuf_headroom(m));
-      switch (v.kind) {
-        case Verdict::Kind::kTransmit:
-          if (v.length != 0) resize(m, v);
-          queueTx(v.port, m);
-          break;
-        case Verdict::Kind::kException:
-          m->port = rxPort;  // the control plane speaks in port indexes
-          if (rxPort == kNoPort || !(v.vrrp ? c_.vrrpExceptions : c_.exceptions)->push(m)) {
-            fwd.countDrop(DropReason::kExceptionRingFull);
-            rte_pktmbuf_free(m);
-          }
-          break;
-        case Verdict::Kind::kDrop:
-          if (v.resolve) {
-            // A full ring only delays resolution: the next packet asks again.
-            c_.resolves->push(ResolveRequest{v.resolveAddr, v.resolvePort, static_cast<uint8_t>(v.resolveV6)});
-          }
-          rte_pktmbuf_free(m);
-          break;
-      }
+      const uint16_t rxPort = rxPortOf(m);
+      act(m, fwd.process(data, len, parsed[i], t, rxPort, rte_pktmbuf_headroom(m)), rxPort);
+      if (!fwd.heldOutcomes().empty()) [[unlikely]] settleHeld(t);
     }
     fwd.countReceived(received);
     passSyncRecords();
+  }
+
+  uint16_t rxPortOf(const rte_mbuf* m) const {
+    return m->port < c_.portIndexById.size() ? c_.portIndexById[m->port] : kNoPort;
+  }
+
+  void act(rte_mbuf* m, const Verdict& v, uint16_t rxPort) {
+    switch (v.kind) {
+      case Verdict::Kind::kTransmit:
+        if (v.length != 0) resize(m, v);
+        queueTx(v.port, m);
+        break;
+      case Verdict::Kind::kException:
+        m->port = rxPort;  // the control plane speaks in port indexes
+        if (rxPort == kNoPort || !(v.vrrp ? c_.vrrpExceptions : c_.exceptions)->push(m)) {
+          c_.forwarder->countDrop(DropReason::kExceptionRingFull);
+          rte_pktmbuf_free(m);
+        }
+        break;
+      case Verdict::Kind::kDrop:
+        if (v.resolve) {
+          // A full ring only delays resolution: the next packet asks again.
+          c_.resolves->push(ResolveRequest{v.resolveAddr, v.resolvePort, static_cast<uint8_t>(v.resolveV6)});
+        }
+        rte_pktmbuf_free(m);
+        break;
+      case Verdict::Kind::kHold:
+        held_[v.holdSlot] = m;
+        break;
+    }
+  }
+
+  // Fragments held for their datagram's first one: sent after it when it
+  // came, freed when their datagram was dropped, timed out or evicted.
+  // Replays only send (they hold nothing new), so one pass settles all.
+  void settleHeld(uint32_t t) {
+    Forwarder& fwd = *c_.forwarder;
+    for (const HeldOutcome& o : fwd.heldOutcomes()) {
+      rte_mbuf* m = held_[o.slot];
+      held_[o.slot] = nullptr;
+      if (!o.replay) {
+        fwd.dropHeld(o);
+        rte_pktmbuf_free(m);
+        continue;
+      }
+      const Verdict v = fwd.replayHeld(o.slot, rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m), t,
+                                       rte_pktmbuf_headroom(m));
+      act(m, v, rxPortOf(m));
+    }
+    fwd.clearHeldOutcomes();
   }
 
   // Connections a sync peer sent, a burst per pass.
@@ -239,6 +275,7 @@ class WorkerLoop {
   // initialisers) on every pass, 2 KiB of stores for an empty ring.
   std::array<ConnRecord, kBurst> syncIn_{};
   std::array<TxBatch, kMaxPorts> tx_{};
+  std::array<rte_mbuf*, Forwarder::kHoldSlots> held_{};  // fragments waiting for their first (Verdict::kHold)
 };
 
 }  // namespace

@@ -53,6 +53,8 @@ struct alignas(kCacheLine) WorkerCounters {
   Counter exceptionPackets;
   Counter evictions;        // embryonic connections evicted from a full table
   Counter icmpTooBig;       // ICMP "fragmentation needed" / "packet too big" sent for TUN
+  Counter fragments;        // IP fragments received (each follows its datagram's first)
+  Counter fragmentsHeld;    // ... of them, held until their datagram's first one came
   Counter expired;          // connections removed by the sweep
   Counter connections;      // live entries (both families)
   Counter syncQueued;       // connections handed to the control plane to sync

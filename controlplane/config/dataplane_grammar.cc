@@ -314,6 +314,14 @@ void checkAfPacketQueues(const DataplanePort& p, const Args& a) {
     a.fail("port '" + p.name + "': net_af_packet with qpairs=" + n + " spreads the packets over " + n +
            " queues; give the port `queues " + n + "` so that every queue is read");
   }
+  // DPDK 22.11 asks the kernel to reassemble IPv4 datagrams before it
+  // spreads them (PACKET_FANOUT_FLAG_DEFRAG); one larger than a frame
+  // arrives cut short.
+  if (n != "1") {
+    a.warn("port '" + p.name + "': net_af_packet with qpairs=" + n +
+           " has the kernel reassemble IPv4 fragments before sluice sees them, and drops those larger than a "
+           "frame (counted as truncated); use net_af_xdp where fragmented IPv4 must pass");
+  }
 }
 
 void closePort(Dataplane& dp, DataplanePort&& p, const Args& a) {

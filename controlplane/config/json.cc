@@ -424,6 +424,7 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Fwmark
 template <class Io, class S>
 void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Dataplane> {
   io("lcores", s.lcores);
+  io("lcore_map", s.lcoreMap);
   io("no_huge", s.noHuge);
   io("memory", s.memoryMb);
   io("conn_table_size", s.connTableSize);

@@ -175,6 +175,8 @@ json countersJson(const dp::ForwardingTable& table, Workers workers, const RateE
                          {"evictions", w->evictions.get()},
                          {"expired", w->expired.get()},
                          {"icmp_too_big", w->icmpTooBig.get()},
+                         {"fragments", w->fragments.get()},
+                         {"fragments_held", w->fragmentsHeld.get()},
                          {"sync_queued", w->syncQueued.get()},
                          {"sync_dropped", w->syncDropped.get()},
                          {"sync_installed", w->syncInstalled.get()},

@@ -8,7 +8,9 @@
  *    fwmark prefixes, own addresses the kernel does not hold);
  *  - replies from a NAT real server (source address, port and protocol in
  *    sluice_servers) and ICMP errors from one, unless they go to an own
- *    address the kernel holds (the replies to its health checks);
+ *    address the kernel holds (the replies to its health checks); IP
+ *    fragments from a real server's address, whatever their port (later
+ *    fragments have none, and all of a datagram's must go one way);
  *  - VRRP (IP protocol 112) and AH (51);
  *  - ARP whose target is a TO_SLUICE address, and ARP replies to the
  *    unspecified address (the answers to sluice's own anonymous requests);
@@ -58,6 +60,7 @@ struct {
 #define PROTO_SCTP 132
 #define PROTO_ICMP 1
 #define PROTO_ICMPV6 58
+#define PROTO_FRAGMENT 44 /* IPv6 Fragment header */
 
 static __always_inline int toSluice(struct xdp_md *ctx) {
   return bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
@@ -93,12 +96,12 @@ static __always_inline int isServer(__u8 family, const __u8 *addr, __u8 proto, _
 /* IP traffic: by destination, then as a reply from a real server. l4 may
  * be past data_end (checked before each read). */
 static __always_inline int steerIp(struct xdp_md *ctx, __u8 family, const __u8 *src, const __u8 *dst, __u8 proto,
-                                   const __u8 *l4, const void *end, int firstFragment) {
+                                   const __u8 *l4, const void *end, int fragment) {
   if (proto == PROTO_VRRP || proto == PROTO_AH) return toSluice(ctx);
   const __u32 verdict = dstVerdict(family, dst);
   if (verdict == SLUICE_DST_TO_KERNEL) return XDP_PASS;
   if (verdict == SLUICE_DST_TO_SLUICE) return toSluice(ctx);
-  if (!firstFragment) return XDP_PASS;
+  if (fragment) return isServer(family, src, 0, 0) ? toSluice(ctx) : XDP_PASS;
   if (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == PROTO_SCTP) {
     if (l4 + 4 > (const __u8 *)end) return XDP_PASS;
     __be16 sport;
@@ -160,8 +163,8 @@ int sluice_steer(struct xdp_md *ctx) {
     if (p + 20 > (const __u8 *)end) return XDP_PASS;
     const __u32 ihl = (__u32)(p[0] & 0x0F) * 4;
     if (ihl < 20) return XDP_PASS;
-    const int firstFragment = (p[6] & 0x1F) == 0 && p[7] == 0;
-    return steerIp(ctx, SLUICE_FAMILY_V4, p + 12, p + 16, p[9], p + ihl, end, firstFragment);
+    const int fragment = (p[6] & 0x3F) != 0 || p[7] != 0; /* MF or an offset */
+    return steerIp(ctx, SLUICE_FAMILY_V4, p + 12, p + 16, p[9], p + ihl, end, fragment);
   }
   if (type == ETH_P_IPV6_) {
     if (p + 40 > (const __u8 *)end) return XDP_PASS;
@@ -170,7 +173,7 @@ int sluice_steer(struct xdp_md *ctx) {
       const int nd = steerNd(ctx, p + 24, p + 40, end);
       if (nd >= 0) return nd;
     }
-    return steerIp(ctx, SLUICE_FAMILY_V6, p + 8, p + 24, next, p + 40, end, 1);
+    return steerIp(ctx, SLUICE_FAMILY_V6, p + 8, p + 24, next, p + 40, end, next == PROTO_FRAGMENT);
   }
   return XDP_PASS;
 }

@@ -199,4 +199,78 @@ std::string checkChecksums(const std::vector<uint8_t>& frame) {
   return "";
 }
 
+std::vector<std::vector<uint8_t>> fragmentFrame(const std::vector<uint8_t>& frame, uint32_t chunk, uint32_t id) {
+  const bool v6 = loadBe16(&frame[12]) == 0x86DD;
+  const uint32_t headerLen = v6 ? 40 : (frame[14] & 0xF) * 4u;
+  const uint32_t ipEnd = 14 + (v6 ? 40 + loadBe16(&frame[18]) : loadBe16(&frame[16]));
+  const uint32_t dataStart = 14 + headerLen;
+  std::vector<std::vector<uint8_t>> out;
+  for (uint32_t at = dataStart; at < ipEnd; at += chunk) {
+    const uint32_t n = std::min(chunk, ipEnd - at);
+    const uint32_t offset = at - dataStart;
+    const bool more = at + n < ipEnd;
+    std::vector<uint8_t> f(frame.begin(), frame.begin() + dataStart);
+    if (v6) {
+      const uint8_t next = f[14 + 6];
+      f[14 + 6] = 44;
+      f.insert(f.end(), {next, 0, 0, 0, 0, 0, 0, 0});
+      storeBe16(&f[dataStart + 2], static_cast<uint16_t>(offset | (more ? 1 : 0)));
+      storeBe32(&f[dataStart + 4], id);
+      storeBe16(&f[18], static_cast<uint16_t>(8 + n));
+    } else {
+      storeBe16(&f[16], static_cast<uint16_t>(headerLen + n));
+      storeBe16(&f[18], static_cast<uint16_t>(id));
+      storeBe16(&f[20], static_cast<uint16_t>((more ? 0x2000 : 0) | offset / 8));
+      storeBe16(&f[24], 0);
+      storeBe16(&f[24], static_cast<uint16_t>(~csumFold(csumAdd(0, &f[14], headerLen))));
+    }
+    f.insert(f.end(), frame.begin() + at, frame.begin() + at + n);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::vector<uint8_t> reassembleFrames(const std::vector<std::vector<uint8_t>>& fragments) {
+  std::vector<uint8_t> payload;
+  std::vector<bool> have;
+  const std::vector<uint8_t>* first = nullptr;
+  uint32_t total = 0;
+  for (const std::vector<uint8_t>& f : fragments) {
+    const bool v6 = loadBe16(&f[12]) == 0x86DD;
+    const uint32_t start = 14 + (v6 ? 48 : (f[14] & 0xF) * 4u);
+    const uint32_t end = 14 + (v6 ? 40 + loadBe16(&f[18]) : loadBe16(&f[16]));
+    const uint16_t field = loadBe16(&f[v6 ? 56 : 20]);
+    const uint32_t offset = v6 ? (field & 0xFFF8) : (field & 0x1FFF) * 8u;
+    const bool more = v6 ? (field & 1) != 0 : (field & 0x2000) != 0;
+    if (offset == 0) first = &f;
+    if (!more) total = offset + (end - start);
+    if (payload.size() < offset + (end - start)) {
+      payload.resize(offset + (end - start));
+      have.resize(payload.size());
+    }
+    for (uint32_t i = 0; i < end - start; ++i) {
+      payload[offset + i] = f[start + i];
+      have[offset + i] = true;
+    }
+  }
+  if (first == nullptr || total == 0 || payload.size() != total) return {};
+  for (bool b : have) {
+    if (!b) return {};
+  }
+  const bool v6 = loadBe16(&(*first)[12]) == 0x86DD;
+  const uint32_t headerLen = v6 ? 40 : ((*first)[14] & 0xF) * 4u;
+  std::vector<uint8_t> frame(first->begin(), first->begin() + 14 + headerLen);
+  if (v6) {
+    frame[14 + 6] = (*first)[14 + 40];  // the Fragment header's next header
+    storeBe16(&frame[18], static_cast<uint16_t>(total));
+  } else {
+    storeBe16(&frame[16], static_cast<uint16_t>(headerLen + total));
+    storeBe16(&frame[20], 0);
+    storeBe16(&frame[24], 0);
+    storeBe16(&frame[24], static_cast<uint16_t>(~csumFold(csumAdd(0, &frame[14], headerLen))));
+  }
+  frame.insert(frame.end(), payload.begin(), payload.end());
+  return frame;
+}
+
 }  // namespace sluice::dp::testing

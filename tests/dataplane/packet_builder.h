@@ -51,6 +51,17 @@ std::vector<uint8_t> buildIcmpError(const std::string& from, const std::string& 
 // IPv4 header. Returns an empty string when all match, else what differs.
 std::string checkChecksums(const std::vector<uint8_t>& frame);
 
+// The frame's IP datagram cut into fragments of at most `chunk` data bytes
+// (a multiple of 8), in order: IPv4 with MF and offsets, IPv6 with a
+// Fragment header after the fixed one (a frame without extension headers).
+// `id`: the identification. Untagged frames only.
+std::vector<std::vector<uint8_t>> fragmentFrame(const std::vector<uint8_t>& frame, uint32_t chunk, uint32_t id);
+
+// The fragments' datagram put back together (any order, no overlaps): one
+// frame with the first fragment's Ethernet and IP header, or an empty
+// vector when a piece is missing.
+std::vector<uint8_t> reassembleFrames(const std::vector<std::vector<uint8_t>>& fragments);
+
 // parsePacket over a whole built frame.
 inline ParsedPacket parseFrame(const std::vector<uint8_t>& f) {
   return parsePacket(f.data(), static_cast<uint32_t>(f.size()));

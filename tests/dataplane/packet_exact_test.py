@@ -3,8 +3,11 @@ the frames it sends compared field by field, and every checksum verified by
 scapy (an independent decoder): NAT both ways for IPv4 TCP (with port
 translation), UDP, IPv6 TCP and an ICMP error; Direct Routing; TUN in
 ipip, GRE and GUE with checksums, IPv4 and IPv6, and the ICMP "too big"
-a packet that does not fit the tunnel gets; malformed frames and fragments
-dropped and counted.
+a packet that does not fit the tunnel gets; malformed frames dropped and
+counted. Then IPv4 and IPv6 UDP datagrams of 4,000 bytes in fragments, in
+order, reordered, with a duplicate, overlapping and incomplete: each whole
+one reaches the real server (and its reply the client) whole, with the
+UDP checksum right; the others are dropped and counted.
 
 Usage: /usr/bin/python3 packet_exact_test.py SLUICED   (root; exit 77 = skipped)
 Runs no network namespace and sends nothing anywhere: pcap files only.
@@ -19,8 +22,8 @@ import sys
 import tempfile
 import time
 
-from scapy.all import (GRE, ICMP, IP, IPerror, IPv6, TCP, TCPerror, UDP, Ether, ICMPv6PacketTooBig, Raw, rdpcap,
-                       wrpcap)
+from scapy.all import (GRE, ICMP, IP, IPerror, IPv6, TCP, TCPerror, UDP, Ether, ICMPv6PacketTooBig, IPv6ExtHdrFragment,
+                       Raw, fragment, fragment6, rdpcap, wrpcap)
 
 CLIENT_MAC = "02:00:00:00:0c:01"
 RS_MAC = "02:00:00:00:05:01"
@@ -46,6 +49,13 @@ virtual_server fd00:10::1 80 {
     lb_kind NAT
     protocol TCP
     real_server fd00:192:168:1::20 80 {
+    }
+}
+virtual_server fd00:10::1 53 {
+    lb_algo rr
+    lb_kind NAT
+    protocol UDP
+    real_server fd00:192:168:1::20 53 {
     }
 }
 virtual_server 10.0.0.5 80 {
@@ -198,6 +208,119 @@ def checksums_ok(frame):
     return True, ""
 
 
+PAYLOAD = bytes(range(256)) * 15 + bytes(160)  # 4,000 bytes
+
+
+def datagrams(frames, v6):
+    """The UDP datagrams the fragments in frames put back together, by their
+    (source, destination, identification): {key: (src, dst, udp bytes)}, and
+    how many fragments each had. Overlaps would show as a wrong length."""
+    pieces = {}
+    for p in frames:
+        if v6:
+            if IPv6ExtHdrFragment not in p:
+                continue
+            f = p[IPv6ExtHdrFragment]
+            key = (p[IPv6].src, p[IPv6].dst, f.id)
+            pieces.setdefault(key, []).append((f.offset * 8, f.m, bytes(f.payload)))
+        else:
+            if IP not in p or (p[IP].flags.MF == 0 and p[IP].frag == 0):
+                continue
+            key = (p[IP].src, p[IP].dst, p[IP].id)
+            pieces.setdefault(key, []).append((p[IP].frag * 8, p[IP].flags.MF, bytes(p[IP].payload)))
+    whole, counts = {}, {}
+    for key, parts in pieces.items():
+        parts.sort(key=lambda x: x[0])
+        data = b""
+        for offset, _, chunk in parts:
+            if offset != len(data):
+                data = None
+                break
+            data += chunk
+        counts[key] = len(parts)
+        if data is not None and parts[-1][1] == 0:
+            whole[key] = (key[0], key[1], data)
+    return whole, counts
+
+
+def udp_checksum_ok(src, dst, data, v6):
+    pkt = (IPv6(src=src, dst=dst) if v6 else IP(src=src, dst=dst))/UDP(data)
+    sent = pkt[UDP].chksum
+    del pkt[UDP].chksum
+    return (IPv6 if v6 else IP)(bytes(pkt))[UDP].chksum == sent
+
+
+def check_fragments(sluiced, workdir, from_client, from_rs):
+    """IPv4 and IPv6 datagrams of 4,000 bytes in fragments, through NAT."""
+    def v4(sport, ident):
+        return fragment(IP(src="10.0.0.101", dst="10.0.0.1", id=ident)/UDP(sport=sport, dport=53)/Raw(PAYLOAD),
+                        fragsize=1480)
+
+    def v6(sport, ident):
+        return fragment6(IPv6(src="fd00:10::101", dst="fd00:10::1")/IPv6ExtHdrFragment(id=ident) /
+                         UDP(sport=sport, dport=53)/Raw(PAYLOAD), 1280)
+
+    in_order, reordered, duplicated, overlapping, incomplete = v4(6001, 1), v4(6002, 2), v4(6003, 3), v4(6004, 4), \
+        v4(6005, 5)
+    assert len(in_order) == 3
+    shifted = overlapping[1].copy()
+    shifted.frag += 1  # 8 bytes on: overlaps the next fragment
+    ext_in = [from_client(f) for f in
+              in_order + reordered[::-1] + [duplicated[0], duplicated[1], duplicated[1], duplicated[2]] +
+              [overlapping[2], shifted, overlapping[0], overlapping[1]] + incomplete[1:] +
+              v6(6001, 11) + v6(6002, 12)[::-1]]
+    # Held until their first fragment came (or for good): all but the first
+    # of each reordered datagram, the overlapping one's last, the incomplete.
+    held = (len(reordered) - 1) + 1 + (len(incomplete) - 1) + (len(v6(6002, 12)) - 1)
+    # The replies: 4,000 bytes back to the first client, last fragment first.
+    reply = fragment(IP(src="192.168.1.20", dst="10.0.0.101", id=21)/UDP(sport=53, dport=6001)/Raw(PAYLOAD),
+                     fragsize=1480)
+    int_in = [from_rs(f) for f in reply[::-1]]
+    _, stats, rc = run_sluiced(sluiced, workdir, ext_in, int_in, 3.0)  # past the 2 s a datagram is held
+    check("fragments: sluiced stops with status 0", rc == 0, str(rc))
+    int_out = rdpcap(os.path.join(workdir, "int_out.pcap"))
+    ext_out = rdpcap(os.path.join(workdir, "ext_out.pcap"))
+    whole4, counts4 = datagrams(int_out, False)
+    whole6, _ = datagrams(int_out, True)
+
+    def received(datagrams_, sport, server, v6_):
+        for src, dst, data in datagrams_.values():
+            if dst == server and len(data) == 8 + len(PAYLOAD) and UDP(data).sport == sport:
+                return src, data
+        return None, None
+
+    for sport, what in ((6001, "in order"), (6002, "reordered"), (6003, "with a duplicate")):
+        src, data = received(whole4, sport, "192.168.1.20", False)
+        check("IPv4 fragments %s reach the real server as one datagram" % what,
+              data is not None and UDP(data).dport == 53 and bytes(UDP(data).payload) == PAYLOAD, str(whole4.keys()))
+        check("IPv4 fragments %s: the UDP checksum holds over the whole datagram" % what,
+              data is not None and udp_checksum_ok(src, "192.168.1.20", data, False))
+    check("the duplicate is not forwarded", counts4.get(("10.0.0.101", "192.168.1.20", 3)) == 3, str(counts4))
+    check("nothing of the overlapping or the incomplete datagram is forwarded",
+          not any(k[2] in (4, 5) for k in counts4), str(counts4))
+    for sport, what in ((6001, "in order"), (6002, "reordered")):
+        src, data = received(whole6, sport, RS6, True)
+        check("IPv6 fragments %s reach the real server as one datagram" % what,
+              data is not None and bytes(UDP(data).payload) == PAYLOAD, str(whole6.keys()))
+        check("IPv6 fragments %s: the UDP checksum holds" % what,
+              data is not None and udp_checksum_ok(src, RS6, data, True))
+    back, _ = datagrams(ext_out, False)
+    src, data = received(back, 53, "10.0.0.101", False)
+    check("the reply's fragments, last first, reach the client from the VIP as one datagram",
+          src == "10.0.0.1" and data is not None and UDP(data).dport == 6001 and bytes(UDP(data).payload) == PAYLOAD,
+          str(back.keys()))
+    check("the reply's UDP checksum holds", data is not None and udp_checksum_ok("10.0.0.1", "10.0.0.101", data, False))
+    drops = stats["drops"]
+    check("one duplicate counted", drops.get("fragment_duplicate", 0) == 1, str(drops))
+    check("the overlapping datagram's four fragments counted", drops.get("fragment_overlap", 0) == 4, str(drops))
+    check("the incomplete datagram's two held fragments counted after the timeout",
+          drops.get("fragment_timeout", 0) == 2, str(drops))
+    workers = stats["workers"]
+    check("fragments and held fragments counted",
+          sum(w["fragments"] for w in workers) == len(ext_in) + len(int_in) and
+          sum(w["fragments_held"] for w in workers) == held + len(reply) - 1, json.dumps(workers))
+
+
 def main():
     if os.geteuid() != 0:
         print("SKIP: DPDK needs root")
@@ -344,11 +467,13 @@ def main():
         # A total length past the end of the frame reads as truncated.
         check("truncated header and too long total length counted", drops.get("truncated", 0) == 2, str(drops))
         check("bad IHL counted", drops.get("bad_ip_header", 0) == 1, str(drops))
-        check("fragment counted", drops.get("fragment", 0) == 1, str(drops))
+        check("a fragment of 20 bytes with MF counted", drops.get("fragment_malformed", 0) == 1, str(drops))
         check("stray ACK counted as no_connection", drops.get("no_connection", 0) == 1, str(drops))
         svc = [s for s in stats["services"] if s.get("port") == 80 and s.get("address") == "10.0.0.1"][0]
         check("service counters: 1 connection, 2 packets in, 1 out",
               svc["conns"] == 1 and svc["inpkts"] == 2 and svc["outpkts"] == 1, json.dumps(svc))
+
+        check_fragments(sluiced, workdir, from_client, from_rs)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print("%d failure(s)" % len(failures))

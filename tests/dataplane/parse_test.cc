@@ -10,6 +10,7 @@ namespace {
 using testing::buildFrame;
 using testing::buildIcmpError;
 using testing::FrameSpec;
+using testing::fragmentFrame;
 using testing::ip;
 
 using testing::parseFrame;
@@ -134,14 +135,74 @@ INSTANTIATE_TEST_SUITE_P(
                   },
                   DropReason::kTruncated},
         Malformed{"tcp_data_offset", [](std::vector<uint8_t>& f) { f[46] = 0x20; }, DropReason::kBadL4Header},
-        Malformed{"fragment",
+        Malformed{"fragment_not_a_multiple_of_8",
                   [](std::vector<uint8_t>& f) {
-                    f[20] |= 0x20;  // MF
+                    f[20] |= 0x20;  // MF on 25 bytes of data
                     f[24] = static_cast<uint8_t>(f[24] - 0x20);  // keep the header checksum right
                   },
-                  DropReason::kFragment},
+                  DropReason::kFragmentMalformed},
         Malformed{"unknown_ethertype", [](std::vector<uint8_t>& f) { f[12] = 0x88; }, DropReason::kBadL2}),
     [](const ::testing::TestParamInfo<Malformed>& i) { return std::string(i.param.name); });
+
+std::vector<uint8_t> udpDatagram(const char* src, const char* dst, uint32_t bytes) {
+  return buildFrame({.src = {src, 5353}, .dst = {dst, 53}, .proto = kProtoUdp, .payload = std::vector<uint8_t>(bytes)});
+}
+
+TEST(Parse, FragmentsFirstWithPortsLaterWithTheirDatagramsIdentity) {
+  for (const bool v6 : {false, true}) {
+    SCOPED_TRACE(v6 ? "IPv6" : "IPv4");
+    const auto frags = fragmentFrame(udpDatagram(v6 ? "fd00::1" : "10.0.0.101", v6 ? "fd00::2" : "10.0.0.1", 3000),
+                                     1448, 0x4242);
+    ASSERT_EQ(frags.size(), 3u);
+    const ParsedPacket first = parseFrame(frags[0]);
+    ASSERT_EQ(first.kind, v6 ? PacketKind::kIpv6 : PacketKind::kIpv4);
+    EXPECT_TRUE(first.flags & kFlagFragment);
+    EXPECT_FALSE(first.flags & kFlagNoPorts);
+    EXPECT_EQ(first.tuple.srcPort, 5353);
+    EXPECT_EQ(first.tuple.dstPort, 53);
+    EXPECT_EQ(first.tuple.proto, kProtoUdp);
+    EXPECT_EQ(first.fragOffset, 0);
+    EXPECT_TRUE(first.fragMore);
+    EXPECT_EQ(first.fragId, 0x4242u);
+    const ParsedPacket last = parseFrame(frags[2]);
+    ASSERT_EQ(last.kind, first.kind);
+    EXPECT_TRUE(last.flags & kFlagFragment);
+    EXPECT_TRUE(last.flags & kFlagNoPorts);
+    EXPECT_EQ(last.tuple.srcPort, 0);
+    EXPECT_EQ(last.tuple.proto, kProtoUdp);
+    EXPECT_EQ(last.fragOffset, 2896);
+    EXPECT_FALSE(last.fragMore);
+    EXPECT_EQ(last.fragId, 0x4242u);
+    EXPECT_EQ(last.l3End - last.l4Offset, 3008 - 2896);
+  }
+}
+
+TEST(Parse, AnAtomicIpv6FragmentIsAWholeDatagram) {
+  const auto frags = fragmentFrame(udpDatagram("fd00::1", "fd00::2", 100), 1448, 7);
+  ASSERT_EQ(frags.size(), 1u);  // offset 0, M clear
+  const ParsedPacket p = parseFrame(frags[0]);
+  ASSERT_EQ(p.kind, PacketKind::kIpv6);
+  EXPECT_FALSE(p.flags & kFlagFragment);
+  EXPECT_EQ(p.tuple.dstPort, 53);
+}
+
+TEST(Parse, FragmentsPastTheLargestDatagramOrAtTcpOffset8AreDropped) {
+  auto frags = fragmentFrame(udpDatagram("10.0.0.101", "10.0.0.1", 3000), 1480, 1);
+  auto setOffset = [](std::vector<uint8_t>& f, uint16_t field) {
+    storeBe16(&f[20], field);
+    storeBe16(&f[24], 0);
+    storeBe16(&f[24], static_cast<uint16_t>(~csumFold(csumAdd(0, &f[14], 20))));
+  };
+  setOffset(frags[1], 0x2000 | 8100);  // 64800 + 1480 bytes
+  EXPECT_EQ(parseFrame(frags[1]).drop, DropReason::kFragmentOversized);
+  auto tcp = fragmentFrame(buildFrame({.src = {"10.0.0.101", 1}, .dst = {"10.0.0.1", 80},
+                                       .payload = std::vector<uint8_t>(100)}), 64, 2);
+  setOffset(tcp[1], 0x2000 | 1);
+  EXPECT_EQ(parseFrame(tcp[1]).drop, DropReason::kFragmentMalformed);
+  const auto sctp = fragmentFrame(buildFrame({.src = {"10.0.0.101", 1}, .dst = {"10.0.0.1", 80},
+                                              .proto = kProtoSctp, .payload = std::vector<uint8_t>(100)}), 64, 3);
+  EXPECT_EQ(parseFrame(sctp[0]).drop, DropReason::kFragment);
+}
 
 TEST(Parse, NeverReadsPastTheFrameAtAnyLength) {
   // Every prefix of valid frames of each kind parses without touching

@@ -79,5 +79,28 @@ TEST_F(SteeringTest, ClientsOfOnePersistenceNetworkMeetOneWorker) {
   EXPECT_EQ(networks.size(), kWorkers);
 }
 
+// catches: a fragment without ports steered by the wrong address (or by
+// a fwmark rule's port range, which it cannot match), away from its first
+// fragment and from the client's connections.
+TEST_F(SteeringTest, EveryFragmentOfADatagramMeetsItsClientsWorker) {
+  FwmarkRule rule;
+  rule.dst = testing::prefix("10.0.0.50", 32);
+  rule.portLow = rule.portHigh = 53;
+  rule.mark = 7;
+  lab.table->fwmarkRules.push_back(rule);
+  for (unsigned i = 0; i < 32; ++i) {
+    const std::string client = "10.0.0." + std::to_string(100 + i);
+    const unsigned w = request(client, 5000);
+    for (const char* vip : {"10.0.0.1", "10.0.0.50"}) {
+      const auto request = buildFrame({.src = {client, 5000}, .dst = {vip, 53}, .proto = kProtoUdp,
+                                       .payload = std::vector<uint8_t>(3000)});
+      for (const auto& f : testing::fragmentFrame(request, 1480, i)) EXPECT_EQ(owner(f), w) << client << " " << vip;
+    }
+    const auto reply = buildFrame({.src = {"192.168.1.20", 53}, .dst = {client, 5000}, .proto = kProtoUdp,
+                                   .payload = std::vector<uint8_t>(3000)});
+    for (const auto& f : testing::fragmentFrame(reply, 1480, i)) EXPECT_EQ(owner(f), w) << client;
+  }
+}
+
 }  // namespace
 }  // namespace sluice::dp

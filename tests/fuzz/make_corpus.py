@@ -14,8 +14,8 @@ import shutil
 import struct
 import sys
 
-from scapy.all import (ARP, ICMP, IP, IPv6, IPv6ExtHdrHopByHop, SCTP, SCTPChunkInit, TCP, UDP, Dot1Q, Ether,
-                       Raw, IPOption_RR)
+from scapy.all import (ARP, ICMP, IP, IPv6, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, SCTP, SCTPChunkInit, TCP, UDP,
+                       Dot1Q, Ether, Raw, IPOption_RR, fragment, fragment6)
 
 here = os.path.dirname(os.path.abspath(__file__))
 top = os.path.dirname(os.path.dirname(here))
@@ -49,7 +49,18 @@ def records(*frames):
 
 
 C4, C6 = "10.0.0.101", "fd00:10::101"
+FRAGS4 = fragment(IP(src=C4, dst="10.0.0.1", id=7) / UDP(sport=5355, dport=53) / Raw(bytes(1200)), fragsize=400)
+FRAGS6 = fragment6(IPv6(src=C6, dst="fd00:10::1") / IPv6ExtHdrFragment(id=8) / UDP(sport=5356, dport=53) /
+                   Raw(bytes(1200)), 500)
+REPLY4 = fragment(IP(src="192.168.1.20", dst=C4, id=9) / UDP(sport=53, dport=5355) / Raw(bytes(1200)), fragsize=400)
 packet_seeds = {
+    "fragments": records(
+        *[(0, 0, ext(f)) for f in FRAGS4[::-1]],
+        *[(1, 0, internal(f)) for f in REPLY4[1:] + REPLY4[:1]],
+        (0, 0, ext(FRAGS4[1])),
+        *[(0, 0, Ether(src=CLIENT_MAC, dst=EXT_MAC) / f) for f in FRAGS6[::-1]],
+        (0, 0, ext(FRAGS4[2])),
+        (0, 20, ext(FRAGS4[1]))),
     "nat_tcp_handshake": records(
         (0, 0, ext(IP(src=C4, dst="10.0.0.1") / TCP(sport=40000, dport=80, flags="S"))),
         (1, 0, internal(IP(src="192.168.1.20", dst=C4) / TCP(sport=80, dport=40000, flags="SA"))),

@@ -206,6 +206,28 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   return 0;
 }
 
+namespace {
+
+// The worker's part for held fragments: replay (each must be sent, go to
+// the control plane or be dropped, never held again) or let go.
+void settleHeld(dp::Forwarder& fwd, std::vector<std::vector<uint8_t>>& held, uint32_t now, std::size_t ports) {
+  for (const dp::HeldOutcome& o : fwd.heldOutcomes()) {
+    if (o.slot >= held.size() || held[o.slot].empty()) broken("an outcome for a slot holding nothing");
+    std::vector<uint8_t> frame = std::move(held[o.slot]);
+    held[o.slot].clear();
+    if (!o.replay) {
+      fwd.dropHeld(o);
+      continue;
+    }
+    const dp::Verdict v = fwd.replayHeld(o.slot, frame.data(), static_cast<uint32_t>(frame.size()), now, 0);
+    if (v.kind == dp::Verdict::Kind::kHold) broken("a replayed fragment held again");
+    if (v.kind == dp::Verdict::Kind::kTransmit && v.port >= ports) broken("a replay on a port that does not exist");
+  }
+  fwd.clearHeldOutcomes();
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Fresh schedulers and a fresh forwarder: an input replays alone as it ran.
   dp::ForwardingTable* table = world->table.get();
@@ -215,6 +237,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fwd.setNeighbours(world->neighbours.get());
 
   uint32_t now = 1'000;
+  std::vector<std::vector<uint8_t>> held(dp::Forwarder::kHoldSlots);  // the frames of held fragments
   std::size_t off = 0;
   for (unsigned n = 0; n < kMaxFrames && off + 3 <= size; ++n) {
     const uint8_t control = data[off];
@@ -244,8 +267,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case dp::Verdict::Kind::kException:
         if (before.kind == dp::PacketKind::kDrop) broken("a malformed frame went to the control plane");
         break;
+      case dp::Verdict::Kind::kHold:
+        if ((before.flags & dp::kFlagFragment) == 0 || v.holdSlot >= dp::Forwarder::kHoldSlots) {
+          broken("a hold of something not a fragment, or in no slot");
+        }
+        if (!held[v.holdSlot].empty()) broken("a hold in a slot already holding a frame");
+        held[v.holdSlot].assign(frame, frame + frameLen);
+        break;
     }
     if ((n & 3) == 3) fwd.sweep(now, 64);
+    settleHeld(fwd, held, now, table->ports.size());
   }
   return 0;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # sluiced on net_af_xdp ports in lb1 (docs/exception-path.md): its XDP
 # steering program is attached to both interfaces; clients reach the
-# services through the VIPs (NAT: HTTP over IPv4 and IPv6, UDP echo); the router's
+# services through the VIPs (NAT: HTTP over IPv4 and IPv6, UDP echo, and
+# 4,000-byte datagrams in reordered IPv4 and IPv6 fragments); the router's
 # own traffic still reaches lb1's kernel — a ping and a TCP connection to
 # its address, and its TCP_CHECKs of the real servers, which mark a stopped
 # server down and take it out of the service; sluice resolves the real
@@ -51,6 +52,13 @@ echo "== load-balanced traffic goes to sluice"
 expect "rr over the four real servers through the VIP (NAT)" "rs1:2 rs2:2 rs3:2 rs4:2" tally c1 "$LAB_VIP4" 8
 expect "IPv6 VIP (sluice answers ND for it and its own IPv6 addresses)" "rs1:1 rs2:1" tally c1 "[$LAB_VIP6]" 2
 expect "UDP echo through the VIP" "xdp-udp" udp_echo c2 "$LAB_VIP4" xdp-udp
+# IP fragments, the first one last; the real server's answer in fragments
+# too, which the program sends to sluice by the server's address alone.
+for pair in "$LAB_C2_IP4 $LAB_VIP4" "$LAB_C2_IP6 $LAB_VIP6"; do
+  read -r from to <<<"$pair"
+  expect "a 4000-byte UDP datagram to $to in reordered fragments comes back whole" "whole" \
+    in_ns c2 timeout 10 "$LAB_PYTHON" "$top/tests/lab/fragmented_echo.py" "$from" "$to" "$LAB_ECHO_PORT" 4000
+done
 wait "$arp_pid" 2>/dev/null || true
 arp_pid=
 contains "sluice resolved rs4 anonymously and the XDP program gave it the reply" "$LAB_RS4_IP4 is-at" \

@@ -10,9 +10,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
 
 #include "dataplane/kernel_interface.h"
@@ -53,6 +55,20 @@ int changeAddress(int fd, uint16_t type, int ifindex, const config::IpPrefix& p)
   return 0;
 }
 
+// The kernel interface that carries a port's addresses: its exception TAP,
+// else its own (net_af_packet, net_af_xdp); none for the others.
+std::optional<std::string> kernelSideOf(const config::DataplanePort& port) {
+  return port.exceptionTap ? port.exceptionTap : dp::kernelInterfaceOf(port.device);
+}
+
+bool configured(const config::Dataplane& dataplane, const std::string& iface, const config::IpPrefix& p) {
+  for (const config::DataplanePort& port : dataplane.ports) {
+    if (kernelSideOf(port) != iface) continue;
+    if (std::find(port.addresses.begin(), port.addresses.end(), p) != port.addresses.end()) return true;
+  }
+  return false;
+}
+
 bool sysctlOn(const char* path) {
   std::ifstream in(path);
   int v = 0;
@@ -61,12 +77,26 @@ bool sysctlOn(const char* path) {
 
 }  // namespace
 
-KernelAddresses::KernelAddresses(const config::Dataplane& dataplane) {
+KernelAddresses::KernelAddresses(const config::Dataplane& dataplane, std::string stateFile,
+                                 const common::LogSink& log)
+    : stateFile_(std::move(stateFile)) {
+  // What a killed predecessor added and this config does not have goes
+  // first: removing an IPv4 primary address takes its secondaries with it.
+  std::vector<Added> predecessor = inherited(log);
+  std::erase_if(predecessor, [&](const Added& a) {
+    if (configured(dataplane, a.iface, a.prefix)) return false;
+    if (netlink_ < 0) netlink_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    const int ifindex = static_cast<int>(::if_nametoindex(a.iface.c_str()));
+    if (ifindex != 0 && netlink_ >= 0 && changeAddress(netlink_, RTM_DELADDR, ifindex, a.prefix) == 0) {
+      log({common::LogSource::kDaemon, LOG_INFO,
+           "removed " + a.prefix.toString() + " from " + a.iface + ", left by a sluiced that did not stop"});
+    }
+    return true;
+  });
+  bool kernelSide = false;  // a port with a kernel interface seen
   for (std::size_t index = 0; index < dataplane.ports.size(); ++index) {
     const config::DataplanePort& port = dataplane.ports[index];
-    // An exception TAP, where the port has one, else the port's own kernel
-    // interface (net_af_packet, net_af_xdp).
-    const auto iface = port.exceptionTap ? port.exceptionTap : dp::kernelInterfaceOf(port.device);
+    const auto iface = kernelSideOf(port);
     if (!iface) {
       // No kernel interface behind the port: the kernel's sockets (health
       // checks) cannot reach the networks behind it.
@@ -75,9 +105,10 @@ KernelAddresses::KernelAddresses(const config::Dataplane& dataplane) {
                    "exception_tap)\n";
       continue;
     }
-    if (netlink_ < 0) {
-      netlink_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-      if (netlink_ < 0) throw std::runtime_error(std::string("cannot open rtnetlink: ") + std::strerror(errno));
+    if (netlink_ < 0) netlink_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (netlink_ < 0) throw std::runtime_error(std::string("cannot open rtnetlink: ") + std::strerror(errno));
+    if (!kernelSide) {
+      kernelSide = true;
       if (sysctlOn("/proc/sys/net/ipv4/ip_forward") || sysctlOn("/proc/sys/net/ipv6/conf/all/forwarding")) {
         std::cerr << "sluiced: warning: the kernel forwards in this namespace too; with net_af_packet and "
                      "net_af_xdp ports set "
@@ -100,6 +131,14 @@ KernelAddresses::KernelAddresses(const config::Dataplane& dataplane) {
                   << " itself; IPv6 health checks from the router cannot run there\n";
         continue;
       }
+      const auto before = std::find_if(predecessor.begin(), predecessor.end(), [&](const Added& a) {
+        return a.iface == *iface && a.prefix == p;
+      });
+      if (before != predecessor.end()) {  // a killed predecessor's: ours now
+        predecessor.erase(before);
+        added_.push_back(Added{ifindex, *iface, p});
+        continue;
+      }
       const int rc = changeAddress(netlink_, RTM_NEWADDR, ifindex, p);
       if (rc == -EEXIST) continue;  // there already (not ours to remove)
       if (rc != 0) {
@@ -107,9 +146,46 @@ KernelAddresses::KernelAddresses(const config::Dataplane& dataplane) {
         undo();
         throw std::runtime_error("cannot put " + p.toString() + " on " + *iface + ": " + why);
       }
-      added_.push_back(Added{ifindex, p});
+      added_.push_back(Added{ifindex, *iface, p});
     }
   }
+  writeState();
+}
+
+std::vector<KernelAddresses::Added> KernelAddresses::inherited(const common::LogSink& log) {
+  std::vector<Added> found;
+  std::ifstream in(stateFile_);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string iface, prefix;
+    if (!(words >> iface >> prefix)) continue;
+    const std::optional<config::IpPrefix> p = config::IpPrefix::parse(prefix);
+    if (p) found.push_back(Added{0, iface, *p});
+  }
+  if (!found.empty()) {
+    log({common::LogSource::kDaemon, LOG_WARNING,
+         "the last sluiced with this pid file did not stop: taking over the " + std::to_string(found.size()) +
+             " kernel address(es) it added (" + stateFile_ + ")"});
+  }
+  return found;
+}
+
+// Written whole, then renamed over the old one: a kill at any moment
+// leaves the old list or the new one.
+void KernelAddresses::writeState() const {
+  if (stateFile_.empty()) return;
+  if (added_.empty()) {
+    std::remove(stateFile_.c_str());
+    return;
+  }
+  const std::string partial = stateFile_ + ".new";
+  {
+    std::ofstream out(partial, std::ios::trunc);
+    for (const Added& a : added_) out << a.iface << ' ' << a.prefix.toString() << '\n';
+    if (!out) return;  // best effort: without the file, a kill -9 leaves the addresses as before
+  }
+  std::rename(partial.c_str(), stateFile_.c_str());
 }
 
 KernelAddresses::~KernelAddresses() { undo(); }
@@ -128,6 +204,7 @@ bool KernelAddresses::filtered(std::size_t index) const {
 void KernelAddresses::undo() noexcept {
   for (const Added& a : added_) changeAddress(netlink_, RTM_DELADDR, a.ifindex, a.prefix);
   added_.clear();
+  if (!stateFile_.empty()) std::remove(stateFile_.c_str());
   if (netlink_ >= 0) ::close(netlink_);
   netlink_ = -1;
 }

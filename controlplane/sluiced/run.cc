@@ -61,11 +61,14 @@ std::string describePorts(const dp::Runtime& rt) {
   return out;
 }
 
-std::string statsFileFor(const std::string& pidFile) {
+// A file beside the pid file: PATH without ".pid", then `suffix`.
+std::string besidePidFile(const std::string& pidFile, const char* suffix) {
   const std::string base = pidFile.size() > 4 && pidFile.ends_with(".pid") ? pidFile.substr(0, pidFile.size() - 4)
                                                                            : pidFile;
-  return base + ".stats.json";
+  return base + suffix;
 }
+
+std::string statsFileFor(const std::string& pidFile) { return besidePidFile(pidFile, ".stats.json"); }
 
 // The API's listeners: the socket from the command line, else the config,
 // else the default; TCP only when the config asks, with its token.
@@ -114,7 +117,7 @@ int runDaemon(const Options& options, const config::Config& config, const common
     const std::string stem = std::filesystem::path(lock.path()).stem().string();
     const dp::Eal eal(ealArguments(*config.dataplane, stem));
     dp::Runtime rt(runtimeSpec(config));
-    const KernelAddresses kernelAddresses(*config.dataplane);
+    const KernelAddresses kernelAddresses(*config.dataplane, besidePidFile(lock.path(), ".addresses"), log);
     for (unsigned i = 0; i < rt.portCount(); ++i) {
       for (const bool v6 : {false, true}) {
         if (kernelAddresses.holds(i, v6)) rt.leaveToKernel(i, v6);

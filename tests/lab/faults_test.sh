@@ -5,8 +5,10 @@
 # pid in the pid file, no process, the kernel's addresses as they were);
 # a broken configuration reloaded under traffic is refused while every
 # request is served; an API request naming a command is refused and runs
-# nothing; kill -9 leaves a stale pid file and API socket, and a
-# restart takes them over and forwards again.
+# nothing; kill -9 leaves a stale pid file, API socket and the kernel
+# addresses it added (listed in a state file beside the pid file), and a
+# restart takes them over, forwards again and removes the addresses at
+# stop; one whose config no longer has an address removes it at start.
 #
 # Usage: tests/lab/faults_test.sh [REPO_ROOT [BUILD_DIR]]   (root; 77 = skipped)
 #
@@ -167,7 +169,9 @@ wait "$old" 2>/dev/null || true
 sluiced_pid=
 expect "the pid file still names the killed daemon" "$old" cat "$pidfile"
 check "its API socket is left behind" test -S "$sock"
+contains "its kernel addresses are listed beside the pid file" "eth0 10.0.0.2/24" cat "${pidfile%.pid}.addresses"
 start_sluiced "$work/live.conf"
+check "the restart says it took them over" grep -q "did not stop: taking over" "$work/sluiced.log"
 expect "the restarted daemon wrote its own pid" "$sluiced_pid" cat "$pidfile"
 expect "the API answers on the taken-over socket" "200" api GET /v1/status
 check "forwarding resumes" wait_forwarding
@@ -175,6 +179,18 @@ expect "rr over the four real servers again" "rs1:2 rs2:2 rs3:2 rs4:2" tally c1 
 contains "the kernel side holds the router's address again" "10.0.0.2/24" ip -n lb1 -br addr show dev eth0
 stop_sluiced
 check "the socket is removed at stop" test ! -e "$sock"
+expect "the taken-over address is removed at stop" "" bash -c "ip -n lb1 -br addr show dev eth0 | awk '{print \$3}'"
+check "and the state file with it" test ! -e "${pidfile%.pid}.addresses"
+# Killed again; the next config gives eth0 another address: the old one goes.
+start_sluiced "$work/live.conf"
+kill -KILL "$sluiced_pid"
+wait "$sluiced_pid" 2>/dev/null || true
+sluiced_pid=
+sed 's|address 10.0.0.2/24|address 10.0.0.9/24|' "$work/live.conf" >"$work/moved.conf"
+start_sluiced "$work/moved.conf"
+contains "a restart with another address removes the killed daemon's" "10.0.0.9/24" ip -n lb1 -br addr show dev eth0
+check "and only that: 10.0.0.2 is gone" bash -c "! ip -n lb1 -br addr show dev eth0 | grep -q '10.0.0.2/'"
+stop_sluiced
 expect "no sluiced left running in lb1" "0" sluiced_in_lb1
 
 echo "$checks checks, $failures failed"

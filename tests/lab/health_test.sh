@@ -4,7 +4,9 @@
 # when started; HTTP_GET with a wrong digest or status, SSL_GET against a
 # real TLS server (openssl s_server) and against plain HTTP, MISC_CHECK up,
 # down, with a dynamic weight and hanging; every server down hands the
-# service to its sorry server, and so does a lost quorum. The checks are
+# service to its sorry server, and so does a lost quorum; a server that
+# answers RST and one that blackholes are down in the API, /metrics and
+# sluicectl. The checks are
 # ordinary kernel sockets in lb1, through the ports sluice drives.
 #
 # Usage: tests/lab/health_test.sh [REPO_ROOT [BUILD_DIR]]   (root; 77 = skipped)
@@ -132,6 +134,40 @@ expect "no hanging script is left behind (at most the current one)" "True" \
 echo "== sorry server"
 check "both real servers of port 83 are down" wait_state tcp-10.0.0.1-83 192.168.1.20-80 DOWN 5
 expect "the sorry server answers for them" "rs4:3" tally_port c1 83 3
+
+echo "== a real server that answers RST, one that blackholes"
+# up_metric SERVER: sluice_real_server_up of SERVER's check in the port 80 service.
+up_metric() {
+  curl -s --max-time 5 --unix-socket "$sock" http://sluice/metrics |
+    sed -n "s/^sluice_real_server_up{.*service=\"tcp-10.0.0.1-80\".*real_server=\"$1\".*} //p"
+}
+# ctl_state SERVER: its state in `sluicectl health`.
+ctl_state() {
+  in_ns lb1 timeout 10 "$sluicectl" health | awk -v s="$1" '$1 == "tcp-10.0.0.1-80" && $2 == s {print $4}'
+}
+"$lab" server stop rs2 >/dev/null
+check "rs2 refuses (RST): down" wait_state tcp-10.0.0.1-80 192.168.1.21-80 DOWN 3
+contains "its error says the connection was refused" "Connection refused" error_of tcp-10.0.0.1-80 192.168.1.21-80
+expect "/metrics shows it down" "0" up_metric 192.168.1.21-80
+expect "sluicectl health shows it down" "DOWN" ctl_state 192.168.1.21-80
+"$lab" server start rs2 >/dev/null
+# rs3 drops every segment to its port 80: the check's connect times out.
+in_ns rs3 nft -f - <<'EOF_NFT'
+table inet blackhole {
+  chain in {
+    type filter hook input priority 0;
+    tcp dport 80 drop
+  }
+}
+EOF_NFT
+check "rs3 blackholes: its check times out and marks it down within 6 s" \
+  wait_state tcp-10.0.0.1-80 192.168.1.22-80 DOWN 6
+contains "its error says it timed out" "timed out" error_of tcp-10.0.0.1-80 192.168.1.22-80
+expect "/metrics shows it down" "0" up_metric 192.168.1.22-80
+expect "sluicectl health shows it down" "DOWN" ctl_state 192.168.1.22-80
+in_ns rs3 nft delete table inet blackhole
+check "rs3 answers again: up" wait_state tcp-10.0.0.1-80 192.168.1.22-80 UP 4
+expect "/metrics shows it up" "1" up_metric 192.168.1.22-80
 
 stop_sluiced
 expect "the router's addresses are taken off the kernel interface at stop" "" \

@@ -10,6 +10,7 @@
 
 #include "dataplane/conn_state.h"
 #include "dataplane/flow.h"
+#include "dataplane/seq_shift.h"
 
 namespace sluice::dp {
 
@@ -28,6 +29,10 @@ struct ConnRecord {
   uint16_t serviceId = 0;
   uint16_t destId = 0;
   int64_t expiresInMs = 0;  // negative: expired, not swept yet
+  // A NAT connection whose payload was resized (FTP): its sequence shifts,
+  // which sync carries as IPVS_OPT_SEQ_DATA.
+  bool hasSeq = false;
+  SeqShifts seq{};
 };
 
 // The tables in listing order; a cursor is (table << 32 | slot).

@@ -122,6 +122,8 @@ class HugeArray {
 inline constexpr uint8_t kConnInUse = 1 << 0;
 inline constexpr uint8_t kConnNat = 1 << 1;       // has a reply tuple in the index
 inline constexpr uint8_t kConnTemplate = 1 << 2;  // a persistence template (state kEstablished: IPVS's ASSURED)
+inline constexpr uint8_t kConnFtpControl = 1 << 3;   // an FTP control connection (NAT): its payload is read
+inline constexpr uint8_t kConnNoClientPort = 1 << 4;  // an FTP passive data entry waiting for the client's port (0 until then)
 
 template <class A>
 struct alignas(64) Conn {
@@ -137,6 +139,7 @@ struct alignas(64) Conn {
   uint8_t method;        // forwarding method, owned by the caller
   uint16_t serviceId;
   uint16_t destId;
+  uint16_t seqRef;       // 1 + index of the owner's sequence shifts (FTP rewrites), 0 = none
   uint32_t expires;      // ms clock of the owner, compared wrap-aware
   uint32_t generation;   // bumped at every reuse of the slot
   uint32_t hashIn;       // index hashes, kept to delete without rehashing
@@ -252,6 +255,22 @@ class ConnTable {
       place(e.hashOut, ((idx + 1) << 1) | 1);
     }
     return &e;
+  }
+
+  // Gives an entry its client's port (an FTP passive data entry made
+  // before the client connected, with port 0): both tuples are indexed
+  // anew. The caller has checked that no entry has the new tuple.
+  void rebindClientPort(Entry& e, uint16_t cport) {
+    const uint32_t idx = indexOf(e);
+    unplace(e.hashIn, (idx + 1) << 1);
+    if (e.flags & kConnNat) unplace(e.hashOut, ((idx + 1) << 1) | 1);
+    e.clientPort = cport;
+    e.hashIn = hash(e.client, cport, e.vip, e.vipPort, e.proto);
+    place(e.hashIn, (idx + 1) << 1);
+    if (e.flags & kConnNat) {
+      e.hashOut = hash(e.rs, e.rsPort, e.client, cport, e.proto);
+      place(e.hashOut, ((idx + 1) << 1) | 1);
+    }
   }
 
   // Records that `e` is embryonic now (new TCP connection): a candidate for

@@ -42,7 +42,9 @@ namespace sluice::dp {
   X(kFragmentTooMany, "fragment_too_many") /* more fragments in one datagram than a worker tracks */ \
   X(kFragmentTimeout, "fragment_timeout") /* held for a first fragment that did not come in time */ \
   X(kFragmentEvicted, "fragment_evicted") /* held, its datagram evicted for a newer one (table full) */ \
-  X(kFragmentHoldFull, "fragment_hold_full") /* waiting for its first fragment, no room to hold it */
+  X(kFragmentHoldFull, "fragment_hold_full") /* waiting for its first fragment, no room to hold it */ \
+  X(kFtpNoTailroom, "ftp_no_tailroom")  /* an FTP reply rewritten longer: no room after the frame */ \
+  X(kFtpTableFull, "ftp_table_full")    /* no entry for an FTP data connection or sequence shift */
 
 enum class DropReason : uint8_t {
 #define SLUICE_DROP_ENUM(name, text) name,

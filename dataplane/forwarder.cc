@@ -45,7 +45,7 @@ bool startsNewFlow(const uint8_t* data, const ParsedPacket& p) {
 }
 
 template <class A>
-ConnRecord record(const Conn<A>& c, uint32_t now, bool v6) {
+ConnRecord record(const Conn<A>& c, uint32_t now, bool v6, const SeqShifts* seq) {
   ConnRecord r;
   r.client = c.client.ip();
   r.vip = c.vip.ip();
@@ -61,6 +61,10 @@ ConnRecord record(const Conn<A>& c, uint32_t now, bool v6) {
   r.serviceId = c.serviceId;
   r.destId = c.destId;
   r.expiresInMs = static_cast<int32_t>(c.expires - now);
+  if (seq != nullptr) {
+    r.hasSeq = true;
+    r.seq = *seq;
+  }
   return r;
 }
 
@@ -107,6 +111,13 @@ Forwarder::Forwarder(unsigned workerIndex, uint32_t connCapacity, const ConnTime
       serviceById_(new int32_t[kMaxServices]),
       hops_(new Hop[kMaxDests]),
       frags_(kFragmentSets, kHoldSlots, kFragmentTimeoutMs) {
+  // FTP control connections whose replies were resized are few: one
+  // shift set per 64 connections, within what Conn::seqRef can name.
+  const uint32_t shifts = std::clamp<uint32_t>(connCapacity / 64, 256, 65535);
+  seqShifts_.reset(new SeqShifts[shifts]);
+  seqFree_.reset(new uint16_t[shifts]);
+  for (uint32_t i = 0; i < shifts; ++i) seqFree_[i] = static_cast<uint16_t>(shifts - i);
+  seqFreeTop_ = shifts;
   std::fill_n(destIndex_.get(), kMaxDests, -1);
   std::fill_n(serviceIndex_.get(), kMaxServices, -1);
   std::fill_n(serviceById_.get(), kMaxServices, -1);
@@ -220,16 +231,23 @@ void Forwarder::release(Conn<A>& c, ConnTable<A>& templates) {
   accountState(c.destId, c.state, ConnState::kCount);
   counters_.connections.sub(1);
   if (Conn<A>* t = templates.byRef(c.templateRef); t && t->controlled > 0) --t->controlled;
+  if (c.seqRef != 0) [[unlikely]] {
+    seqFree_[seqFreeTop_++] = c.seqRef;
+    c.seqRef = 0;
+  }
+  if (c.flags & kConnNoClientPort) [[unlikely]] --ftpWaiting_;
 }
 
-Verdict Forwarder::process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t rxPort, uint16_t headroom) {
+Verdict Forwarder::process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t rxPort, uint16_t headroom,
+                           uint16_t tailroom) {
   countReceived(1);
-  return process(data, len, parsePacket(data, len), nowMs, rxPort, headroom);
+  return process(data, len, parsePacket(data, len), nowMs, rxPort, headroom, tailroom);
 }
 
 Verdict Forwarder::process(uint8_t* data, uint32_t len, const ParsedPacket& p, uint32_t nowMs, uint16_t rxPort,
-                           uint16_t headroom) {
+                           uint16_t headroom, uint16_t tailroom) {
   headroom_ = headroom;
+  tailroom_ = tailroom + (len > p.l3End ? len - p.l3End : 0u);  // the frame's padding, then the buffer's room
   Verdict v;
   // A port may see unicast frames for other hosts (a flooding switch, a
   // promiscuous socket): those are not ours to route.
@@ -390,6 +408,7 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
     return dropVerdict(DropReason::kNodestConn);
   }
   bool fromServer = c != nullptr && hit.fromServer;
+  if (c == nullptr && ftpWaiting_ != 0) [[unlikely]] c = ftpBindData(p, now, conns);
 
   if (c == nullptr) {
     // The control plane's packets (VRRP, ND, multicast, to the router
@@ -467,9 +486,16 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
   }
   const bool nat = c->method == static_cast<uint8_t>(FwdMethod::kNat);
   if (nat && p.ttl <= 1) return dropVerdict(DropReason::kTtlExceeded);
+  int32_t grown = 0;  // an FTP reply rewritten: the datagram's new length less the old
+  if (c->flags & kConnFtpControl) [[unlikely]] {
+    DropReason why{};
+    if (!ftpControl(data, p, *c, fromServer, now, conns, templates, grown, why)) return dropVerdict(why);
+  }
   if (fromServer) {
     natToClient(data, p, c->vip.ip(), c->vipPort);
-    return transmitTo(data, c->client.ip(), t.v6);
+    Verdict v = transmitTo(data, c->client.ip(), t.v6);
+    if (grown != 0 && v.kind == Verdict::Kind::kTransmit) v.length = static_cast<uint32_t>(p.l3End + grown);
+    return v;
   }
   if (nat) natToRealServer(data, p, c->rs.ip(), c->rsPort);
   if (c->method == static_cast<uint8_t>(FwdMethod::kTun)) return tunnelTo(data, p, c->rs.ip(), c->destId);
@@ -565,6 +591,7 @@ Conn<A>* Forwarder::newConnection(const ParsedPacket& p, const Service& s, uint3
   c->method = static_cast<uint8_t>(rs.method);
   c->state = t.proto == kProtoTcp ? ConnState::kNone : ConnState::kUdp;
   if (t.proto == kProtoTcp) conns.markEmbryonic(*c);
+  if (nat && t.proto == kProtoTcp && table_->isFtpPort(t.dstPort)) c->flags |= kConnFtpControl;
   accountState(rs.destId, ConnState::kCount, c->state);
   counters_.connections.add(1);
   counters_.dests[rs.destId].conns.add(1);
@@ -612,7 +639,7 @@ void Forwarder::queueSync(const Conn<A>& c, uint32_t now, bool v6) {
     counters_.syncDropped.add(1);
     return;
   }
-  syncOut_[syncCount_++] = record(c, now, v6);
+  syncOut_[syncCount_++] = record(c, now, v6, seqShiftsOfConst(c.seqRef));
 }
 
 // IPVS gives such a datagram a connection that is never hashed and expires
@@ -725,6 +752,7 @@ bool Forwarder::install(const ConnRecord& r, uint32_t now, ConnTable<A>& conns, 
     c->method = r.method;
     c->state = r.state;
     if (isEmbryonicState(c->state)) conns.markEmbryonic(*c);
+    if (nat && r.proto == kProtoTcp && table_->isFtpPort(r.vipPort)) c->flags |= kConnFtpControl;
     accountState(r.destId, ConnState::kCount, c->state);
     counters_.connections.add(1);
     if (s.persistenceMs != 0) {
@@ -738,6 +766,10 @@ bool Forwarder::install(const ConnRecord& r, uint32_t now, ConnTable<A>& conns, 
     accountState(c->destId, c->state, r.state);
     c->state = r.state;
   }
+  // The peer's sequence shifts (it rewrote an FTP reply): the next
+  // segments must move as they did there. Without room, the connection
+  // goes on unshifted, as it would on a peer that lost them.
+  if (r.hasSeq && (c->seqRef != 0 || holdSeqShifts(*c))) *seqShiftsOf(c->seqRef) = r.seq;
   c->expires = now + ttl;
   counters_.syncInstalled.add(1);
   return true;
@@ -851,7 +883,7 @@ void Forwarder::dump(ConnDumpRequest& req, uint32_t nowMs) const {
         full = true;
         return false;
       }
-      req.out[req.count++] = record(c, nowMs, table % 2 == 1);
+      req.out[req.count++] = record(c, nowMs, table % 2 == 1, seqShiftsOfConst(c.seqRef));
       return true;
     };
     auto visit = [&](const auto& t) {
@@ -872,5 +904,9 @@ void Forwarder::dump(ConnDumpRequest& req, uint32_t nowMs) const {
   }
   req.next = table >= kDumpTables ? kDumpEnd : (uint64_t{table} << 32 | slot);
 }
+
+// forwarder_ftp.cc evicts entries too.
+template void Forwarder::release<Addr4>(Conn<Addr4>&, ConnTable<Addr4>&);
+template void Forwarder::release<Addr6>(Conn<Addr6>&, ConnTable<Addr6>&);
 
 }  // namespace sluice::dp

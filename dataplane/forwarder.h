@@ -16,6 +16,7 @@
 #include "dataplane/fragment_table.h"
 #include "dataplane/forwarding_table.h"
 #include "dataplane/parse.h"
+#include "dataplane/seq_shift.h"
 #include "dataplane/worker_counters.h"
 
 namespace sluice::dp {
@@ -62,15 +63,17 @@ class alignas(kCacheLine) Forwarder {
   // forwarded). nowMs: the worker's millisecond clock. rxPort: the port it
   // arrived on; a unicast frame for another MAC address is dropped there
   // (kNoPort skips that test). headroom: the bytes free before `data`,
-  // which TUN forwarding writes its outer headers into. Counts the frame
-  // received and parses it.
-  Verdict process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t rxPort = kNoPort, uint16_t headroom = 0);
+  // which TUN forwarding writes its outer headers into; tailroom: the
+  // bytes free after the frame, which an FTP reply rewritten longer may
+  // take. Counts the frame received and parses it.
+  Verdict process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t rxPort = kNoPort, uint16_t headroom = 0,
+                  uint16_t tailroom = 0);
 
   // The same for a frame the caller parsed (parsePacket(data, len)) and
   // counted (countReceived): a worker parses a burst once, for steering,
   // prefetching and this.
   Verdict process(uint8_t* data, uint32_t len, const ParsedPacket& parsed, uint32_t nowMs, uint16_t rxPort,
-                  uint16_t headroom);
+                  uint16_t headroom, uint16_t tailroom = 0);
   void countReceived(uint32_t n) { counters_.rxPackets.add(n); }
 
   // Burst prefetch (a worker calls it for every packet of a burst before
@@ -169,6 +172,30 @@ class alignas(kCacheLine) Forwarder {
   template <class A>
   bool install(const ConnRecord& r, uint32_t now, ConnTable<A>& conns, ConnTable<A>& templates);
   void accountState(uint16_t destId, ConnState from, ConnState to);
+  // The FTP helper (forwarder_ftp.cc). ftpBindData: a new TCP SYN that
+  // matched no entry, looked up among the passive data entries waiting
+  // for their client's port (nullptr: none). ftpControl: a segment of an
+  // FTP control connection, before its NAT rewrite: reads and rewrites
+  // its payload, opens data entries, shifts seq/ack; `grown` is what the
+  // datagram grew by (negative: shrank). False: drop it, for `why`.
+  template <class A>
+  Conn<A>* ftpBindData(const ParsedPacket& p, uint32_t now, ConnTable<A>& conns);
+  template <class A>
+  bool ftpControl(uint8_t* data, const ParsedPacket& p, Conn<A>& c, bool fromServer, uint32_t now,
+                  ConnTable<A>& conns, ConnTable<A>& templates, int32_t& grown, DropReason& why);
+  // The entry of a data connection of `control`: client:cport -> VIP:vport
+  // to the same real server's rsPort (cport 0 and `waiting`: a passive
+  // one, bound to the client's port by its SYN). An entry already there
+  // is refreshed. nullptr: the table is full.
+  template <class A>
+  Conn<A>* ftpDataEntry(const Conn<A>& control, const IpAddr& client, uint16_t cport, uint16_t vport,
+                        uint16_t rsPort, bool waiting, uint32_t now, ConnTable<A>& conns, ConnTable<A>& templates);
+  // A connection's sequence shifts (nullptr: none), and a new set for it
+  // (false: none left).
+  SeqShifts* seqShiftsOf(uint16_t ref) { return ref == 0 ? nullptr : &seqShifts_[ref - 1u]; }
+  const SeqShifts* seqShiftsOfConst(uint16_t ref) const { return ref == 0 ? nullptr : &seqShifts_[ref - 1u]; }
+  template <class A>
+  bool holdSeqShifts(Conn<A>& c);
   // The next hop toward a real server, resolved once per table or
   // neighbour snapshot: established packets to real servers do no route or
   // neighbour lookup. port == kNoPort: not resolved.
@@ -206,6 +233,15 @@ class alignas(kCacheLine) Forwarder {
   uint16_t headroom_ = 0;  // process()'s, for the call under way
   FragmentTable frags_;
   FragmentDecision fragNote_;  // where processIp sent the first fragment under way
+  uint32_t tailroom_ = 0;  // the bytes after the datagram the call under way may grow into
+  // FTP: the sequence shifts of control connections whose replies were
+  // resized (a bounded pool, Conn::seqRef names one), and how many passive
+  // data entries wait for their client's port (none: a SYN that misses
+  // looks no further).
+  std::unique_ptr<SeqShifts[]> seqShifts_;
+  std::unique_ptr<uint16_t[]> seqFree_;
+  uint32_t seqFreeTop_ = 0;
+  uint32_t ftpWaiting_ = 0;
   std::array<ConnRecord, kSyncOutbox> syncOut_;
   uint32_t syncCount_ = 0;
 };

@@ -37,6 +37,8 @@ enum class FwdMethod : uint8_t { kNat, kDr, kTun };
 
 inline constexpr uint16_t kMaxServices = 16384;
 inline constexpr uint16_t kMaxDests = 16384;
+// FTP control ports at most (ip_vs_ftp's `ports` parameter takes 8).
+inline constexpr unsigned kMaxFtpPorts = 8;
 inline constexpr uint16_t kMaxPorts = 16;
 inline constexpr uint16_t kNoPort = 0xFFFF;
 
@@ -157,6 +159,17 @@ class ForwardingTable {
   // Connection sync: whether this router sends its connections now (it is
   // the sync master) and IPVS's thresholds for when (sync_decision.h).
   SyncSettings sync;
+  // The FTP helper (ip_vs_ftp's `ports`): a NAT TCP connection to one of
+  // these service ports is an FTP control connection whose PASV/EPSV
+  // replies and PORT/EPRT commands open data connections. None: off.
+  std::array<uint16_t, kMaxFtpPorts> ftpPorts{};
+  uint8_t ftpPortCount = 0;
+  bool isFtpPort(uint16_t port) const {
+    for (uint8_t i = 0; i < ftpPortCount; ++i) {
+      if (ftpPorts[i] == port) return true;
+    }
+    return false;
+  }
 
   // Per worker, per service: scheduler instances and the real servers as
   // the scheduler sees them (weights from the config, counters kept by the

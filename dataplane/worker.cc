@@ -161,7 +161,8 @@ class WorkerLoop {
       }
       ++received;
       const uint16_t rxPort = rxPortOf(m);
-      act(m, fwd.process(data, len, parsed[i], t, rxPort, rte_pktmbuf_headroom(m)), rxPort);
+      act(m, fwd.process(data, len, parsed[i], t, rxPort, rte_pktmbuf_headroom(m), rte_pktmbuf_tailroom(m)),
+          rxPort);
       if (!fwd.heldOutcomes().empty()) [[unlikely]] settleHeld(t);
     }
     fwd.countReceived(received);
@@ -236,8 +237,8 @@ class WorkerLoop {
     fwd.clearSyncRecords();
   }
 
-  // A frame the forwarder grew into the headroom (TUN) or shrank (an ICMP
-  // error built over it). Frames are one segment (the forwarder reads
+  // A frame the forwarder grew into the headroom (TUN) or the tailroom (an
+  // FTP reply), or shrank (an ICMP error built over it). Frames are one segment (the forwarder reads
   // them as one buffer).
   static void resize(rte_mbuf* m, const Verdict& v) {
     if (v.prepend != 0) rte_pktmbuf_prepend(m, v.prepend);  // the forwarder checked the headroom

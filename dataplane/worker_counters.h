@@ -61,6 +61,9 @@ struct alignas(kCacheLine) WorkerCounters {
   Counter syncDropped;      // ... not handed over: the sync ring was full
   Counter syncInstalled;    // connections a sync peer sent, installed
   Counter syncRejected;     // ... refused: no such service or real server here, or the table full
+  Counter ftpRewrites;      // FTP passive replies whose address was rewritten to the VIP
+  Counter ftpDataEntries;   // entries made for FTP data connections (passive and active)
+  Counter ftpMalformed;     // FTP replies or commands not read (unreadable, or PORT/EPRT for another address)
   std::unique_ptr<TrafficCounters[]> services{new TrafficCounters[kMaxServices]};
   std::unique_ptr<TrafficCounters[]> dests{new TrafficCounters[kMaxDests]};
 

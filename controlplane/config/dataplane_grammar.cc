@@ -9,6 +9,7 @@ namespace sluice::config {
 namespace {
 
 constexpr std::uint32_t kMaxLcore = 1023;
+constexpr std::size_t kMaxFtpPorts = 8;  // ip_vs_ftp's limit
 constexpr std::uint32_t kMaxConnTable = 1u << 28;
 constexpr std::uint32_t kMaxMemoryMb = 1u << 20;
 // The sync sysctls are C ints; sync_refresh_period is kept in jiffies, so
@@ -246,6 +247,22 @@ void addDataplaneValues(Block<Dataplane>& b) {
   // server that left the service finish; with it, their next packet is
   // dropped and the entry freed.
   b.value("expire_nodest_conn", [](Dataplane& dp, const Args& a) { dp.expireNodestConn = a.flag(); });
+  // ip_vs_ftp: whether NAT services' FTP control connections are read,
+  // and on which service ports (the module's `ports`, at most 8).
+  b.value("ftp_helper", [](Dataplane& dp, const Args& a) { dp.ftpHelper = a.flag(); });
+  b.value("ftp_ports", [](Dataplane& dp, const Args& a) {
+    a.expect(1, kMaxFtpPorts);
+    std::vector<std::uint16_t> ports;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      // Active mode's data port is the control port less one.
+      const auto port = a.number<std::uint16_t>(i, 2, 65535);
+      if (std::find(ports.begin(), ports.end(), port) != ports.end()) {
+        a.fail(i, "ftp_ports lists " + std::to_string(port) + " twice");
+      }
+      ports.push_back(port);
+    }
+    dp.ftpPorts = std::move(ports);
+  });
   addSyncValues(b);
   b.value("route", [](Dataplane& dp, const Args& a) {
     if (a.size() != 5) {

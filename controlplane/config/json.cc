@@ -430,6 +430,8 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Datapl
   io("conn_table_size", s.connTableSize);
   io("lvs_timeouts", s.lvsTimeouts);
   io("expire_nodest_conn", s.expireNodestConn);
+  io("ftp_helper", s.ftpHelper);
+  io("ftp_ports", s.ftpPorts);
   io("sync_threshold", s.syncThreshold);
   io("sync_period", s.syncPeriod);
   io("sync_refresh_period", s.syncRefreshPeriod);

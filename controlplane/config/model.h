@@ -584,6 +584,10 @@ struct Dataplane {
   std::optional<std::uint32_t> connTableSize;  // per worker
   std::optional<LvsTimeouts> lvsTimeouts;      // overrides global_defs lvs_timeouts
   bool expireNodestConn = false;  // a packet of a connection whose real server left the service expires it
+  // The FTP helper of NAT services (ip_vs_ftp, with its `ports`): on by
+  // default for port 21; ftpPorts holds 1-8 distinct ports.
+  bool ftpHelper = true;
+  std::vector<std::uint16_t> ftpPorts{21};
   // IPVS's sync sysctls (net.ipv4.vs.sync_*), with the kernel's defaults. A
   // connection is synced when its packet count modulo syncPeriod equals
   // syncThreshold (period 0: once, at syncThreshold packets).

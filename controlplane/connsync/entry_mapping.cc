@@ -16,6 +16,14 @@ sync::ForwardMethod forwardOf(uint8_t method) {
 
 // IPVS numbers TCP's states as dp::ConnState does (NONE 0 .. SYNACK 10);
 // every other protocol has one state, 0, which sluice calls kUdp.
+sync::SeqAdjust seqAdjust(const dp::SeqShift& s) {
+  return sync::SeqAdjust{.initSeq = s.initSeq, .delta = s.delta, .previousDelta = s.previousDelta};
+}
+
+dp::SeqShift seqShift(const sync::SeqAdjust& s) {
+  return dp::SeqShift{.initSeq = s.initSeq, .delta = s.delta, .previousDelta = s.previousDelta};
+}
+
 uint16_t ipvsState(dp::ConnState s) { return s == dp::ConnState::kUdp ? 0 : static_cast<uint16_t>(s); }
 
 dp::ConnState connState(uint8_t protocol, uint16_t state) {
@@ -75,6 +83,13 @@ std::optional<sync::Entry> EntryMapper::toEntry(const dp::ConnRecord& r) const {
     e.protocol = r.proto;
     e.state = ipvsState(r.state);
   }
+  // A connection whose FTP replies were resized: its shifts, and the
+  // flags a kernel sets with them.
+  if (r.hasSeq && (r.seq.inUsed || r.seq.outUsed)) {
+    e.seq = sync::SeqOptions{.in = seqAdjust(r.seq.in), .out = seqAdjust(r.seq.out)};
+    if (r.seq.inUsed) e.flags |= sync::conn_flags::kInSeq;
+    if (r.seq.outUsed) e.flags |= sync::conn_flags::kOutSeq;
+  }
   return e;
 }
 
@@ -130,6 +145,17 @@ Matched EntryMapper::toRecord(const sync::Entry& e) const {
   r.serviceId = s->serviceId;
   r.destId = server->destId;
   r.expiresInMs = int64_t{e.timeoutSeconds} * 1000;
+  if (e.seq && !e.isTemplate()) {
+    // A direction is in use when the flags say so; a peer that sends the
+    // option without them (it need not) is read by its values.
+    const sync::SeqAdjust zero{};
+    const bool flagged = (e.flags & sync::conn_flags::kSeqMask) != 0;
+    r.hasSeq = true;
+    r.seq.in = seqShift(e.seq->in);
+    r.seq.out = seqShift(e.seq->out);
+    r.seq.inUsed = flagged ? (e.flags & sync::conn_flags::kInSeq) != 0 : e.seq->in != zero;
+    r.seq.outUsed = flagged ? (e.flags & sync::conn_flags::kOutSeq) != 0 : e.seq->out != zero;
+  }
   return {r, Unmatched::kNone};
 }
 

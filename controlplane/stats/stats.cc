@@ -181,6 +181,9 @@ json countersJson(const dp::ForwardingTable& table, Workers workers, const RateE
                          {"sync_dropped", w->syncDropped.get()},
                          {"sync_installed", w->syncInstalled.get()},
                          {"sync_rejected", w->syncRejected.get()},
+                         {"ftp_rewrites", w->ftpRewrites.get()},
+                         {"ftp_data_entries", w->ftpDataEntries.get()},
+                         {"ftp_malformed", w->ftpMalformed.get()},
                          {"drops", drops(std::span(&w, 1))}});
   }
   return {{"services", std::move(services)}, {"drops", drops(workers)}, {"workers", std::move(perWorker)}};

@@ -404,6 +404,12 @@ std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, st
   auto t = std::make_unique<dp::ForwardingTable>();
   t->timeouts = timeoutsOf(config);
   t->expireNodestConn = dpc.expireNodestConn;
+  if (dpc.ftpHelper) {
+    for (const std::uint16_t port : dpc.ftpPorts) {
+      if (t->ftpPortCount == t->ftpPorts.size()) break;  // the grammar allows no more
+      t->ftpPorts[t->ftpPortCount++] = port;
+    }
+  }
   t->sync.threshold = dpc.syncThreshold;
   t->sync.period = dpc.syncPeriod;
   t->sync.refreshMs = static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(dpc.syncRefreshPeriod).count());

@@ -112,8 +112,10 @@ std::vector<uint8_t> buildFrame(const FrameSpec& spec) {
       l4.resize(20);
       storeBe16(&l4[0], spec.src.port);
       storeBe16(&l4[2], spec.dst.port);
-      storeBe32(&l4[4], 1000);
-      l4[12] = 5 << 4;
+      storeBe32(&l4[4], spec.seq);
+      storeBe32(&l4[8], spec.ack);
+      l4[12] = static_cast<uint8_t>((5 + spec.tcpOptions.size() / 4) << 4);
+      l4.insert(l4.end(), spec.tcpOptions.begin(), spec.tcpOptions.end());
       l4[13] = spec.tcpFlags;
       storeBe16(&l4[14], 65535);
       break;

@@ -36,6 +36,9 @@ struct FrameSpec {
   std::vector<uint8_t> ipv4Options;  // multiple of 4 bytes
   bool ipv6HopByHop = false;          // add an 8-byte hop-by-hop header
   uint16_t udpChecksumZero = false;   // IPv4 UDP without checksum
+  uint32_t seq = 1000;                // TCP sequence and acknowledgement numbers
+  uint32_t ack = 0;
+  std::vector<uint8_t> tcpOptions;    // multiple of 4 bytes
 };
 
 // A complete Ethernet frame for the spec (v4/v6 chosen by the addresses).

@@ -1,7 +1,10 @@
 """Packet-exact test of sluiced: crafted frames in through net_pcap ports,
 the frames it sends compared field by field, and every checksum verified by
 scapy (an independent decoder): NAT both ways for IPv4 TCP (with port
-translation), UDP, IPv6 TCP and an ICMP error; Direct Routing; TUN in
+translation), UDP, IPv6 TCP and an ICMP error; an FTP control connection
+(the passive reply rewritten to the VIP, one byte longer, and the server's
+next segment shifted; PORT's active data connection from port 20); Direct
+Routing; TUN in
 ipip, GRE and GUE with checksums, IPv4 and IPv6, and the ICMP "too big"
 a packet that does not fit the tunnel gets; malformed frames dropped and
 counted. Then IPv4 and IPv6 UDP datagrams of 4,000 bytes in fragments, in
@@ -56,6 +59,13 @@ virtual_server fd00:10::1 53 {
     lb_kind NAT
     protocol UDP
     real_server fd00:192:168:1::20 53 {
+    }
+}
+virtual_server 203.0.113.100 21 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 192.168.1.20 21 {
     }
 }
 virtual_server 10.0.0.5 80 {
@@ -340,7 +350,26 @@ def main():
 
         syn = IP(src="10.0.0.101", dst="10.0.0.1", id=1)/TCP(sport=40000, dport=80, flags="S", seq=1000)
         reply_seen_by_client = IP(src="10.0.0.1", dst="10.0.0.101")/TCP(sport=80, dport=40000, flags="SA")
-        ext_in = [
+        # FTP: every frame from the client comes first (one burst from eth0),
+        # then the real server's (eth1), so the control connection is
+        # established, and PORT read, before the server's replies.
+        ftp_vip = "203.0.113.100"
+        pasv = b"227 Entering Passive Mode (192,168,1,20,195,80).\r\n"
+        ftp_client = [
+            IP(src="10.0.0.101", dst=ftp_vip)/TCP(sport=45000, dport=21, flags="S", seq=100),
+            IP(src="10.0.0.101", dst=ftp_vip)/TCP(sport=45000, dport=21, flags="A", seq=101, ack=7001),
+            IP(src="10.0.0.101", dst=ftp_vip)/TCP(sport=45000, dport=21, flags="PA", seq=101, ack=7001) /
+            Raw(b"PORT 10,0,0,101,175,201\r\n"),  # port 45001
+        ]
+        ftp_server = [
+            IP(src="192.168.1.20", dst="10.0.0.101")/TCP(sport=21, dport=45000, flags="SA", seq=7000, ack=101),
+            IP(src="192.168.1.20", dst="10.0.0.101")/TCP(sport=21, dport=45000, flags="PA", seq=7001, ack=126) /
+            Raw(pasv),
+            IP(src="192.168.1.20", dst="10.0.0.101")/TCP(sport=21, dport=45000, flags="PA", seq=7001 + len(pasv),
+                                                       ack=126)/Raw(b"150 Opening.\r\n"),
+            IP(src="192.168.1.20", dst="10.0.0.101")/TCP(sport=20, dport=45001, flags="S", seq=9000),
+        ]
+        ext_in = [from_client(p) for p in ftp_client] + [
             from_client(syn),
             from_client(IP(src="10.0.0.101", dst="10.0.0.1")/UDP(sport=5353, dport=53)/Raw(b"query")),
             from_client(IPv6(src="fd00:10::101", dst="fd00:10::1")/TCP(sport=40000, dport=80, flags="S")),
@@ -366,7 +395,7 @@ def main():
             from_client(IP(src="10.0.0.101", dst="10.0.0.1", flags="MF")/TCP(sport=40003, dport=80, flags="S")),
             from_client(IP(src="10.0.0.101", dst="10.0.0.1")/TCP(sport=40004, dport=80, flags="A")),  # stray ACK
         ]
-        int_in = [
+        int_in = [from_rs(p) for p in ftp_server] + [
             from_rs(IP(src="192.168.1.20", dst="10.0.0.101")/TCP(sport=8080, dport=40000, flags="SA", seq=5000,
                                                                   ack=1001)),
             from_rs(IP(src="192.168.1.20", dst="10.0.0.101")/UDP(sport=53, dport=5353)/Raw(b"answer")),
@@ -460,7 +489,24 @@ def main():
         p = find(ext_out, lambda p: ICMPv6PacketTooBig in p)
         check("too big for the IPv6 tunnel: packet too big, MTU 1360",
               p is not None and p[IPv6].src == "fd00:10::6" and p[ICMPv6PacketTooBig].mtu == 1360, repr(p))
-        check("nothing else was forwarded", len(int_out) == 11 and len(ext_out) == 5,
+        p = find(ext_out, lambda p: TCP in p and p[TCP].sport == 21 and bytes(p[TCP].payload).startswith(b"227"))
+        check("FTP passive reply: the VIP written over the server's address, one byte longer, seq kept",
+              p is not None and bytes(p[TCP].payload) == b"227 Entering Passive Mode (203,0,113,100,195,80).\r\n"
+              and p[IP].src == ftp_vip and p[IP].len == 20 + 20 + len(pasv) + 1 and p[TCP].seq == 7001, repr(p))
+        p = find(ext_out, lambda p: TCP in p and p[TCP].sport == 21 and bytes(p[TCP].payload).startswith(b"150"))
+        check("FTP: the server's next segment shifted by the byte the reply grew",
+              p is not None and p[TCP].seq == 7001 + len(pasv) + 1, repr(p))
+        p = find(int_out, lambda p: TCP in p and p[TCP].dport == 21 and bytes(p[TCP].payload).startswith(b"PORT"))
+        check("FTP PORT: passed to the real server as it was",
+              p is not None and p[IP].dst == "192.168.1.20" and bytes(p[TCP].payload) == b"PORT 10,0,0,101,175,201\r\n",
+              repr(p))
+        p = find(ext_out, lambda p: TCP in p and p[TCP].dport == 45001)
+        check("FTP active data connection: the server's SYN from port 20 leaves from VIP:20",
+              p is not None and p[IP].src == ftp_vip and p[TCP].sport == 20 and p[TCP].flags == "S", repr(p))
+        worker = stats["workers"][0]
+        check("FTP counters: one rewrite, two data entries",
+              worker.get("ftp_rewrites") == 1 and worker.get("ftp_data_entries") == 2, json.dumps(worker))
+        check("nothing else was forwarded", len(int_out) == 14 and len(ext_out) == 9,
               "%d out on eth1, %d on eth0" % (len(int_out), len(ext_out)))
 
         drops = stats["drops"]

@@ -233,6 +233,31 @@ TEST(Dataplane, PortMtu) {
                   "address fd00::2/64"});
 }
 
+// ftp_helper / ftp_ports: ip_vs_ftp and its `ports`, on for 21 by default.
+TEST(Dataplane, FtpHelper) {
+  auto parseFtp = [](const std::string& lines) {
+    return parseString("dataplane {\n lcores 0-1\n port eth0 { device net_ring0 }\n" + lines + "}\n", "d.conf");
+  };
+  auto ok = [&](const std::string& lines) {
+    const auto r = parseFtp(lines);
+    EXPECT_TRUE(r.ok()) << lines << ::testing::PrintToString(errorsOf(r));
+    return r.ok() ? *r.config->dataplane : Dataplane{};
+  };
+  const Dataplane byDefault = ok("");
+  EXPECT_TRUE(byDefault.ftpHelper);
+  EXPECT_EQ(byDefault.ftpPorts, (std::vector<std::uint16_t>{21}));
+  const Dataplane two = ok(" ftp_ports 21 2121\n");
+  EXPECT_EQ(two.ftpPorts, (std::vector<std::uint16_t>{21, 2121}));
+  EXPECT_FALSE(ok(" ftp_helper off\n").ftpHelper);
+  EXPECT_TRUE(ok(" ftp_helper\n").ftpHelper);
+  EXPECT_EQ(errorsOf(parseFtp(" ftp_ports 21 21\n")), Lines{"d.conf:4: ftp_ports lists 21 twice"});
+  EXPECT_EQ(errorsOf(parseFtp(" ftp_ports 1\n")), Lines{"d.conf:4: ftp_ports 1 is out of range 2-65535"});
+  EXPECT_EQ(errorsOf(parseFtp(" ftp_ports 65536\n")), Lines{"d.conf:4: ftp_ports 65536 is out of range 2-65535"});
+  EXPECT_EQ(errorsOf(parseFtp(" ftp_ports 1 2 3 4 5 6 7 8 9\n")).size(), 1u);
+  EXPECT_EQ(errorsOf(parseFtp(" ftp_ports\n")), Lines{"d.conf:4: 'ftp_ports' needs a value"});
+  EXPECT_EQ(errorsOf(parseFtp(" ftp_helper maybe\n")).size(), 1u);
+}
+
 TEST(Dataplane, ExceptionTap) {
   const auto ok = parseString(
       "dataplane {\n lcores 0-1\n port eth0 {\n  device 0000:03:00.0\n  exception_tap sl-eth0\n }\n"

@@ -134,6 +134,8 @@ dataplane {
   lcores 2,4,6
   memory 512
   expire_nodest_conn
+  ftp_helper off
+  ftp_ports 21 2121
   sync_threshold 2 10
   sync_refresh_period 30
   sync_retries 1

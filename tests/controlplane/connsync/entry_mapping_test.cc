@@ -287,6 +287,47 @@ TEST_F(EntryMapping, AWorkersTemplateAndTimesAreWrittenAsTheKernelDoes) {
   EXPECT_EQ(mapper_.toEntry(c)->timeoutSeconds, 0u);
 }
 
+// catches: an FTP control connection's sequence shifts lost on the way
+// out (no IPVS_OPT_SEQ_DATA, or without the OUT_SEQ flag a kernel sets)
+// or on the way in.
+TEST_F(EntryMapping, SequenceShiftsTravelAsSeqDataBothWays) {
+  const dp::Service* web = service("10.0.0.1", 80, 6);
+  ASSERT_NE(web, nullptr);
+  const dp::RealServer* rs = server(*web, "192.168.1.20", 80);
+  ASSERT_NE(rs, nullptr);
+  dp::ConnRecord c;
+  c.client = dp::IpAddr::of(ip("10.0.0.101"));
+  c.vip = dp::IpAddr::of(ip("10.0.0.1"));
+  c.rs = dp::IpAddr::of(ip("192.168.1.20"));
+  c.proto = 6;
+  c.state = dp::ConnState::kEstablished;
+  c.clientPort = 40000;
+  c.vipPort = 80;
+  c.rsPort = 80;
+  c.serviceId = web->serviceId;
+  c.destId = rs->destId;
+  c.expiresInMs = 60'000;
+  EXPECT_FALSE(mapper_.toEntry(c)->seq);  // none without shifts
+  c.hasSeq = true;
+  c.seq.out = dp::SeqShift{.initSeq = 5001, .delta = static_cast<uint32_t>(-4), .previousDelta = 0};
+  c.seq.outUsed = true;
+  const std::optional<sync::Entry> e = mapper_.toEntry(c);
+  ASSERT_TRUE(e && e->seq);
+  EXPECT_EQ(e->flags & sync::conn_flags::kSeqMask, sync::conn_flags::kOutSeq);
+  EXPECT_EQ(e->seq->out, (sync::SeqAdjust{.initSeq = 5001, .delta = 0xFFFFFFFCu, .previousDelta = 0}));
+  EXPECT_EQ(e->seq->in, sync::SeqAdjust{});
+  // Through the wire format and back to a record.
+  sync::MessageBuilder builder(1, 1500);
+  ASSERT_TRUE(builder.add(*e));
+  const sync::DecodeResult decoded = sync::decodeMessage(builder.bytes(), 1);
+  ASSERT_TRUE(decoded.ok());
+  ASSERT_EQ(decoded.message.entries.size(), 1u);
+  const Matched m = mapper_.toRecord(decoded.message.entries[0]);
+  ASSERT_TRUE(m.record);
+  EXPECT_TRUE(m.record->hasSeq);
+  EXPECT_EQ(m.record->seq, c.seq);
+}
+
 // catches: a peer's entry for a service this router does not have taken
 // (with whatever ids happened to match), or counted as the wrong reason.
 TEST_F(EntryMapping, AnEntryForAnUnknownServiceIsRefused) {

@@ -1052,6 +1052,27 @@ dataplane { lcores 0-1
   EXPECT_TRUE(buildTable(*r.config, macs, ids)->expireNodestConn);
 }
 
+TEST(TableFtp, FtpPortsReachTheTableUnlessTheHelperIsOff) {
+  auto build = [](const std::string& lines) {
+    const auto r = config::parseString(
+        "dataplane { lcores 0-1\n" + lines + "  port eth0 { device net_null0\n    address 10.0.0.2/24 } }\n", "t.conf");
+    EXPECT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].toString());
+    IdRegistry ids(16, 16);
+    const std::vector<dp::MacAddr> macs(1);
+    return buildTable(*r.config, macs, ids);
+  };
+  const auto byDefault = build("");
+  ASSERT_EQ(byDefault->ftpPortCount, 1u);
+  EXPECT_TRUE(byDefault->isFtpPort(21));
+  EXPECT_FALSE(byDefault->isFtpPort(20));
+  const auto two = build("  ftp_ports 2121 990\n");
+  EXPECT_EQ(two->ftpPortCount, 2u);
+  EXPECT_TRUE(two->isFtpPort(2121));
+  EXPECT_TRUE(two->isFtpPort(990));
+  EXPECT_FALSE(two->isFtpPort(21));
+  EXPECT_EQ(build("  ftp_helper off\n")->ftpPortCount, 0u);
+}
+
 }  // namespace
 }  // namespace sluice::tables
 

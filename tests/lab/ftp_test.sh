@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# FTP through a NAT service: Debian's vsftpd on rs1 and rs2 behind
+# 10.0.0.1:21, curl in c1 downloading through the VIP in every mode:
+# extended passive (EPSV), passive (PASV, whose reply names the real
+# server's address until sluice writes the VIP over it), active (PORT and
+# EPRT: the real server connects from its port 20), and three passive
+# transfers on one control connection, whose replies each shrink by four
+# bytes (the control connection's seq/ack shifts grow with each). Every
+# file's MD5 is checked.
+#
+# Usage: tests/lab/ftp_test.sh [REPO_ROOT [BUILD_DIR]]   (root; 77 = skipped)
+set -euo pipefail
+
+# shellcheck source=tests/lab/lib.sh
+source "$(dirname "$0")/lib.sh" "$@"
+
+preflight "$sluiced"
+command -v vsftpd >/dev/null || { echo "SKIP: no vsftpd (scripts/setup installs it)"; exit 77; }
+
+work=$(mktemp -d)
+chmod 755 "$work"
+pidfile=/run/sluice/lab-ftp-lb1.pid
+stats=/run/sluice/lab-ftp-lb1.stats.json
+declare -A ftpd_pid=()
+cleanup() {
+  local ns
+  for ns in "${!ftpd_pid[@]}"; do kill "${ftpd_pid[$ns]}" 2>/dev/null || true; done
+  stop_sluiced
+  "$lab" down >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+counters() {
+  rm -f "$stats"
+  kill -USR2 "$sluiced_pid"
+  for _ in $(seq 30); do [ -s "$stats" ] && break; sleep 0.1; done
+  cat "$stats"
+}
+
+# The files both servers serve (the same bytes: a data connection that
+# reached the other server would find no passive listener there anyway).
+root=$work/ftp
+mkdir -p "$root" "$work/empty"
+chmod 755 "$root" "$work/empty"
+for f in a b c; do head -c 300000 /dev/urandom >"$root/$f.bin"; done
+head -c $((4 << 20)) /dev/urandom >"$root/big.bin"
+chmod 644 "$root"/*.bin
+md5() { md5sum "$root/$1" | cut -d' ' -f1; }
+
+# vsftpd in a real server: anonymous, read-only, passive ports 50000-50100,
+# active connections from port 20; no network isolation or seccomp sandbox
+# (a lab namespace is confinement enough, and the sandbox may not load).
+start_ftpd() {
+  local ns=$1 conf=$work/vsftpd-$1.conf
+  cat >"$conf" <<CONF
+listen=YES
+listen_ipv6=NO
+background=NO
+anonymous_enable=YES
+no_anon_password=YES
+local_enable=NO
+write_enable=NO
+anon_root=$root
+secure_chroot_dir=$work/empty
+pasv_enable=YES
+pasv_min_port=50000
+pasv_max_port=50100
+port_enable=YES
+connect_from_port_20=YES
+seccomp_sandbox=NO
+isolate=NO
+isolate_network=NO
+xferlog_enable=NO
+dirmessage_enable=NO
+CONF
+  in_ns "$ns" vsftpd "$conf" </dev/null >"$work/vsftpd-$ns.log" 2>&1 &
+  ftpd_pid[$ns]=$!
+}
+
+# fetch ARGS... URL-PATH: curl in c1 from the VIP, bounded; prints the
+# downloaded file's MD5.
+fetch() {
+  local path=${*: -1}
+  in_ns c1 curl -s --max-time 20 "${@:1:$#-1}" "ftp://$LAB_VIP4/$path" -o - | md5sum | cut -d' ' -f1
+}
+
+"$lab" up nat >/dev/null
+start_ftpd rs1
+start_ftpd rs2
+start_sluiced "$configs/ftp.conf"
+check "vsftpd answers on rs1 and rs2" bash -c "$(declare -f in_ns); for n in rs1 rs2; do
+  in_ns \$n timeout 3 bash -c 'exec 3<>/dev/tcp/127.0.0.1/21; head -c 4 <&3' | grep -q 220 || exit 1; done"
+
+expect "EPSV: the big file through the VIP" "$(md5 big.bin)" fetch big.bin
+expect "EPSV again (the other real server)" "$(md5 big.bin)" fetch big.bin
+expect "PASV: the reply's address is the VIP's" "$(md5 a.bin)" fetch --disable-epsv --no-ftp-skip-pasv-ip a.bin
+expect "PASV on the other real server" "$(md5 a.bin)" fetch --disable-epsv --no-ftp-skip-pasv-ip a.bin
+expect "active (PORT): the real server connects from port 20" "$(md5 b.bin)" \
+  fetch --disable-eprt -P "$LAB_C1_IP4" b.bin
+expect "active (EPRT)" "$(md5 c.bin)" fetch -P "$LAB_C1_IP4" c.bin
+
+# Three passive transfers on one control connection (curl reuses it): the
+# second and third replies travel at shifted sequence numbers, and the
+# client's acknowledgements are shifted back.
+service_conns() { counters | json_get 'sum(s["conns"] for s in d["services"] if s.get("port") == 21)'; }
+before=$(service_conns)
+in_ns c1 curl -s --max-time 30 --disable-epsv --no-ftp-skip-pasv-ip \
+  "ftp://$LAB_VIP4/a.bin" -o "$work/1" "ftp://$LAB_VIP4/b.bin" -o "$work/2" \
+  "ftp://$LAB_VIP4/c.bin" -o "$work/3" || true
+expect "three PASV transfers on one control connection: all three files" "$(md5 a.bin) $(md5 b.bin) $(md5 c.bin)" \
+  bash -c "md5sum '$work/1' '$work/2' '$work/3' 2>/dev/null | cut -d' ' -f1 | tr '\n' ' ' | sed 's/ \$//'"
+# Data entries count for the service as connections do: one control
+# connection and three data connections.
+expect "... over one control connection (4 connections for the service)" "4" echo "$(($(service_conns) - before))"
+
+c=$(counters)
+rewrites=$(echo "$c" | json_get 'sum(w["ftp_rewrites"] for w in d["workers"])')
+entries=$(echo "$c" | json_get 'sum(w["ftp_data_entries"] for w in d["workers"])')
+check "ftp_rewrites counts the 5 PASV replies (got $rewrites)" test "$rewrites" -ge 5
+check "ftp_data_entries counts every data connection (got $entries)" test "$entries" -ge 9
+expect "no drops for FTP" "0 0" echo "$(echo "$c" | json_get '"%d %d" % (d["drops"].get("ftp_no_tailroom", 0), d["drops"].get("ftp_table_full", 0))')"
+
+echo "$((checks - failures))/$checks passed"
+[ "$failures" -eq 0 ]

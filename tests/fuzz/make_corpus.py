@@ -85,6 +85,23 @@ packet_seeds = {
         (0, 0, ext(IP(src=C4, dst="10.0.0.11") / TCP(sport=43000, dport=7005, flags="S"))),
         (0, 0, ext(IP(src=C4, dst="10.0.0.11") / UDP(sport=43000, dport=5001) / Raw(b"x"))),
         (0, 0, ext(IP(src=C4, dst="10.0.0.11") / TCP(sport=43001, dport=81, flags="S")))),
+    # FTP: a control connection whose replies and commands open data
+    # entries (the passive reply rewritten shorter), then both data
+    # connections' first segments.
+    "ftp_control": records(
+        (0, 0, ext(IP(src=C4, dst="10.0.0.1") / TCP(sport=46000, dport=21, flags="S", seq=100))),
+        (1, 0, internal(IP(src="192.168.1.20", dst=C4) / TCP(sport=21, dport=46000, flags="SA", seq=700, ack=101))),
+        (0, 0, ext(IP(src=C4, dst="10.0.0.1") / TCP(sport=46000, dport=21, flags="A", seq=101, ack=701))),
+        (1, 0, internal(IP(src="192.168.1.20", dst=C4) / TCP(sport=21, dport=46000, flags="PA", seq=701, ack=101) /
+                        Raw(b"227 Entering Passive Mode (192,168,1,20,195,80).\r\n"))),
+        (1, 0, internal(IP(src="192.168.1.20", dst=C4) / TCP(sport=21, dport=46000, flags="PA", seq=751, ack=101) /
+                        Raw(b"229 Entering Extended Passive Mode (|||50001|)\r\n"))),
+        (0, 0, ext(IP(src=C4, dst="10.0.0.1") / TCP(sport=46000, dport=21, flags="PA", seq=101, ack=795) /
+                   Raw(b"PORT 10,0,0,101,179,180\r\n"))),
+        (0, 0, ext(IP(src=C4, dst="10.0.0.1") / TCP(sport=46000, dport=21, flags="PA", seq=126, ack=795) /
+                   Raw(b"EPRT |1|10.0.0.101|46001|\r\n"))),
+        (0, 0, ext(IP(src=C4, dst="10.0.0.1") / TCP(sport=46100, dport=50000, flags="S"))),
+        (1, 0, internal(IP(src="192.168.1.20", dst=C4) / TCP(sport=20, dport=46004, flags="S")))),
     "sorry_server": records(
         (0, 0, ext(IP(src=C4, dst="10.0.0.12") / TCP(sport=44000, dport=80, flags="S")))),
     "ipv6_nat_hop_by_hop": records(

@@ -40,8 +40,9 @@ constexpr unsigned kMaxFrames = 16;
 constexpr uint32_t kConnCapacity = 256;
 
 // Every kind of service the forwarder handles: NAT over TCP, UDP and SCTP,
-// IPv6, DR, persistence with a granularity, a fwmark over a
-// port range with persistence, a sorry server, and routes on both ports.
+// FTP (its control connection read by the helper), IPv6, DR, persistence
+// with a granularity, a fwmark over a port range with persistence, a sorry
+// server, and routes on both ports.
 constexpr const char* kConfig = R"(
 virtual_server 10.0.0.1 80 {
     lb_algo rr
@@ -56,6 +57,12 @@ virtual_server 10.0.0.1 53 {
     protocol UDP
     real_server 192.168.1.20 53 { weight 3 }
     real_server 192.168.1.21 53 { weight 1 }
+}
+virtual_server 10.0.0.1 21 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 192.168.1.20 21 { }
 }
 virtual_server 10.0.0.1 36412 {
     lb_algo sh

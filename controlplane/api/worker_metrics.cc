@@ -1,4 +1,4 @@
-// Per-worker packets and connection tables in /metrics.
+// Per-worker packets, connection tables and the FTP helper in /metrics.
 #include "controlplane/api/metric_family.h"
 #include "controlplane/api/metric_sections.h"
 #include "dataplane/conn_capacity.h"
@@ -16,6 +16,12 @@ void writeWorkers(const json& stats, uint32_t connTableSize, std::ostream& out) 
               "Entries each worker's connection table holds at most, by address family (conn_table_size).");
   Family evictions("sluice_worker_connection_evictions_total", "counter",
                    "Embryonic connections evicted to make room in a full connection table.");
+  Family ftpRewrites("sluice_worker_ftp_rewrites_total", "counter",
+                     "FTP passive replies whose address each worker rewrote to the VIP.");
+  Family ftpEntries("sluice_worker_ftp_data_entries_total", "counter",
+                    "Connection entries each worker made for FTP data connections.");
+  Family ftpMalformed("sluice_worker_ftp_malformed_total", "counter",
+                      "FTP replies and commands each worker could not read, or refused (PORT for another host).");
   const json noArray = json::array();
   const json& workers = member(stats, "workers", noArray);
   for (std::size_t w = 0; w < workers.size(); ++w) {
@@ -24,6 +30,9 @@ void writeWorkers(const json& stats, uint32_t connTableSize, std::ostream& out) 
     tx.add(labels, count(workers[w], "tx_packets"));
     conns.add(labels, count(workers[w], "connections"));
     evictions.add(labels, count(workers[w], "evictions"));
+    ftpRewrites.add(labels, count(workers[w], "ftp_rewrites"));
+    ftpEntries.add(labels, count(workers[w], "ftp_data_entries"));
+    ftpMalformed.add(labels, count(workers[w], "ftp_malformed"));
     if (connTableSize != 0) {
       labels.emplace_back("family", "ipv4");
       size.add(labels, connTableSize);
@@ -31,7 +40,9 @@ void writeWorkers(const json& stats, uint32_t connTableSize, std::ostream& out) 
       size.add(labels, dp::ipv6ConnCapacity(connTableSize));
     }
   }
-  for (const Family* f : {&rx, &tx, &conns, &size, &evictions}) f->writeTo(out);
+  for (const Family* f : {&rx, &tx, &conns, &size, &evictions, &ftpRewrites, &ftpEntries, &ftpMalformed}) {
+    f->writeTo(out);
+  }
 }
 
 }  // namespace sluice::api::metrics

@@ -79,6 +79,15 @@ TEST(Metrics, ConnectionTablesShowTheirFillAndSizePerWorker) {
   EXPECT_FALSE(hasSample(prometheusText({.stats = stats}), "sluice_worker_connection_table_size"));
 }
 
+// catches: the FTP helper's counters missing from /metrics.
+TEST(Metrics, FtpCountersPerWorker) {
+  const json stats = {{"workers", {{{"ftp_rewrites", 5}, {"ftp_data_entries", 9}, {"ftp_malformed", 1}}}}};
+  expectLines(prometheusText({.stats = stats}),
+              {"# TYPE sluice_worker_ftp_rewrites_total counter", "sluice_worker_ftp_rewrites_total{worker=\"0\"} 5",
+               "sluice_worker_ftp_data_entries_total{worker=\"0\"} 9",
+               "sluice_worker_ftp_malformed_total{worker=\"0\"} 1"});
+}
+
 // catches: the daemon's conn_table_size (as it started, else from the
 // configuration, else the default) not reaching /metrics.
 TEST(Metrics, TheTableSizeComesFromStatusElseTheConfiguration) {

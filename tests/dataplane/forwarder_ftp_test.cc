@@ -47,12 +47,26 @@ struct FtpLab {
   uint32_t clientSeq = 100;   // the client's next sequence number
   uint32_t serverSeq = 5000;  // the real server's
 
-  explicit FtpLab(const std::string& vipAddress = "10.0.0.1", bool helper = true, bool syncSend = false)
+  // byMark: a fwmark service (rr, no persistence) over ports 21 and
+  // 50000-50100 of the VIP, its two real servers on port 0 (each packet's
+  // port), instead of VIP:21.
+  explicit FtpLab(const std::string& vipAddress = "10.0.0.1", bool helper = true, bool syncSend = false,
+                  bool byMark = false)
       : vip(vipAddress) {
     const bool v6 = vip.find(':') != std::string::npos;
     client = v6 ? "fd00:10::101" : "10.0.0.101";
     rs = v6 ? "fd00:192:168:1::20" : "192.168.1.20";
-    lab.addService(vip, 21, kProtoTcp, {1});
+    if (byMark) {
+      Service& s = lab.addService(vip, 0, 0, {1, 1});
+      s.byMark = true;
+      s.mark = 21;
+      lab.table->servers[0].port = 0;
+      lab.table->servers[1].port = 0;
+      lab.table->fwmarkRules = {FwmarkRule{testing::prefix(vip, 32), kProtoTcp, 21, 21, 21},
+                                FwmarkRule{testing::prefix(vip, 32), kProtoTcp, 50000, 50100, 21}};
+    } else {
+      lab.addService(vip, 21, kProtoTcp, {1});
+    }
     if (helper) {
       lab.table->ftpPorts[0] = 21;
       lab.table->ftpPortCount = 1;
@@ -210,6 +224,26 @@ TEST(ForwarderFtp, PassiveReplyShrinksAndTheDataConnectionReachesTheSameServer) 
   FtpSent stranger =
       ftp.pass(buildFrame({.src = {"10.0.0.102", 40100}, .dst = {"10.0.0.1", 50000}, .tcpFlags = kTcpSyn}));
   EXPECT_EQ(stranger.verdict.kind, Verdict::Kind::kDrop);
+}
+
+TEST(ForwarderFtp, AFwmarkServiceCoveringPort21IsReadToo) {
+  FtpLab ftp("10.0.0.1", true, false, /*byMark=*/true);
+  ftp.handshake();  // rr: the first server, .20
+  FtpSent r = ftp.fromServer(kPshAck, kPasv);
+  ASSERT_EQ(r.verdict.kind, Verdict::Kind::kTransmit);
+  EXPECT_EQ(r.payload(), "227 Entering Passive Mode (10,0,0,1,195,80).\r\n");
+  EXPECT_EQ(ftp.f.counters().ftpDataEntries.get(), 1u);
+  // The data connection takes the entry the reply made, on the control
+  // connection's server and port (rr alone would pick .21 next).
+  FtpSent data = ftp.pass(buildFrame({.src = {"10.0.0.101", 40500}, .dst = {"10.0.0.1", 50000}, .tcpFlags = kTcpSyn}));
+  ASSERT_EQ(data.verdict.kind, Verdict::Kind::kTransmit);
+  EXPECT_EQ(data.parsed.tuple.dst, ip("192.168.1.20"));
+  EXPECT_EQ(data.parsed.tuple.dstPort, 50000);
+  // A connection to another port of the mark is the service's own: rr.
+  FtpSent other = ftp.pass(buildFrame({.src = {"10.0.0.101", 40501}, .dst = {"10.0.0.1", 50001}, .tcpFlags = kTcpSyn}));
+  ASSERT_EQ(other.verdict.kind, Verdict::Kind::kTransmit);
+  EXPECT_EQ(other.parsed.tuple.dst, ip("192.168.1.21"));
+  EXPECT_EQ(ftp.f.counters().ftpDataEntries.get(), 1u);
 }
 
 TEST(ForwarderFtp, ExtendedPassiveReplyOpensTheDataEntryWithoutARewrite) {

@@ -85,6 +85,20 @@ class DataplaneHandle {
   // XDP steering map updates that failed since start (each also logged);
   // 0 without net_af_xdp ports. Control thread only.
   virtual uint64_t steeringFailures() const = 0;
+
+  // The packet buffer pool (mbufs): its size, the buffers taken (by the
+  // ports' descriptor rings, the rings between threads, packets in flight
+  // and the threads' caches) and those free. A handle without one reads 0.
+  // Control thread only; a racy sum while workers run, exact when idle.
+  struct PoolUse {
+    uint64_t size = 0;
+    uint64_t inUse = 0;
+    uint64_t available = 0;
+  };
+  virtual PoolUse packetPool() const { return {}; }
+  // Superseded snapshots (tables, neighbours) not yet freed: they wait for
+  // every worker's quiescent report. Control thread only.
+  virtual std::size_t retiredSnapshots() const { return 0; }
 };
 
 }  // namespace sluice::dp

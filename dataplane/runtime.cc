@@ -222,6 +222,12 @@ void acceptVirtualMac(Port& port, const MacAddr& mac) {
 
 }  // namespace
 
+DataplaneHandle::PoolUse Runtime::packetPool() const {
+  // Both counts sum the ring and the per-lcore caches without a lock: good
+  // for a gauge, never used to decide anything.
+  return {pool_->size, rte_mempool_in_use_count(pool_), rte_mempool_avail_count(pool_)};
+}
+
 bool Runtime::publish(std::unique_ptr<ForwardingTable>&& table) {
   table->prepareWorkers(workerCount());
   const ForwardingTable* published = table.get();

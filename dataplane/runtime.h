@@ -83,7 +83,8 @@ class Runtime final : public DataplaneHandle {
   }
   void reclaim() override { publisher_->reclaim(); }
   bool allTaken() const override { return publisher_->allTaken(); }
-  std::size_t retiredSnapshots() const { return publisher_->retiredCount(); }
+  std::size_t retiredSnapshots() const override { return publisher_->retiredCount(); }
+  PoolUse packetPool() const override;
   const ForwardingTable* table() const override { return publisher_->current(); }
   const NeighbourSet* neighbours() const override { return publisher_->neighbours(); }
 

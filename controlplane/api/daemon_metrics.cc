@@ -6,6 +6,43 @@ namespace sluice::api::metrics {
 
 using nlohmann::json;
 
+namespace {
+
+// Reloads and what they leave behind: automation that reloads in a loop
+// watches these for a refused reload or memory that does not come back.
+void writeReloads(const json& status, std::ostream& out) {
+  Family version("sluice_config_version", "gauge",
+                 "The running configuration's version: 1 at start, one more at each change a reload or an API "
+                 "request applied.");
+  Family reloads("sluice_config_reloads_total", "counter",
+                 "Reloads of the configuration file (SIGHUP, sluicectl reload, the API), by result.");
+  Family pool("sluice_packet_pool_buffers", "gauge",
+              "The data plane's packet buffers (mbufs), in use (queues, rings, packets in flight, caches) or free.");
+  Family retired("sluice_retired_snapshots", "gauge",
+                 "Superseded forwarding tables and neighbour sets not yet freed (they wait for every worker).");
+  static const json kNone = json::object();
+  if (status.is_object()) {
+    if (status.contains("config_version")) version.add({}, count(status, "config_version"));
+    const json& r = member(status, "reloads", kNone);
+    if (!r.empty()) {
+      reloads.add({{"result", "applied"}}, count(r, "applied"));
+      reloads.add({{"result", "refused"}}, count(r, "refused"));
+    }
+    const json& p = member(status, "packet_pool", kNone);
+    if (!p.empty()) {
+      pool.add({{"state", "in_use"}}, count(p, "in_use"));
+      pool.add({{"state", "available"}}, count(p, "available"));
+    }
+    if (status.contains("retired_snapshots")) retired.add({}, count(status, "retired_snapshots"));
+  }
+  version.writeTo(out);
+  reloads.writeTo(out);
+  pool.writeTo(out);
+  retired.writeTo(out);
+}
+
+}  // namespace
+
 void writeDaemon(const json& status, std::ostream& out) {
   // The version as a label of a constant 1 (the *_build_info convention):
   // a query joins it onto other series, and an upgrade shows as a change.
@@ -18,6 +55,7 @@ void writeDaemon(const json& status, std::ostream& out) {
   }
   info.writeTo(out);
   started.writeTo(out);
+  writeReloads(status, out);
   // Only with a TCP listener: the Unix socket authenticates nobody.
   if (!status.is_object() || !status.contains("api") || !status["api"].contains("auth_failures")) return;
   const json& api = status["api"];

@@ -93,7 +93,13 @@ void ApiBackend::apply(const config::Config& next) {
     publishRefused_ = e.status() == 503;
     throw;
   }
+  ++configVersion_;
   if (before) changedFrom_ = std::move(before);
+}
+
+void ApiBackend::countReload(ReloadOutcome outcome) {
+  if (outcome == ReloadOutcome::kApplied) ++reloadsApplied_;
+  if (outcome == ReloadOutcome::kRefused || outcome == ReloadOutcome::kBehind) ++reloadsRefused_;
 }
 
 json ApiBackend::reload() {
@@ -106,6 +112,7 @@ json ApiBackend::reload() {
   // goes through later.
   auto refuse = [&](const std::string& why, int status = 422) {
     lastReload_ = {{"ok", false}, {"error", why}, {"uptime_s", uptimeS()}};
+    reloadOutcome_ = status == 503 ? ReloadOutcome::kBehind : ReloadOutcome::kRefused;
     throw api::ApiError(status, "reload of " + configFile_ + " refused: " + why + "; running configuration kept", "",
                         {{"diagnostics", diagnostics}});
   };
@@ -127,6 +134,7 @@ json ApiBackend::reload() {
       refuse(e.what(), e.status() == 503 ? 503 : 422);
     }
   }
+  reloadOutcome_ = ReloadOutcome::kApplied;
   lastReload_ = {{"ok", true},
                  {"uptime_s", uptimeS()},
                  {"added", diff.added.size()},
@@ -165,30 +173,39 @@ std::optional<api::Response> ApiBackend::answer(const api::Request& request) {
     if (parts_.dataplane.allTaken()) {
       putOffSince_.reset();
       changedFrom_.reset();
+      countReload(std::exchange(heldReload_, ReloadOutcome::kNone));
       return std::exchange(heldAnswer_, std::nullopt);
     }
     if (now_ - *putOffSince_ < kPatienceMs) return std::nullopt;
     putOffSince_.reset();
     const std::optional<config::Config> previous = std::exchange(changedFrom_, std::nullopt);
     // A request that changed nothing waited for an older change only.
-    if (!previous || *previous == config()) return std::exchange(heldAnswer_, std::nullopt);
+    if (!previous || *previous == config()) {
+      countReload(std::exchange(heldReload_, ReloadOutcome::kNone));
+      return std::exchange(heldAnswer_, std::nullopt);
+    }
     // A worker did not take the change in time: undo it, so that it is
     // either everywhere or nowhere.
     heldAnswer_.reset();
+    if (std::exchange(heldReload_, ReloadOutcome::kNone) == ReloadOutcome::kApplied) ++reloadsRefused_;
     parts_.rollBack(*previous);
+    ++configVersion_;
     std::cerr << "sluiced: a worker did not take an API change within " << kPatienceMs << " ms; rolled back\n";
     return api::errorResponse(503, "a worker did not take the change in time; it was rolled back, try again");
   }
   publishRefused_ = false;
+  reloadOutcome_ = ReloadOutcome::kNone;
   changedFrom_.reset();
   api::Response response = api::handle(*this, request);
   if (!publishRefused_) {
     if (parts_.dataplane.allTaken()) {
       putOffSince_.reset();
       changedFrom_.reset();
+      countReload(reloadOutcome_);
       return response;
     }
     heldAnswer_ = std::move(response);
+    heldReload_ = reloadOutcome_;
     putOffSince_ = now_;
     return std::nullopt;
   }
@@ -196,6 +213,7 @@ std::optional<api::Response> ApiBackend::answer(const api::Request& request) {
   if (!putOffSince_) putOffSince_ = now_;
   if (now_ - *putOffSince_ < kPatienceMs) return std::nullopt;
   putOffSince_.reset();
+  countReload(reloadOutcome_);
   return response;
 }
 
@@ -203,6 +221,7 @@ void ApiBackend::reloadOnSignal() {
   try {
     const json r = reload();
     reloadRetryUntil_.reset();
+    ++reloadsApplied_;
     for (const auto& d : r["diagnostics"]) std::cerr << d.get<std::string>() << "\n";
     std::cerr << "sluiced: reloaded " << configFile_ << ": " << r["added"].size() << " added, "
               << r["removed"].size() << " removed, " << r["changed"].size() << " changed\n";
@@ -213,6 +232,7 @@ void ApiBackend::reloadOnSignal() {
       return;
     }
     reloadRetryUntil_.reset();
+    ++reloadsRefused_;
     for (const auto& d : e.extra().value("diagnostics", json::array())) std::cerr << d.get<std::string>() << "\n";
     std::cerr << "sluiced: " << e.what() << "\n";
   }
@@ -233,6 +253,7 @@ json ApiBackend::status() const {
   }
   json workers = json::array();
   for (unsigned w = 0; w < dp.workerCount(); ++w) workers.push_back({{"loops", dp.workerLoops(w)}});
+  const dp::DataplaneHandle::PoolUse pool = dp.packetPool();
   return {{"version", SLUICE_VERSION},
           {"pid", ::getpid()},
           {"uptime_s", uptimeS()},
@@ -244,6 +265,10 @@ json ApiBackend::status() const {
           {"worker_loops", std::move(workers)},
           {"ports", std::move(ports)},
           {"last_reload", lastReload_},
+          {"config_version", configVersion_},
+          {"reloads", {{"applied", reloadsApplied_}, {"refused", reloadsRefused_}}},
+          {"packet_pool", {{"size", pool.size}, {"in_use", pool.inUse}, {"available", pool.available}}},
+          {"retired_snapshots", dp.retiredSnapshots()},
           {"previous_run", previousRun_},
           {"api", apiListenerJson()},
           {"control", control()}};

@@ -91,6 +91,10 @@ class ApiBackend : public api::Backend {
   nlohmann::json connections(const std::string& cursor, unsigned limit) override;
 
  private:
+  // What reload() did within the request being answered: counted once the
+  // answer goes out (a reload put off for a worker behind runs again).
+  enum class ReloadOutcome { kNone, kApplied, kRefused, kBehind };
+  void countReload(ReloadOutcome outcome);
   uint64_t uptimeS() const;
   // The listeners and the TCP listener's failed authentications.
   nlohmann::json apiListenerJson() const;
@@ -113,6 +117,13 @@ class ApiBackend : public api::Backend {
   std::optional<config::Config> changedFrom_;  // the configuration before the request's change, to roll back to
   std::optional<uint64_t> reloadRetryUntil_;   // a SIGHUP reload put off for a worker behind
   nlohmann::json lastReload_;                  // null until a reload
+  ReloadOutcome reloadOutcome_ = ReloadOutcome::kNone;  // of the request being answered
+  ReloadOutcome heldReload_ = ReloadOutcome::kNone;     // of the request whose answer is held
+  // The running configuration's version: 1 at start, one more at each
+  // change a reload or an API request applied (and at each rollback).
+  uint64_t configVersion_ = 1;
+  uint64_t reloadsApplied_ = 0;  // reloads answered as applied (also those that changed nothing)
+  uint64_t reloadsRefused_ = 0;  // reloads refused: the file, a restart-only change, or a worker behind
   nlohmann::json previousRun_ = {{"clean", true}};
 };
 

@@ -31,7 +31,8 @@ class KernelAddresses {
  public:
   // Throws std::runtime_error naming the interface and address that could
   // not be added (after removing what was added). stateFile: where the
-  // added addresses are listed (read first: a killed predecessor's).
+  // added addresses are listed (read first: a killed predecessor's; empty:
+  // nowhere).
   KernelAddresses(const config::Dataplane& dataplane, std::string stateFile, const common::LogSink& log);
   ~KernelAddresses();
 

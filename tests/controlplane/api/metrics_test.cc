@@ -201,6 +201,22 @@ TEST(Metrics, BuildInfoAndStartTime) {
                "# TYPE sluice_start_time_seconds gauge", "sluice_start_time_seconds 1796000000"});
 }
 
+// catches: the reload counters or the data plane's memory gauges missing
+// from /metrics, or under other names than docs/api.md gives.
+TEST(Metrics, ReloadsAndDataplaneMemory) {
+  const json status = {{"config_version", 7},
+                       {"reloads", {{"applied", 6}, {"refused", 2}}},
+                       {"packet_pool", {{"size", 4095}, {"in_use", 1100}, {"available", 2995}}},
+                       {"retired_snapshots", 1}};
+  expectLines(prometheusText({.status = status}),
+              {"# TYPE sluice_config_version gauge", "sluice_config_version 7",
+               "# TYPE sluice_config_reloads_total counter", "sluice_config_reloads_total{result=\"applied\"} 6",
+               "sluice_config_reloads_total{result=\"refused\"} 2", "# TYPE sluice_packet_pool_buffers gauge",
+               "sluice_packet_pool_buffers{state=\"in_use\"} 1100",
+               "sluice_packet_pool_buffers{state=\"available\"} 2995", "# TYPE sluice_retired_snapshots gauge",
+               "sluice_retired_snapshots 1"});
+}
+
 TEST(Metrics, LabelValuesAreEscaped) {
   const json stats = {{"services", {{{"id", "group-a\"b\\c"}, {"conns", 1}}}}};
   EXPECT_NE(prometheusText({.stats = stats}).find("service=\"group-a\\\"b\\\\c\""), std::string::npos);

@@ -74,7 +74,7 @@ class IpvsadmDaemon {
     const std::string text = std::string(kDataplane) + config;
     std::ofstream(dir_ / "keepalived.conf") << text;
     const config::Config parsed = sluice::testing::acceptedConfig(text);
-    kernel_ = std::make_unique<sluiced::KernelAddresses>(*parsed.dataplane);
+    kernel_ = std::make_unique<sluiced::KernelAddresses>(*parsed.dataplane, "", common::stderrLog());
     api::ListenOptions listen;
     listen.socketPath = socket();
     loop_ = std::make_unique<sluiced::ControlLoop>(dataplane, parsed, (dir_ / "keepalived.conf").string(),

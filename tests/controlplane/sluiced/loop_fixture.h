@@ -81,7 +81,7 @@ class LoopTest : public ::testing::Test {
   void startWith(const std::string& text) {
     writeConfig(text);
     const config::Config config = sluice::testing::acceptedConfig(kDataplane + text);
-    kernel = std::make_unique<KernelAddresses>(*config.dataplane);
+    kernel = std::make_unique<KernelAddresses>(*config.dataplane, "", common::stderrLog());
     loop = std::make_unique<ControlLoop>(dataplane, config, configPath(), (dir_ / "stats.json").string(),
                                          api::ListenOptions{}, *kernel);
     loop->start(now);

@@ -85,7 +85,7 @@ class LoopNotifyTest : public LoopTest {
   std::unique_ptr<ControlLoop> makeLoop(const std::string& apiSocket) {
     writeConfig(kServices);
     const config::Config config = sluice::testing::acceptedConfig(kDataplane + std::string(kServices));
-    kernel = std::make_unique<KernelAddresses>(*config.dataplane);
+    kernel = std::make_unique<KernelAddresses>(*config.dataplane, "", common::stderrLog());
     api::ListenOptions listen;
     listen.socketPath = apiSocket;
     return std::make_unique<ControlLoop>(dataplane, config, configPath(), (dir() / "stats.json").string(), listen,

@@ -78,6 +78,43 @@ TEST_F(LoopTest, ARefusedReloadPublishesNothing) {
   EXPECT_EQ(servicesOf(published()).count("10.0.0.11:80"), 1u);
 }
 
+// What /v1/status says of reloads: config_version and reloads.
+nlohmann::json reloadCounters(ControlLoop& loop) {
+  const std::optional<api::Response> r = loop.api().answer(api::Request{"GET", "/v1/status", {}, ""});
+  if (!r) return nullptr;
+  const nlohmann::json status = nlohmann::json::parse(r->body);
+  return {status["config_version"], status["reloads"]["applied"], status["reloads"]["refused"]};
+}
+
+// catches: a refused reload counted as applied or moving the configuration
+// version, an applied one not moving it, or an API request that changes a
+// weight not moving it (automation that reloads in a loop counts on these).
+TEST_F(LoopTest, TheConfigVersionCountsAppliedChangesAndTheReloadsTheirResults) {
+  startWith(kBefore);
+  EXPECT_EQ(reloadCounters(*loop), nlohmann::json({1, 0, 0}));
+  const api::Request reload{"POST", "/v1/config/reload", {}, ""};
+  writeConfig(kAfter);
+  ASSERT_TRUE(loop->api().answer(reload));
+  EXPECT_EQ(reloadCounters(*loop), nlohmann::json({2, 1, 0}));
+  ASSERT_TRUE(loop->api().answer(reload));  // nothing changed: applied, the same version
+  EXPECT_EQ(reloadCounters(*loop), nlohmann::json({2, 2, 0}));
+  writeConfig(std::string(kAfter) + "virtual_server 10.0.0.13 {\n");
+  const std::optional<api::Response> refused = loop->api().answer(reload);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 422);
+  EXPECT_EQ(reloadCounters(*loop), nlohmann::json({2, 2, 1}));
+  loop->api().reloadOnSignal();  // SIGHUP: the same counters
+  EXPECT_EQ(reloadCounters(*loop), nlohmann::json({2, 2, 2}));
+  writeConfig(kBefore);
+  loop->api().reloadOnSignal();
+  EXPECT_EQ(reloadCounters(*loop), nlohmann::json({3, 3, 2}));
+  const std::optional<api::Response> patched = loop->api().answer(
+      api::Request{"PATCH", "/v1/services/tcp-10.0.0.10-80/servers/192.168.1.1-80", {}, R"({"weight": 4})"});
+  ASSERT_TRUE(patched);
+  EXPECT_EQ(patched->status, 200) << patched->body;
+  EXPECT_EQ(reloadCounters(*loop), nlohmann::json({4, 3, 2}));
+}
+
 const char* kTunnelled = R"(
 virtual_server 10.0.0.10 80 {
     protocol TCP

@@ -109,7 +109,7 @@ class SyncLoopTest : public LoopTest {
   void startWithDataplane(const std::string& dataplaneBlock, const std::string& text) {
     std::ofstream(configPath()) << dataplaneBlock << text;
     const config::Config config = sluice::testing::acceptedConfig(dataplaneBlock + text);
-    kernel = std::make_unique<KernelAddresses>(*config.dataplane);
+    kernel = std::make_unique<KernelAddresses>(*config.dataplane, "", common::stderrLog());
     loop = std::make_unique<ControlLoop>(dataplane, config, configPath(), (dir() / "stats.json").string(),
                                          api::ListenOptions{}, *kernel);
     loop->start(now);

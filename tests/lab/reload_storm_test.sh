@@ -171,8 +171,14 @@ for i in $(seq "$reloads"); do
   cp "$work/${confs[$((i % 3))]}.conf" "$work/next.conf"
   mv "$work/next.conf" "$work/live.conf"
   kill -HUP "$sluiced_pid"
-  # Applied within 5 s, or the count below fails.
-  wait_until 5 version_is $((version_before + i)) >/dev/null || lagging=$((lagging + 1))
+  # Applied within 5 s, or the count below fails; polled every 10 ms, as
+  # a reload takes milliseconds.
+  applied=no
+  for _ in $(seq 500); do
+    if version_is $((version_before + i)); then applied=yes; break; fi
+    sleep 0.01
+  done
+  [ $applied = yes ] || lagging=$((lagging + 1))
   if [ "$i" -eq "$rss_from" ]; then rss_early=$(rss_kib); fi
 done
 storm_ms=$((($(date +%s%N) - start_s) / 1000000))

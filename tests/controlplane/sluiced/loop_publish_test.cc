@@ -93,6 +93,9 @@ TEST_F(LoopTest, AnApiRequestAWorkerCannotTakeYetIsRunAgainAtLaterPasses) {
   EXPECT_EQ(r->status, 200) << r->body;
   ASSERT_EQ(dataplane.tables.size(), 2u);
   EXPECT_EQ(servicesOf(published()), (Services{{"10.0.0.10:80", {"192.168.1.1:80", "192.168.1.2:80"}}}));
+  // Run three times, counted once.
+  EXPECT_EQ(loop->api().status()["reloads"], (nlohmann::json{{"applied", 1}, {"refused", 0}}));
+  EXPECT_EQ(loop->api().status()["config_version"], 2);
 }
 
 // catches: an API request put off for ever while a worker stays behind.
@@ -110,6 +113,8 @@ TEST_F(LoopTest, AnApiRequestAWorkerStaysBehindOnIsAnswered503After200Ms) {
   EXPECT_EQ(r->status, 503);
   EXPECT_EQ(dataplane.tables.size(), 1u);
   EXPECT_EQ(loop->api().config().virtualServers[0].realServers.size(), 1u);
+  EXPECT_EQ(loop->api().status()["reloads"], (nlohmann::json{{"applied", 0}, {"refused", 1}}));
+  EXPECT_EQ(loop->api().status()["config_version"], 1);
 }
 
 // catches: a table change the loop made itself (here: VRRP ownership) that
@@ -215,6 +220,9 @@ TEST_F(LoopTest, AnApiChangeIsAnsweredOnceTheWorkersTookItsTablesOrRolledBack) {
   runFor(10);
   ASSERT_EQ(dataplane.tables.size(), 4u);
   EXPECT_EQ(servicesOf(published()), (Services{{"10.0.0.10:80", {"192.168.1.1:80", "192.168.1.2:80"}}}));
+  // The rolled-back reload is refused; the change and its undo are two versions.
+  EXPECT_EQ(loop->api().status()["reloads"], (nlohmann::json{{"applied", 1}, {"refused", 1}}));
+  EXPECT_EQ(loop->api().status()["config_version"], 4);
 }
 
 // catches: a request that changed nothing answered 503 (or rolling a

@@ -306,6 +306,11 @@ TEST_F(RuntimeTest, WeightChangeReachesEveryWorkerWithoutPause) {
   } while (rt_->retiredSnapshots() != 0 && Clock::now() < deadline);
   EXPECT_EQ(rt_->retiredSnapshots(), 0u);
   EXPECT_EQ(drops(), 0u);
+  // The pool the control plane reports: every buffer in use or free.
+  const DataplaneHandle::PoolUse pool = rt_->packetPool();
+  EXPECT_GT(pool.size, 0u);
+  EXPECT_GT(pool.available, 0u);
+  EXPECT_EQ(pool.inUse + pool.available, pool.size);
 }
 
 TEST_F(RuntimeTest, ExceptionsGoUpAndControlFramesGoOut) {

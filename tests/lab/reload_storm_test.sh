@@ -57,6 +57,8 @@ reloads_of() {
   curl -s --max-time 3 --unix-socket "$sock" http://sluice/v1/status | json_get "d['reloads']['$1']"
 }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$sluiced_pid/status"; }
+# metric_is LINE: /metrics has exactly this sample line.
+metric_is() { curl -s --max-time 3 --unix-socket "$sock" http://sluice/metrics | grep -qxF "$1"; }
 # back_to_before: the pool in use and the superseded snapshots are as they
 # were before the storm.
 back_to_before() {
@@ -189,6 +191,9 @@ expect "every reload was applied within 5 s" "0" echo "$lagging"
 expect "the configuration version rose by $reloads" "$((version_before + reloads))" status_field config_version
 expect "$reloads reloads counted applied" "$((applied_before + reloads))" reloads_of applied
 expect "no reload refused" "0" reloads_of refused
+check "/metrics has the version" metric_is "sluice_config_version $((version_before + reloads))"
+check "/metrics counts the applied reloads" \
+  metric_is "sluice_config_reloads_total{result=\"applied\"} $((applied_before + reloads))"
 growth=$((rss_last - rss_early))
 expect "RSS grew by under 1 MiB from reload $rss_from to the last ($growth KiB)" "yes" \
   bash -c "[ $growth -lt 1024 ] && echo yes"

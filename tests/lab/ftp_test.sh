@@ -5,7 +5,8 @@
 # server's address until sluice writes the VIP over it), active (PORT and
 # EPRT: the real server connects from its port 20), and three passive
 # transfers on one control connection, whose replies each shrink by four
-# bytes (the control connection's seq/ack shifts grow with each). Every
+# bytes (the control connection's seq/ack shifts grow with each); then the
+# guide's FTP service (firewall mark 21, persistence). Two workers. Every
 # file's MD5 is checked.
 #
 # Usage: tests/lab/ftp_test.sh [REPO_ROOT [BUILD_DIR]]   (root; 77 = skipped)
@@ -42,41 +43,18 @@ counters() {
 # The files both servers serve (the same bytes: a data connection that
 # reached the other server would find no passive listener there anyway).
 root=$work/ftp
-mkdir -p "$root" "$work/empty"
-chmod 755 "$root" "$work/empty"
+mkdir -p "$root"
+chmod 755 "$root"
 for f in a b c; do head -c 300000 /dev/urandom >"$root/$f.bin"; done
 head -c $((4 << 20)) /dev/urandom >"$root/big.bin"
 chmod 644 "$root"/*.bin
 md5() { md5sum "$root/$1" | cut -d' ' -f1; }
 
-# vsftpd in a real server: anonymous, read-only, passive ports 50000-50100,
-# active connections from port 20; no network isolation or seccomp sandbox
-# (a lab namespace is confinement enough, and the sandbox may not load).
+# shellcheck source=scripts/lib/ftp.sh
+source "$top/scripts/lib/ftp.sh"
 start_ftpd() {
-  local ns=$1 conf=$work/vsftpd-$1.conf
-  cat >"$conf" <<CONF
-listen=YES
-listen_ipv6=NO
-background=NO
-anonymous_enable=YES
-no_anon_password=YES
-local_enable=NO
-write_enable=NO
-anon_root=$root
-secure_chroot_dir=$work/empty
-pasv_enable=YES
-pasv_min_port=50000
-pasv_max_port=50100
-port_enable=YES
-connect_from_port_20=YES
-seccomp_sandbox=NO
-isolate=NO
-isolate_network=NO
-xferlog_enable=NO
-dirmessage_enable=NO
-CONF
-  in_ns "$ns" vsftpd "$conf" </dev/null >"$work/vsftpd-$ns.log" 2>&1 &
-  ftpd_pid[$ns]=$!
+  ftp_serve "$1" "$root" "$work"
+  ftpd_pid[$1]=$ftp_pid
 }
 
 # fetch ARGS... URL-PATH: curl in c1 from the VIP, bounded; prints the
@@ -121,6 +99,15 @@ entries=$(echo "$c" | json_get 'sum(w["ftp_data_entries"] for w in d["workers"])
 check "ftp_rewrites counts the 5 PASV replies (got $rewrites)" test "$rewrites" -ge 5
 check "ftp_data_entries counts every data connection (got $entries)" test "$entries" -ge 9
 expect "no drops for FTP" "0 0" echo "$(echo "$c" | json_get '"%d %d" % (d["drops"].get("ftp_no_tailroom", 0), d["drops"].get("ftp_table_full", 0))')"
+
+echo "== the guide's FTP service: firewall mark 21 over 21 and 10000-20000, persistent (docs/examples/ftp_nat.conf)"
+stop_sluiced
+start_sluiced "$top/docs/examples/ftp_nat.conf"
+expect "PASV through the fwmark service" "$(md5 a.bin)" fetch --disable-epsv --no-ftp-skip-pasv-ip a.bin
+expect "EPSV through the fwmark service" "$(md5 b.bin)" fetch b.bin
+expect "active (PORT) through the fwmark service" "$(md5 c.bin)" fetch --disable-eprt -P "$LAB_C1_IP4" c.bin
+servers=$(counters | json_get 'sum(1 for s in d["services"] if s.get("fwmark") == 21 for r in s["real_servers"] if r["conns"])')
+expect "persistence: every connection of the client on one real server" "1" echo "$servers"
 
 echo "$((checks - failures))/$checks passed"
 [ "$failures" -eq 0 ]

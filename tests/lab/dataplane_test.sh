@@ -26,15 +26,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# counters: asks sluiced for its counters (SIGUSR2) and prints the JSON.
-counters() {
-  rm -f "$stats"
-  kill -USR2 "$sluiced_pid"
-  for _ in $(seq 30); do [ -s "$stats" ] && break; sleep 0.1; done
-  cat "$stats"
-}
-
-
 echo "== NAT"
 "$lab" up nat >/dev/null
 cp "$configs/nat.conf" "$work/live.conf"

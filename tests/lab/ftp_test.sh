@@ -33,13 +33,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-counters() {
-  rm -f "$stats"
-  kill -USR2 "$sluiced_pid"
-  for _ in $(seq 30); do [ -s "$stats" ] && break; sleep 0.1; done
-  cat "$stats"
-}
-
 # The files both servers serve (the same bytes: a data connection that
 # reached the other server would find no passive listener there anyway).
 root=$work/ftp

@@ -146,6 +146,15 @@ start_sluiced() {
   fi
 }
 
+# counters: asks the sluiced of start_sluiced for its counters (SIGUSR2)
+# and prints the JSON it writes to $stats (its pid file's .stats.json).
+counters() {
+  rm -f "$stats"
+  kill -USR2 "$sluiced_pid"
+  for _ in $(seq 30); do [ -s "$stats" ] && break; sleep 0.1; done
+  cat "$stats"
+}
+
 # jq-free reads of the counters JSON with Debian's python.
 json_get() { "$LAB_PYTHON" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 

@@ -279,9 +279,15 @@ def check_fragments(sluiced, workdir, from_client, from_rs):
               in_order + reordered[::-1] + [duplicated[0], duplicated[1], duplicated[1], duplicated[2]] +
               [overlapping[2], shifted, overlapping[0], overlapping[1]] + incomplete[1:] +
               v6(6001, 11) + v6(6002, 12)[::-1]]
+    # IPv6: a duplicate, an overlap (after a held fragment), an incomplete datagram.
+    dup6, over6, part6 = v6(6003, 13), v6(6004, 14), v6(6005, 15)
+    shifted6 = over6[1].copy()
+    shifted6[IPv6ExtHdrFragment].offset += 1  # 8 bytes on: overlaps the next fragment
+    ext_in += [from_client(f) for f in
+               dup6[:2] + [dup6[1]] + dup6[2:] + [over6[2], shifted6, over6[0], over6[1], over6[3]] + part6[1:]]
     # Held until their first fragment came (or for good): all but the first
     # of each reordered datagram, the overlapping one's last, the incomplete.
-    held = (len(reordered) - 1) + 1 + (len(incomplete) - 1) + (len(v6(6002, 12)) - 1)
+    held = (len(reordered) - 1) + 1 + (len(incomplete) - 1) + (len(v6(6002, 12)) - 1) + 1 + (len(part6) - 1)
     # The replies: 4,000 bytes back to the first client, last fragment first.
     reply = fragment(IP(src="192.168.1.20", dst="10.0.0.101", id=21)/UDP(sport=53, dport=6001)/Raw(PAYLOAD),
                      fragsize=1480)
@@ -308,7 +314,7 @@ def check_fragments(sluiced, workdir, from_client, from_rs):
     check("the duplicate is not forwarded", counts4.get(("10.0.0.101", "192.168.1.20", 3)) == 3, str(counts4))
     check("nothing of the overlapping or the incomplete datagram is forwarded",
           not any(k[2] in (4, 5) for k in counts4), str(counts4))
-    for sport, what in ((6001, "in order"), (6002, "reordered")):
+    for sport, what in ((6001, "in order"), (6002, "reordered"), (6003, "with a duplicate")):
         src, data = received(whole6, sport, RS6, True)
         check("IPv6 fragments %s reach the real server as one datagram" % what,
               data is not None and bytes(UDP(data).payload) == PAYLOAD, str(whole6.keys()))
@@ -320,11 +326,15 @@ def check_fragments(sluiced, workdir, from_client, from_rs):
           src == "10.0.0.1" and data is not None and UDP(data).dport == 6001 and bytes(UDP(data).payload) == PAYLOAD,
           str(back.keys()))
     check("the reply's UDP checksum holds", data is not None and udp_checksum_ok("10.0.0.1", "10.0.0.101", data, False))
+    _, counts6 = datagrams(int_out, True)
+    check("IPv6: nothing of the overlapping or the incomplete datagram is forwarded",
+          not any(k[2] in (14, 15) for k in counts6), str(counts6))
     drops = stats["drops"]
-    check("one duplicate counted", drops.get("fragment_duplicate", 0) == 1, str(drops))
-    check("the overlapping datagram's four fragments counted", drops.get("fragment_overlap", 0) == 4, str(drops))
-    check("the incomplete datagram's two held fragments counted after the timeout",
-          drops.get("fragment_timeout", 0) == 2, str(drops))
+    check("one duplicate of each family counted", drops.get("fragment_duplicate", 0) == 2, str(drops))
+    check("the overlapping datagrams' fragments counted (4 IPv4, 5 IPv6)",
+          drops.get("fragment_overlap", 0) == 9, str(drops))
+    check("the incomplete datagrams' held fragments counted after the timeout (2 IPv4, 3 IPv6)",
+          drops.get("fragment_timeout", 0) == 2 + len(part6) - 1, str(drops))
     workers = stats["workers"]
     check("fragments and held fragments counted",
           sum(w["fragments"] for w in workers) == len(ext_in) + len(int_in) and
@@ -394,6 +404,18 @@ def main():
             from_client(IP(src="10.0.0.101", dst="10.0.0.1", len=400)/TCP(sport=40002, dport=80, flags="S")),
             from_client(IP(src="10.0.0.101", dst="10.0.0.1", flags="MF")/TCP(sport=40003, dport=80, flags="S")),
             from_client(IP(src="10.0.0.101", dst="10.0.0.1")/TCP(sport=40004, dport=80, flags="A")),  # stray ACK
+        ]
+        # The client's acknowledgement of the grown reply and an EPRT must
+        # come after the server's frames: past a first burst of 32 (the
+        # worker reads eth0's burst, then eth1's, then eth0's next), so
+        # frames for another host fill it up.
+        ext_in += [Ether(src=CLIENT_MAC, dst="02:00:00:00:99:99")/IP(src="10.0.0.101", dst="10.0.0.99")/UDP()
+                   for _ in range(32 - len(ext_in))]
+        seen = 7001 + len(pasv) + 1 + len(b"150 Opening.\r\n")  # the client's view: the reply one byte longer
+        ext_in += [
+            from_client(IP(src="10.0.0.101", dst=ftp_vip)/TCP(sport=45000, dport=21, flags="A", seq=126, ack=seen)),
+            from_client(IP(src="10.0.0.101", dst=ftp_vip)/TCP(sport=45000, dport=21, flags="PA", seq=126, ack=seen) /
+                        Raw(b"EPRT |1|10.0.0.101|45002|\r\n")),
         ]
         int_in = [from_rs(p) for p in ftp_server] + [
             from_rs(IP(src="192.168.1.20", dst="10.0.0.101")/TCP(sport=8080, dport=40000, flags="SA", seq=5000,
@@ -503,10 +525,17 @@ def main():
         p = find(ext_out, lambda p: TCP in p and p[TCP].dport == 45001)
         check("FTP active data connection: the server's SYN from port 20 leaves from VIP:20",
               p is not None and p[IP].src == ftp_vip and p[TCP].sport == 20 and p[TCP].flags == "S", repr(p))
+        p = find(int_out, lambda p: TCP in p and p[TCP].dport == 21 and p[TCP].flags == "A" and p[TCP].seq == 126)
+        check("FTP: the client's acknowledgement shifted back by the byte the reply grew",
+              p is not None and p[TCP].ack == seen - 1, repr(p))
+        p = find(int_out, lambda p: TCP in p and p[TCP].dport == 21 and bytes(p[TCP].payload).startswith(b"EPRT"))
+        check("FTP EPRT: passed to the real server as it was, its acknowledgement shifted back too",
+              p is not None and bytes(p[TCP].payload) == b"EPRT |1|10.0.0.101|45002|\r\n" and p[TCP].ack == seen - 1,
+              repr(p))
         worker = stats["workers"][0]
-        check("FTP counters: one rewrite, two data entries",
-              worker.get("ftp_rewrites") == 1 and worker.get("ftp_data_entries") == 2, json.dumps(worker))
-        check("nothing else was forwarded", len(int_out) == 14 and len(ext_out) == 9,
+        check("FTP counters: one rewrite, three data entries (PORT, the 227, EPRT)",
+              worker.get("ftp_rewrites") == 1 and worker.get("ftp_data_entries") == 3, json.dumps(worker))
+        check("nothing else was forwarded", len(int_out) == 16 and len(ext_out) == 9,
               "%d out on eth1, %d on eth0" % (len(int_out), len(ext_out)))
 
         drops = stats["drops"]

@@ -156,8 +156,10 @@ bool Forwarder::ftpControl(uint8_t* data, const ParsedPacket& p, Conn<A>& c, boo
   int32_t diff = 0;
   bool rewritten = false;
 
-  // Only an established connection's lines are read, as IPVS reads them.
-  if (payloadLen != 0 && c.state == ConnState::kEstablished) {
+  // Only an established connection's lines are read, as IPVS reads them;
+  // not in an IP fragment, whose payload goes on in the next ones (its
+  // seq and ack still shift below).
+  if (payloadLen != 0 && (p.flags & kFlagFragment) == 0 && c.state == ConnState::kEstablished) {
     if (fromServer) {
       const FtpParse m = parseFtpReply(payload, payloadLen);
       if (m.kind == FtpMessage::kPassive && !v6) {

@@ -53,7 +53,8 @@ struct Router {
         f.dropHeld(o);
         continue;
       }
-      take(std::move(frame), f.replayHeld(o.slot, frame.data(), static_cast<uint32_t>(frame.size()), now, 0));
+      const Verdict v = f.replayHeld(o.slot, frame.data(), static_cast<uint32_t>(frame.size()), now, 0);
+      take(std::move(frame), v);
     }
     f.clearHeldOutcomes();
   }

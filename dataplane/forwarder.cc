@@ -369,8 +369,7 @@ Verdict Forwarder::followFirst(uint8_t* data, const ParsedPacket& p, const Fragm
   return transmitToServer(data, d.destId, d.rs, p.tuple.v6);
 }
 
-Verdict Forwarder::replayHeld(uint16_t slot, uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t headroom) {
-  (void)nowMs;
+Verdict Forwarder::replayHeld(uint16_t slot, uint8_t* data, uint32_t len, uint16_t headroom) {
   frags_.freeSlot(slot);
   headroom_ = headroom;
   const ParsedPacket p = parsePacket(data, len);
@@ -476,13 +475,13 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
   counters_.services[c->serviceId].countPacket(fromServer, bytes);
 
   if (p.flags & kFlagFragment) [[unlikely]] {
-    fragNote_.action = fromServer ? FragmentDecision::Action::kToClient : FragmentDecision::Action::kToServer;
-    fragNote_.method = c->method;
-    fragNote_.serviceId = c->serviceId;
-    fragNote_.destId = c->destId;
-    fragNote_.rs = c->rs.ip();
-    fragNote_.vip = c->vip.ip();
-    fragNote_.client = c->client.ip();
+    fragNote_ = {.action = fromServer ? FragmentDecision::Action::kToClient : FragmentDecision::Action::kToServer,
+                 .method = c->method,
+                 .serviceId = c->serviceId,
+                 .destId = c->destId,
+                 .rs = c->rs.ip(),
+                 .vip = c->vip.ip(),
+                 .client = c->client.ip()};
   }
   const bool nat = c->method == static_cast<uint8_t>(FwdMethod::kNat);
   if (nat && p.ttl <= 1) return dropVerdict(DropReason::kTtlExceeded);
@@ -674,11 +673,11 @@ Verdict Forwarder::forwardOnePacket(uint8_t* data, const ParsedPacket& p, const 
 
   const IpAddr rsAddr = IpAddr::of(rs.addr);
   if (p.flags & kFlagFragment) [[unlikely]] {
-    fragNote_.action = FragmentDecision::Action::kToServer;
-    fragNote_.method = static_cast<uint8_t>(rs.method);
-    fragNote_.serviceId = s.serviceId;
-    fragNote_.destId = rs.destId;
-    fragNote_.rs = rsAddr;
+    fragNote_ = {.action = FragmentDecision::Action::kToServer,
+                 .method = static_cast<uint8_t>(rs.method),
+                 .serviceId = s.serviceId,
+                 .destId = rs.destId,
+                 .rs = rsAddr};
   }
   if (rs.method == FwdMethod::kNat) {
     if (p.ttl <= 1) return dropVerdict(DropReason::kTtlExceeded);

@@ -115,7 +115,7 @@ class alignas(kCacheLine) Forwarder {
   static constexpr uint16_t kHoldSlots = 256;
   std::span<const HeldOutcome> heldOutcomes() const { return frags_.outbox(); }
   void clearHeldOutcomes() { frags_.clearOutbox(); }
-  Verdict replayHeld(uint16_t slot, uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t headroom);
+  Verdict replayHeld(uint16_t slot, uint8_t* data, uint32_t len, uint16_t headroom);
   void dropHeld(const HeldOutcome& o) {
     counters_.drop(o.reason);
     frags_.freeSlot(o.slot);

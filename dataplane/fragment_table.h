@@ -99,13 +99,10 @@ class FragmentTable {
         timeoutMs_(timeoutMs),
         entries_(new Entry[std::size_t{sets} * kWays]),
         freeSlots_(new uint16_t[holdSlots]),
-        outbox_(new HeldOutcome[holdSlots]),
-        holdSlots_(holdSlots) {
+        outbox_(new HeldOutcome[holdSlots]) {
     for (uint16_t i = 0; i < holdSlots; ++i) freeSlots_[i] = static_cast<uint16_t>(holdSlots - 1 - i);
     freeCount_ = holdSlots;
   }
-
-  uint16_t holdSlots() const { return holdSlots_; }
 
   // The live entry of `key`, or a new one (evicting, if its set is full,
   // the entry that expires first; its held fragments go to the outbox as
@@ -269,7 +266,6 @@ class FragmentTable {
   std::unique_ptr<Entry[]> entries_;
   std::unique_ptr<uint16_t[]> freeSlots_;
   std::unique_ptr<HeldOutcome[]> outbox_;
-  uint16_t holdSlots_;
   uint16_t freeCount_ = 0;
   uint32_t outboxCount_ = 0;
   uint32_t cursor_ = 0;

@@ -64,7 +64,7 @@ class WorkerLoop {
       flush();
       if (t != lastSweep && c_.forwarder->table() != nullptr) {
         c_.forwarder->sweep(t, kSweepBudget);
-        settleHeld(t);
+        settleHeld();
         lastSweep = t;
       }
       if (c_.dump.load(std::memory_order_relaxed) != nullptr) answerDump(t);
@@ -163,7 +163,7 @@ class WorkerLoop {
       const uint16_t rxPort = rxPortOf(m);
       act(m, fwd.process(data, len, parsed[i], t, rxPort, rte_pktmbuf_headroom(m), rte_pktmbuf_tailroom(m)),
           rxPort);
-      if (!fwd.heldOutcomes().empty()) [[unlikely]] settleHeld(t);
+      if (!fwd.heldOutcomes().empty()) [[unlikely]] settleHeld();
     }
     fwd.countReceived(received);
     passSyncRecords();
@@ -202,7 +202,7 @@ class WorkerLoop {
   // Fragments held for their datagram's first one: sent after it when it
   // came, freed when their datagram was dropped, timed out or evicted.
   // Replays only send (they hold nothing new), so one pass settles all.
-  void settleHeld(uint32_t t) {
+  void settleHeld() {
     Forwarder& fwd = *c_.forwarder;
     for (const HeldOutcome& o : fwd.heldOutcomes()) {
       rte_mbuf* m = held_[o.slot];
@@ -212,8 +212,8 @@ class WorkerLoop {
         rte_pktmbuf_free(m);
         continue;
       }
-      const Verdict v = fwd.replayHeld(o.slot, rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m), t,
-                                       rte_pktmbuf_headroom(m));
+      const Verdict v =
+          fwd.replayHeld(o.slot, rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_data_len(m), rte_pktmbuf_headroom(m));
       act(m, v, rxPortOf(m));
     }
     fwd.clearHeldOutcomes();

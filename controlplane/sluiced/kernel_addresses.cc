@@ -85,9 +85,8 @@ KernelAddresses::KernelAddresses(const config::Dataplane& dataplane, std::string
   std::vector<Added> predecessor = inherited(log);
   std::erase_if(predecessor, [&](const Added& a) {
     if (configured(dataplane, a.iface, a.prefix)) return false;
-    if (netlink_ < 0) netlink_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     const int ifindex = static_cast<int>(::if_nametoindex(a.iface.c_str()));
-    if (ifindex != 0 && netlink_ >= 0 && changeAddress(netlink_, RTM_DELADDR, ifindex, a.prefix) == 0) {
+    if (ifindex != 0 && changeAddress(netlink(), RTM_DELADDR, ifindex, a.prefix) == 0) {
       log({common::LogSource::kDaemon, LOG_INFO,
            "removed " + a.prefix.toString() + " from " + a.iface + ", left by a sluiced that did not stop"});
     }
@@ -105,8 +104,7 @@ KernelAddresses::KernelAddresses(const config::Dataplane& dataplane, std::string
                    "exception_tap)\n";
       continue;
     }
-    if (netlink_ < 0) netlink_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (netlink_ < 0) throw std::runtime_error(std::string("cannot open rtnetlink: ") + std::strerror(errno));
+    netlink();
     if (!kernelSide) {
       kernelSide = true;
       if (sysctlOn("/proc/sys/net/ipv4/ip_forward") || sysctlOn("/proc/sys/net/ipv6/conf/all/forwarding")) {
@@ -189,6 +187,12 @@ void KernelAddresses::writeState() const {
 }
 
 KernelAddresses::~KernelAddresses() { undo(); }
+
+int KernelAddresses::netlink() {
+  if (netlink_ < 0) netlink_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (netlink_ < 0) throw std::runtime_error(std::string("cannot open rtnetlink: ") + std::strerror(errno));
+  return netlink_;
+}
 
 bool KernelAddresses::holds(std::size_t index, bool v6) const {
   for (const auto& h : holds_) {

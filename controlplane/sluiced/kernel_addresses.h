@@ -50,6 +50,7 @@ class KernelAddresses {
  private:
   void undo() noexcept;
   void writeState() const;
+  int netlink();  // the rtnetlink socket, opened on first use; throws std::runtime_error when it cannot be
 
   struct Added {
     int ifindex;

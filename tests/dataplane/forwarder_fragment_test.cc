@@ -46,14 +46,14 @@ struct Router {
       ports.push_back(v.port);
     }
   }
-  void settle(uint32_t now) {
+  void settle() {
     for (const HeldOutcome& o : f.heldOutcomes()) {
       std::vector<uint8_t> frame = std::move(held[o.slot]);
       if (!o.replay) {
         f.dropHeld(o);
         continue;
       }
-      const Verdict v = f.replayHeld(o.slot, frame.data(), static_cast<uint32_t>(frame.size()), now, 0);
+      const Verdict v = f.replayHeld(o.slot, frame.data(), static_cast<uint32_t>(frame.size()), 0);
       take(std::move(frame), v);
     }
     f.clearHeldOutcomes();
@@ -62,12 +62,12 @@ struct Router {
     for (std::vector<uint8_t> frame : in) {
       const Verdict v = f.process(frame.data(), static_cast<uint32_t>(frame.size()), now);
       take(std::move(frame), v);
-      settle(now);
+      settle();
     }
   }
   void sweep(uint32_t now) {
     for (int i = 0; i < 64; ++i) f.sweep(now, 256);
-    settle(now);
+    settle();
   }
 };
 

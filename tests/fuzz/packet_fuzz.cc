@@ -217,7 +217,7 @@ namespace {
 
 // The worker's part for held fragments: replay (each must be sent, go to
 // the control plane or be dropped, never held again) or let go.
-void settleHeld(dp::Forwarder& fwd, std::vector<std::vector<uint8_t>>& held, uint32_t now, std::size_t ports) {
+void settleHeld(dp::Forwarder& fwd, std::vector<std::vector<uint8_t>>& held, std::size_t ports) {
   for (const dp::HeldOutcome& o : fwd.heldOutcomes()) {
     if (o.slot >= held.size() || held[o.slot].empty()) broken("an outcome for a slot holding nothing");
     std::vector<uint8_t> frame = std::move(held[o.slot]);
@@ -226,7 +226,7 @@ void settleHeld(dp::Forwarder& fwd, std::vector<std::vector<uint8_t>>& held, uin
       fwd.dropHeld(o);
       continue;
     }
-    const dp::Verdict v = fwd.replayHeld(o.slot, frame.data(), static_cast<uint32_t>(frame.size()), now, 0);
+    const dp::Verdict v = fwd.replayHeld(o.slot, frame.data(), static_cast<uint32_t>(frame.size()), 0);
     if (v.kind == dp::Verdict::Kind::kHold) broken("a replayed fragment held again");
     if (v.kind == dp::Verdict::Kind::kTransmit && v.port >= ports) broken("a replay on a port that does not exist");
   }
@@ -283,7 +283,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         break;
     }
     if ((n & 3) == 3) fwd.sweep(now, 64);
-    settleHeld(fwd, held, now, table->ports.size());
+    settleHeld(fwd, held, table->ports.size());
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "controlplane/config/keys.h"
@@ -70,10 +71,15 @@ dp::Prefix networkOf(const config::IpPrefix& p) {
   return dp::Prefix{masked.toWire(p.address.isV6()), p.length};
 }
 
-// Adds a VIP the router answers for, once.
-void own(dp::ForwardingTable& t, const dp::Prefix& vip) {
-  const auto same = [&](const dp::Prefix& v) { return v.addr == vip.addr; };
-  if (std::none_of(t.ownedVips.begin(), t.ownedVips.end(), same)) t.ownedVips.push_back(vip);
+// Adds a VIP the router answers for (ownOnce keeps the first of each).
+void own(dp::ForwardingTable& t, const dp::Prefix& vip) { t.ownedVips.push_back(vip); }
+
+// Keeps the first of each owned address, in order: a VIP may be named by
+// many services, a VRRP instance and a fwmark rule. A set, not a scan per
+// address: groups make tens of thousands of services.
+void ownOnce(dp::ForwardingTable& t) {
+  std::set<wire::IpAddress> seen;
+  std::erase_if(t.ownedVips, [&](const dp::Prefix& v) { return !seen.insert(v.addr).second; });
 }
 
 std::vector<ServiceAddress> expand(const config::Config& cfg, const VirtualServer& vs) {
@@ -180,20 +186,16 @@ std::optional<uint32_t> healthyWeight(const VirtualServer& vs, const config::Rea
   return it->second.weight.value_or(r.weight);
 }
 
+// defined: the id keys of the services added so far (a key names one
+// protocol, address and port, or one mark).
 void addServices(const config::Config& cfg, const VirtualServer& vs, dp::ForwardingTable& t, IdRegistry& ids,
-                 const HealthState* health, const VipOwnership& ownership) {
+                 const HealthState* health, const VipOwnership& ownership, std::set<std::string>& defined) {
   // A lost quorum hands every new connection to the sorry server.
   const bool sorryOnly = vs.sorryServer && health != nullptr && health->quorumLost.contains(config::serviceKey(vs));
   for (const ServiceAddress& a : expand(cfg, vs)) {
     const std::string key = idKey(a, vs.protocol);
     // IPVS refuses a service that exists; so do we (e.g. in a group and alone).
-    for (const dp::Service& other : t.services) {
-      if (other.byMark == a.byMark && (a.byMark ? other.mark == a.mark
-                                                : other.vip == a.vip &&
-                                                      other.port == a.port && other.proto == protoNumber(vs.protocol))) {
-        throw BuildError("virtual service " + key + " is defined twice");
-      }
-    }
+    if (!defined.insert(key).second) throw BuildError("virtual service " + key + " is defined twice");
     // NAT rewrites addresses of one family into the same family.
     for (const config::RealServer& r : vs.realServers) {
       if (!a.byMark && r.address.isV4() != a.vip.isV4() &&
@@ -263,8 +265,8 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
       throw BuildError("the data plane holds at most " + std::to_string(dp::kMaxServices) + " services and " +
                        std::to_string(dp::kMaxDests) + " real servers");
     }
-    t.services.push_back(std::move(s));
     if (!s.standby && !a.byMark) own(t, hostPrefix(a.vip));
+    t.services.push_back(std::move(s));
   }
 }
 
@@ -421,12 +423,14 @@ std::unique_ptr<dp::ForwardingTable> buildTable(const config::Config& config, st
     pc.mtu = dpc.ports[i].mtu;
     t->ports.push_back(std::move(pc));
   }
-  for (const VirtualServer& vs : config.virtualServers) addServices(config, vs, *t, ids, health, held);
+  std::set<std::string> defined;
+  for (const VirtualServer& vs : config.virtualServers) addServices(config, vs, *t, ids, health, held, defined);
   addOwnedVrrpAddresses(config, *t, held);
   addVirtualMacs(config, *t);
   addRoutes(dpc, *t);
   addFwmarkRules(dpc, *t);
   addOwnedFwmarkAddresses(dpc, *t, held);
+  ownOnce(*t);
   t->buildIndexes();
   return t;
 }

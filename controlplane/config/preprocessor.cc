@@ -2,12 +2,15 @@
 
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
 #include <set>
+#include <utility>
 
 namespace sluice::config {
 namespace {
@@ -54,10 +57,12 @@ std::string stripComment(std::string_view line) {
 
 // A parameter reference at text[at] == '$': its name and where it ends,
 // with keepalived's rules ('${NAME}' anywhere; '$NAME' only before a
-// blank, ',', ')' or the end).
+// blank, ',', ')' or the end). '${_RANDOM MIN MAX}' carries up to two
+// numbers after the name (`params`).
 struct Reference {
   std::string name;
   std::size_t end = 0;
+  std::vector<unsigned long> params;
 };
 
 std::optional<Reference> referenceAt(const std::string& text, std::size_t at) {
@@ -69,15 +74,29 @@ std::optional<Reference> referenceAt(const std::string& text, std::size_t at) {
   std::size_t end = begin + 1;
   while (end < text.size() && nameChar(text[end])) ++end;
   if (braces) {
+    Reference ref{text.substr(begin, end - begin), 0, {}};
+    if (ref.name == "_RANDOM") {
+      while (true) {
+        while (end < text.size() && isBlank(text[end])) ++end;
+        if (end >= text.size() || !std::isdigit(static_cast<unsigned char>(text[end]))) break;
+        errno = 0;
+        char* stop = nullptr;
+        const unsigned long v = std::strtoul(text.c_str() + end, &stop, 10);
+        if (errno != 0 || ref.params.size() == 2) return std::nullopt;
+        ref.params.push_back(v);
+        end = static_cast<std::size_t>(stop - text.c_str());
+      }
+    }
     if (end >= text.size() || text[end] != '}') {
       return std::nullopt;
     }
-    return Reference{text.substr(begin, end - begin), end + 1};
+    ref.end = end + 1;
+    return ref;
   }
   if (end < text.size() && !isBlank(text[end]) && text[end] != ',' && text[end] != ')') {
     return std::nullopt;
   }
-  return Reference{text.substr(begin, end - begin), end};
+  return Reference{text.substr(begin, end - begin), end, {}};
 }
 
 std::optional<long long> number(std::string s) {
@@ -106,7 +125,7 @@ std::string hostConfigId() {
 }
 
 Preprocessor::Preprocessor(Diagnostics& diag, std::string configId, std::size_t maxLines)
-    : diag_(diag), configId_(std::move(configId)), maxLines_(maxLines) {}
+    : diag_(diag), configId_(std::move(configId)), maxLines_(maxLines), random_(std::random_device{}()) {}
 
 void Preprocessor::feed(std::string_view raw, const SourceLocation& where, std::vector<SourceLine>& out) {
   currentFile_ = where.file;
@@ -161,6 +180,10 @@ void Preprocessor::process(std::string text, const SourceLocation& where, int de
   }
   if (text.rfind("~SEQ", 0) == 0) {
     sequence(text, where, depth, out);
+    return;
+  }
+  if (text.rfind("~LST", 0) == 0) {
+    list(text, where, depth, out);
     return;
   }
   if (text.find('$') != std::string::npos) {
@@ -326,6 +349,89 @@ void Preprocessor::sequence(const std::string& text, const SourceLocation& where
   }
 }
 
+// '~LST(VAR, v1, v2, ...) rest' and '~LST({V1, V2, ...}, {a1, a2, ...}, ...) rest':
+// rest once per value (set), in order. A set with fewer values than
+// variables leaves the others empty, as keepalived does; one with more is
+// an error. Values are taken as written (no parameters), words without
+// blanks, ',', '{', '}' or ')'.
+void Preprocessor::list(const std::string& text, const SourceLocation& where, int depth,
+                        std::vector<SourceLine>& out) {
+  auto invalid = [&](const std::string& why) { diag_.error(where, "invalid ~LST: " + why); };
+  std::size_t p = 4;
+  auto skipBlanks = [&] {
+    while (p < text.size() && isBlank(text[p])) ++p;
+  };
+  // One group: '{w, w, ...}' or a single word; false on a syntax error.
+  auto group = [&](std::vector<std::string>& words) {
+    skipBlanks();
+    const bool braced = p < text.size() && text[p] == '{';
+    if (braced) ++p;
+    while (true) {
+      skipBlanks();
+      const std::size_t start = p;
+      while (p < text.size() && !isBlank(text[p]) && std::string_view(",{})").find(text[p]) == std::string_view::npos) {
+        ++p;
+      }
+      words.push_back(text.substr(start, p - start));
+      skipBlanks();
+      if (!braced) return true;
+      if (p < text.size() && text[p] == '}') {
+        ++p;
+        return true;
+      }
+      if (p >= text.size() || text[p] != ',') return false;
+      ++p;
+    }
+  };
+  skipBlanks();
+  if (p >= text.size() || text[p] != '(') {
+    return invalid("'(' expected after ~LST");
+  }
+  ++p;
+  std::vector<std::string> vars;
+  if (!group(vars)) {
+    return invalid("the variables end without '}'");
+  }
+  for (const auto& var : vars) {
+    if (var.empty() || !nameStart(var[0]) ||
+        !std::all_of(var.begin(), var.end(), [](char c) { return nameChar(c); })) {
+      return invalid("'" + var + "' is not a parameter name");
+    }
+  }
+  std::vector<std::vector<std::string>> sets;
+  while (true) {
+    skipBlanks();
+    if (p >= text.size()) {
+      return invalid("no closing ')'");
+    }
+    if (text[p] == ')') break;
+    if (text[p] != ',') {
+      return invalid("',' or ')' expected at '" + text.substr(p) + "'");
+    }
+    ++p;
+    std::vector<std::string> values;
+    if (!group(values)) {
+      return invalid("a set of values ends without '}'");
+    }
+    if (values.size() > vars.size()) {
+      return invalid("more values in a set than the " + std::to_string(vars.size()) + " variable(s)");
+    }
+    values.resize(vars.size());
+    sets.push_back(std::move(values));
+  }
+  if (sets.empty()) {
+    return invalid("no values");
+  }
+  const std::string rest = text.substr(p + 1);
+  for (const auto& values : sets) {
+    for (std::size_t k = 0; k < vars.size(); ++k) {
+      defs_[vars[k]] = Definition{{{values[k], where}}, false};
+    }
+    process(rest, where, depth + 1, out);
+    if (tooMany_) break;
+  }
+}
+
 bool Preprocessor::substitute(std::string& text, std::vector<SourceLine>& more) {
   std::string out;
   bool changed = false;
@@ -357,7 +463,7 @@ bool Preprocessor::substitute(std::string& text, std::vector<SourceLine>& more) 
       text = std::move(out);
       return true;
     }
-    const auto value = valueOf(ref->name, {});
+    const auto value = valueOf(ref->name, ref->params);
     if (!value) {
       out += text[i++];
       continue;
@@ -374,7 +480,7 @@ bool Preprocessor::substitute(std::string& text, std::vector<SourceLine>& more) 
   return changed;
 }
 
-std::optional<std::string> Preprocessor::valueOf(const std::string& name, const SourceLocation&) const {
+std::optional<std::string> Preprocessor::valueOf(const std::string& name, const std::vector<unsigned long>& params) {
   const auto def = defs_.find(name);
   if (def != defs_.end()) {
     return def->second.lines.empty() ? std::string() : def->second.lines[0].text;
@@ -386,6 +492,12 @@ std::optional<std::string> Preprocessor::valueOf(const std::string& name, const 
   }
   if (name == "_INSTANCE") {
     return configId_;
+  }
+  if (name == "_RANDOM") {  // keepalived's range: [MIN, MAX], default 0 to 32767
+    unsigned long low = params.empty() ? 0 : params[0];
+    unsigned long high = params.size() < 2 ? 32767 : params[1];
+    if (low > high) std::swap(low, high);
+    return std::to_string(std::uniform_int_distribution<unsigned long>(low, high)(random_));
   }
   // Quoted so that the lexer takes them as text, not as a comment.
   if (name == "_HASH") {

@@ -1,10 +1,11 @@
 // keepalived's configuration language on top of plain keepalived.conf lines:
-// conditional lines (@ID), parameters ($NAME=value, $NAME, ${NAME}) and
-// sequences (~SEQ). Runs line by line before the lexer.
+// conditional lines (@ID), parameters ($NAME=value, $NAME, ${NAME}),
+// sequences (~SEQ) and lists (~LST). Runs line by line before the lexer.
 #pragma once
 
 #include <map>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,8 +49,12 @@ std::string hostConfigId();
 //    written (a warning outside quotes);
 //  * '~SEQ(VAR, [[start,] step,] end) rest' repeats rest with $VAR running
 //    from start by step while not past end; ~SEQx writes VAR in hex;
+//  * '~LST(VAR, v1, v2, ...) rest' repeats rest with $VAR each value in
+//    turn; '~LST({V1, V2}, {a1, a2}, {b1, b2}) rest' sets several at a time;
 //  * predefined: ${_PWD} (the directory of the file being read), ${_INSTANCE}
-//    (the config id), ${_HASH} and ${_BANG} ('#', '!' that start no comment).
+//    (the config id), ${_HASH} and ${_BANG} ('#', '!' that start no comment),
+//    ${_RANDOM [MIN [MAX]]} (a random number in [MIN, MAX], default 0 32767,
+//    new at each use).
 // Not thread-safe: one per read.
 class Preprocessor {
  public:
@@ -73,11 +78,13 @@ class Preprocessor {
   bool define(const std::string& text, const SourceLocation& where);
   void continueDefinition(std::string text, const SourceLocation& where);
   void sequence(const std::string& text, const SourceLocation& where, int depth, std::vector<SourceLine>& out);
+  void list(const std::string& text, const SourceLocation& where, int depth, std::vector<SourceLine>& out);
   // Replaces the defined parameters of `text` once, left to right; a
   // multi-line value's further lines go to `more`. True if anything changed.
   bool substitute(std::string& text, std::vector<SourceLine>& more);
   void warnUndefined(const std::string& text, const SourceLocation& where);
-  std::optional<std::string> valueOf(const std::string& name, const SourceLocation& where) const;
+  // The value of a defined or predefined parameter; params: _RANDOM's MIN and MAX.
+  std::optional<std::string> valueOf(const std::string& name, const std::vector<unsigned long>& params);
   void emit(SourceLine line, std::vector<SourceLine>& out);
 
   Diagnostics& diag_;
@@ -88,6 +95,7 @@ class Preprocessor {
   std::size_t maxLines_;
   std::size_t produced_ = 0;  // lines processed, emitted or not
   bool tooMany_ = false;
+  std::mt19937 random_;  // ${_RANDOM}: seeded per read, as keepalived seeds from the clock
 };
 
 }  // namespace sluice::config

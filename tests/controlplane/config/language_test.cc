@@ -1,8 +1,11 @@
-// keepalived's configuration language: @ID lines, $PARAMETERS, ~SEQ, and
+// keepalived's configuration language: @ID lines, $PARAMETERS, ~SEQ, ~LST, and
 // that every message still names the line the user wrote.
 #include <sys/utsname.h>
 
 #include <gtest/gtest.h>
+
+#include <set>
+#include <sstream>
 
 #include "controlplane/config/parser.h"
 #include "controlplane/config/reader.h"
@@ -222,6 +225,64 @@ TEST(Language, BadSequencesAreErrorsOnTheirLine) {
     EXPECT_EQ(e.errors, Lines{"k.conf:2: invalid ~SEQ: " + why});
     EXPECT_EQ(e.lines, Lines{"k.conf:1: a 1"});
   }
+}
+
+TEST(Language, ListsRepeatTheRestOfTheLineForEachValue) {
+  EXPECT_EQ(expand("~LST(IP, 1, 2, 3) ip 10.0.0.$IP\n").lines,
+            (Lines{"k.conf:1: ip 10.0.0.1", "k.conf:1: ip 10.0.0.2", "k.conf:1: ip 10.0.0.3"}));
+  // keepalived's man page example: several variables per set, in braces.
+  EXPECT_EQ(expand("~LST({IP, IP1}, {10,1},{20,4},{5,6},{12,8}) 192.168.${IP}.${IP1}\n").lines,
+            (Lines{"k.conf:1: 192.168.10.1", "k.conf:1: 192.168.20.4", "k.conf:1: 192.168.5.6",
+                   "k.conf:1: 192.168.12.8"}));
+  // Nested, the first outermost; with ~SEQ too; a short set leaves the rest empty.
+  EXPECT_EQ(expand("~LST(A, x, y) ~SEQ(B, 1, 2) p ${A}${B}\n").lines,
+            (Lines{"k.conf:1: p x1", "k.conf:1: p x2", "k.conf:1: p y1", "k.conf:1: p y2"}));
+  EXPECT_EQ(expand("~LST({A, B}, {1, 2}, {3}) p ${A}-${B}-\n").lines, (Lines{"k.conf:1: p 1-2-", "k.conf:1: p 3--"}));
+  // The rest may be a multi-line parameter.
+  const auto e = expand("$RS= \\\nreal_server 10.0.0.${N} 80 { \\\n  weight ${W} \\\n}\n~LST({N, W}, {1, 5}, {2, 7}) $RS\n");
+  EXPECT_EQ(e.lines, (Lines{"k.conf:2: real_server 10.0.0.1 80 {", "k.conf:3: weight 5", "}",
+                            "k.conf:2: real_server 10.0.0.2 80 {", "k.conf:3: weight 7", "}"}));
+  EXPECT_TRUE(e.errors.empty() && e.warnings.empty());
+}
+
+TEST(Language, BadListsAreErrorsOnTheirLine) {
+  for (const auto& [line, why] : std::vector<std::pair<std::string, std::string>>{
+           {"~LST(V) x", "no values"},
+           {"~LST(V, 1, 2 x", "',' or ')' expected at 'x'"},
+           {"~LST(V, 1, 2", "no closing ')'"},
+           {"~LST V, 1) x", "'(' expected after ~LST"},
+           {"~LST(V, {1, 2}) x", "more values in a set than the 1 variable(s)"},
+           {"~LST({A, B, 1) x", "the variables end without '}'"},
+           {"~LST(A, {1, 2) x", "a set of values ends without '}'"},
+           {"~LST(9V, 1) x", "'9V' is not a parameter name"}}) {
+    SCOPED_TRACE(line);
+    const auto e = expand("a 1\n" + line + "\n");
+    EXPECT_EQ(e.errors, Lines{"k.conf:2: invalid ~LST: " + why});
+    EXPECT_EQ(e.lines, Lines{"k.conf:1: a 1"});
+  }
+}
+
+TEST(Language, RandomIsANewNumberInItsRangeAtEachUse) {
+  const auto e = expand("~SEQ(N, 400) r ${_RANDOM 3 6} ${_RANDOM} $_RANDOM ${_RANDOM 32760}\n");
+  ASSERT_EQ(e.lines.size(), 400u);
+  EXPECT_TRUE(e.warnings.empty() && e.errors.empty());
+  std::set<unsigned long> narrow;
+  std::set<unsigned long> wide;
+  for (const auto& line : e.lines) {
+    std::istringstream words(line.substr(line.find(" r ") + 3));
+    unsigned long a = 0, b = 0, c = 0, d = 0;
+    ASSERT_TRUE(words >> a >> b >> c >> d) << line;
+    EXPECT_TRUE(a >= 3 && a <= 6) << line;
+    EXPECT_LE(b, 32767u) << line;
+    EXPECT_LE(c, 32767u) << line;
+    EXPECT_TRUE(d >= 32760 && d <= 32767) << line;
+    narrow.insert(a);
+    wide.insert(b);
+  }
+  EXPECT_EQ(narrow, (std::set<unsigned long>{3, 4, 5, 6}));  // 400 draws of 4 values: all seen
+  EXPECT_GT(wide.size(), 300u);                               // not one number reused
+  // Not numbers: no reference, kept as written.
+  EXPECT_EQ(expand("r \"${_RANDOM x}\"\n").lines, Lines{"k.conf:1: r ${_RANDOM x}"});
 }
 
 TEST(Language, AParameterThatUsesItselfIsAnErrorNotALoop) {

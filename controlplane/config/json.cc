@@ -181,6 +181,7 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, VrrpSy
   io("track_interface", s.trackInterfaces);
   io("track_file", s.trackFiles);
   io("track_process", s.trackProcesses);
+  io("track_bfd", s.trackBfds);
 }
 
 template <class Io, class S>
@@ -214,6 +215,7 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, VrrpIn
   io("track_interface", s.trackInterfaces);
   io("track_file", s.trackFiles);
   io("track_process", s.trackProcesses);
+  io("track_bfd", s.trackBfds);
   io("nopreempt", s.nopreempt);
   io("preempt_delay", s.preemptDelay);
   io("garp_master_delay", s.garpMasterDelay);

@@ -192,6 +192,7 @@ struct VrrpSyncGroup {
   std::vector<TrackInterface> trackInterfaces;
   std::vector<TrackRef> trackFiles;
   std::vector<TrackRef> trackProcesses;
+  std::vector<TrackRef> trackBfds;  // track_bfd { }: bfd_instance names
 
   bool operator==(const VrrpSyncGroup&) const = default;
 };
@@ -232,6 +233,7 @@ struct VrrpInstance {
   std::vector<TrackInterface> trackInterfaces;
   std::vector<TrackRef> trackFiles;      // track_file { }
   std::vector<TrackRef> trackProcesses;  // track_process { }
+  std::vector<TrackRef> trackBfds;       // track_bfd { }: bfd_instance names
   bool nopreempt = false;
   Duration preemptDelay = std::chrono::seconds{0};
   std::optional<Duration> garpMasterDelay;  // unset: global vrrp_garp_master_delay
@@ -395,7 +397,7 @@ struct HealthCheck {
 };
 
 // bfd_instance { }: an RFC 5880/5881 single-hop BFD session with a
-// neighbour, tracked by BFD_CHECK. Timers to the microsecond (keepalived
+// neighbour, tracked by BFD_CHECK and by track_bfd. Timers to the microsecond (keepalived
 // reads milliseconds with up to 3 decimals).
 struct BfdInstance {
   std::string name;

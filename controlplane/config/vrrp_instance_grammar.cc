@@ -235,7 +235,8 @@ Block<InstanceDraft> instanceGrammar() {
   b.list("virtual_ipaddress_excluded", [](InstanceDraft& d, const Args& a) {
     d.instance.virtualIpAddressesExcluded.push_back(readVirtualIp(a));
   });
-  b.unsupported("track_bfd", "the instance's priority does not follow BFD sessions");
+  b.list("track_bfd",
+         [](InstanceDraft& d, const Args& a) { d.instance.trackBfds.push_back(readTrackRef(a, "track_bfd")); });
   b.list("track_script",
          [](InstanceDraft& d, const Args& a) { d.instance.trackScripts.push_back(readTrackScript(a)); });
   b.list("track_interface", [](InstanceDraft& d, const Args& a) {

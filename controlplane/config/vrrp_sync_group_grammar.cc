@@ -29,6 +29,8 @@ Block<VrrpSyncGroup> syncGroupGrammar() {
   g.list("track_process", [](VrrpSyncGroup& group, const Args& a) {
     group.trackProcesses.push_back(readTrackRef(a, "track_process"));
   });
+  g.list("track_bfd",
+         [](VrrpSyncGroup& group, const Args& a) { group.trackBfds.push_back(readTrackRef(a, "track_bfd")); });
   g.value("smtp_alert", [](VrrpSyncGroup& group, const Args& a) { group.smtpAlert = a.flag(); });
   addNotifyKeywords(g, [](VrrpSyncGroup& group) -> NotifyScripts& { return group.notify; });
   return g;

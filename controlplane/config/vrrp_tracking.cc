@@ -42,17 +42,22 @@ TrackInterface readTrackInterface(const Args& a) {
 
 TrackRef readTrackRef(const Args& a, std::string_view kind) {
   TrackRef t{a.text(0), std::nullopt, std::nullopt};
+  const bool bfd = kind == "track_bfd";
   // keepalived's order: weight first, then its direction.
   if (a.size() > 1) {
     a.oneOf(1, {"weight"});
     a.expect(3, 4);
-    t.weight = static_cast<int>(a.signedAt(2, -kMaxTrackObjectWeight, kMaxTrackObjectWeight));
+    const int limit = bfd ? kMaxTrackWeight : kMaxTrackObjectWeight;
+    t.weight = static_cast<int>(a.signedAt(2, -limit, limit));
     if (a.size() == 4) t.reverse = a.oneOf(3, {"reverse", "noreverse"}) == "reverse";
   }
-  a.context().defer([name = t.name, where = a.whereOf(0), file = kind == "track_file"](Config& c, Diagnostics& d) {
-    if (file ? c.findTrackFile(name) == nullptr : c.findTrackProcess(name) == nullptr) {
-      d.error(where, std::string(file ? "track_file '" : "track_process '") + name + "' is not a defined " +
-                         (file ? "track_file" : "vrrp_track_process"));
+  a.context().defer([name = t.name, where = a.whereOf(0), kind = std::string(kind)](Config& c, Diagnostics& d) {
+    if (kind == "track_file" && c.findTrackFile(name) == nullptr) {
+      d.error(where, "track_file '" + name + "' is not a defined track_file");
+    } else if (kind == "track_process" && c.findTrackProcess(name) == nullptr) {
+      d.error(where, "track_process '" + name + "' is not a defined vrrp_track_process");
+    } else if (kind == "track_bfd" && c.findBfdInstance(name) == nullptr) {
+      d.error(where, "track_bfd '" + name + "' is not a defined bfd_instance");
     }
   });
   return t;

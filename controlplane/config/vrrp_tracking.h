@@ -12,9 +12,10 @@ inline constexpr int kMaxTrackWeight = 253;
 // keepalived's limit for track_file and track_process weights.
 inline constexpr int kMaxTrackObjectWeight = 254;
 
-// A `track_file` or `track_process` line (`kind` says which): NAME
-// [weight N [reverse|noreverse]]; the track_file / vrrp_track_process must
-// exist once the whole file is read. Not thread-safe.
+// A `track_file`, `track_process` or `track_bfd` line (`kind` says which):
+// NAME [weight N [reverse|noreverse]] (track_bfd: N within -253..253); the
+// track_file / vrrp_track_process / bfd_instance must exist once the whole
+// file is read. Not thread-safe.
 TrackRef readTrackRef(const Args& a, std::string_view kind);
 
 // A `track_script` line: NAME [weight N] [reverse|noreverse]; the script

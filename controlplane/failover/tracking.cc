@@ -40,8 +40,16 @@ void trackFile(Tracking& t, int64_t value, int weight, bool reverse, const std::
   t.weight += static_cast<int>(status);
 }
 
+// A track_process or track_bfd: up or not, weighing like a script.
+void trackUpDown(Tracking& t, bool up, int weight, bool reverse, const std::string& what) {
+  // With weight 0, reverse turns the fault around: up is the fault.
+  if (weight == 0 && reverse) up = !up;
+  track(t, up, weight, reverse, what);
+}
+
 void trackObjects(Tracking& t, const config::Config& config, const std::vector<config::TrackRef>& files,
-                  const std::vector<config::TrackRef>& processes, const TrackedStates& states) {
+                  const std::vector<config::TrackRef>& processes, const std::vector<config::TrackRef>& bfds,
+                  const TrackedStates& states) {
   for (const config::TrackRef& r : files) {
     const config::TrackFile* f = config.findTrackFile(r.name);
     const auto it = states.files.find(r.name);
@@ -50,12 +58,14 @@ void trackObjects(Tracking& t, const config::Config& config, const std::vector<c
   }
   for (const config::TrackRef& r : processes) {
     const config::TrackProcess* p = config.findTrackProcess(r.name);
-    const int weight = r.weight.value_or(p ? p->weight : 0);
-    const bool reverse = r.reverse.value_or(p && p->weightReverse);
-    bool up = isUp(states.processes, r.name);
-    // With weight 0, reverse turns the fault around: held quorum is the fault.
-    if (weight == 0 && reverse) up = !up;
-    track(t, up, weight, reverse, "track_process " + r.name);
+    trackUpDown(t, isUp(states.processes, r.name), r.weight.value_or(p ? p->weight : 0),
+                r.reverse.value_or(p && p->weightReverse), "track_process " + r.name);
+  }
+  for (const config::TrackRef& r : bfds) {
+    const config::BfdInstance* b = config.findBfdInstance(r.name);
+    const auto it = states.bfds.find(r.name);
+    trackUpDown(t, it != states.bfds.end() && it->second, r.weight.value_or(b ? b->weight : 0),
+                r.reverse.value_or(b && b->weightReverse), "track_bfd " + r.name);
   }
 }
 
@@ -82,10 +92,10 @@ Tracking evaluateTracking(const config::Config& config, const config::VrrpInstan
     t.why = "interface " + *instance.interface + " is down";
   }
   trackAll(t, config, instance.trackScripts, instance.trackInterfaces, states);
-  trackObjects(t, config, instance.trackFiles, instance.trackProcesses, states);
+  trackObjects(t, config, instance.trackFiles, instance.trackProcesses, instance.trackBfds, states);
   if (const config::VrrpSyncGroup* g = config.syncGroupOf(instance.name)) {
     trackAll(t, config, g->trackScripts, g->trackInterfaces, states);
-    trackObjects(t, config, g->trackFiles, g->trackProcesses, states);
+    trackObjects(t, config, g->trackFiles, g->trackProcesses, g->trackBfds, states);
   }
   return t;
 }

@@ -6,8 +6,10 @@
 // the adjustment). A track_file adds its value times its weight (keepalived:
 // the product kept within -254..253, and -254 is a FAULT), or with weight
 // 0 a non-zero value (reverse: zero) is a FAULT. A track_process is up
-// while its quorum is held, and weighs like a script. The instance's own interface going down is a FAULT
-// unless dont_track_primary. Pure.
+// while its quorum is held, and weighs like a script; so does a track_bfd
+// while its BFD session is Up (keepalived starts it down: absent is down).
+// With weight 0, reverse turns the fault around for both. The instance's
+// own interface going down is a FAULT unless dont_track_primary. Pure.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,7 @@ struct TrackedStates {
   std::map<std::string, bool> links;    // port name -> up; absent: up
   std::map<std::string, int64_t> files;     // track_file name -> value; absent: 0
   std::map<std::string, bool> processes;    // vrrp_track_process name -> quorum held; absent: held
+  std::map<std::string, bool> bfds;         // bfd_instance name -> session Up; absent: down
 };
 
 struct Tracking {

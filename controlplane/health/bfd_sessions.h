@@ -25,6 +25,13 @@
 
 namespace sluice::health {
 
+// The UDP ports of the sessions: RFC 5881's, but for tests, whose peer
+// shares the host.
+struct BfdPorts {
+  uint16_t listen = bfd::kControlPort;
+  uint16_t peer = bfd::kControlPort;
+};
+
 class BfdSessions {
  public:
   using Listener = std::function<void(bool up)>;

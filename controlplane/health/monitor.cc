@@ -129,11 +129,25 @@ std::vector<CheckKey> checksOf(const config::Config& config) {
   return keys;
 }
 
+std::vector<config::BfdInstance> trackedBfdInstances(const config::Config& config) {
+  std::vector<config::BfdInstance> tracked;
+  auto add = [&](const std::vector<config::TrackRef>& refs) {
+    for (const config::TrackRef& r : refs) {
+      const config::BfdInstance* b = config.findBfdInstance(r.name);
+      if (b != nullptr && std::find(tracked.begin(), tracked.end(), *b) == tracked.end()) tracked.push_back(*b);
+    }
+  };
+  for (const config::VrrpInstance& i : config.vrrpInstances) add(i.trackBfds);
+  for (const config::VrrpSyncGroup& g : config.vrrpSyncGroups) add(g.trackBfds);
+  return tracked;
+}
+
 HealthMonitor::HealthMonitor(const config::Config& config, const std::vector<CheckerStatus>& previous,
-                             common::LogSink log) {
+                             common::LogSink log, BfdPorts bfdPorts,
+                             const std::map<std::string, bool>& previousTrackedBfd) {
   std::random_device seeds;
-  // Only the bfd_instances a BFD_CHECK follows get a session.
-  std::vector<config::BfdInstance> followed;
+  // Only the bfd_instances a BFD_CHECK or a track_bfd follows get a session.
+  std::vector<config::BfdInstance> followed = trackedBfdInstances(config);
   for (const config::VirtualServer& vs : config.virtualServers) {
     for (const config::RealServer& rs : vs.realServers) {
       for (const config::HealthCheck& c : rs.checks) {
@@ -142,7 +156,25 @@ HealthMonitor::HealthMonitor(const config::Config& config, const std::vector<Che
       }
     }
   }
-  if (!followed.empty()) bfd_ = std::make_unique<BfdSessions>(loop_, followed, std::move(log));
+  if (!followed.empty()) {
+    bfd_ = std::make_unique<BfdSessions>(loop_, followed, std::move(log), bfdPorts.listen, bfdPorts.peer);
+  }
+  for (const config::BfdInstance& b : trackedBfdInstances(config)) {
+    bfd_->subscribe(b.name, [this, name = b.name](bool up) {
+      std::lock_guard lock(mutex_);
+      bfdStates_[name] = up;
+    });
+    // keepalived's start: down until the session comes Up. Carried over
+    // from a reload: Up until the session says otherwise or the grace ends.
+    const auto before = previousTrackedBfd.find(b.name);
+    bfdStates_[b.name] = before != previousTrackedBfd.end() && before->second;
+    if (bfdStates_[b.name]) {
+      loop_.after(bfd_->startupGrace(b.name), [this, name = b.name] {
+        std::lock_guard lock(mutex_);
+        bfdStates_[name] = bfd_->up(name);
+      });
+    }
+  }
   for (const config::VirtualServer& vs : config.virtualServers) {
     for (const config::RealServer& rs : vs.realServers) {
       for (const config::HealthCheck& c : rs.checks) {
@@ -268,6 +300,11 @@ void HealthMonitor::onFileChange(const std::string& name, int64_t value) {
 std::map<std::string, int64_t> HealthMonitor::trackFileValues() const {
   std::lock_guard lock(mutex_);
   return fileValues_;
+}
+
+std::map<std::string, bool> HealthMonitor::trackedBfdStates() const {
+  std::lock_guard lock(mutex_);
+  return bfdStates_;
 }
 
 std::vector<CheckerStatus> HealthMonitor::snapshot() const {

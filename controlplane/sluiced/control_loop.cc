@@ -79,6 +79,8 @@ void ControlLoop::rollBack(const config::Config& previous) {
 void ControlLoop::start(uint64_t nowMs) {
   api_.start(nowMs);
   tables::HealthState verdicts = health_.start(state_.config());
+  // track_bfd follows the sessions the health monitor runs with BFD_CHECK's.
+  failover_.setBfdStates([this] { return health_.trackedBfdStates(); });
   if (auto sending = sync_.poll(nowMs)) state_.setSyncSending(*sending);
   state_.publishFirst(std::move(verdicts), failover_.ownership(), neighbours_.learned());
   neighbours_.start(nowMs);

@@ -1,8 +1,10 @@
 #include "controlplane/sluiced/failover_follower.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "controlplane/failover/status_json.h"
+#include "controlplane/health/monitor.h"
 #include "controlplane/sluiced/link_state.h"
 
 namespace sluice::sluiced {
@@ -40,7 +42,8 @@ void FailoverFollower::check(const config::Config& next) const {
 bool FailoverFollower::same(const config::Config& a, const config::Config& b) {
   return a.vrrpInstances == b.vrrpInstances && a.vrrpSyncGroups == b.vrrpSyncGroups &&
          a.vrrpScripts == b.vrrpScripts && a.globalDefs == b.globalDefs && a.trackFiles == b.trackFiles &&
-         a.trackProcesses == b.trackProcesses;
+         a.trackProcesses == b.trackProcesses &&
+         health::trackedBfdInstances(a) == health::trackedBfdInstances(b);
 }
 
 std::vector<failover::PortInfo> FailoverFollower::portInfos(const config::Config& config) const {
@@ -67,6 +70,7 @@ failover::TrackedStates FailoverFollower::trackedStates(const config::Config& co
     states.files = objects_->files();
     states.processes = objects_->processes();
   }
+  if (bfdStates_) states.bfds = bfdStates_();
   return states;
 }
 
@@ -95,7 +99,8 @@ std::optional<tables::VipOwnership> FailoverFollower::poll(const config::Config&
     lastLinkCheck_ = nowMs;
     failover::TrackedStates states = trackedStates(config);
     if (states.links != tracked_.links || states.scripts != tracked_.scripts || states.files != tracked_.files ||
-        states.processes != tracked_.processes) {
+        states.processes != tracked_.processes || states.bfds != tracked_.bfds) {
+      if (states.bfds != tracked_.bfds) logBfdChanges(config, states.bfds);
       tracked_ = std::move(states);
       driver_->setTracked(tracked_, now);
     }
@@ -105,6 +110,24 @@ std::optional<tables::VipOwnership> FailoverFollower::poll(const config::Config&
   if (driver_->ownershipVersion() == ownershipSeen_) return std::nullopt;
   ownershipSeen_ = driver_->ownershipVersion();
   return driver_->ownership();
+}
+
+void FailoverFollower::logBfdChanges(const config::Config& config, const std::map<std::string, bool>& now) const {
+  for (const auto& state : now) {
+    const std::string& name = state.first;
+    const bool up = state.second;
+    const auto before = tracked_.bfds.find(name);
+    if ((before != tracked_.bfds.end() && before->second) == up) continue;
+    auto names = [&name](const std::vector<config::TrackRef>& refs) {
+      return std::any_of(refs.begin(), refs.end(), [&name](const config::TrackRef& r) { return r.name == name; });
+    };
+    for (const config::VrrpInstance& i : config.vrrpInstances) {
+      const config::VrrpSyncGroup* g = config.syncGroupOf(i.name);
+      if (!names(i.trackBfds) && (g == nullptr || !names(g->trackBfds))) continue;
+      log_({common::LogSource::kVrrp, LOG_INFO,
+            "VRRP_Instance(" + i.name + ") Tracked BFD instance " + name + " is " + (up ? "UP" : "DOWN")});
+    }
+  }
 }
 
 void FailoverFollower::reconfigure(const config::Config& next) {

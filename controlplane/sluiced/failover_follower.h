@@ -32,6 +32,8 @@ class FailoverFollower {
  public:
   // Asks for a unicast peer's MAC address (ARP/ND) on a port.
   using Resolve = std::function<void(uint16_t port, bool v6, const dp::IpAddr& addr)>;
+  // Whether each BFD session a track_bfd follows is Up, by bfd_instance.
+  using BfdStates = std::function<std::map<std::string, bool>()>;
 
   // scripts: where the notify scripts run; log: where transitions and
   // vrrp_script changes are told (stderr by default). Throws
@@ -44,6 +46,10 @@ class FailoverFollower {
   void check(const config::Config& next) const;
   // The parts of two configurations that VRRP runs on are equal.
   static bool same(const config::Config& a, const config::Config& b);
+
+  // Where track_bfd reads its sessions (they run with the health checks);
+  // read at each tracking pass. Without one, every tracked session is down.
+  void setBfdStates(BfdStates states) { bfdStates_ = std::move(states); }
 
   // Starts the instances (as BACKUP, or MASTER at priority 255).
   void start(const config::Config& config, uint64_t nowMs);
@@ -74,10 +80,14 @@ class FailoverFollower {
   std::vector<failover::PortInfo> portInfos(const config::Config& config) const;
   failover::TrackedStates trackedStates(const config::Config& config);
   void notifyTransitions(const config::Config& config);
+  // keepalived's line ("VRRP_Instance(VI) Tracked BFD instance B is UP") for
+  // each instance that tracks a session that changed.
+  void logBfdChanges(const config::Config& config, const std::map<std::string, bool>& now) const;
 
   dp::DataplaneHandle& dataplane_;
   std::vector<dp::MacAddr> portMacs_;
   Resolve resolve_;
+  BfdStates bfdStates_;
   common::NotifyScripts& notify_;
   common::LogSink log_;
   std::unique_ptr<failover::Driver> driver_;

@@ -36,12 +36,18 @@ void HealthFollower::reconfigure(const config::Config& next) {
     alerts_ = std::make_unique<failover::SmtpAlerter>(next.globalDefs);
   }
   std::vector<health::CheckKey> checks = health::checksOf(next);
-  if (monitor_ && checks == checks_) return;
+  std::vector<config::BfdInstance> trackedBfd = health::trackedBfdInstances(next);
+  if (monitor_ && checks == checks_ && trackedBfd == trackedBfd_) return;
   checks_ = std::move(checks);
+  trackedBfd_ = std::move(trackedBfd);
   std::vector<health::CheckerStatus> previous;
-  if (monitor_) previous = monitor_->snapshot();
+  std::map<std::string, bool> previousBfd;
+  if (monitor_) {
+    previous = monitor_->snapshot();
+    previousBfd = monitor_->trackedBfdStates();
+  }
   monitor_.reset();  // stops its thread, closes its sockets, kills its scripts
-  monitor_ = std::make_unique<health::HealthMonitor>(next, previous, log_);
+  monitor_ = std::make_unique<health::HealthMonitor>(next, previous, log_, health::BfdPorts{}, previousBfd);
   seen_ = monitor_->generation();
   checkersSeen_ = monitor_->snapshot();
 }

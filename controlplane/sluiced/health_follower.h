@@ -7,7 +7,9 @@
 // Control thread only (the monitor runs the checks on its own thread).
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 #include <optional>
 #include <vector>
 
@@ -44,6 +46,12 @@ class HealthFollower {
     alerts_.reset();
   }
 
+  // Whether each session a track_bfd follows is Up (the monitor runs them
+  // with BFD_CHECK's); empty when none runs.
+  std::map<std::string, bool> trackedBfdStates() const {
+    return monitor_ ? monitor_->trackedBfdStates() : std::map<std::string, bool>{};
+  }
+
   // /v1/health: the checkers and the services whose quorum is lost.
   nlohmann::json json(const tables::HealthState& current) const;
 
@@ -60,6 +68,7 @@ class HealthFollower {
   std::unique_ptr<failover::SmtpAlerter> alerts_;  // sends from a thread of its own
   config::GlobalDefs alertGlobals_;                 // what alerts_ was made with
   std::vector<health::CheckKey> checks_;              // what the monitor checks
+  std::vector<config::BfdInstance> trackedBfd_;       // the sessions it runs for track_bfd
   std::vector<health::CheckerStatus> checkersSeen_;  // the monitor's checkers when last read
   uint64_t seen_ = 0;                     // the monitor's generation last read
 };

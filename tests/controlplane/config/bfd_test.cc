@@ -128,10 +128,21 @@ TEST(BfdInstance, MaxHopsAboveTtlIsLowered) {
   EXPECT_NE(warningsOf(r)[0].find("max_hops exceeds ttl"), std::string::npos);
 }
 
-TEST(BfdInstance, TrackBfdIsSaidToBeSkipped) {
-  const auto r = parseString(R"(
+const char* kTrackBfd = R"(
 bfd_instance b {
   neighbor_ip 192.168.1.20
+  weight -20 reverse
+}
+bfd_instance c {
+  neighbor_ip 192.168.1.21
+}
+vrrp_sync_group G {
+  group {
+    V
+  }
+  track_bfd {
+    c weight 253 noreverse
+  }
 }
 vrrp_instance V {
   state BACKUP
@@ -142,14 +153,39 @@ vrrp_instance V {
     10.0.0.200
   }
   track_bfd {
-    b weight 10
+    b
+    c weight -10 reverse
   }
 }
-)",
-                             "t.conf");
+)";
+
+TEST(BfdInstance, TrackBfdInInstancesAndSyncGroups) {
+  const auto r = parseString(kTrackBfd, "t.conf");
   ASSERT_TRUE(r.ok()) << ::testing::PrintToString(errorsOf(r));
-  ASSERT_EQ(warningsOf(r).size(), 1u);
-  EXPECT_NE(warningsOf(r)[0].find("track_bfd is not supported"), std::string::npos);
+  EXPECT_TRUE(warningsOf(r).empty()) << ::testing::PrintToString(warningsOf(r));
+  const VrrpInstance& v = r.config->vrrpInstances.at(0);
+  EXPECT_EQ(v.trackBfds, (std::vector<TrackRef>{{"b", std::nullopt, std::nullopt}, {"c", -10, true}}));
+  EXPECT_EQ(r.config->vrrpSyncGroups.at(0).trackBfds, (std::vector<TrackRef>{{"c", 253, false}}));
+  // The instance's own weight is the default a line without one takes.
+  EXPECT_EQ(r.config->findBfdInstance("b")->weight, -20);
+  EXPECT_TRUE(r.config->findBfdInstance("b")->weightReverse);
+  const auto back = configFromJson(toJson(*r.config));
+  EXPECT_EQ(back.vrrpInstances, r.config->vrrpInstances);
+  EXPECT_EQ(back.vrrpSyncGroups, r.config->vrrpSyncGroups);
+}
+
+TEST(BfdInstance, TrackBfdRefusals) {
+  auto with = [](const std::string& line) {
+    std::string text = kTrackBfd;
+    text.replace(text.find("    b\n"), 6, "    " + line + "\n");
+    return errorsOf(parseString(text, "t.conf"));
+  };
+  EXPECT_EQ(with("nobfd"), std::vector<std::string>{"t.conf:26: track_bfd 'nobfd' is not a defined bfd_instance"});
+  EXPECT_EQ(with("b weight 254").size(), 1u);  // keepalived's range: -253..253
+  EXPECT_EQ(with("b weight -254").size(), 1u);
+  EXPECT_TRUE(with("b weight -253").empty());
+  EXPECT_EQ(with("b weight 5 sideways").size(), 1u);
+  EXPECT_EQ(with("b reverse").size(), 1u);
 }
 
 TEST(BfdInstance, RoundTripsThroughJson) {

@@ -70,5 +70,52 @@ vrrp_instance VI {
   EXPECT_FALSE(evaluateTracking(c, c.vrrpInstances[0], {{}, {{"eth0", false}}}).fault);  // dont_track_primary
 }
 
+TEST(Tracking, TrackBfdWeighsItsSessionLikeKeepalived) {
+  const config::Config c = parse(R"(
+bfd_instance plus { neighbor_ip 192.0.2.1
+  weight 10 }
+bfd_instance minus { neighbor_ip 192.0.2.2
+  weight -20 }
+bfd_instance must { neighbor_ip 192.0.2.3 }
+bfd_instance turned { neighbor_ip 192.0.2.4 }
+bfd_instance rev { neighbor_ip 192.0.2.5 }
+vrrp_sync_group G {
+  group { VI }
+  track_bfd { turned weight 0 reverse }
+}
+vrrp_instance VI {
+  interface eth0
+  virtual_router_id 1
+  track_bfd { plus
+    minus
+    must
+    rev weight 4 reverse }
+  virtual_ipaddress { 10.0.0.1 }
+}
+)");
+  auto eval = [&](std::map<std::string, bool> bfds) {
+    TrackedStates s;
+    s.bfds = std::move(bfds);
+    return evaluateTracking(c, c.vrrpInstances.at(0), s);
+  };
+  const std::map<std::string, bool> allUp{{"plus", true}, {"minus", true}, {"must", true}, {"turned", false}, {"rev", true}};
+  EXPECT_FALSE(eval(allUp).fault);
+  EXPECT_EQ(eval(allUp).weight, 10 - 4);  // the line's weight 4 reverse: -4 while up
+  auto with = [&](const std::string& name, bool up) {
+    auto m = allUp;
+    m[name] = up;
+    return eval(m);
+  };
+  EXPECT_EQ(with("plus", false).weight, -4);
+  EXPECT_EQ(with("minus", false).weight, 10 - 20 - 4);  // a negative weight counts while down
+  EXPECT_EQ(with("rev", false).weight, 10);
+  // Weight 0: down is a FAULT; with reverse (the group's), Up is.
+  EXPECT_TRUE(with("must", false).fault);
+  EXPECT_EQ(with("must", false).why, "track_bfd must is down");
+  EXPECT_TRUE(with("turned", true).fault);
+  // A session not yet reported is down, as keepalived starts it.
+  EXPECT_TRUE(eval({}).fault);
+}
+
 }  // namespace
 }  // namespace sluice::failover

@@ -1,6 +1,7 @@
 // BFD sessions on the event loop against a peer played by the test over
 // loopback: RFC 5881's ports and TTL, the handshake, AdminDown, expiry,
-// the GTSM check, keepalived's log lines, and BFD_CHECK's probe.
+// the GTSM check, keepalived's log lines, BFD_CHECK's probe, and the
+// monitor's sessions for VRRP's track_bfd.
 #include "controlplane/health/bfd_sessions.h"
 
 #include <gtest/gtest.h>
@@ -9,9 +10,13 @@
 
 #include <array>
 #include <cstring>
+#include <map>
+#include <thread>
 #include <variant>
 
+#include "controlplane/config/parser.h"
 #include "controlplane/health/bfd_probe.h"
+#include "controlplane/health/monitor.h"
 #include "tests/controlplane/health/loop_support.h"
 
 namespace sluice::health {
@@ -248,6 +253,83 @@ TEST_F(BfdSessionsFixture, FirstProbeReportsDownAfterTheGrace) {
   const auto r = runProbe(loop, probe, milliseconds(3000));
   ASSERT_TRUE(r);
   EXPECT_FALSE(r->ok);
+  EXPECT_GE(common::Clock::now() - started, milliseconds(990));  // multiplier 1 x idle_tx 1 s
+}
+
+// catches: a track_bfd session not run without a BFD_CHECK, or its state
+// not reaching trackedBfdStates() (which VRRP's tracking reads).
+TEST(HealthMonitorBfd, TrackBfdSessionsRunAndReportTheirState) {
+  FakePeer peer;
+  const uint16_t listen = freeUdpPort();
+  const config::ParseResult r = config::parseString(R"(
+bfd_instance b1 {
+  neighbor_ip 127.0.0.1
+  min_rx 20
+  min_tx 20
+  multiplier 3
+}
+bfd_instance unused {
+  neighbor_ip 127.0.0.2
+}
+vrrp_instance V {
+  interface eth0
+  virtual_router_id 5
+  virtual_ipaddress { 10.0.0.200 }
+  track_bfd { b1 }
+}
+)",
+                                                    "t.conf");
+  ASSERT_TRUE(r.ok());
+  const HealthMonitor monitor(*r.config, {}, {}, BfdPorts{listen, peer.port});
+  EXPECT_EQ(monitor.size(), 0u);
+  // Down until the session comes Up; only the tracked instance runs.
+  EXPECT_EQ(monitor.trackedBfdStates(), (std::map<std::string, bool>{{"b1", false}}));
+  auto waitState = [&](bool up) {
+    const auto deadline = common::Clock::now() + milliseconds(3000);
+    while (common::Clock::now() < deadline) {
+      if (monitor.trackedBfdStates().at("b1") == up) return true;
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+    return false;
+  };
+  std::optional<bfd::Packet> first;
+  for (int i = 0; i < 600 && !first; ++i) {
+    first = peer.read();
+    if (!first) std::this_thread::sleep_for(milliseconds(5));
+  }
+  ASSERT_TRUE(first) << "the tracked session sent nothing";
+  peer.send(peerPacket(bfd::State::kInit, first->myDiscriminator), listen);
+  EXPECT_TRUE(waitState(true)) << "Up did not reach trackedBfdStates()";
+  peer.send(peerPacket(bfd::State::kAdminDown, first->myDiscriminator, bfd::Diag::kAdminDown), listen);
+  EXPECT_TRUE(waitState(false)) << "AdminDown did not reach trackedBfdStates()";
+}
+
+// catches: a reload (a new monitor) faulting the instances that track a
+// session that was Up, or a carried Up that outlives the startup grace.
+TEST(HealthMonitorBfd, ATrackedSessionUpBeforeAReloadStaysUpForItsGrace) {
+  FakePeer silent;  // never answers
+  const uint16_t listen = freeUdpPort();
+  const config::ParseResult r = config::parseString(R"(
+bfd_instance b1 {
+  neighbor_ip 127.0.0.1
+  multiplier 1
+}
+vrrp_instance V {
+  interface eth0
+  virtual_router_id 5
+  virtual_ipaddress { 10.0.0.200 }
+  track_bfd { b1 }
+}
+)",
+                                                    "t.conf");
+  ASSERT_TRUE(r.ok());
+  const auto started = common::Clock::now();
+  const HealthMonitor monitor(*r.config, {}, {}, BfdPorts{listen, silent.port}, {{"b1", true}});
+  EXPECT_TRUE(monitor.trackedBfdStates().at("b1"));
+  while (monitor.trackedBfdStates().at("b1") && common::Clock::now() - started < milliseconds(3000)) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  EXPECT_FALSE(monitor.trackedBfdStates().at("b1")) << "the carried Up outlived the grace";
   EXPECT_GE(common::Clock::now() - started, milliseconds(990));  // multiplier 1 x idle_tx 1 s
 }
 

@@ -18,7 +18,7 @@ using testing::kExt;
 using testing::kInt;
 using testing::Lab;
 
-Verdict send(Forwarder& f, std::vector<uint8_t> frame, uint32_t now = 1000) {
+Verdict sendSynced(Forwarder& f, std::vector<uint8_t> frame, uint32_t now = 1000) {
   return f.process(frame.data(), static_cast<uint32_t>(frame.size()), now);
 }
 
@@ -43,12 +43,12 @@ struct Master {
       for (const ConnRecord& r : f.syncRecords()) due.push_back(r);
       f.clearSyncRecords();
     };
-    send(f, tcp(client, port, "10.0.0.1", 80, kTcpSyn));
+    sendSynced(f, tcp(client, port, "10.0.0.1", 80, kTcpSyn));
     take();
-    send(f, tcp("192.168.1.20", 80, client, port, kTcpSyn | kTcpAck));
+    sendSynced(f, tcp("192.168.1.20", 80, client, port, kTcpSyn | kTcpAck));
     take();
     for (unsigned i = 0; i <= data; ++i) {
-      send(f, tcp(client, port, "10.0.0.1", 80, kTcpAck));
+      sendSynced(f, tcp(client, port, "10.0.0.1", 80, kTcpAck));
       take();
     }
     return due;
@@ -73,7 +73,7 @@ TEST(ForwarderSync, AnEstablishedConnectionIsHandedOverAtItsThirdPacket) {
   EXPECT_TRUE(m.connect("10.0.0.101", 40000, 0).empty());  // a SYN on it changes nothing due
   std::vector<ConnRecord> later;
   for (int i = 0; i < 50; ++i) {
-    send(m.f, tcp("10.0.0.101", 40000, "10.0.0.1", 80, kTcpAck));
+    sendSynced(m.f, tcp("10.0.0.101", 40000, "10.0.0.1", 80, kTcpAck));
     for (const ConnRecord& x : m.f.syncRecords()) later.push_back(x);
     m.f.clearSyncRecords();
   }
@@ -83,7 +83,7 @@ TEST(ForwarderSync, AnEstablishedConnectionIsHandedOverAtItsThirdPacket) {
 TEST(ForwarderSync, ClosingIsHandedOverAtOnce) {
   Master m;
   m.connect("10.0.0.101", 40000, 1);
-  send(m.f, tcp("10.0.0.101", 40000, "10.0.0.1", 80, kTcpFin | kTcpAck));
+  sendSynced(m.f, tcp("10.0.0.101", 40000, "10.0.0.1", 80, kTcpFin | kTcpAck));
   ASSERT_EQ(m.f.syncRecords().size(), 1u);
   EXPECT_EQ(m.f.syncRecords()[0].state, ConnState::kCloseWait);
 }
@@ -118,7 +118,7 @@ TEST(ForwarderSync, AFullOutboxCountsWhatItDrops) {
   Forwarder f(0, 1024, ConnTimeouts{});
   lab.attach(f);
   for (uint16_t p = 0; p < Forwarder::kSyncOutbox + 5; ++p) {
-    send(f, buildFrame({.src = {"10.0.0.101", static_cast<uint16_t>(1000 + p)}, .dst = {"10.0.0.1", 53}, .proto = kProtoUdp}));
+    sendSynced(f, buildFrame({.src = {"10.0.0.101", static_cast<uint16_t>(1000 + p)}, .dst = {"10.0.0.1", 53}, .proto = kProtoUdp}));
   }
   EXPECT_EQ(f.syncRecords().size(), Forwarder::kSyncOutbox);
   EXPECT_EQ(f.counters().syncDropped.get(), 5u);

@@ -4,14 +4,14 @@
 #
 # Usage: run_fuzzer.sh FUZZER CORPUS_DIR OUT_DIR [SECONDS | --share N]
 #   SECONDS: this target's time. --share N: this target is one of N that
-#   share $SLUICE_FUZZ_TOTAL seconds (default 160) equally, so the suite's
+#   share $SLUICE_FUZZ_TOTAL seconds (default 100) equally, so the suite's
 #   time stays fixed however many targets there are.
 # New inputs go to OUT_DIR/corpus, a crash to OUT_DIR/crash-*; exit 0 when
 # the time ran out without a finding, non-zero with the finding named.
 set -euo pipefail
 fuzzer=$1 seeds=$2 out=$3
 if [ "${4:-}" = --share ]; then
-  seconds=$(( ${SLUICE_FUZZ_TOTAL:-160} / $5 ))
+  seconds=$(( ${SLUICE_FUZZ_TOTAL:-100} / $5 ))
   [ "$seconds" -ge 1 ] || seconds=1
 else
   seconds=${4:-50}

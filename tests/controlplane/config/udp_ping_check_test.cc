@@ -11,7 +11,7 @@ namespace {
 using Octets = std::vector<std::uint8_t>;
 
 // The one real server's checks of `checks` under a UDP service.
-ParseResult parseChecks(const std::string& checks) {
+ParseResult parseUdpPingChecks(const std::string& checks) {
   return parseString("virtual_server 10.0.0.1 53 {\n protocol UDP\n real_server 192.168.1.2 53 {\n" + checks +
                          " }\n}\n",
                      "u.conf");
@@ -39,7 +39,7 @@ TEST(HexOctets, WildcardNibblesInReplies) {
 }
 
 TEST(UdpCheck, KeywordsAndKeepalivedDefaults) {
-  const auto r = parseChecks(
+  const auto r = parseUdpPingChecks(
       "  UDP_CHECK {\n   connect_timeout 2\n  }\n"
       "  UDP_CHECK {\n   connect_ip 192.168.1.3\n   connect_port 5353\n   bindto 192.168.1.1\n   bind_port 999\n"
       "   delay_loop 2\n   retry 3\n   delay_before_retry 4\n   warmup 0\n"
@@ -72,7 +72,7 @@ TEST(UdpCheck, KeywordsAndKeepalivedDefaults) {
 }
 
 TEST(UdpCheck, RequireReplyAloneWantsAnyReply) {
-  const auto r = parseChecks("  UDP_CHECK {\n   require_reply\n  }\n");
+  const auto r = parseUdpPingChecks("  UDP_CHECK {\n   require_reply\n  }\n");
   ASSERT_TRUE(r.ok());
   const UdpCheck& udp = r.config->virtualServers.at(0).realServers.at(0).checks.at(0).udp;
   EXPECT_TRUE(udp.requireReply);
@@ -80,7 +80,7 @@ TEST(UdpCheck, RequireReplyAloneWantsAnyReply) {
 }
 
 TEST(UdpCheck, BadValuesAreErrors) {
-  const auto r = parseChecks(
+  const auto r = parseUdpPingChecks(
       "  UDP_CHECK {\n   payload\n  }\n"
       "  UDP_CHECK {\n   payload 12 zz\n  }\n"
       "  UDP_CHECK {\n   payload 1x\n  }\n"
@@ -97,7 +97,7 @@ TEST(UdpCheck, BadValuesAreErrors) {
 }
 
 TEST(UdpCheck, MinAboveMaxWarns) {
-  const auto r = parseChecks("  UDP_CHECK {\n   require_reply 01\n   min_reply_length 10\n   max_reply_length 4\n  }\n");
+  const auto r = parseUdpPingChecks("  UDP_CHECK {\n   require_reply 01\n   min_reply_length 10\n   max_reply_length 4\n  }\n");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(testing::warningsOf(r),
             std::vector<std::string>{"u.conf:4: UDP_CHECK min_reply_length 10 > max_reply_length 4: a reply checked "
@@ -105,7 +105,7 @@ TEST(UdpCheck, MinAboveMaxWarns) {
 }
 
 TEST(PingCheck, CommonKeywordsOnly) {
-  const auto r = parseChecks("  PING_CHECK {\n   retry 4\n   connect_timeout 2\n   connect_ip 192.168.1.9\n  }\n");
+  const auto r = parseUdpPingChecks("  PING_CHECK {\n   retry 4\n   connect_timeout 2\n   connect_ip 192.168.1.9\n  }\n");
   ASSERT_TRUE(r.ok()) << ::testing::PrintToString(testing::errorsOf(r));
   EXPECT_TRUE(testing::warningsOf(r).empty());
   const HealthCheck& c = r.config->virtualServers.at(0).realServers.at(0).checks.at(0);
@@ -114,7 +114,7 @@ TEST(PingCheck, CommonKeywordsOnly) {
   EXPECT_EQ(c.connectTimeout, std::chrono::seconds(2));
   EXPECT_EQ(toString(*c.connectIp), "192.168.1.9");
   // UDP_CHECK's keywords are unknown here: warned about and skipped, as keepalived does.
-  const auto other = parseChecks("  PING_CHECK {\n   payload 01\n  }\n");
+  const auto other = parseUdpPingChecks("  PING_CHECK {\n   payload 01\n  }\n");
   ASSERT_TRUE(other.ok());
   ASSERT_EQ(testing::warningsOf(other).size(), 1u);
   EXPECT_NE(testing::warningsOf(other)[0].find("payload"), std::string::npos) << testing::warningsOf(other)[0];

@@ -11,14 +11,14 @@ using testing::errorsOf;
 using testing::warningsOf;
 using Lines = std::vector<std::string>;
 
-Config parseOk(const std::string& text) {
+Config parseVrrpOk(const std::string& text) {
   const auto r = parseString(text, "v.conf");
   EXPECT_TRUE(r.ok()) << ::testing::PrintToString(errorsOf(r));
   return r.config.value_or(Config{});
 }
 
 TEST(Vrrp, KeepalivedDefaults) {
-  const Config c = parseOk(
+  const Config c = parseVrrpOk(
       "vrrp_instance A {\n interface eth0\n virtual_router_id 7\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n");
   const VrrpInstance& v = c.vrrpInstances.at(0);
   EXPECT_EQ(v.state, VrrpState::kBackup);
@@ -34,7 +34,7 @@ TEST(Vrrp, KeepalivedDefaults) {
 }
 
 TEST(Vrrp, VersionComesFromGlobalDefsEvenWhenWrittenLater) {
-  const Config c = parseOk(
+  const Config c = parseVrrpOk(
       "vrrp_instance A {\n interface eth0\n virtual_router_id 7\n advert_int 0.25\n"
       " virtual_ipaddress {\n 10.0.0.1\n }\n}\n"
       "global_defs {\n vrrp_version 3\n}\n");
@@ -43,7 +43,7 @@ TEST(Vrrp, VersionComesFromGlobalDefsEvenWhenWrittenLater) {
 }
 
 TEST(Vrrp, Ipv6InstancesUseVersion3) {
-  const Config c = parseOk(
+  const Config c = parseVrrpOk(
       "vrrp_instance A {\n interface eth0\n virtual_router_id 7\n virtual_ipaddress {\n fd00::1/64\n }\n}\n");
   EXPECT_EQ(c.vrrpInstances.at(0).version, 3);
   EXPECT_EQ(c.vrrpInstances.at(0).virtualIpAddresses.at(0).address.toString(), "fd00::1/64");
@@ -69,7 +69,7 @@ TEST(Vrrp, AdvertIntAboveVersion3LimitIsAnError) {
 }
 
 TEST(Vrrp, FullInstance) {
-  const Config c = parseOk(R"(
+  const Config c = parseVrrpOk(R"(
 vrrp_script chk {
     script "/usr/bin/check web"
     interval 1.5
@@ -185,7 +185,7 @@ TEST(Vrrp, MixedFamiliesInVirtualIpaddressIsAnError) {
 }
 
 TEST(Vrrp, SyncGroupWithNotifyAndTracking) {
-  const Config c = parseOk(R"(
+  const Config c = parseVrrpOk(R"(
 vrrp_script chk {
   script "true"
 }
@@ -224,7 +224,7 @@ vrrp_instance B {
 }
 
 TEST(Vrrp, GlobalDefs) {
-  const Config c = parseOk(R"(
+  const Config c = parseVrrpOk(R"(
 global_defs {
   router_id lb-1
   notification_email {
@@ -286,7 +286,7 @@ namespace sluice::config {
 namespace {
 
 TEST(Vrrp, SyncGroupLookups) {
-  const Config c = parseOk(
+  const Config c = parseVrrpOk(
       "vrrp_sync_group G {\n group {\n A\n }\n}\n"
       "vrrp_instance A {\n interface eth0\n virtual_router_id 7\n virtual_ipaddress {\n 10.0.0.1\n }\n}\n"
       "vrrp_instance B {\n interface eth0\n virtual_router_id 8\n virtual_ipaddress {\n 10.0.0.2\n }\n}\n");
@@ -303,7 +303,7 @@ std::string vmacInstance(const std::string& lines, const std::string& vip = "10.
 }
 
 TEST(Vrrp, UseVmacGivesRfc5798sVirtualMacPerFamily) {
-  const Config plain = parseOk(vmacInstance(""));
+  const Config plain = parseVrrpOk(vmacInstance(""));
   EXPECT_FALSE(plain.vrrpInstances.at(0).useVmac);
   EXPECT_EQ(virtualMacOf(plain.vrrpInstances.at(0)), std::nullopt);
 
@@ -314,17 +314,17 @@ TEST(Vrrp, UseVmacGivesRfc5798sVirtualMacPerFamily) {
   EXPECT_FALSE(v4.vmacXmitBase);
   EXPECT_EQ(virtualMacOf(v4)->toString(), "00:00:5e:00:01:33");  // VRID 51
 
-  const Config v6 = parseOk(vmacInstance(" use_vmac vrrp6.51\n", "fd00::1"));
+  const Config v6 = parseVrrpOk(vmacInstance(" use_vmac vrrp6.51\n", "fd00::1"));
   EXPECT_EQ(virtualMacOf(v6.vrrpInstances.at(0))->toString(), "00:00:5e:00:02:33");
   EXPECT_EQ(v6.vrrpInstances.at(0).vmacInterface, "vrrp6.51");  // kept, though sluice makes no interface
 }
 
 TEST(Vrrp, UseVmacTakesANameAndAMacInEitherOrder) {
-  const VrrpInstance a = parseOk(vmacInstance(" use_vmac vrrp.51 02:11:22:33:44:55\n")).vrrpInstances.at(0);
+  const VrrpInstance a = parseVrrpOk(vmacInstance(" use_vmac vrrp.51 02:11:22:33:44:55\n")).vrrpInstances.at(0);
   EXPECT_EQ(a.vmacInterface, "vrrp.51");
   EXPECT_EQ(virtualMacOf(a)->toString(), "02:11:22:33:44:55");
   // Five octets: keepalived completes them with the VRID (written after).
-  const VrrpInstance b = parseOk(
+  const VrrpInstance b = parseVrrpOk(
       "vrrp_instance A {\n use_vmac 02:11:22:33:44 vm\n interface eth0\n virtual_router_id 200\n"
       " virtual_ipaddress {\n 10.0.0.1\n }\n}\n").vrrpInstances.at(0);
   EXPECT_EQ(b.vmacInterface, "vm");
@@ -355,7 +355,7 @@ TEST(Vrrp, VmacXmitBaseNeedsUseVmacAndUnicastImpliesIt) {
 }
 
 TEST(Vrrp, OnlyTheInstancesOwnFamilyOnItsInterfaceLivesOnTheVirtualMac) {
-  const VrrpInstance v = parseOk(vmacInstance(" use_vmac\n virtual_ipaddress_excluded {\n 10.0.0.7\n"
+  const VrrpInstance v = parseVrrpOk(vmacInstance(" use_vmac\n virtual_ipaddress_excluded {\n 10.0.0.7\n"
                                               " 10.0.1.7 dev eth1\n 10.0.2.7 dev eth0\n fd00::7\n }\n"))
                              .vrrpInstances.at(0);
   ASSERT_EQ(v.virtualIpAddressesExcluded.size(), 4u);

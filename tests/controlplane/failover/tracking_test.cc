@@ -11,7 +11,7 @@ namespace {
 
 using testing::parse;
 
-const char* kConfig = R"(
+const char* kTrackingConfig = R"(
 vrrp_script plus { script "/bin/true"
   weight 10 }
 vrrp_script minus { script "/bin/true"
@@ -33,7 +33,7 @@ vrrp_instance VI {
 )";
 
 Tracking eval(const TrackedStates& s) {
-  const config::Config c = parse(kConfig);
+  const config::Config c = parse(kTrackingConfig);
   return evaluateTracking(c, c.vrrpInstances.at(0), s);
 }
 

@@ -124,6 +124,7 @@ inline constexpr uint8_t kConnNat = 1 << 1;       // has a reply tuple in the in
 inline constexpr uint8_t kConnTemplate = 1 << 2;  // a persistence template (state kEstablished: IPVS's ASSURED)
 inline constexpr uint8_t kConnFtpControl = 1 << 3;   // an FTP control connection (NAT): its payload is read
 inline constexpr uint8_t kConnNoClientPort = 1 << 4;  // an FTP passive data entry waiting for the client's port (0 until then)
+inline constexpr uint8_t kConnFtpData = 1 << 5;  // an FTP data entry: not a client's connection (client limits)
 
 template <class A>
 struct alignas(64) Conn {
@@ -150,6 +151,7 @@ struct alignas(64) Conn {
   uint32_t syncedAt;     // sync_decision.h's SyncMark, kept apart to pack the line
   ConnState syncedState;
   uint8_t syncRetries;
+  uint16_t limitRef;     // 1 + index of the owner's per-client limit entry that counts it, 0 = none
 };
 
 static_assert(sizeof(Conn<Addr4>) == 64, "an IPv4 connection is one cache line");

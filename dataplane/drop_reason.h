@@ -44,7 +44,9 @@ namespace sluice::dp {
   X(kFragmentEvicted, "fragment_evicted") /* held, its datagram evicted for a newer one (table full) */ \
   X(kFragmentHoldFull, "fragment_hold_full") /* waiting for its first fragment, no room to hold it */ \
   X(kFtpNoTailroom, "ftp_no_tailroom")  /* an FTP reply rewritten longer: no room after the frame */ \
-  X(kFtpTableFull, "ftp_table_full")    /* no entry for an FTP data connection or sequence shift */
+  X(kFtpTableFull, "ftp_table_full")    /* no entry for an FTP data connection or sequence shift */ \
+  X(kClientLimitConnections, "client_limit_connections") /* a new connection past its client's client_max_connections */ \
+  X(kClientLimitRate, "client_limit_rate") /* a new connection past its client's client_max_rate this second */
 
 enum class DropReason : uint8_t {
 #define SLUICE_DROP_ENUM(name, text) name,

@@ -83,6 +83,10 @@ TemplateKey<A> templateKey(const Service& s, const IpAddr& client, const IpAddr&
           static_cast<uint16_t>(s.byMark ? 0 : s.port)};
 }
 
+// TIME_WAIT and CLOSE: the connection is over, its entry only waits out
+// its timeout (or a SYN that reuses it).
+bool closedState(ConnState s) { return s == ConnState::kTimeWait || s == ConnState::kClose; }
+
 Verdict dropVerdict(DropReason r) {
   Verdict v;
   v.kind = Verdict::Kind::kDrop;
@@ -97,6 +101,11 @@ constexpr uint32_t kFragmentSets = 256;
 constexpr uint32_t kFragmentTimeoutMs = 2000;
 constexpr uint32_t kFragmentSweepSets = 16;  // sets examined per millisecond: all of them in 16 ms
 
+// The client limit table: 32,768 clients of limited services per worker
+// (4,096 sets of 8), within what Conn::limitRef can name.
+constexpr uint32_t kClientLimitSets = 4096;
+static_assert(kClientLimitSets * ClientLimitTable::kWays <= 65535);
+
 }  // namespace
 
 Forwarder::Forwarder(unsigned workerIndex, uint32_t connCapacity, const ConnTimeouts& timeouts)
@@ -110,7 +119,8 @@ Forwarder::Forwarder(unsigned workerIndex, uint32_t connCapacity, const ConnTime
       serviceIndex_(new int32_t[kMaxServices]),
       serviceById_(new int32_t[kMaxServices]),
       hops_(new Hop[kMaxDests]),
-      frags_(kFragmentSets, kHoldSlots, kFragmentTimeoutMs) {
+      frags_(kFragmentSets, kHoldSlots, kFragmentTimeoutMs),
+      clientLimits_(kClientLimitSets) {
   // FTP control connections whose replies were resized are few: one
   // shift set per 64 connections, within what Conn::seqRef can name.
   const uint32_t shifts = std::clamp<uint32_t>(connCapacity / 64, 256, 65535);
@@ -236,6 +246,47 @@ void Forwarder::release(Conn<A>& c, ConnTable<A>& templates) {
     c.seqRef = 0;
   }
   if (c.flags & kConnNoClientPort) [[unlikely]] --ftpWaiting_;
+  if (c.limitRef != 0) [[unlikely]] {
+    clientLimits_.closed(c.limitRef);
+    c.limitRef = 0;
+  }
+}
+
+template <class A>
+bool Forwarder::reopenClient(Conn<A>& c, const FlowTuple& t, uint32_t now, Verdict& v) {
+  const int32_t si = serviceById_[c.serviceId];
+  if (si < 0 || c.limitRef != 0 || (c.flags & kConnFtpData) != 0) return true;
+  const Service& s = table_->services[static_cast<std::size_t>(si)];
+  if ((s.clientMaxConns | s.clientMaxRate) == 0) return true;
+  uint16_t ref = 0;
+  if (!admitClient(s, t, now, ref, v)) return false;
+  if (ref != 0) {
+    clientLimits_.opened(ref, true);
+    c.limitRef = ref;
+  }
+  return true;
+}
+
+bool Forwarder::admitClient(const Service& s, const FlowTuple& t, uint32_t now, uint16_t& ref, Verdict& v) {
+  const IpAddr client = maskAddress(t.src, t.v6 ? s.clientPrefix6 : s.clientPrefix4);
+  ref = clientLimits_.acquire(s.serviceId, client, t.v6, now);
+  if (ref == 0) {
+    // Refusing clients the table cannot tell apart would punish the
+    // innocent ones of a flood: admit, and count it.
+    counters_.clientLimitTableFull.add(1);
+    return true;
+  }
+  switch (clientLimits_.admits(ref, s.clientMaxConns, s.clientMaxRate, now)) {
+    case ClientLimitTable::Admit::kYes:
+      return true;
+    case ClientLimitTable::Admit::kConnections:
+      v = dropVerdict(DropReason::kClientLimitConnections);
+      return false;
+    case ClientLimitTable::Admit::kRate:
+      v = dropVerdict(DropReason::kClientLimitRate);
+      return false;
+  }
+  return true;
 }
 
 Verdict Forwarder::process(uint8_t* data, uint32_t len, uint32_t nowMs, uint16_t rxPort, uint16_t headroom,
@@ -443,10 +494,22 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
     if (s->standby) return dropVerdict(DropReason::kVipNotHeld);
     if (!startsNewFlow(data, p)) return dropVerdict(DropReason::kNoConnection);
     if (spoofedSource(*table_, *s, t)) return dropVerdict(DropReason::kSpoofedSource);
-    if (s->onePacket && t.proto == kProtoUdp) return forwardOnePacket(data, p, *s, now, templates);
     Verdict v;
+    uint16_t limitRef = 0;
+    if ((s->clientMaxConns | s->clientMaxRate) != 0 && !admitClient(*s, t, now, limitRef, v)) [[unlikely]] {
+      return v;
+    }
+    if (s->onePacket && t.proto == kProtoUdp) {
+      // Scheduled alone, no entry kept: it counts toward the rate only.
+      if (limitRef != 0) clientLimits_.opened(limitRef, false);
+      return forwardOnePacket(data, p, *s, now, templates);
+    }
     c = newConnection(p, *s, now, conns, templates, v);
     if (c == nullptr) return v;
+    if (limitRef != 0) [[unlikely]] {
+      clientLimits_.opened(limitRef, true);
+      c->limitRef = limitRef;
+    }
   }
 
   if (t.proto == kProtoTcp && (p.flags & kFlagIcmpError) == 0) {
@@ -455,8 +518,18 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
                                                           : SegmentFrom::kClientOnly;
     const ConnState next = nextTcpState(c->state, p.tcpFlags, from);
     if (next != c->state) {
+      if (closedState(c->state) && !closedState(next) && !fromServer) [[unlikely]] {
+        // A SYN reopening a closed entry is a new connection of its client.
+        Verdict v;
+        if (!reopenClient(*c, t, now, v)) return v;
+      }
       accountState(c->destId, c->state, next);
       c->state = next;
+      if (c->limitRef != 0 && closedState(next)) [[unlikely]] {
+        // Closed (RST, or FIN both ways): its client may open another.
+        clientLimits_.closed(c->limitRef);
+        c->limitRef = 0;
+      }
       // IPVS's template is ASSURED once a connection under it is
       // established (templates keep that in their state).
       if (next == ConnState::kEstablished) {
@@ -754,6 +827,13 @@ bool Forwarder::install(const ConnRecord& r, uint32_t now, ConnTable<A>& conns, 
     if (nat && r.proto == kProtoTcp && table_->isFtpPort(r.vipPort)) c->flags |= kConnFtpControl;
     accountState(r.destId, ConnState::kCount, c->state);
     counters_.connections.add(1);
+    if ((s.clientMaxConns | s.clientMaxRate) != 0 && !closedState(r.state)) {
+      // The peer admitted it; here it counts toward its client's limit
+      // (not its rate), so that a takeover goes on from the real count.
+      const IpAddr client = maskAddress(r.client, r.v6 ? s.clientPrefix6 : s.clientPrefix4);
+      c->limitRef = clientLimits_.acquire(s.serviceId, client, r.v6, now);
+      if (c->limitRef != 0) clientLimits_.held(c->limitRef);
+    }
     if (s.persistenceMs != 0) {
       const TemplateKey<A> tk = templateKey<A>(s, r.client, r.vip);
       if (Conn<A>* t = templates.lookup(tk.client, 0, tk.key, tk.port, kTemplateProto).conn) {
@@ -764,6 +844,10 @@ bool Forwarder::install(const ConnRecord& r, uint32_t now, ConnTable<A>& conns, 
   } else if (c->state != r.state) {
     accountState(c->destId, c->state, r.state);
     c->state = r.state;
+    if (c->limitRef != 0 && closedState(r.state)) {
+      clientLimits_.closed(c->limitRef);
+      c->limitRef = 0;
+    }
   }
   // The peer's sequence shifts (it rewrote an FTP reply): the next
   // segments must move as they did there. Without room, the connection

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 
+#include "dataplane/client_limits.h"
 #include "dataplane/conn_dump.h"
 #include "dataplane/conn_table.h"
 #include "dataplane/fragment_table.h"
@@ -165,6 +166,14 @@ class alignas(kCacheLine) Forwarder {
                          ConnTable<A>& templates, Verdict& v);
   template <class A>
   void release(Conn<A>& c, ConnTable<A>& templates);
+  // The per-client limits of a service with any (client_limits.h): true
+  // when the client may open a new connection, with the entry that counts
+  // it in ref (0: untracked, its table set full); false with v set.
+  bool admitClient(const Service& s, const FlowTuple& t, uint32_t now, uint16_t& ref, Verdict& v);
+  // The same for a closed connection's entry a SYN reuses (not FTP data
+  // entries, nor services without limits): counts it again, or refuses.
+  template <class A>
+  bool reopenClient(Conn<A>& c, const FlowTuple& t, uint32_t now, Verdict& v);
   template <class A>
   void offerSync(Conn<A>& c, ConnTable<A>& templates, uint32_t now, bool v6);
   template <class A>
@@ -232,6 +241,7 @@ class alignas(kCacheLine) Forwarder {
   uint16_t tunnelId_ = 0;
   uint16_t headroom_ = 0;  // process()'s, for the call under way
   FragmentTable frags_;
+  ClientLimitTable clientLimits_;
   FragmentDecision fragNote_;  // where processIp sent the first fragment under way
   uint32_t tailroom_ = 0;  // the bytes after the datagram the call under way may grow into
   // FTP: the sequence shifts of control connections whose replies were

@@ -112,6 +112,7 @@ Conn<A>* Forwarder::ftpDataEntry(const Conn<A>& control, const IpAddr& client, u
   e->method = control.method;
   e->state = ConnState::kListen;
   e->expires = now + timeouts_.of(ConnState::kListen);
+  e->flags |= kConnFtpData;
   if (waiting) {
     e->flags |= kConnNoClientPort;
     ++ftpWaiting_;

@@ -82,6 +82,13 @@ struct alignas(kCacheLine) Service {
   uint32_t firstServer = 0;  // into ForwardingTable::servers
   uint32_t serverCount = 0;
   int32_t sorryServer = -1;  // index into servers, used when no real server may take a flow
+  // Per-client limits of new connections (0: none): live connections and
+  // new ones per second of a client, the client being its address masked
+  // to clientPrefix (client_prefix_v4 or _v6, by the VIP's family).
+  uint32_t clientMaxConns = 0;
+  uint32_t clientMaxRate = 0;
+  uint8_t clientPrefix4 = 32;
+  uint8_t clientPrefix6 = 128;
   // Read when a worker builds its schedulers, not per packet.
   std::string scheduler = "wlc";
   sched::SchedulerOptions schedulerOptions;

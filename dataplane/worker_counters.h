@@ -64,6 +64,7 @@ struct alignas(kCacheLine) WorkerCounters {
   Counter ftpRewrites;      // FTP passive replies whose address was rewritten to the VIP
   Counter ftpDataEntries;   // entries made for FTP data connections (passive and active)
   Counter ftpMalformed;     // FTP replies or commands not read (unreadable, or PORT/EPRT for another address)
+  Counter clientLimitTableFull;  // new connections of limited services admitted untracked: no per-client entry free
   std::unique_ptr<TrafficCounters[]> services{new TrafficCounters[kMaxServices]};
   std::unique_ptr<TrafficCounters[]> dests{new TrafficCounters[kMaxDests]};
 

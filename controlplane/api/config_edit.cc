@@ -195,6 +195,9 @@ void validate(const Config& config, VirtualServer& vs) {
     throw ApiError(400, "persistence_granularity is a prefix length of at most " + std::to_string(bits),
                    "persistence_granularity");
   }
+  if (const std::string problem = config::clientLimitsProblem(vs.clientLimits); !problem.empty()) {
+    throw ApiError(400, problem, problem.substr(0, problem.find(':')));
+  }
   if (vs.hysteresis >= vs.quorum) {
     throw ApiError(400, "hysteresis " + std::to_string(vs.hysteresis) + " must be below quorum " +
                             std::to_string(vs.quorum),

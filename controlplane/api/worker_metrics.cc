@@ -1,4 +1,4 @@
-// Per-worker packets, connection tables and the FTP helper in /metrics.
+// Per-worker packets, connection tables, the FTP helper and the client limit table in /metrics.
 #include "controlplane/api/metric_family.h"
 #include "controlplane/api/metric_sections.h"
 #include "dataplane/conn_capacity.h"
@@ -22,6 +22,9 @@ void writeWorkers(const json& stats, uint32_t connTableSize, std::ostream& out) 
                     "Connection entries each worker made for FTP data connections.");
   Family ftpMalformed("sluice_worker_ftp_malformed_total", "counter",
                       "FTP replies and commands each worker could not read, or refused (PORT for another host).");
+  Family limitFull("sluice_worker_client_limit_table_full_total", "counter",
+                   "New connections of services with per-client limits admitted untracked: no free entry in the "
+                   "worker's client limit table.");
   const json noArray = json::array();
   const json& workers = member(stats, "workers", noArray);
   for (std::size_t w = 0; w < workers.size(); ++w) {
@@ -33,6 +36,7 @@ void writeWorkers(const json& stats, uint32_t connTableSize, std::ostream& out) 
     ftpRewrites.add(labels, count(workers[w], "ftp_rewrites"));
     ftpEntries.add(labels, count(workers[w], "ftp_data_entries"));
     ftpMalformed.add(labels, count(workers[w], "ftp_malformed"));
+    limitFull.add(labels, count(workers[w], "client_limit_table_full"));
     if (connTableSize != 0) {
       labels.emplace_back("family", "ipv4");
       size.add(labels, connTableSize);
@@ -40,7 +44,8 @@ void writeWorkers(const json& stats, uint32_t connTableSize, std::ostream& out) 
       size.add(labels, dp::ipv6ConnCapacity(connTableSize));
     }
   }
-  for (const Family* f : {&rx, &tx, &conns, &size, &evictions, &ftpRewrites, &ftpEntries, &ftpMalformed}) {
+  for (const Family* f : {&rx, &tx, &conns, &size, &evictions, &ftpRewrites, &ftpEntries, &ftpMalformed,
+                          &limitFull}) {
     f->writeTo(out);
   }
 }

@@ -264,6 +264,10 @@ void addDataplaneValues(Block<Dataplane>& b) {
     dp.ftpPorts = std::move(ports);
   });
   addSyncValues(b);
+  for (const std::string_view keyword : kClientLimitKeywords) {
+    b.value(std::string(keyword),
+            [keyword](Dataplane& dp, const Args& a) { readClientLimit(dp.clientLimits, keyword, a); });
+  }
   b.value("route", [](Dataplane& dp, const Args& a) {
     if (a.size() != 5) {
       a.fail("route needs the form: route PREFIX via ADDRESS dev PORT");

@@ -2,6 +2,9 @@
 // the parser: each add*Keywords() registers a top-level keyword.
 #pragma once
 
+#include <array>
+#include <string_view>
+
 #include "controlplane/config/grammar.h"
 #include "controlplane/config/model.h"
 
@@ -35,6 +38,12 @@ void addApiKeywords(Block<Config>& top);
 // `tcp N tcpfin N udp N` (any order, at least one), as in global_defs and
 // dataplane. Not thread-safe (reads one statement).
 LvsTimeouts readLvsTimeouts(const Args& a);
+
+// The per-client limit keywords of a virtual_server and the dataplane
+// block, and the reader of one of them into `limits`. Not thread-safe.
+inline constexpr std::array<std::string_view, 4> kClientLimitKeywords = {
+    "client_max_connections", "client_max_rate", "client_prefix_v4", "client_prefix_v6"};
+void readClientLimit(ClientLimits& limits, std::string_view keyword, const Args& a);
 
 // Errors (via Args) when value i, the interface of lvs_sync_daemon or
 // lvs_sync_daemon_interface, is longer than IPVS allows. Not thread-safe.

@@ -340,6 +340,14 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, RealSe
 }
 
 template <class Io, class S>
+void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, ClientLimits> {
+  io("client_max_connections", s.maxConnections);
+  io("client_max_rate", s.maxRate);
+  io("client_prefix_v4", s.prefixV4);
+  io("client_prefix_v6", s.prefixV6);
+}
+
+template <class Io, class S>
 void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, SorryServer> {
   io("address", s.address);
   io("port", s.port);
@@ -376,6 +384,7 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Virtua
   io("virtualhost", s.virtualhost);
   io("smtp_alert", s.smtpAlert);
   io("check_defaults", s.checkDefaults);
+  io("client_limits", s.clientLimits);
   io("real_servers", s.realServers);
 }
 
@@ -440,6 +449,7 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, Datapl
   io("sync_retries", s.syncRetries);
   io("sync_takeover_wait", s.syncTakeoverWait);
   io("sync_bulk_port", s.syncBulkPort);
+  io("client_limits", s.clientLimits);
   io("ports", s.ports);
   io("routes", s.routes);
   io("neighbors", s.neighbors);

@@ -454,6 +454,28 @@ enum class VirtualServerKind : std::uint8_t { kAddress, kFwmark, kGroup };
 inline constexpr std::string_view kSchedulers[] = {"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh",
                                                    "sh", "sed", "nq", "mh",  "fo",   "ovf"};
 
+// sluice's per-client limits of a service (keepalived has none): unset
+// fields take the dataplane block's, then the defaults (no limit; a
+// client is its whole address). Counted per worker, exactly: steering
+// keeps each client prefix on one worker.
+struct ClientLimits {
+  // A worker's connection table holds at most 2^28 entries: a larger
+  // connection limit could never be reached. Steering sends a whole
+  // client prefix to one worker: shorter prefixes than these would pile a
+  // large share of the clients onto one.
+  static constexpr std::uint32_t kMaxConnections = 1u << 28;
+  static constexpr std::uint32_t kMaxRate = 100'000'000;
+  static constexpr std::uint8_t kMinPrefixV4 = 8;
+  static constexpr std::uint8_t kMinPrefixV6 = 32;
+
+  std::optional<std::uint32_t> maxConnections;  // live connections per client; 0: no limit
+  std::optional<std::uint32_t> maxRate;         // new connections per second per client; 0: no limit
+  std::optional<std::uint8_t> prefixV4;         // an IPv4 client is its address masked to this length
+  std::optional<std::uint8_t> prefixV6;
+
+  bool operator==(const ClientLimits&) const = default;
+};
+
 struct VirtualServer {
   VirtualServerKind kind = VirtualServerKind::kAddress;
   wire::IpAddress address;         // kAddress
@@ -488,6 +510,7 @@ struct VirtualServer {
   std::optional<std::string> virtualhost;
   std::optional<bool> smtpAlert;
   CheckTiming checkDefaults;  // as written on the virtual server
+  ClientLimits clientLimits;  // client_max_connections and the others, as written here
   std::vector<RealServer> realServers;
 
   bool operator==(const VirtualServer&) const = default;
@@ -506,6 +529,10 @@ struct Forwarding {
 // Thread-safe for readers.
 Forwarding forwardingOf(const VirtualServer& vs, const RealServer& rs);
 Forwarding forwardingOf(const VirtualServer& vs, const SorryServer& sorry);
+
+// The first value of `limits` out of its range, as "keyword: why", or
+// empty when none is: the parser's ranges, for the API. Thread-safe.
+std::string clientLimitsProblem(const ClientLimits& limits);
 
 // What breaks keepalived's rules for a tunnel (a port with type gue and
 // only with it; no checksum with ipip), or empty when nothing does: the
@@ -601,6 +628,7 @@ struct Dataplane {
   // preempt) waits for its bulk sync before it takes over anyway.
   Duration syncTakeoverWait = std::chrono::seconds{10};  // 0-3600 s
   std::uint16_t syncBulkPort = 8849;                     // TCP port of the bulk sync between two sluiced
+  ClientLimits clientLimits;  // every service's, unless its virtual_server says otherwise
   std::vector<DataplanePort> ports;
   std::vector<StaticRoute> routes;
   std::vector<StaticNeighbor> neighbors;

@@ -111,6 +111,10 @@ void addServerValues(Block<ServerDraft>& b) {
       d.vs.persistenceTimeout = kDefaultPersistence;  // granularity implies persistence
     }
   });
+  for (const std::string_view keyword : kClientLimitKeywords) {
+    b.value(std::string(keyword),
+            [keyword](ServerDraft& d, const Args& a) { readClientLimit(d.vs.clientLimits, keyword, a); });
+  }
   b.value("protocol", [](ServerDraft& d, const Args& a) {
     a.expect(1, 1);
     const auto p = a.oneOf(0, {"TCP", "UDP", "SCTP"});

@@ -184,6 +184,7 @@ json countersJson(const dp::ForwardingTable& table, Workers workers, const RateE
                          {"ftp_rewrites", w->ftpRewrites.get()},
                          {"ftp_data_entries", w->ftpDataEntries.get()},
                          {"ftp_malformed", w->ftpMalformed.get()},
+                         {"client_limit_table_full", w->clientLimitTableFull.get()},
                          {"drops", drops(std::span(&w, 1))}});
   }
   return {{"services", std::move(services)}, {"drops", drops(workers)}, {"workers", std::move(perWorker)}};

@@ -186,6 +186,23 @@ std::optional<uint32_t> healthyWeight(const VirtualServer& vs, const config::Rea
   return it->second.weight.value_or(r.weight);
 }
 
+// The per-client limits of a service: its virtual_server's, else the
+// dataplane block's, else none. Steering then keeps each client prefix on
+// one worker, whose counts are exact for it.
+void setClientLimits(const config::Config& cfg, const VirtualServer& vs, dp::Service& s, dp::ForwardingTable& t) {
+  const config::ClientLimits none;
+  const config::ClientLimits& all = cfg.dataplane ? cfg.dataplane->clientLimits : none;
+  const config::ClientLimits& own = vs.clientLimits;
+  s.clientMaxConns = own.maxConnections.value_or(all.maxConnections.value_or(0));
+  s.clientMaxRate = own.maxRate.value_or(all.maxRate.value_or(0));
+  s.clientPrefix4 = own.prefixV4.value_or(all.prefixV4.value_or(32));
+  s.clientPrefix6 = own.prefixV6.value_or(all.prefixV6.value_or(128));
+  if (s.clientMaxConns == 0 && s.clientMaxRate == 0) return;
+  // A fwmark service may see both families; an address service its VIP's.
+  if (s.byMark || s.vip.isV4()) t.steerPrefix4 = std::min(t.steerPrefix4, s.clientPrefix4);
+  if (s.byMark || !s.vip.isV4()) t.steerPrefix6 = std::min(t.steerPrefix6, s.clientPrefix6);
+}
+
 // defined: the id keys of the services added so far (a key names one
 // protocol, address and port, or one mark).
 void addServices(const config::Config& cfg, const VirtualServer& vs, dp::ForwardingTable& t, IdRegistry& ids,
@@ -235,6 +252,7 @@ void addServices(const config::Config& cfg, const VirtualServer& vs, dp::Forward
       s.schedulerOptions.hashPort = (vs.schedFlags & config::kSchedFlag2) != 0;
     }
     s.onePacket = vs.ops;
+    setClientLimits(cfg, vs, s, t);
     s.origin = config::serviceKey(vs);
     s.firstServer = static_cast<uint32_t>(t.servers.size());
     // The order IPVS's schedulers see: the kernel puts each real server it

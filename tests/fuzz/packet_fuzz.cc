@@ -55,6 +55,9 @@ virtual_server 10.0.0.1 53 {
     lb_algo wrr
     lb_kind NAT
     protocol UDP
+    client_max_connections 3
+    client_max_rate 10
+    client_prefix_v4 24
     real_server 192.168.1.20 53 { weight 3 }
     real_server 192.168.1.21 53 { weight 1 }
 }

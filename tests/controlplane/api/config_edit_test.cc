@@ -58,6 +58,24 @@ TEST(ConfigEdit, RefusesBadServicesNamingTheField) {
   EXPECT_EQ(add(R"([1, 2])").first, 400);
 }
 
+// catches: the API taking per-client limits the parser would refuse, or
+// refusing good ones.
+TEST(ConfigEdit, ClientLimitsKeepTheParsersRanges) {
+  const config::Config c = startConfig();
+  auto add = [&](const char* limits) {
+    return refusal([&] {
+      addService(c, json::parse(std::string(R"({"address": "10.0.0.9", "port": 80, "client_limits": )") + limits +
+                                "}"));
+    });
+  };
+  EXPECT_EQ(add(R"({"client_max_connections": 10, "client_max_rate": 5, "client_prefix_v4": 24})"),
+            std::pair(0, std::string("accepted")));
+  EXPECT_EQ(add(R"({"client_prefix_v4": 33})"), std::pair(400, std::string("client_prefix_v4")));
+  EXPECT_EQ(add(R"({"client_prefix_v6": 16})"), std::pair(400, std::string("client_prefix_v6")));
+  EXPECT_EQ(add(R"({"client_max_rate": 100000001})"), std::pair(400, std::string("client_max_rate")));
+  EXPECT_EQ(add(R"({"client_max_connections": 268435457})"), std::pair(400, std::string("client_max_connections")));
+}
+
 TEST(ConfigEdit, PatchesAServiceButNotItsIdentity) {
   const config::Config c = startConfig();
   const config::Config next =

@@ -88,6 +88,13 @@ TEST(Metrics, FtpCountersPerWorker) {
                "sluice_worker_ftp_malformed_total{worker=\"0\"} 1"});
 }
 
+// catches: the client limit table's untracked admissions missing from /metrics.
+TEST(Metrics, ClientLimitTableFullPerWorker) {
+  const json stats = {{"workers", {{{"client_limit_table_full", 3}}}}};
+  expectLines(prometheusText({.stats = stats}), {"# TYPE sluice_worker_client_limit_table_full_total counter",
+                                                 "sluice_worker_client_limit_table_full_total{worker=\"0\"} 3"});
+}
+
 // catches: the daemon's conn_table_size (as it started, else from the
 // configuration, else the default) not reaching /metrics.
 TEST(Metrics, TheTableSizeComesFromStatusElseTheConfiguration) {

@@ -107,6 +107,8 @@ virtual_server 10.0.0.1 443 {
   lb_kind DR
   persistence_timeout 100
   persistence_granularity 255.255.0.0
+  client_max_connections 20
+  client_prefix_v4 24
   sorry_server 192.168.1.9 443
   sorry_server_lvs_method DR
   quorum_down "/bin/qd.sh"
@@ -141,6 +143,8 @@ dataplane {
   sync_retries 1
   sync_takeover_wait 2.5
   sync_bulk_port 9849
+  client_max_rate 50
+  client_prefix_v6 64
   port eth0 {
     device net_tap0,iface=t0
     address 10.0.0.2/24

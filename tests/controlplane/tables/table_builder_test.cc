@@ -311,6 +311,66 @@ virtual_server 10.0.0.1 80 {
   EXPECT_EQ(t->steerPrefix6, 128);
 }
 
+// catches: the per-client limits not reaching dp::Service (the virtual
+// server's over the dataplane block's, else off), or steering splitting a
+// limited client prefix over workers.
+TEST_F(TableBuilder, ClientLimitsReachTheServices) {
+  std::string dataplane = kDataplane;
+  dataplane.replace(dataplane.find("    lcores 0-1\n"), 15,
+                    "    lcores 0-1\n    client_max_rate 50\n    client_prefix_v6 64\n");
+  const auto t = build(dataplane + R"(
+virtual_server 10.0.0.1 80 {
+    protocol TCP
+    client_max_connections 8
+    client_prefix_v4 24
+    real_server 192.168.1.20 80
+}
+virtual_server fd00::1 80 {
+    protocol TCP
+    client_max_rate 0
+    real_server fd00::20 80
+}
+virtual_server 10.0.0.1 53 {
+    protocol UDP
+    real_server 192.168.1.20 53
+}
+)");
+  const dp::Service* own = findAddress(*t, "10.0.0.1", 80, dp::kProtoTcp);
+  ASSERT_NE(own, nullptr);
+  EXPECT_EQ(own->clientMaxConns, 8u);
+  EXPECT_EQ(own->clientMaxRate, 50u);  // the dataplane block's
+  EXPECT_EQ(own->clientPrefix4, 24);
+  EXPECT_EQ(own->clientPrefix6, 64);
+
+  const dp::Service* off = findAddress(*t, "fd00::1", 80, dp::kProtoTcp);
+  ASSERT_NE(off, nullptr);
+  EXPECT_EQ(off->clientMaxConns, 0u);
+  EXPECT_EQ(off->clientMaxRate, 0u);  // its own 0 over the block's 50
+
+  const dp::Service* defaults = findAddress(*t, "10.0.0.1", 53, dp::kProtoUdp);
+  ASSERT_NE(defaults, nullptr);
+  EXPECT_EQ(defaults->clientMaxRate, 50u);
+  EXPECT_EQ(defaults->clientPrefix4, 32);
+
+  EXPECT_EQ(t->steerPrefix4, 24);
+  EXPECT_EQ(t->steerPrefix6, 128);  // the only IPv6 service has no limits
+}
+
+// catches: limits steering whole networks when none is set.
+TEST_F(TableBuilder, WithoutClientLimitsThePrefixesDoNotSteer) {
+  std::string dataplane = kDataplane;
+  dataplane.replace(dataplane.find("    lcores 0-1\n"), 15, "    lcores 0-1\n    client_prefix_v4 16\n");
+  const auto t = build(dataplane + R"(
+virtual_server 10.0.0.1 80 {
+    protocol TCP
+    real_server 192.168.1.20 80
+}
+)");
+  ASSERT_EQ(t->services.size(), 1u);
+  EXPECT_EQ(t->services[0].clientPrefix4, 16);
+  EXPECT_EQ(t->steerPrefix4, 32);
+}
+
 TEST_F(TableBuilder, PortlessServiceIsPersistentOnEveryPort) {
   const auto t = build(std::string(kDataplane) + R"(
 virtual_server 10.0.0.1 {

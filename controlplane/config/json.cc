@@ -182,6 +182,7 @@ void fields(Io& io, S& s) requires std::is_same_v<std::remove_const_t<S>, VrrpSy
   io("track_file", s.trackFiles);
   io("track_process", s.trackProcesses);
   io("track_bfd", s.trackBfds);
+  io("sync_group_tracking_weight", s.trackingWeight);
 }
 
 template <class Io, class S>

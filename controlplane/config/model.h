@@ -193,6 +193,9 @@ struct VrrpSyncGroup {
   std::vector<TrackRef> trackFiles;
   std::vector<TrackRef> trackProcesses;
   std::vector<TrackRef> trackBfds;  // track_bfd { }: bfd_instance names
+  // sync_group_tracking_weight: the members' own trackers keep their
+  // weights (without it keepalived ignores them, see tracking_weight_rules.h).
+  bool trackingWeight = false;
 
   bool operator==(const VrrpSyncGroup&) const = default;
 };

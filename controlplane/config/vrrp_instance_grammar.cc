@@ -1,6 +1,7 @@
 // vrrp_instance { }: one virtual router and the addresses it owns.
 #include <algorithm>
 
+#include "controlplane/config/tracking_weight_rules.h"
 #include "controlplane/config/vrrp_tracking.h"
 
 namespace sluice::config {
@@ -235,17 +236,22 @@ Block<InstanceDraft> instanceGrammar() {
   b.list("virtual_ipaddress_excluded", [](InstanceDraft& d, const Args& a) {
     d.instance.virtualIpAddressesExcluded.push_back(readVirtualIp(a));
   });
-  b.list("track_bfd",
-         [](InstanceDraft& d, const Args& a) { d.instance.trackBfds.push_back(readTrackRef(a, "track_bfd")); });
-  b.list("track_script",
-         [](InstanceDraft& d, const Args& a) { d.instance.trackScripts.push_back(readTrackScript(a)); });
-  b.list("track_interface", [](InstanceDraft& d, const Args& a) {
-    d.instance.trackInterfaces.push_back(readTrackInterface(a));
+  // Each tracker kind, with keepalived's refusal of a second line for one object.
+  const auto owner = [](const InstanceDraft& d) { return "vrrp_instance '" + d.instance.name + "'"; };
+  b.list("track_bfd", [owner](InstanceDraft& d, const Args& a) {
+    addTracked(d.instance.trackBfds, readTrackRef(a, "track_bfd"), a, owner(d), "track_bfd");
   });
-  b.list("track_file",
-         [](InstanceDraft& d, const Args& a) { d.instance.trackFiles.push_back(readTrackRef(a, "track_file")); });
-  b.list("track_process", [](InstanceDraft& d, const Args& a) {
-    d.instance.trackProcesses.push_back(readTrackRef(a, "track_process"));
+  b.list("track_script", [owner](InstanceDraft& d, const Args& a) {
+    addTracked(d.instance.trackScripts, readTrackScript(a), a, owner(d), "track_script");
+  });
+  b.list("track_interface", [owner](InstanceDraft& d, const Args& a) {
+    addTracked(d.instance.trackInterfaces, readTrackInterface(a), a, owner(d), "track_interface");
+  });
+  b.list("track_file", [owner](InstanceDraft& d, const Args& a) {
+    addTracked(d.instance.trackFiles, readTrackRef(a, "track_file"), a, owner(d), "track_file");
+  });
+  b.list("track_process", [owner](InstanceDraft& d, const Args& a) {
+    addTracked(d.instance.trackProcesses, readTrackRef(a, "track_process"), a, owner(d), "track_process");
   });
   b.list("unicast_peer", [](InstanceDraft& d, const Args& a) {
     d.instance.unicastPeers.push_back(a.ip(0));
@@ -367,6 +373,7 @@ void closeInstance(Config& c, InstanceDraft&& draft, const Args& a) {
   if (draft.syncInterface) {
     deferSyncInterface(a.context(), draft);
   }
+  deferInstanceTrackingWeights(a.context(), v.name, a.where());
   c.vrrpInstances.push_back(std::move(v));
 }
 

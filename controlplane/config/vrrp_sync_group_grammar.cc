@@ -1,4 +1,5 @@
 // vrrp_sync_group { }: instances that change state together.
+#include "controlplane/config/tracking_weight_rules.h"
 #include "controlplane/config/vrrp_tracking.h"
 
 namespace sluice::config {
@@ -20,17 +21,31 @@ Block<VrrpSyncGroup> syncGroupGrammar() {
       });
     }
   });
-  g.list("track_script",
-         [](VrrpSyncGroup& group, const Args& a) { group.trackScripts.push_back(readTrackScript(a)); });
-  g.list("track_interface",
-         [](VrrpSyncGroup& group, const Args& a) { group.trackInterfaces.push_back(readTrackInterface(a)); });
-  g.list("track_file",
-         [](VrrpSyncGroup& group, const Args& a) { group.trackFiles.push_back(readTrackRef(a, "track_file")); });
-  g.list("track_process", [](VrrpSyncGroup& group, const Args& a) {
-    group.trackProcesses.push_back(readTrackRef(a, "track_process"));
+  // Each tracker kind, with keepalived's refusal of a second line for one object.
+  const auto owner = [](const VrrpSyncGroup& group) { return "vrrp_sync_group '" + group.name + "'"; };
+  g.list("track_script", [owner](VrrpSyncGroup& group, const Args& a) {
+    addTracked(group.trackScripts, readTrackScript(a), a, owner(group), "track_script");
   });
-  g.list("track_bfd",
-         [](VrrpSyncGroup& group, const Args& a) { group.trackBfds.push_back(readTrackRef(a, "track_bfd")); });
+  g.list("track_interface", [owner](VrrpSyncGroup& group, const Args& a) {
+    addTracked(group.trackInterfaces, readTrackInterface(a), a, owner(group), "track_interface");
+  });
+  g.list("track_file", [owner](VrrpSyncGroup& group, const Args& a) {
+    addTracked(group.trackFiles, readTrackRef(a, "track_file"), a, owner(group), "track_file");
+  });
+  g.list("track_process", [owner](VrrpSyncGroup& group, const Args& a) {
+    addTracked(group.trackProcesses, readTrackRef(a, "track_process"), a, owner(group), "track_process");
+  });
+  g.list("track_bfd", [owner](VrrpSyncGroup& group, const Args& a) {
+    addTracked(group.trackBfds, readTrackRef(a, "track_bfd"), a, owner(group), "track_bfd");
+  });
+  // Any words after these flags are ignored, as keepalived ignores them.
+  g.value("sync_group_tracking_weight", [](VrrpSyncGroup& group, const Args&) { group.trackingWeight = true; });
+  g.value("global_tracking", [](VrrpSyncGroup& group, const Args& a) {
+    a.keepalivedError("vrrp_sync_group '" + group.name +
+                      "': global_tracking is deprecated, read as sync_group_tracking_weight (keepalived reports "
+                      "this too)");
+    group.trackingWeight = true;
+  });
   g.value("smtp_alert", [](VrrpSyncGroup& group, const Args& a) { group.smtpAlert = a.flag(); });
   addNotifyKeywords(g, [](VrrpSyncGroup& group) -> NotifyScripts& { return group.notify; });
   return g;
@@ -58,6 +73,7 @@ void addVrrpSyncGroupKeywords(Block<Config>& top) {
           a.warn("vrrp_sync_group '" + g.name + "' has no group { } of instances; it is removed, as keepalived does");
           return;
         }
+        deferSyncGroupTrackingWeights(a.context(), g.name, a.where());
         c.vrrpSyncGroups.push_back(std::move(g));
       });
 }

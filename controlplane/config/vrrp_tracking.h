@@ -24,6 +24,21 @@ TrackScript readTrackScript(const Args& a);
 // A `track_interface` line: IFNAME [weight N] [reverse]. Not thread-safe.
 TrackInterface readTrackInterface(const Args& a);
 
+// Adds a tracker line's entry to `list`. keepalived reports a second line
+// naming the same object in one block as a configuration error and keeps
+// the first; so does sluice (`owner` names the block). Not thread-safe.
+template <class T>
+void addTracked(std::vector<T>& list, T item, const Args& a, const std::string& owner, std::string_view kind) {
+  for (const T& t : list) {
+    if (t.name == item.name) {
+      a.keepalivedError(owner + ": duplicate " + std::string(kind) + " '" + item.name +
+                        "' ignored (keepalived reports this too)");
+      return;
+    }
+  }
+  list.push_back(std::move(item));
+}
+
 // The notify_* keywords shared by instances and sync groups; `scripts`
 // finds the NotifyScripts inside the object being built.
 template <class T, class Get>

@@ -140,6 +140,7 @@ vrrp_sync_group G {
   group {
     V
   }
+  sync_group_tracking_weight
   track_bfd {
     c weight 253 noreverse
   }
@@ -180,7 +181,7 @@ TEST(BfdInstance, TrackBfdRefusals) {
     text.replace(text.find("    b\n"), 6, "    " + line + "\n");
     return errorsOf(parseString(text, "t.conf"));
   };
-  EXPECT_EQ(with("nobfd"), std::vector<std::string>{"t.conf:26: track_bfd 'nobfd' is not a defined bfd_instance"});
+  EXPECT_EQ(with("nobfd"), std::vector<std::string>{"t.conf:27: track_bfd 'nobfd' is not a defined bfd_instance"});
   EXPECT_EQ(with("b weight 254").size(), 1u);  // keepalived's range: -253..253
   EXPECT_EQ(with("b weight -254").size(), 1u);
   EXPECT_TRUE(with("b weight -253").empty());

@@ -37,6 +37,7 @@ vrrp_sync_group G {
   group {
     A
   }
+  sync_group_tracking_weight
   notify "/bin/n.sh" root
   track_script {
     chk weight 2

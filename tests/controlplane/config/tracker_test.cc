@@ -39,6 +39,7 @@ vrrp_track_process tp_args {
 }
 vrrp_sync_group G {
   group { VI }
+  sync_group_tracking_weight
   track_file { tf_plain weight 3 }
   track_process { tp_args }
 }

@@ -80,6 +80,9 @@ vrrp_script chk {
     user nobody nogroup
     init_fail
 }
+vrrp_script chk_other {
+    script "/bin/true"
+}
 vrrp_instance VI {
     state BACKUP
     interface eth0
@@ -109,7 +112,7 @@ vrrp_instance VI {
     }
     track_script {
         chk weight 10
-        chk noreverse
+        chk_other noreverse
     }
     track_interface {
         eth1 weight -5

@@ -19,6 +19,7 @@ vrrp_script minus { script "/bin/true"
 vrrp_script must { script "/bin/true" }
 vrrp_sync_group G {
   group { VI }
+  sync_group_tracking_weight
   track_interface { eth2 weight -5 }
 }
 vrrp_instance VI {
@@ -81,6 +82,7 @@ bfd_instance turned { neighbor_ip 192.0.2.4 }
 bfd_instance rev { neighbor_ip 192.0.2.5 }
 vrrp_sync_group G {
   group { VI }
+  sync_group_tracking_weight
   track_bfd { turned weight 0 reverse }
 }
 vrrp_instance VI {
@@ -115,6 +117,55 @@ vrrp_instance VI {
   EXPECT_TRUE(with("turned", true).fault);
   // A session not yet reported is down, as keepalived starts it.
   EXPECT_TRUE(eval({}).fault);
+}
+
+// keepalived's rules where weights cannot apply, as the parsed model runs:
+// a sync group member without sync_group_tracking_weight and an address owner.
+TEST(Tracking, SyncGroupMembersAndAddressOwnersTrackWithoutWeights) {
+  const config::Config c = parse(R"(
+vrrp_script minus { script "/bin/true"
+  weight -20 }
+vrrp_sync_group G {
+  group { VI
+    VI_B }
+}
+vrrp_instance VI {
+  interface eth0
+  virtual_router_id 1
+  track_script { minus }
+  track_interface { eth1 weight 7 }
+  virtual_ipaddress { 10.0.0.1 }
+}
+vrrp_instance VI_B {
+  interface eth0
+  virtual_router_id 2
+  virtual_ipaddress { 10.0.0.2 }
+}
+vrrp_instance OWNER {
+  state MASTER
+  interface eth0
+  virtual_router_id 3
+  priority 255
+  track_script { minus }
+  track_interface { eth1 weight 7 }
+  virtual_ipaddress { 10.0.0.3 }
+}
+)");
+  const config::VrrpInstance& member = c.vrrpInstances.at(0);
+  const config::VrrpInstance& owner = c.vrrpInstances.at(2);
+  const TrackedStates scriptDown{{{"minus", false}}, {}};
+  const TrackedStates linkDown{{}, {{"eth1", false}}};
+  // The weighted script is not tracked: down moves nothing.
+  EXPECT_EQ(evaluateTracking(c, member, scriptDown).weight, 0);
+  EXPECT_FALSE(evaluateTracking(c, member, scriptDown).fault);
+  EXPECT_EQ(evaluateTracking(c, owner, scriptDown).weight, 0);
+  EXPECT_FALSE(evaluateTracking(c, owner, scriptDown).fault);
+  // The member's weighted interface counts with weight 0: down is FAULT;
+  // the owner does not track it at all.
+  EXPECT_EQ(evaluateTracking(c, member, {}).weight, 0);
+  EXPECT_TRUE(evaluateTracking(c, member, linkDown).fault);
+  EXPECT_EQ(evaluateTracking(c, owner, {}).weight, 0);
+  EXPECT_FALSE(evaluateTracking(c, owner, linkDown).fault);
 }
 
 }  // namespace

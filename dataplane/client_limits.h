@@ -18,6 +18,7 @@
 #include <memory>
 
 #include "dataplane/flow.h"
+#include "dataplane/hash_mix.h"
 
 namespace sluice::dp {
 
@@ -99,13 +100,8 @@ class ClientLimitTable {
     uint64_t lo, hi;
     std::memcpy(&lo, a.b, 8);
     std::memcpy(&hi, a.b + 8, 8);
-    uint64_t x = lo * 0x9E3779B97F4A7C15ull ^ (hi + 0xC2B2AE3D27D4EB4Full) ^ (uint64_t{serviceId} << 1 | v6);
-    x ^= x >> 33;
-    x *= 0xFF51AFD7ED558CCDull;
-    x ^= x >> 33;
-    x *= 0xC4CEB9FE1A85EC53ull;
-    x ^= x >> 33;
-    return static_cast<uint32_t>(x);
+    const uint64_t x = lo * 0x9E3779B97F4A7C15ull ^ (hi + 0xC2B2AE3D27D4EB4Full) ^ (uint64_t{serviceId} << 1 | v6);
+    return static_cast<uint32_t>(finalMix(x));
   }
 
   std::unique_ptr<Entry[]> entries_;

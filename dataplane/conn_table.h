@@ -25,6 +25,7 @@
 
 #include "dataplane/conn_state.h"
 #include "dataplane/flow.h"
+#include "dataplane/hash_mix.h"
 
 namespace sluice::dp {
 
@@ -335,12 +336,7 @@ class ConnTable {
     uint64_t x = src.hashWord() * 0x9E3779B97F4A7C15ull;
     x ^= dst.hashWord() + 0xC2B2AE3D27D4EB4Full + (x << 6) + (x >> 2);
     x ^= (uint64_t{sport} << 24 | uint64_t{dport} << 8 | proto) ^ seed_;
-    x ^= x >> 33;
-    x *= 0xFF51AFD7ED558CCDull;
-    x ^= x >> 33;
-    x *= 0xC4CEB9FE1A85EC53ull;
-    x ^= x >> 33;
-    return static_cast<uint32_t>(x);
+    return static_cast<uint32_t>(finalMix(x));
   }
 
  private:

@@ -80,6 +80,13 @@ class ClientLimitTable {
     Entry& e = entries_[ref - 1u];
     if (e.live > 0) --e.live;
   }
+  // A connection's reference given back (closed or removed), if it holds
+  // one; the reference is cleared so that it is given back once.
+  void release(uint16_t& ref) {
+    if (ref == 0) [[likely]] return;
+    closed(ref);
+    ref = 0;
+  }
 
   uint32_t live(uint16_t ref) const { return entries_[ref - 1u].live; }
 

@@ -83,6 +83,12 @@ TemplateKey<A> templateKey(const Service& s, const IpAddr& client, const IpAddr&
           static_cast<uint16_t>(s.byMark ? 0 : s.port)};
 }
 
+// The client a per-client limit counts: its address cut to the service's
+// client prefix.
+IpAddr clientOf(const Service& s, const IpAddr& addr, bool v6) {
+  return maskAddress(addr, v6 ? s.clientPrefix6 : s.clientPrefix4);
+}
+
 // TIME_WAIT and CLOSE: the connection is over, its entry only waits out
 // its timeout (or a SYN that reuses it).
 bool closedState(ConnState s) { return s == ConnState::kTimeWait || s == ConnState::kClose; }
@@ -246,10 +252,7 @@ void Forwarder::release(Conn<A>& c, ConnTable<A>& templates) {
     c.seqRef = 0;
   }
   if (c.flags & kConnNoClientPort) [[unlikely]] --ftpWaiting_;
-  if (c.limitRef != 0) [[unlikely]] {
-    clientLimits_.closed(c.limitRef);
-    c.limitRef = 0;
-  }
+  clientLimits_.release(c.limitRef);
 }
 
 template <class A>
@@ -268,8 +271,7 @@ bool Forwarder::reopenClient(Conn<A>& c, const FlowTuple& t, uint32_t now, Verdi
 }
 
 bool Forwarder::admitClient(const Service& s, const FlowTuple& t, uint32_t now, uint16_t& ref, Verdict& v) {
-  const IpAddr client = maskAddress(t.src, t.v6 ? s.clientPrefix6 : s.clientPrefix4);
-  ref = clientLimits_.acquire(s.serviceId, client, t.v6, now);
+  ref = clientLimits_.acquire(s.serviceId, clientOf(s, t.src, t.v6), t.v6, now);
   if (ref == 0) {
     // Refusing clients the table cannot tell apart would punish the
     // innocent ones of a flood: admit, and count it.
@@ -525,11 +527,8 @@ Verdict Forwarder::processIp(uint8_t* data, const ParsedPacket& p, uint32_t now,
       }
       accountState(c->destId, c->state, next);
       c->state = next;
-      if (c->limitRef != 0 && closedState(next)) [[unlikely]] {
-        // Closed (RST, or FIN both ways): its client may open another.
-        clientLimits_.closed(c->limitRef);
-        c->limitRef = 0;
-      }
+      // Closed (RST, or FIN both ways): its client may open another.
+      if (closedState(next)) clientLimits_.release(c->limitRef);
       // IPVS's template is ASSURED once a connection under it is
       // established (templates keep that in their state).
       if (next == ConnState::kEstablished) {
@@ -830,8 +829,7 @@ bool Forwarder::install(const ConnRecord& r, uint32_t now, ConnTable<A>& conns, 
     if ((s.clientMaxConns | s.clientMaxRate) != 0 && !closedState(r.state)) {
       // The peer admitted it; here it counts toward its client's limit
       // (not its rate), so that a takeover goes on from the real count.
-      const IpAddr client = maskAddress(r.client, r.v6 ? s.clientPrefix6 : s.clientPrefix4);
-      c->limitRef = clientLimits_.acquire(s.serviceId, client, r.v6, now);
+      c->limitRef = clientLimits_.acquire(s.serviceId, clientOf(s, r.client, r.v6), r.v6, now);
       if (c->limitRef != 0) clientLimits_.held(c->limitRef);
     }
     if (s.persistenceMs != 0) {
@@ -844,10 +842,7 @@ bool Forwarder::install(const ConnRecord& r, uint32_t now, ConnTable<A>& conns, 
   } else if (c->state != r.state) {
     accountState(c->destId, c->state, r.state);
     c->state = r.state;
-    if (c->limitRef != 0 && closedState(r.state)) {
-      clientLimits_.closed(c->limitRef);
-      c->limitRef = 0;
-    }
+    if (closedState(r.state)) clientLimits_.release(c->limitRef);
   }
   // The peer's sequence shifts (it rewrote an FTP reply): the next
   // segments must move as they did there. Without room, the connection
